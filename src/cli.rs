@@ -1,0 +1,173 @@
+//! What each `reach` command does. `main.rs` parses the arguments and calls these; they
+//! write their output to the writer they are given and return one-line errors.
+
+use crate::auth;
+use crate::config::{Secret, Settings};
+use crate::domain::{CompanyAccess, EmailAddress, Locale, Name, Password, Region, Role, TimeZone};
+use crate::http::{self, AppState};
+use crate::store::{self, NewAccount, NewContact, NewUser, SqlStore, Store, StoreError};
+use anyhow::{Context, anyhow, bail};
+use std::io::{BufRead, Write};
+use std::sync::Arc;
+
+/// Opens the configured database (creating a missing SQLite file) and applies migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
+    let url = &settings.database_url;
+    let store = store::connect(url.expose())
+        .await
+        .map_err(|e| anyhow!("cannot open the database {url}: {}", one_line(&e)))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| anyhow!("cannot migrate the database {url}: {}", one_line(&e)))?;
+    Ok(store)
+}
+
+fn one_line(e: &StoreError) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+/// `reach migrate`
+pub async fn migrate(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
+    open_store(settings).await?;
+    writeln!(out, "The database {} is up to date.", settings.database_url)?;
+    Ok(())
+}
+
+/// `reach check-config`
+pub fn check_config(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
+    out.write_all(settings.describe().as_bytes())?;
+    Ok(())
+}
+
+/// Arguments of `reach admin create`.
+#[derive(Debug)]
+pub struct AdminCreate {
+    pub account: String,
+    pub email: String,
+    pub name: String,
+    /// Read the password from the first line of the input instead of generating one.
+    pub password_stdin: bool,
+}
+
+/// `reach admin create`: creates the account if new and an admin with access to every
+/// company. Prints a generated password alone on `out`; the summary goes to the log.
+pub async fn admin_create(
+    settings: &Settings,
+    args: AdminCreate,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let account_name = Name::parse(&args.account).map_err(|e| anyhow!("--account: {e}"))?;
+    let email = EmailAddress::parse(&args.email).map_err(|e| anyhow!("--email: {e}"))?;
+    let name = Name::parse(&args.name).map_err(|e| anyhow!("--name: {e}"))?;
+    let (password, generated) = match args.password_stdin {
+        true => {
+            let mut line = String::new();
+            input
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let line = line.strip_suffix('\n').unwrap_or(&line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let password = Password::parse(line).map_err(|e| anyhow!("password: {e}"))?;
+            (password, false)
+        }
+        false => {
+            let password = Password::parse(&auth::generate_password())
+                .map_err(|e| anyhow!("generated password: {e}"))?;
+            (password, true)
+        }
+    };
+    let password_hash = auth::hash_password(&password)?;
+
+    let store = open_store(settings).await?;
+    let account = match store.account_by_name(&account_name).await? {
+        Some(account) => account,
+        None => store
+            .create_account(&NewAccount {
+                name: account_name.clone(),
+                default_region: Region::parse("US").map_err(anyhow::Error::msg)?,
+                locale: Locale::En,
+                timezone: TimeZone::default(),
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => anyhow!("the account {account_name} already exists"),
+                other => other.into(),
+            })?,
+    };
+    let user = NewUser {
+        contact: NewContact {
+            name,
+            companies: CompanyAccess::All,
+            locale: None,
+            timezone: None,
+        },
+        email: email.clone(),
+        role: Role::Admin,
+        password_hash: Some(password_hash),
+    };
+    store.create_user(&account.id, &user).await.map_err(|e| match e {
+        StoreError::Conflict(_) => anyhow!("a user with the email {email} already exists"),
+        other => other.into(),
+    })?;
+    tracing::info!(account = %account.name, %email, "admin created");
+    if generated {
+        writeln!(out, "{}", password.expose())?;
+    }
+    Ok(())
+}
+
+/// `reach token create`: prints a new API token for the user alone on `out`.
+pub async fn token_create(
+    settings: &Settings,
+    email: &str,
+    label: &str,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
+    let label = Name::parse(label).map_err(|e| anyhow!("--name: {e}"))?;
+    let store = open_store(settings).await?;
+    let Some(login) = store.login_by_email(&email).await? else {
+        bail!("no user has the email {email}");
+    };
+    if login.disabled {
+        bail!("the user {email} is disabled");
+    }
+    let (token, hash) = auth::generate_token();
+    store
+        .create_token(&login.account_id, &login.user_id, &label, &hash)
+        .await?;
+    tracing::info!(%email, token = %label, "API token created");
+    writeln!(out, "{token}")?;
+    Ok(())
+}
+
+/// `reach serve`: migrates, then serves until stopped, after printing how to log in.
+pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let secret_key = match &settings.secret_key {
+        Some(key) => key.clone(),
+        None => Secret::from(store.secret_key(&auth::generate_secret_key()).await?),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let url = &settings.public_url;
+    writeln!(out, "Reach is running at {url} (database {}).", settings.database_url)?;
+    if store.has_users().await? {
+        writeln!(out, "Sign in at {url} with your email and password.")?;
+    } else {
+        writeln!(
+            out,
+            "Nobody can sign in yet. Create the first admin in another terminal:\n\
+             \n    reach admin create --account \"My team\" --email you@example.com --name \"Your Name\"\n\
+             \n(from a source checkout: cargo run --release -- admin create ...)\n\
+             It prints a password once; sign in at {url} with that email and password."
+        )?;
+    }
+    out.flush()?;
+    let state = Arc::new(AppState { store, secret_key });
+    http::serve(listener, state).await.context("the HTTP server stopped")?;
+    Ok(())
+}

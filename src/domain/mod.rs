@@ -1,0 +1,150 @@
+//! Pure types and rules, no I/O. Every type here can only hold a valid value: input is parsed
+//! once at the edge (API, web form, CLI) and nothing downstream checks it again.
+
+mod access;
+mod email;
+mod ids;
+mod method;
+mod name;
+mod phone;
+mod settings;
+mod user;
+mod webhook;
+
+pub use access::{CompanyAccess, CompanyScope};
+pub use email::EmailAddress;
+pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};
+pub use method::{
+    Address, DelayMinutes, MethodInput, MethodType, NewMethod, ParseContext, QuietHours,
+    RoutingPrefs, Severity,
+};
+pub use name::Name;
+pub use phone::{PhoneNumber, Region};
+pub use settings::{Locale, TimeZone};
+pub use user::{Password, Role};
+pub use webhook::WebhookUrl;
+
+use std::fmt;
+
+/// Why a value was refused. The wording is English; the web app maps [`Invalid::code`] to its
+/// translated messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("This field is required")]
+    Required,
+    #[error("Must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("Must be at least {min} characters")]
+    TooShort { min: usize },
+    #[error("Must not contain control characters or line breaks")]
+    ControlCharacter,
+    #[error("Enter a valid email address")]
+    Email,
+    #[error("Enter a valid phone number: {reason}")]
+    Phone { reason: String },
+    #[error("Enter a valid region code such as US or ES")]
+    Region,
+    #[error("Enter a valid webhook URL: {reason}")]
+    Webhook { reason: String },
+    #[error("Must be one of: {allowed}")]
+    OneOf { allowed: &'static str },
+    #[error("Must be a whole number from {min} to {max}")]
+    Range { min: i64, max: i64 },
+    #[error("Enter a time as HH:MM")]
+    Time,
+    #[error("Enter a time zone name such as Europe/Madrid")]
+    TimeZone,
+    #[error("Choose at least one company, or all companies")]
+    NoCompanies,
+    #[error("Only email methods can receive reports")]
+    ReportsEmailOnly,
+    #[error("Quiet hours need both a start and an end, and they must differ")]
+    QuietHours,
+    #[error("Already in use")]
+    Taken,
+    #[error("Unknown company")]
+    UnknownCompany,
+    #[error("Not a valid value")]
+    Malformed,
+}
+
+impl Invalid {
+    /// A stable identifier for the message, used as the key of its translations.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong { .. } => "too-long",
+            Self::TooShort { .. } => "too-short",
+            Self::ControlCharacter => "control-character",
+            Self::Email => "invalid-email",
+            Self::Phone { .. } => "invalid-phone",
+            Self::Region => "invalid-region",
+            Self::Webhook { .. } => "invalid-webhook",
+            Self::OneOf { .. } => "one-of",
+            Self::Range { .. } => "out-of-range",
+            Self::Time => "invalid-time",
+            Self::TimeZone => "invalid-timezone",
+            Self::NoCompanies => "no-companies",
+            Self::ReportsEmailOnly => "reports-email-only",
+            Self::QuietHours => "invalid-quiet-hours",
+            Self::Taken => "taken",
+            Self::UnknownCompany => "unknown-company",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+/// One refused field: its name as the client sent it and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub error: Invalid,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, error: Invalid) -> Self {
+        Self {
+            field: field.into(),
+            error,
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.error)
+    }
+}
+
+/// Collects field errors so a form or body reports every bad field at once.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// Keeps the value, or records its error under `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
+        result.map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+    }
+
+    pub fn push(&mut self, field: &str, error: Invalid) {
+        self.0.push(FieldError::new(field, error));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// `Ok(value)` when nothing was refused.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() {
+            // Every checked value was kept, so `value` can build the result.
+            value().ok_or_else(|| vec![FieldError::new("", Invalid::Malformed)])
+        } else {
+            Err(self.0)
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Reach: who must be told and how to reach them, and then telling them.
+
+/// Password hashing and API tokens.
+pub mod auth;
+/// The command-line commands, called by `main.rs`.
+pub mod cli;
+/// Settings from defaults, a TOML file and `REACH_*` variables.
+pub mod config;
+/// Pure types and rules: names, addresses, routing preferences, access.
+pub mod domain;
+/// The HTTP error type and its problem+json responses.
+pub mod error;
+/// The HTTP server: health and readiness for now.
+pub mod http;
+/// Storage: the `Store` trait and its SQLite/PostgreSQL implementation.
+pub mod store;

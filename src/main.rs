@@ -1,0 +1,132 @@
+//! The `reach` command line: parses arguments and calls into the library.
+
+use clap::{Parser, Subcommand};
+use reach::cli::{self, AdminCreate};
+use reach::config::Settings;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Reach: who must be told and how to reach them.
+#[derive(Debug, Parser)]
+#[command(name = "reach", version)]
+struct Args {
+    /// A TOML configuration file; REACH_* environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole service (applies migrations first).
+    Serve,
+    /// Create or update the database schema.
+    Migrate,
+    /// Manage admins.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the effective configuration, secrets redacted.
+    CheckConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an admin (and the account, if new). Prints a generated password once unless
+    /// --password-stdin is given.
+    Create {
+        /// The account's name; created if no account has it.
+        #[arg(long)]
+        account: String,
+        /// The admin's primary email, their login.
+        #[arg(long)]
+        email: String,
+        /// The admin's name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token acting as the user; prints it alone, once.
+    Create {
+        /// The user's primary email.
+        #[arg(long)]
+        email: String,
+        /// A label for the token.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging();
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the error and its causes.
+            let message = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(std::io::stderr(), "error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let (settings, warnings) = Settings::load(args.config.as_deref())?;
+    for warning in warnings {
+        tracing::warn!("{warning}");
+    }
+    let mut out = std::io::stdout().lock();
+    match args.command {
+        Command::Serve => cli::serve(&settings, &mut out).await,
+        Command::Migrate => cli::migrate(&settings, &mut out).await,
+        Command::CheckConfig => cli::check_config(&settings, &mut out),
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    account,
+                    email,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            let args = AdminCreate {
+                account,
+                email,
+                name,
+                password_stdin,
+            };
+            cli::admin_create(&settings, args, &mut std::io::stdin().lock(), &mut out).await
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => cli::token_create(&settings, &email, &name, &mut out).await,
+    }
+}
+
+/// Logs go to standard error; `RUST_LOG` sets the level (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

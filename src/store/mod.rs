@@ -1,0 +1,181 @@
+//! Storage: the only place SQL lives. One [`Store`] trait; [`SqlStore`] implements it for
+//! SQLite and PostgreSQL (chosen by the database URL) with shared, portable SQL and the few
+//! backend-specific statements marked as such. Every method that reads or writes tenant data
+//! takes the account first, and list methods the caller's company scope, so a cross-account or
+//! out-of-scope read cannot be written.
+
+mod cursor;
+mod model;
+mod sql;
+
+pub use cursor::{Cursor, PageRequest};
+pub use model::*;
+pub use sql::{Backend, SqlStore, connect};
+
+use crate::domain::{
+    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError, Invalid, MethodId,
+    Name, NewMethod, TokenId,
+};
+use std::future::Future;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such object in this account and scope.
+    #[error("not found")]
+    NotFound,
+    /// A unique value is already taken (e.g. a user's email).
+    #[error("conflict on {}", .0.field)]
+    Conflict(FieldError),
+    /// The input names something that does not exist in this account (e.g. a company id).
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The object may not be changed this way (e.g. deleting a user's primary email).
+    #[error("{0}")]
+    Protected(&'static str),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn conflict(field: &str) -> Self {
+        Self::Conflict(FieldError::new(field, Invalid::Taken))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything Reach keeps. See the module documentation for the tenant rules.
+pub trait Store: Send + Sync + 'static {
+    /// Applies pending migrations.
+    fn migrate(&self) -> impl Future<Output = Result<()>> + Send;
+    /// Checks the database answers.
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+    /// The deployment's secret key: the one stored, or `generated` stored now.
+    fn secret_key(&self, generated: &str) -> impl Future<Output = Result<String>> + Send;
+    /// Whether anybody can log in yet.
+    fn has_users(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    // Accounts.
+    fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send;
+    fn account_by_name(&self, name: &Name)
+    -> impl Future<Output = Result<Option<Account>>> + Send;
+    fn account(&self, account: &AccountId) -> impl Future<Output = Result<Account>> + Send;
+
+    // Companies.
+    fn create_company(
+        &self,
+        account: &AccountId,
+        name: &Name,
+    ) -> impl Future<Output = Result<Company>> + Send;
+    fn company(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &CompanyId,
+    ) -> impl Future<Output = Result<Company>> + Send;
+    fn list_companies(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Company>>> + Send;
+    fn rename_company(
+        &self,
+        account: &AccountId,
+        id: &CompanyId,
+        name: &Name,
+    ) -> impl Future<Output = Result<Company>> + Send;
+    /// Deletes the company and removes it from every access set.
+    fn delete_company(
+        &self,
+        account: &AccountId,
+        id: &CompanyId,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // Contacts (users included).
+    fn create_contact(
+        &self,
+        account: &AccountId,
+        new: &NewContact,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    fn contact(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    fn list_contacts(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &ContactQuery,
+    ) -> impl Future<Output = Result<Page<Contact>>> + Send;
+    /// Replaces name, companies, locale and time zone.
+    fn update_contact(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        new: &NewContact,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    /// Deletes the contact with its methods (and, for a user, their login and tokens).
+    fn delete_contact(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // Contact methods.
+    fn add_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        new: &NewMethod,
+    ) -> impl Future<Output = Result<Method>> + Send;
+    /// Replaces a method; a changed address clears its verified flag. A user's primary email
+    /// keeps its address (it changes with the user's email).
+    fn update_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+        new: &NewMethod,
+    ) -> impl Future<Output = Result<Method>> + Send;
+    /// Deletes a method; a user's primary email cannot be deleted.
+    fn delete_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    // Users.
+    /// Creates the user's contact, login and primary email method together.
+    fn create_user(
+        &self,
+        account: &AccountId,
+        new: &NewUser,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    /// The login of an email, in whatever account it is (emails are unique in the deployment).
+    fn login_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send;
+
+    // API tokens.
+    /// Stores the hash of a new token for a user of the account.
+    fn create_token(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        name: &Name,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<TokenId>> + Send;
+    /// The user a token hash belongs to, in whatever account it is.
+    fn login_by_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send;
+}

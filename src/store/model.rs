@@ -1,0 +1,134 @@
+use crate::domain::{
+    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Locale, MethodId, MethodType,
+    Name, QuietHours, Region, Role, Severity, TimeZone,
+};
+use crate::store::PageRequest;
+use chrono::{DateTime, Utc};
+
+/// A page of a list and the cursor of the next one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: Name,
+    pub default_region: Region,
+    pub locale: Locale,
+    pub timezone: TimeZone,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub default_region: Region,
+    pub locale: Locale,
+    pub timezone: TimeZone,
+    pub require_verified_phones: bool,
+    pub repeat_interval_minutes: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Company {
+    pub id: CompanyId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub name: Name,
+    pub companies: CompanyAccess,
+    pub locale: Option<Locale>,
+    pub timezone: Option<TimeZone>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub contact: NewContact,
+    pub email: EmailAddress,
+    pub role: Role,
+    /// An argon2id PHC string; `None` until a password is set.
+    pub password_hash: Option<String>,
+}
+
+/// A contact as lists and pages show it: with its login (for users) and methods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub companies: CompanyAccess,
+    pub locale: Option<Locale>,
+    pub timezone: Option<TimeZone>,
+    pub user: Option<UserInfo>,
+    /// The primary email first, then in the order they were added.
+    pub methods: Vec<Method>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    pub fn kind(&self) -> ContactKind {
+        match self.user {
+            Some(_) => ContactKind::User,
+            None => ContactKind::Contact,
+        }
+    }
+}
+
+/// What a user has beyond a contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserInfo {
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    User,
+    Contact,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Method {
+    pub id: MethodId,
+    pub contact_id: ContactId,
+    pub kind: MethodType,
+    pub address: String,
+    pub label: Option<String>,
+    pub min_severity: Option<Severity>,
+    pub reports: bool,
+    pub delay_minutes: u16,
+    pub quiet_hours: Option<QuietHours>,
+    pub verified: bool,
+    /// A user's primary email: cannot be deleted, changes only with the user's email.
+    pub primary: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters of the contacts list.
+#[derive(Debug, Clone, Default)]
+pub struct ContactQuery {
+    /// Only contacts with access to this company.
+    pub company: Option<CompanyId>,
+    /// Case-insensitive text found in the name or a method's address.
+    pub text: Option<String>,
+    pub kind: Option<ContactKind>,
+    pub page: PageRequest,
+}
+
+/// Who is behind an email or a token, with what they need to be let in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Login {
+    pub account_id: AccountId,
+    pub user_id: ContactId,
+    pub role: Role,
+    pub disabled: bool,
+    pub companies: CompanyAccess,
+    pub password_hash: Option<String>,
+}

@@ -1,0 +1,57 @@
+use super::{Sql, flag, now_millis, parsed, time, unique_as};
+use crate::domain::{AccountId, Locale, Name, Region, TimeZone};
+use crate::store::{Account, NewAccount, Result, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+const COLUMNS: &str = "SELECT id, name, default_region, locale, timezone, \
+    require_verified_phones, repeat_interval_minutes, created_at FROM accounts";
+
+pub(super) async fn create(pool: &AnyPool, new: &NewAccount) -> Result<Account> {
+    let id = AccountId::generate();
+    Sql::new("INSERT INTO accounts (id, name, name_key, default_region, locale, timezone, created_at) VALUES (")
+        .bind(id.to_string())
+        .push(", ")
+        .bind(new.name.to_string())
+        .push(", ")
+        .bind(new.name.sort_key())
+        .push(", ")
+        .bind(new.default_region.as_str().to_owned())
+        .push(", ")
+        .bind(new.locale.as_str())
+        .push(", ")
+        .bind(new.timezone.as_str())
+        .push(", ")
+        .bind(now_millis())
+        .push(")")
+        .execute(pool)
+        .await
+        .map_err(unique_as("account"))?;
+    get(pool, &id).await
+}
+
+pub(super) async fn by_name(pool: &AnyPool, name: &Name) -> Result<Option<Account>> {
+    let mut sql = Sql::new(COLUMNS);
+    sql.push(" WHERE name_key = ").bind(name.sort_key());
+    sql.fetch_optional(pool).await?.as_ref().map(from_row).transpose()
+}
+
+pub(super) async fn get(pool: &AnyPool, account: &AccountId) -> Result<Account> {
+    let mut sql = Sql::new(COLUMNS);
+    sql.push(" WHERE id = ").bind(account.to_string());
+    let row = sql.fetch_optional(pool).await?;
+    from_row(&row.ok_or(StoreError::NotFound)?)
+}
+
+fn from_row(row: &AnyRow) -> Result<Account> {
+    Ok(Account {
+        id: AccountId::from_string(row.try_get::<String, _>("id")?),
+        name: row.try_get("name")?,
+        default_region: parsed(row, "default_region", Region::parse)?,
+        locale: parsed(row, "locale", Locale::parse)?,
+        timezone: parsed(row, "timezone", TimeZone::parse)?,
+        require_verified_phones: flag(row, "require_verified_phones")?,
+        repeat_interval_minutes: row.try_get("repeat_interval_minutes")?,
+        created_at: time(row, "created_at")?,
+    })
+}

@@ -1,0 +1,118 @@
+use super::{Sql, now_millis, page, push_page, time, unique_as};
+use crate::domain::{AccountId, CompanyAccess, CompanyId, CompanyScope, Name};
+use crate::store::{Company, Page, PageRequest, Result, StoreError};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+const COLUMNS: &str = "SELECT id, name, name_key, created_at FROM companies";
+
+pub(super) async fn create(pool: &AnyPool, account: &AccountId, name: &Name) -> Result<Company> {
+    let id = CompanyId::generate();
+    Sql::new("INSERT INTO companies (id, account_id, name, name_key, created_at) VALUES (")
+        .bind(id.to_string())
+        .push(", ")
+        .bind(account.to_string())
+        .push(", ")
+        .bind(name.to_string())
+        .push(", ")
+        .bind(name.sort_key())
+        .push(", ")
+        .bind(now_millis())
+        .push(")")
+        .execute(pool)
+        .await
+        .map_err(unique_as("name"))?;
+    get(pool, account, &CompanyAccess::All, &id).await
+}
+
+/// `WHERE account_id = .. AND <in scope>`
+fn select(account: &AccountId, scope: &CompanyScope) -> Sql {
+    let mut sql = Sql::new(COLUMNS);
+    sql.push(" WHERE account_id = ").bind(account.to_string());
+    if let CompanyAccess::Only(set) = scope {
+        if set.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND id IN ")
+                .bind_list(set.iter().map(CompanyId::as_str));
+        }
+    }
+    sql
+}
+
+pub(super) async fn get(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyScope,
+    id: &CompanyId,
+) -> Result<Company> {
+    let mut sql = select(account, scope);
+    sql.push(" AND id = ").bind(id.to_string());
+    let row = sql.fetch_optional(pool).await?;
+    from_row(&row.ok_or(StoreError::NotFound)?).map(|(c, _)| c)
+}
+
+pub(super) async fn list(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyScope,
+    request: &PageRequest,
+) -> Result<Page<Company>> {
+    let mut sql = select(account, scope);
+    push_page(&mut sql, "name_key", "id", request);
+    let rows = sql.fetch_all(pool).await?;
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let mut result = page(items, request, |(c, key)| (key.clone(), c.id.to_string()));
+    Ok(Page {
+        items: result.items.drain(..).map(|(c, _)| c).collect(),
+        next_cursor: result.next_cursor,
+    })
+}
+
+pub(super) async fn rename(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &CompanyId,
+    name: &Name,
+) -> Result<Company> {
+    let changed = Sql::new("UPDATE companies SET name = ")
+        .bind(name.to_string())
+        .push(", name_key = ")
+        .bind(name.sort_key())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .map_err(unique_as("name"))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    get(pool, account, &CompanyAccess::All, id).await
+}
+
+pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &CompanyId) -> Result<()> {
+    // Access sets lose the company through ON DELETE CASCADE on contact_companies.
+    let deleted = Sql::new("DELETE FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+fn from_row(row: &AnyRow) -> Result<(Company, String)> {
+    Ok((
+        Company {
+            id: CompanyId::from_string(row.try_get::<String, _>("id")?),
+            name: row.try_get("name")?,
+            created_at: time(row, "created_at")?,
+        },
+        row.try_get("name_key")?,
+    ))
+}

@@ -1,0 +1,270 @@
+use super::{
+    Sql, contains_pattern, flag, methods, now_millis, page, parsed, parsed_opt, push_page, time,
+};
+use crate::domain::{
+    AccountId, CompanyAccess, CompanyId, CompanyScope, ContactId, FieldError, Invalid, Locale,
+    Role, TimeZone,
+};
+use crate::store::{
+    Contact, ContactKind, ContactQuery, NewContact, Page, Result, StoreError, UserInfo,
+};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+use std::collections::{BTreeSet, HashMap};
+
+const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_companies, c.locale, c.timezone, \
+    c.created_at, c.updated_at, u.email, u.role, u.disabled \
+    FROM contacts c LEFT JOIN users u ON u.contact_id = c.id";
+
+/// Inserts the contact row and its access set; the caller commits.
+pub(super) async fn insert(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    new: &NewContact,
+) -> Result<ContactId> {
+    let id = ContactId::generate();
+    let now = now_millis();
+    Sql::new("INSERT INTO contacts (id, account_id, name, name_key, all_companies, locale, timezone, created_at, updated_at) VALUES (")
+        .bind(id.to_string())
+        .push(", ")
+        .bind(account.to_string())
+        .push(", ")
+        .bind(new.name.to_string())
+        .push(", ")
+        .bind(new.name.sort_key())
+        .push(", ")
+        .bind(new.companies == CompanyAccess::All)
+        .push(", ")
+        .bind(new.locale.map(|l| l.as_str().to_owned()))
+        .push(", ")
+        .bind(new.timezone.map(|t| t.as_str().to_owned()))
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(")")
+        .execute(&mut *conn)
+        .await?;
+    write_access(conn, account, &id, &new.companies).await?;
+    Ok(id)
+}
+
+/// Replaces the contact's chosen companies, refusing any that is not the account's.
+async fn write_access(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    contact: &ContactId,
+    access: &CompanyAccess,
+) -> Result<()> {
+    Sql::new("DELETE FROM contact_companies WHERE contact_id = ")
+        .bind(contact.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let CompanyAccess::Only(set) = access else {
+        return Ok(());
+    };
+    if set.is_empty() {
+        return Ok(());
+    }
+    let inserted = Sql::new("INSERT INTO contact_companies (contact_id, company_id) SELECT ")
+        .bind(contact.to_string())
+        .push(", id FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(set.iter().map(CompanyId::as_str))
+        .execute(&mut *conn)
+        .await?;
+    if inserted != set.len() as u64 {
+        return Err(StoreError::Invalid(vec![FieldError::new(
+            "companies",
+            Invalid::UnknownCompany,
+        )]));
+    }
+    Ok(())
+}
+
+pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewContact) -> Result<Contact> {
+    let mut tx = pool.begin().await?;
+    let id = insert(&mut tx, account, new).await?;
+    tx.commit().await?;
+    get(pool, account, &CompanyAccess::All, &id).await
+}
+
+/// The contacts of the account that the scope can see.
+fn select(account: &AccountId, scope: &CompanyScope) -> Sql {
+    let mut sql = Sql::new(COLUMNS);
+    sql.push(" WHERE c.account_id = ").bind(account.to_string());
+    if let CompanyAccess::Only(set) = scope {
+        if set.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(
+                " AND (c.all_companies OR EXISTS (SELECT 1 FROM contact_companies cc \
+                 WHERE cc.contact_id = c.id AND cc.company_id IN ",
+            )
+            .bind_list(set.iter().map(CompanyId::as_str))
+            .push("))");
+        }
+    }
+    sql
+}
+
+pub(super) async fn get(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyScope,
+    id: &ContactId,
+) -> Result<Contact> {
+    let mut sql = select(account, scope);
+    sql.push(" AND c.id = ").bind(id.to_string());
+    let rows = sql.fetch_all(pool).await?;
+    let mut found = hydrate(pool, account, &rows).await?;
+    found.pop().map(|(c, _)| c).ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn list(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyScope,
+    query: &ContactQuery,
+) -> Result<Page<Contact>> {
+    let mut sql = select(account, scope);
+    if let Some(company) = &query.company {
+        sql.push(
+            " AND (c.all_companies OR EXISTS (SELECT 1 FROM contact_companies cc \
+             WHERE cc.contact_id = c.id AND cc.company_id = ",
+        )
+        .bind(company.to_string())
+        .push("))");
+    }
+    if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = contains_pattern(text);
+        sql.push(" AND (c.name_key LIKE ")
+            .bind(pattern.clone())
+            .push(
+                " ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact_methods m \
+                 WHERE m.contact_id = c.id AND m.address_key LIKE ",
+            )
+            .bind(pattern)
+            .push(" ESCAPE '\\'))");
+    }
+    match query.kind {
+        Some(ContactKind::User) => sql.push(" AND u.contact_id IS NOT NULL"),
+        Some(ContactKind::Contact) => sql.push(" AND u.contact_id IS NULL"),
+        None => &mut sql,
+    };
+    push_page(&mut sql, "c.name_key", "c.id", &query.page);
+    let rows = sql.fetch_all(pool).await?;
+    let items = hydrate(pool, account, &rows).await?;
+    let result = page(items, &query.page, |(c, key)| (key.clone(), c.id.to_string()));
+    Ok(Page {
+        items: result.items.into_iter().map(|(c, _)| c).collect(),
+        next_cursor: result.next_cursor,
+    })
+}
+
+pub(super) async fn update(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &ContactId,
+    new: &NewContact,
+) -> Result<Contact> {
+    let mut tx = pool.begin().await?;
+    let changed = Sql::new("UPDATE contacts SET name = ")
+        .bind(new.name.to_string())
+        .push(", name_key = ")
+        .bind(new.name.sort_key())
+        .push(", all_companies = ")
+        .bind(new.companies == CompanyAccess::All)
+        .push(", locale = ")
+        .bind(new.locale.map(|l| l.as_str().to_owned()))
+        .push(", timezone = ")
+        .bind(new.timezone.map(|t| t.as_str().to_owned()))
+        .push(", updated_at = ")
+        .bind(now_millis())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    write_access(&mut tx, account, id, &new.companies).await?;
+    tx.commit().await?;
+    get(pool, account, &CompanyAccess::All, id).await
+}
+
+pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &ContactId) -> Result<()> {
+    // Methods, access rows, the user's login and tokens go by ON DELETE CASCADE.
+    let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Builds contacts from their rows, with access sets and methods loaded in two queries.
+/// Each comes with its sort key, for cursors.
+async fn hydrate(
+    pool: &AnyPool,
+    account: &AccountId,
+    rows: &[AnyRow],
+) -> Result<Vec<(Contact, String)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut chosen: HashMap<String, BTreeSet<CompanyId>> = HashMap::new();
+    let access_rows = Sql::new("SELECT contact_id, company_id FROM contact_companies WHERE contact_id IN ")
+        .bind_list(ids.iter().map(String::as_str))
+        .fetch_all(pool)
+        .await?;
+    for row in &access_rows {
+        chosen
+            .entry(row.try_get("contact_id")?)
+            .or_default()
+            .insert(CompanyId::from_string(row.try_get::<String, _>("company_id")?));
+    }
+    let mut methods_of = methods::for_contacts(pool, account, &ids).await?;
+    rows.iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            let companies = if flag(row, "all_companies")? {
+                CompanyAccess::All
+            } else {
+                CompanyAccess::Only(chosen.remove(&id).unwrap_or_default())
+            };
+            let user = match row.try_get::<Option<String>, _>("email")? {
+                Some(email) => Some(UserInfo {
+                    email,
+                    role: parsed(row, "role", Role::parse)?,
+                    disabled: flag(row, "disabled")?,
+                }),
+                None => None,
+            };
+            let contact = Contact {
+                methods: methods_of.remove(&id).unwrap_or_default(),
+                id: ContactId::from_string(id),
+                name: row.try_get("name")?,
+                companies,
+                locale: parsed_opt(row, "locale", Locale::parse)?,
+                timezone: parsed_opt(row, "timezone", TimeZone::parse)?,
+                user,
+                created_at: time(row, "created_at")?,
+                updated_at: time(row, "updated_at")?,
+            };
+            Ok((contact, row.try_get("name_key")?))
+        })
+        .collect()
+}

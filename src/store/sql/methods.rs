@@ -1,0 +1,222 @@
+use super::{Sql, flag, now_millis, parsed, parsed_opt, time};
+use crate::domain::{
+    AccountId, Address, ContactId, EmailAddress, MethodId, MethodType, NewMethod, QuietHours,
+    Severity,
+};
+use crate::store::{Method, Result, StoreError};
+use chrono::NaiveTime;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Executor, Row};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
+    delay_minutes, quiet_from, quiet_to, verified, is_primary, created_at FROM contact_methods";
+
+/// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing.
+async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
+    executor: E,
+    account: &AccountId,
+    contact: &ContactId,
+    new: &NewMethod,
+    primary: bool,
+) -> Result<Option<MethodId>> {
+    let id = MethodId::generate();
+    let prefs = &new.prefs;
+    let quiet = |f: fn(&QuietHours) -> NaiveTime| prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)));
+    let inserted = Sql::new(
+        "INSERT INTO contact_methods (id, account_id, contact_id, type, address, address_key, \
+         label, min_severity, reports, delay_minutes, quiet_from, quiet_to, is_primary, created_at) \
+         SELECT ",
+    )
+    .bind(id.to_string())
+    .push(", account_id, id, ")
+    .bind(new.address.method_type().as_str())
+    .push(", ")
+    .bind(new.address.as_str().to_owned())
+    .push(", ")
+    .bind(new.address.as_str().to_lowercase())
+    .push(", ")
+    .bind(new.label.as_ref().map(ToString::to_string))
+    .push(", ")
+    .bind(prefs.min_severity.map(|s| s.as_str().to_owned()))
+    .push(", ")
+    .bind(prefs.reports)
+    .push(", ")
+    .bind(i64::from(prefs.delay.get()))
+    .push(", ")
+    .bind(quiet(|q| q.from))
+    .push(", ")
+    .bind(quiet(|q| q.to))
+    .push(", ")
+    .bind(primary)
+    .push(", ")
+    .bind(now_millis())
+    .push(" FROM contacts WHERE account_id = ")
+    .bind(account.to_string())
+    .push(" AND id = ")
+    .bind(contact.to_string())
+    .execute(executor)
+    .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
+/// Adds a user's primary email method; the caller commits.
+pub(super) async fn insert_primary(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    contact: &ContactId,
+    email: &EmailAddress,
+) -> Result<()> {
+    let new = NewMethod {
+        address: Address::Email(email.clone()),
+        label: None,
+        prefs: MethodType::Email.default_prefs(),
+    };
+    insert(conn, account, contact, &new, true)
+        .await?
+        .map(drop)
+        .ok_or(StoreError::NotFound)
+}
+
+pub(super) async fn add(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    new: &NewMethod,
+) -> Result<Method> {
+    let id = insert(pool, account, contact, new, false)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    get(pool, account, contact, &id).await
+}
+
+pub(super) async fn get(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    id: &MethodId,
+) -> Result<Method> {
+    let row = Sql::new(COLUMNS)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(contact.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    from_row(&row.ok_or(StoreError::NotFound)?)
+}
+
+pub(super) async fn update(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    id: &MethodId,
+    new: &NewMethod,
+) -> Result<Method> {
+    let current = get(pool, account, contact, id).await?;
+    let same_address =
+        current.kind == new.address.method_type() && current.address == new.address.as_str();
+    if current.primary && !same_address {
+        return Err(StoreError::Protected(
+            "a user's primary email changes only with the user's email",
+        ));
+    }
+    let prefs = &new.prefs;
+    let quiet = |f: fn(&QuietHours) -> NaiveTime| prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)));
+    Sql::new("UPDATE contact_methods SET type = ")
+        .bind(new.address.method_type().as_str())
+        .push(", address = ")
+        .bind(new.address.as_str().to_owned())
+        .push(", address_key = ")
+        .bind(new.address.as_str().to_lowercase())
+        .push(", label = ")
+        .bind(new.label.as_ref().map(ToString::to_string))
+        .push(", min_severity = ")
+        .bind(prefs.min_severity.map(|s| s.as_str().to_owned()))
+        .push(", reports = ")
+        .bind(prefs.reports)
+        .push(", delay_minutes = ")
+        .bind(i64::from(prefs.delay.get()))
+        .push(", quiet_from = ")
+        .bind(quiet(|q| q.from))
+        .push(", quiet_to = ")
+        .bind(quiet(|q| q.to))
+        .push(", verified = ")
+        .bind(current.verified && same_address)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    get(pool, account, contact, id).await
+}
+
+pub(super) async fn delete(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    id: &MethodId,
+) -> Result<()> {
+    if get(pool, account, contact, id).await?.primary {
+        return Err(StoreError::Protected("a user's primary email cannot be deleted"));
+    }
+    Sql::new("DELETE FROM contact_methods WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The methods of these contacts (of this account), by contact id, primary email first and
+/// then in the order they were added.
+pub(super) async fn for_contacts(
+    pool: &AnyPool,
+    account: &AccountId,
+    contacts: &[String],
+) -> Result<HashMap<String, Vec<Method>>> {
+    let rows = Sql::new(COLUMNS)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id IN ")
+        .bind_list(contacts.iter().map(String::as_str))
+        .push(" ORDER BY is_primary DESC, created_at, id")
+        .fetch_all(pool)
+        .await?;
+    let mut by_contact: HashMap<String, Vec<Method>> = HashMap::new();
+    for row in &rows {
+        let method = from_row(row)?;
+        by_contact
+            .entry(method.contact_id.to_string())
+            .or_default()
+            .push(method);
+    }
+    Ok(by_contact)
+}
+
+fn from_row(row: &AnyRow) -> Result<Method> {
+    let quiet_from = parsed_opt(row, "quiet_from", |s| NaiveTime::parse_from_str(s, "%H:%M"))?;
+    let quiet_to = parsed_opt(row, "quiet_to", |s| NaiveTime::parse_from_str(s, "%H:%M"))?;
+    let delay: i64 = row.try_get("delay_minutes")?;
+    Ok(Method {
+        id: MethodId::from_string(row.try_get::<String, _>("id")?),
+        contact_id: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
+        kind: parsed(row, "type", MethodType::parse)?,
+        address: row.try_get("address")?,
+        label: row.try_get("label")?,
+        min_severity: parsed_opt(row, "min_severity", Severity::parse)?,
+        reports: flag(row, "reports")?,
+        delay_minutes: u16::try_from(delay).map_err(|_| super::corrupt("delay_minutes"))?,
+        quiet_hours: quiet_from
+            .zip(quiet_to)
+            .map(|(from, to)| QuietHours { from, to }),
+        verified: flag(row, "verified")?,
+        primary: flag(row, "is_primary")?,
+        created_at: time(row, "created_at")?,
+    })
+}

@@ -1,0 +1,480 @@
+//! The SQL implementation of [`Store`], one file per resource. Statements are portable
+//! between SQLite and PostgreSQL (numbered `$N` parameters, `ON CONFLICT`, lower-cased key
+//! columns instead of `ILIKE`); where the backends differ, [`Backend`] says which is in use.
+
+mod accounts;
+mod companies;
+mod contacts;
+mod methods;
+mod users;
+
+use super::{
+    Account, Company, Contact, ContactQuery, Login, NewAccount, NewContact, NewUser, Page,
+    PageRequest, Result, Store, StoreError,
+};
+use crate::domain::{
+    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewMethod,
+    TokenId,
+};
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Arguments, Encode, Executor, Row, Type};
+use std::future::Future;
+use std::time::Duration;
+
+/// Which database engine a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// [`Store`] on SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Connects to `sqlite://PATH` (created when missing) or `postgres://...`.
+pub async fn connect(url: &str) -> Result<SqlStore> {
+    sqlx::any::install_default_drivers();
+    let (backend, url) = if url.starts_with("sqlite:") {
+        (Backend::Sqlite, sqlite_url(url))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        (Backend::Postgres, url.to_owned())
+    } else {
+        return Err(StoreError::Database(sqlx::Error::Configuration(
+            "the database URL must start with sqlite:// or postgres://".into(),
+        )));
+    };
+    let options = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+        .acquire_timeout(Duration::from_secs(10));
+    let options = match backend {
+        // WAL and a busy timeout let CLI commands run beside `reach serve`.
+        Backend::Sqlite => options.after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .await
+                .map(drop)
+            })
+        }),
+        Backend::Postgres => options,
+    };
+    let pool = options.connect(&url).await?;
+    Ok(SqlStore { pool, backend })
+}
+
+/// Adds `mode=rwc` so a missing database file is created.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+impl SqlStore {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection (tests drop their database afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A statement with numbered parameters, built piece by piece.
+pub(crate) struct Sql {
+    text: String,
+    args: AnyArguments<'static>,
+    error: Option<sqlx::error::BoxDynError>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: AnyArguments::default(),
+            error: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a `$N` placeholder bound to `value`.
+    pub(crate) fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Encode<'static, Any> + Type<Any>,
+    {
+        if let Err(e) = self.args.add(value) {
+            self.error.get_or_insert(e);
+        }
+        let n = self.args.len();
+        self.text.push('$');
+        self.text.push_str(&n.to_string());
+        self
+    }
+
+    /// Appends `($a, $b, ...)` bound to the values.
+    pub(crate) fn bind_list<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v.to_owned());
+        }
+        self.push(")")
+    }
+
+    pub(crate) async fn fetch_all<'e, E>(&mut self, executor: E) -> Result<Vec<AnyRow>>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let args = self.finish()?;
+        Ok(sqlx::query_with(&args.0, args.1)
+            .fetch_all(executor)
+            .await?)
+    }
+
+    pub(crate) async fn fetch_optional<'e, E>(&mut self, executor: E) -> Result<Option<AnyRow>>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let args = self.finish()?;
+        Ok(sqlx::query_with(&args.0, args.1)
+            .fetch_optional(executor)
+            .await?)
+    }
+
+    /// Runs the statement and answers how many rows it changed.
+    pub(crate) async fn execute<'e, E>(&mut self, executor: E) -> Result<u64>
+    where
+        E: Executor<'e, Database = Any>,
+    {
+        let args = self.finish()?;
+        Ok(sqlx::query_with(&args.0, args.1)
+            .execute(executor)
+            .await?
+            .rows_affected())
+    }
+
+    /// Takes the text and arguments out; the builder is spent.
+    fn finish(&mut self) -> Result<(String, AnyArguments<'static>)> {
+        match self.error.take() {
+            Some(e) => Err(StoreError::Database(sqlx::Error::Encode(e))),
+            None => Ok((
+                std::mem::take(&mut self.text),
+                std::mem::take(&mut self.args),
+            )),
+        }
+    }
+}
+
+/// Maps a unique-constraint violation to a conflict on `field`.
+pub(crate) fn unique_as(field: &'static str) -> impl FnOnce(StoreError) -> StoreError {
+    move |e| match e {
+        StoreError::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            StoreError::conflict(field)
+        }
+        other => other,
+    }
+}
+
+pub(crate) fn now_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+pub(crate) fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>> {
+    let millis: i64 = row.try_get(column)?;
+    DateTime::from_timestamp_millis(millis).ok_or_else(|| corrupt(column))
+}
+
+/// Reads a boolean: PostgreSQL has a boolean type, SQLite stores 0 or 1.
+pub(crate) fn flag(row: &AnyRow, column: &str) -> Result<bool> {
+    row.try_get::<bool, _>(column)
+        .or_else(|_| row.try_get::<i64, _>(column).map(|v| v != 0))
+        .map_err(StoreError::from)
+}
+
+/// A stored value that no longer parses: the database was changed behind Reach's back.
+pub(crate) fn corrupt(column: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("unexpected value in column {column}").into(),
+    ))
+}
+
+/// Reads a column and parses it into a domain value.
+pub(crate) fn parsed<T, E>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    parse(&text).map_err(|_| corrupt(column))
+}
+
+/// Like [`parsed`], for a nullable column.
+pub(crate) fn parsed_opt<T, E>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl FnOnce(&str) -> std::result::Result<T, E>,
+) -> Result<Option<T>> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| parse(&t).map_err(|_| corrupt(column)))
+        .transpose()
+}
+
+/// The `LIKE` pattern finding `text` anywhere, with wildcards in it escaped by `\`.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Cuts a page of `limit + 1` rows to `limit` and makes the next cursor from the last kept.
+pub(crate) fn page<T>(
+    mut items: Vec<T>,
+    request: &PageRequest,
+    position: impl Fn(&T) -> (String, String),
+) -> Page<T> {
+    let limit = request.limit() as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| {
+            let (key, id) = position(last);
+            super::Cursor::encode(&key, &id)
+        })
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+/// Adds `AND (key, id) > cursor` and the ordering and limit of a page.
+pub(crate) fn push_page(sql: &mut Sql, key: &str, id: &str, request: &PageRequest) {
+    if let Some(c) = request.cursor() {
+        sql.push(&format!(" AND ({key} > "))
+            .bind(c.key.clone())
+            .push(&format!(" OR ({key} = "))
+            .bind(c.key.clone())
+            .push(&format!(" AND {id} > "))
+            .bind(c.id.clone())
+            .push("))");
+    }
+    sql.push(&format!(" ORDER BY {key}, {id} LIMIT "))
+        .bind(i64::from(request.limit()) + 1);
+}
+
+impl Store for SqlStore {
+    async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn secret_key(&self, generated: &str) -> Result<String> {
+        Sql::new("INSERT INTO deployment (key, value) VALUES ('secret_key', ")
+            .bind(generated.to_owned())
+            .push(") ON CONFLICT (key) DO NOTHING")
+            .execute(&self.pool)
+            .await?;
+        let row = Sql::new("SELECT value FROM deployment WHERE key = 'secret_key'")
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("value")?)
+    }
+
+    async fn has_users(&self) -> Result<bool> {
+        let row = Sql::new("SELECT COUNT(*) AS n FROM users")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<i64, _>("n")).transpose()?.unwrap_or(0) > 0)
+    }
+
+    fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send {
+        accounts::create(&self.pool, new)
+    }
+
+    fn account_by_name(&self, name: &Name) -> impl Future<Output = Result<Option<Account>>> + Send {
+        accounts::by_name(&self.pool, name)
+    }
+
+    fn account(&self, account: &AccountId) -> impl Future<Output = Result<Account>> + Send {
+        accounts::get(&self.pool, account)
+    }
+
+    fn create_company(
+        &self,
+        account: &AccountId,
+        name: &Name,
+    ) -> impl Future<Output = Result<Company>> + Send {
+        companies::create(&self.pool, account, name)
+    }
+
+    fn company(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &CompanyId,
+    ) -> impl Future<Output = Result<Company>> + Send {
+        companies::get(&self.pool, account, scope, id)
+    }
+
+    fn list_companies(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Company>>> + Send {
+        companies::list(&self.pool, account, scope, page)
+    }
+
+    fn rename_company(
+        &self,
+        account: &AccountId,
+        id: &CompanyId,
+        name: &Name,
+    ) -> impl Future<Output = Result<Company>> + Send {
+        companies::rename(&self.pool, account, id, name)
+    }
+
+    fn delete_company(
+        &self,
+        account: &AccountId,
+        id: &CompanyId,
+    ) -> impl Future<Output = Result<()>> + Send {
+        companies::delete(&self.pool, account, id)
+    }
+
+    fn create_contact(
+        &self,
+        account: &AccountId,
+        new: &NewContact,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        contacts::create(&self.pool, account, new)
+    }
+
+    fn contact(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        contacts::get(&self.pool, account, scope, id)
+    }
+
+    fn list_contacts(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &ContactQuery,
+    ) -> impl Future<Output = Result<Page<Contact>>> + Send {
+        contacts::list(&self.pool, account, scope, query)
+    }
+
+    fn update_contact(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        new: &NewContact,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        contacts::update(&self.pool, account, id, new)
+    }
+
+    fn delete_contact(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<()>> + Send {
+        contacts::delete(&self.pool, account, id)
+    }
+
+    fn add_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        new: &NewMethod,
+    ) -> impl Future<Output = Result<super::Method>> + Send {
+        methods::add(&self.pool, account, contact, new)
+    }
+
+    fn update_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+        new: &NewMethod,
+    ) -> impl Future<Output = Result<super::Method>> + Send {
+        methods::update(&self.pool, account, contact, id, new)
+    }
+
+    fn delete_method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+    ) -> impl Future<Output = Result<()>> + Send {
+        methods::delete(&self.pool, account, contact, id)
+    }
+
+    fn create_user(
+        &self,
+        account: &AccountId,
+        new: &NewUser,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        users::create(&self.pool, account, new)
+    }
+
+    fn login_by_email(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send {
+        users::login_by_email(&self.pool, email)
+    }
+
+    fn create_token(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        name: &Name,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<TokenId>> + Send {
+        users::create_token(&self.pool, account, user, name, token_hash)
+    }
+
+    fn login_by_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send {
+        users::login_by_token(&self.pool, token_hash)
+    }
+}
