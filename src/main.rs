@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use reach::cli::{self, AdminCreate};
 use reach::config::Settings;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -124,9 +124,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
 /// Logs go to standard error; `RUST_LOG` sets the level (default `info`).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

@@ -1,5 +1,6 @@
 -- The directory: accounts, companies, contacts, users, contact methods, API tokens.
--- Times are Unix milliseconds (UTC). *_key columns hold the lower-cased form that lists sort
+-- Times are Unix milliseconds (UTC); flags are INTEGER 0/1 (the sqlx Any driver reads no
+-- SQLite BOOLEAN). *_key columns hold the lower-cased form that lists sort
 -- and search by.
 
 CREATE TABLE deployment (
@@ -14,7 +15,7 @@ CREATE TABLE accounts (
     default_region          TEXT NOT NULL,
     locale                  TEXT NOT NULL CHECK (locale IN ('en', 'es')),
     timezone                TEXT NOT NULL,
-    require_verified_phones BOOLEAN NOT NULL DEFAULT TRUE,
+    require_verified_phones INTEGER NOT NULL DEFAULT 1,
     repeat_interval_minutes BIGINT NOT NULL DEFAULT 240,
     created_at              BIGINT NOT NULL
 );
@@ -34,7 +35,7 @@ CREATE TABLE contacts (
     account_id    TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     name          TEXT NOT NULL,
     name_key      TEXT NOT NULL,
-    all_companies BOOLEAN NOT NULL,
+    all_companies INTEGER NOT NULL,
     locale        TEXT CHECK (locale IN ('en', 'es')),
     timezone      TEXT,
     created_at    BIGINT NOT NULL,
@@ -56,7 +57,7 @@ CREATE TABLE users (
     email_key     TEXT NOT NULL UNIQUE,
     password_hash TEXT,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'technician')),
-    disabled      BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled      INTEGER NOT NULL DEFAULT 0,
     created_at    BIGINT NOT NULL
 );
 
@@ -69,12 +70,12 @@ CREATE TABLE contact_methods (
     address_key   TEXT NOT NULL,
     label         TEXT,
     min_severity  TEXT CHECK (min_severity IN ('info', 'warning', 'critical')),
-    reports       BOOLEAN NOT NULL,
+    reports       INTEGER NOT NULL,
     delay_minutes BIGINT NOT NULL CHECK (delay_minutes BETWEEN 0 AND 1440),
     quiet_from    TEXT,
     quiet_to      TEXT,
-    verified      BOOLEAN NOT NULL DEFAULT FALSE,
-    is_primary    BOOLEAN NOT NULL DEFAULT FALSE,
+    verified      INTEGER NOT NULL DEFAULT 0,
+    is_primary    INTEGER NOT NULL DEFAULT 0,
     created_at    BIGINT NOT NULL
 );
 CREATE INDEX contact_methods_by_contact ON contact_methods (contact_id, created_at);

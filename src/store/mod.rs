@@ -33,10 +33,24 @@ pub enum StoreError {
     /// The object may not be changed this way (e.g. deleting a user's primary email).
     #[error("{0}")]
     Protected(&'static str),
+    /// The database failed; its message is part of this error's (there is no `source`, so a
+    /// cause chain prints it once).
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(e)
+    }
 }
 
 impl StoreError {

@@ -18,7 +18,7 @@ use crate::domain::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Arguments, Encode, Executor, Row, Type};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, Connection, Encode, Executor, Row, Type};
 use std::future::Future;
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
         }),
         Backend::Postgres => options,
     };
+    // One plain connection first: it fails fast with the real reason (refused, unknown
+    // database, bad password) where the pool would only report a timeout.
+    AnyConnection::connect(&url).await?.close().await?;
     let pool = options.connect(&url).await?;
     Ok(SqlStore { pool, backend })
 }

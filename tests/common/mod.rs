@@ -1,0 +1,100 @@
+//! Test helpers shared by the integration tests: a fresh database per test, on SQLite (a temp
+//! file) or PostgreSQL (a new database on the local server).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use reach::store::{SqlStore, Store};
+use sqlx::{AnyConnection, Connection, Executor};
+
+/// The server tests create their databases on. `TEST_POSTGRES_URL` overrides it.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A fresh, migrated database that is removed by [`TestDb::finish`].
+pub struct TestDb {
+    pub store: SqlStore,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { name: String },
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let url = Self::sqlite_url();
+        let store = open(&url.0).await;
+        Self {
+            store,
+            url: url.0,
+            cleanup: Cleanup::Sqlite(url.1),
+        }
+    }
+
+    /// A URL to a database file that does not exist yet, in a temp dir kept alive by the pair.
+    pub fn sqlite_url() -> (String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("reach.db").display());
+        (url, dir)
+    }
+
+    pub async fn postgres() -> Self {
+        let name = Self::create_postgres_database().await;
+        let url = postgres_url(&name);
+        let store = open(&url).await;
+        Self {
+            store,
+            url,
+            cleanup: Cleanup::Postgres { name },
+        }
+    }
+
+    /// Creates an empty database and answers its name.
+    pub async fn create_postgres_database() -> String {
+        sqlx::any::install_default_drivers();
+        let name = format!("reach_test_{}", uuid::Uuid::now_v7().simple());
+        let mut admin = AnyConnection::connect(&postgres_admin_url())
+            .await
+            .expect("PostgreSQL must run on 127.0.0.1:5432 (scripts/test starts it)");
+        admin
+            .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        name
+    }
+
+    pub async fn drop_postgres_database(name: &str) {
+        if let Ok(mut admin) = AnyConnection::connect(&postgres_admin_url()).await {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                .await;
+            admin.close().await.ok();
+        }
+    }
+
+    /// Closes the store and removes the database.
+    pub async fn finish(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::Sqlite(dir) => drop(dir),
+            Cleanup::Postgres { name } => Self::drop_postgres_database(&name).await,
+        }
+    }
+}
+
+/// The URL of a database on the test server.
+pub fn postgres_url(name: &str) -> String {
+    let admin = postgres_admin_url();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+async fn open(url: &str) -> SqlStore {
+    let store = reach::store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    store
+}

@@ -1,0 +1,247 @@
+use crate::fixtures::{account, company, contact, method, names, new_contact, new_user, only};
+use reach::domain::{AccountId, CompanyAccess, CompanyId, Invalid, Locale, Role, TimeZone};
+use reach::store::{ContactKind, ContactQuery, Cursor, PageRequest, SqlStore, Store, StoreError};
+
+pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let northwind = company(store, &acme, "Northwind").await;
+    for n in ["👩‍👩‍👧‍👦 Family 🚀", "محمد عبد الله", "שָׁלוֹם כהן", &"é".repeat(200)] {
+        let created = contact(store, &acme, n, only(&[&northwind])).await;
+        assert_eq!(created.name, n);
+        let read = store
+            .contact(&acme.id, &CompanyAccess::All, &created.id)
+            .await
+            .expect("read back");
+        assert_eq!(read, created);
+        assert_eq!(read.kind(), ContactKind::Contact);
+        assert!(read.methods.is_empty() && read.user.is_none());
+        assert_eq!(read.companies, only(&[&northwind]));
+    }
+    let mut full = new_contact("Ana", CompanyAccess::All);
+    full.locale = Some(Locale::Es);
+    full.timezone = Some(TimeZone::parse("America/Mexico_City").expect("zone"));
+    let created = store.create_contact(&acme.id, &full).await.expect("create");
+    assert_eq!(created.locale, Some(Locale::Es));
+    assert_eq!(created.timezone.map(TimeZone::as_str), Some("America/Mexico_City"));
+    assert_eq!(created.companies, CompanyAccess::All);
+}
+
+pub async fn unknown_companies_are_a_field_error_and_write_nothing(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let other = account(store, "Other").await;
+    let mine = company(store, &acme, "Mine").await;
+    let theirs = company(store, &other, "Theirs").await;
+    let made_up = CompanyId::from_string("no-such-company");
+    for bad in [&theirs.id, &made_up] {
+        let access = crate::fixtures::only_ids(&[&mine.id, bad]);
+        let result = store
+            .create_contact(&acme.id, &new_contact("Ghost", access))
+            .await;
+        match result {
+            Err(StoreError::Invalid(fields)) => {
+                assert_eq!(fields.len(), 1);
+                assert_eq!((fields[0].field.as_str(), &fields[0].error), ("companies", &Invalid::UnknownCompany));
+            }
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+    let listed = store
+        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
+        .await
+        .expect("list");
+    assert!(listed.items.is_empty(), "nothing may be written: {listed:?}");
+
+    let kept = contact(store, &acme, "Kept", only(&[&mine])).await;
+    let update = store
+        .update_contact(
+            &acme.id,
+            &kept.id,
+            &new_contact("Renamed", crate::fixtures::only_ids(&[&theirs.id])),
+        )
+        .await;
+    assert!(matches!(update, Err(StoreError::Invalid(_))), "{update:?}");
+    let read = store
+        .contact(&acme.id, &CompanyAccess::All, &kept.id)
+        .await
+        .expect("read");
+    assert_eq!(read, kept, "a refused update changes nothing");
+}
+
+pub async fn contacts_are_updated_and_deleted_with_their_methods(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let northwind = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let ana = contact(store, &acme, "Ana", only(&[&northwind])).await;
+    let mut changes = new_contact("Ana María", only(&[&contoso]));
+    changes.locale = Some(Locale::En);
+    let updated = store
+        .update_contact(&acme.id, &ana.id, &changes)
+        .await
+        .expect("update");
+    assert_eq!(updated.name, "Ana María");
+    assert_eq!(updated.companies, only(&[&contoso]));
+    assert_eq!(updated.locale, Some(Locale::En));
+    assert!(updated.updated_at >= ana.updated_at);
+
+    let email = store
+        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
+        .await
+        .expect("email");
+    store
+        .add_method(&acme.id, &ana.id, &method("sms", "+34 612 34 56 78"))
+        .await
+        .expect("sms");
+    store.delete_contact(&acme.id, &ana.id).await.expect("delete");
+    let gone = store.contact(&acme.id, &CompanyAccess::All, &ana.id).await;
+    assert!(matches!(gone, Err(StoreError::NotFound)));
+    let method_gone = store
+        .update_method(&acme.id, &ana.id, &email.id, &method("email", "x@example.com"))
+        .await;
+    assert!(matches!(method_gone, Err(StoreError::NotFound)));
+    for text in ["ana@example.com", "+34612345678"] {
+        let query = ContactQuery {
+            text: Some(text.into()),
+            ..Default::default()
+        };
+        let found = store
+            .list_contacts(&acme.id, &CompanyAccess::All, &query)
+            .await
+            .expect("search");
+        assert!(found.items.is_empty(), "{text} still found");
+    }
+    let again = store.delete_contact(&acme.id, &ana.id).await;
+    assert!(matches!(again, Err(StoreError::NotFound)));
+}
+
+pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    for n in ["delta", "Bravo", "alpha", "Charlie", "echo", "bravo"] {
+        contact(store, &acme, n, CompanyAccess::All).await;
+    }
+    store
+        .create_user(&acme.id, &new_user("Admin", "admin@example.com", Role::Admin, CompanyAccess::All))
+        .await
+        .expect("user");
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let query = ContactQuery {
+            page: PageRequest::new(Some(3), cursor).expect("page"),
+            ..Default::default()
+        };
+        let page = store
+            .list_contacts(&acme.id, &CompanyAccess::All, &query)
+            .await
+            .expect("list");
+        pages += 1;
+        seen.extend(page.items.iter().map(|c| c.name.clone()));
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::parse(&next).expect("cursor")),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    // Case-insensitive order; the two "bravo"s keep a stable order between them.
+    let lower: Vec<String> = seen.iter().map(|s| s.to_lowercase()).collect();
+    assert_eq!(lower, ["admin", "alpha", "bravo", "bravo", "charlie", "delta", "echo"]);
+    assert_eq!(seen.len(), 7);
+    let everything = store
+        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
+        .await
+        .expect("one page");
+    assert_eq!(names(&everything.items), seen.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(everything.next_cursor, None);
+}
+
+pub async fn lists_search_names_and_addresses_case_insensitively(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let alvaro = contact(store, &acme, "Álvaro Núñez", CompanyAccess::All).await;
+    let percent = contact(store, &acme, "100% Uptime_Team", CompanyAccess::All).await;
+    let plain = contact(store, &acme, "Uptime Team", CompanyAccess::All).await;
+    store
+        .add_method(&acme.id, &plain.id, &method("email", "Oncall@Example.COM"))
+        .await
+        .expect("email");
+    store
+        .add_method(&acme.id, &alvaro.id, &method("phone", "612 34 56 78"))
+        .await
+        .expect("phone");
+    let search = |text: &str| {
+        let query = ContactQuery {
+            text: Some(text.into()),
+            ..Default::default()
+        };
+        list(store, &acme.id, CompanyAccess::All, query)
+    };
+    assert_eq!(search("ÁLVARO").await, ["Álvaro Núñez"]);
+    assert_eq!(search("núñ").await, ["Álvaro Núñez"]);
+    assert_eq!(search("oncall@example").await, ["Uptime Team"]);
+    assert_eq!(search("EXAMPLE.com").await, ["Uptime Team"]);
+    assert_eq!(search("+346123").await, ["Álvaro Núñez"]);
+    // Wildcards are searched for literally.
+    assert_eq!(search("%").await, ["100% Uptime_Team"]);
+    assert_eq!(search("e_t").await, ["100% Uptime_Team"]);
+    assert_eq!(search("uptime").await, [percent.name.as_str(), "Uptime Team"]);
+    assert!(search("zzz").await.is_empty());
+    assert_eq!(search("  ").await.len(), 3, "a blank search lists everyone");
+}
+
+pub async fn lists_filter_by_company_kind_and_scope(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let northwind = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let fabrikam = company(store, &acme, "Fabrikam").await;
+    contact(store, &acme, "Nora (Northwind)", only(&[&northwind])).await;
+    contact(store, &acme, "Carl (Contoso)", only(&[&contoso])).await;
+    contact(store, &acme, "Everyone", CompanyAccess::All).await;
+    store
+        .create_user(&acme.id, &new_user("Tess (tech)", "tess@example.com", Role::Technician, only(&[&northwind])))
+        .await
+        .expect("user");
+    let list = |scope: CompanyAccess, query: ContactQuery| list(store, &acme.id, scope, query);
+    let by_company = |c: &CompanyId| ContactQuery {
+        company: Some(c.clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(CompanyAccess::All, by_company(&northwind.id)).await,
+        ["Everyone", "Nora (Northwind)", "Tess (tech)"]
+    );
+    assert_eq!(list(CompanyAccess::All, by_company(&fabrikam.id)).await, ["Everyone"]);
+    let kind = |k| ContactQuery {
+        kind: Some(k),
+        ..Default::default()
+    };
+    assert_eq!(list(CompanyAccess::All, kind(ContactKind::User)).await, ["Tess (tech)"]);
+    assert_eq!(list(CompanyAccess::All, kind(ContactKind::Contact)).await.len(), 3);
+    // A technician of Northwind sees contacts with access to Northwind, not Contoso's.
+    let tech = only(&[&northwind]);
+    assert_eq!(
+        list(tech.clone(), ContactQuery::default()).await,
+        ["Everyone", "Nora (Northwind)", "Tess (tech)"]
+    );
+    assert_eq!(list(tech.clone(), by_company(&contoso.id)).await, ["Everyone"]);
+    let carl = store
+        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery { text: Some("carl".into()), ..Default::default() })
+        .await
+        .expect("carl");
+    let hidden = store.contact(&acme.id, &tech, &carl.items[0].id).await;
+    assert!(matches!(hidden, Err(StoreError::NotFound)));
+    // A scope whose companies are all gone sees nothing.
+    assert!(list(CompanyAccess::Only(Default::default()), ContactQuery::default()).await.is_empty());
+}
+
+/// The names a list answers, in order.
+async fn list(
+    store: &SqlStore,
+    account: &AccountId,
+    scope: CompanyAccess,
+    query: ContactQuery,
+) -> Vec<String> {
+    let page = store
+        .list_contacts(account, &scope, &query)
+        .await
+        .expect("list");
+    page.items.into_iter().map(|c| c.name).collect()
+}

@@ -1,0 +1,59 @@
+//! The store conformance suite: every case runs against SQLite and against PostgreSQL, each on
+//! a fresh database, so the two backends cannot drift apart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod companies;
+mod contacts;
+mod fixtures;
+mod isolation;
+mod methods;
+mod users;
+
+macro_rules! conformance {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = crate::common::TestDb::sqlite().await;
+                    crate::$module::$case(&db.store).await;
+                    db.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let db = crate::common::TestDb::postgres().await;
+                    crate::$module::$case(&db.store).await;
+                    db.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    companies::accounts_are_found_by_name_and_unique,
+    companies::companies_are_created_renamed_and_unique_per_account,
+    companies::company_lists_are_ordered_paginated_and_scoped,
+    companies::deleting_a_company_removes_it_from_every_access_set,
+    contacts::contacts_keep_their_fields_exactly,
+    contacts::unknown_companies_are_a_field_error_and_write_nothing,
+    contacts::contacts_are_updated_and_deleted_with_their_methods,
+    contacts::lists_are_ordered_and_paginated_by_cursor,
+    contacts::lists_search_names_and_addresses_case_insensitively,
+    contacts::lists_filter_by_company_kind_and_scope,
+    methods::methods_of_every_type_are_stored_with_their_preferences,
+    methods::methods_are_updated_and_deleted,
+    methods::a_users_primary_email_is_protected,
+    users::users_are_contacts_with_a_login_and_a_primary_email,
+    users::emails_are_unique_in_the_deployment,
+    users::tokens_resolve_to_their_user_and_die_with_them,
+    users::the_secret_key_is_generated_once,
+    isolation::another_account_sees_and_changes_nothing,
+}
