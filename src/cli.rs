@@ -107,10 +107,13 @@ pub async fn admin_create(
         role: Role::Admin,
         password_hash: Some(password_hash),
     };
-    store.create_user(&account.id, &user).await.map_err(|e| match e {
-        StoreError::Conflict(_) => anyhow!("a user with the email {email} already exists"),
-        other => other.into(),
-    })?;
+    store
+        .create_user(&account.id, &user)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => anyhow!("a user with the email {email} already exists"),
+            other => other.into(),
+        })?;
     tracing::info!(account = %account.name, %email, "admin created");
     if generated {
         writeln!(out, "{}", password.expose())?;
@@ -154,7 +157,11 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let url = &settings.public_url;
-    writeln!(out, "Reach is running at {url} (database {}).", settings.database_url)?;
+    writeln!(
+        out,
+        "Reach is running at {url} (database {}).",
+        settings.database_url
+    )?;
     if store.has_users().await? {
         writeln!(out, "Sign in at {url} with your email and password.")?;
     } else {
@@ -168,6 +175,8 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
     }
     out.flush()?;
     let state = Arc::new(AppState { store, secret_key });
-    http::serve(listener, state).await.context("the HTTP server stopped")?;
+    http::serve(listener, state)
+        .await
+        .context("the HTTP server stopped")?;
     Ok(())
 }

@@ -11,17 +11,29 @@ use url::Url;
 
 /// Every key: its TOML name, the environment variable and its default.
 const KEYS: &[(&str, &str, Option<&str>)] = &[
-    ("database_url", "REACH_DATABASE_URL", Some("sqlite://reach.db")),
+    (
+        "database_url",
+        "REACH_DATABASE_URL",
+        Some("sqlite://reach.db"),
+    ),
     ("listen", "REACH_LISTEN", Some("127.0.0.1:8080")),
     ("public_url", "REACH_PUBLIC_URL", None),
     ("mail_dir", "REACH_MAIL_DIR", Some("./reach-mail")),
     ("smtp_url", "REACH_SMTP_URL", None),
     ("smtp_from", "REACH_SMTP_FROM", Some("reach@localhost")),
-    ("twilio_base_url", "REACH_TWILIO_BASE_URL", Some("https://api.twilio.com")),
+    (
+        "twilio_base_url",
+        "REACH_TWILIO_BASE_URL",
+        Some("https://api.twilio.com"),
+    ),
     ("twilio_account_sid", "REACH_TWILIO_ACCOUNT_SID", None),
     ("twilio_auth_token", "REACH_TWILIO_AUTH_TOKEN", None),
     ("twilio_from", "REACH_TWILIO_FROM", None),
-    ("webhook_allow_loopback", "REACH_WEBHOOK_ALLOW_LOOPBACK", Some("false")),
+    (
+        "webhook_allow_loopback",
+        "REACH_WEBHOOK_ALLOW_LOOPBACK",
+        Some("false"),
+    ),
     ("secret_key", "REACH_SECRET_KEY", None),
 ];
 
@@ -123,12 +135,13 @@ impl Settings {
     /// Reads the file (if any) and this process's environment. Unknown `REACH_*` variables
     /// are returned as warnings.
     pub fn load(file: Option<&Path>) -> Result<(Self, Vec<String>), ConfigError> {
-        let text = match file {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                error(&path.display().to_string(), format!("cannot read it: {e}"))
-            })?),
-            None => None,
-        };
+        let text =
+            match file {
+                Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                    error(&path.display().to_string(), format!("cannot read it: {e}"))
+                })?),
+                None => None,
+            };
         Self::from_sources(text.as_deref(), std::env::vars())
     }
 
@@ -185,7 +198,9 @@ impl Settings {
         };
         let required = |key: &str| -> Result<(&'static str, String), ConfigError> {
             let (var, value) = get(key);
-            value.map(|v| (var, v)).ok_or_else(|| error(var, "must not be empty"))
+            value
+                .map(|v| (var, v))
+                .ok_or_else(|| error(var, "must not be empty"))
         };
         let url = |var: &str, value: &str| -> Result<Url, ConfigError> {
             let url = Url::parse(value).map_err(|e| error(var, format!("not a URL: {e}")))?;
@@ -219,8 +234,7 @@ impl Settings {
             }
         }
         let (var, smtp_from) = required("smtp_from")?;
-        let smtp_from =
-            EmailAddress::parse(&smtp_from).map_err(|e| error(var, e.to_string()))?;
+        let smtp_from = EmailAddress::parse(&smtp_from).map_err(|e| error(var, e.to_string()))?;
         let (var, base) = required("twilio_base_url")?;
         let twilio_base_url = url(var, &base)?;
         let twilio = match (
@@ -243,8 +257,8 @@ impl Settings {
             }
         };
         let (var, allow) = required("webhook_allow_loopback")?;
-        let webhook_allow_loopback = parse_bool(&allow)
-            .ok_or_else(|| error(var, "must be true or false"))?;
+        let webhook_allow_loopback =
+            parse_bool(&allow).ok_or_else(|| error(var, "must be true or false"))?;
         let (var, secret_key) = get("secret_key");
         if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(error(var, "must be at least 32 characters"));
@@ -319,7 +333,10 @@ mod tests {
             .collect()
     }
 
-    fn load(toml: Option<&str>, pairs: &[(&str, &str)]) -> Result<(Settings, Vec<String>), ConfigError> {
+    fn load(
+        toml: Option<&str>,
+        pairs: &[(&str, &str)],
+    ) -> Result<(Settings, Vec<String>), ConfigError> {
         Settings::from_sources(toml, env(pairs))
     }
 
@@ -338,7 +355,8 @@ mod tests {
 
     #[test]
     fn the_environment_wins_over_the_file() -> Result<(), ConfigError> {
-        let file = "listen = \"127.0.0.1:9000\"\nmail_dir = \"/tmp/m\"\nwebhook_allow_loopback = true\n";
+        let file =
+            "listen = \"127.0.0.1:9000\"\nmail_dir = \"/tmp/m\"\nwebhook_allow_loopback = true\n";
         let (s, _) = load(Some(file), &[("REACH_LISTEN", "127.0.0.1:9100")])?;
         assert_eq!(s.listen.to_string(), "127.0.0.1:9100");
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:9100/");
@@ -352,8 +370,14 @@ mod tests {
         let (s, _) = load(
             None,
             &[
-                ("REACH_DATABASE_URL", "postgres://reach:hunter2pass@db:5432/reach"),
-                ("REACH_SMTP_URL", "smtp://mailer:smtpsecret@mail:587?tls=required"),
+                (
+                    "REACH_DATABASE_URL",
+                    "postgres://reach:hunter2pass@db:5432/reach",
+                ),
+                (
+                    "REACH_SMTP_URL",
+                    "smtp://mailer:smtpsecret@mail:587?tls=required",
+                ),
                 ("REACH_TWILIO_ACCOUNT_SID", "AC123"),
                 ("REACH_TWILIO_AUTH_TOKEN", "twiliosecret"),
                 ("REACH_TWILIO_FROM", "+15005550006"),
@@ -364,9 +388,15 @@ mod tests {
             for secret in ["hunter2pass", "smtpsecret", "twiliosecret", "k3y-k3y"] {
                 assert!(!shown.contains(secret), "{secret} leaked in {shown}");
             }
-            assert!(shown.contains("postgres://reach:***@db:5432/reach"), "{shown}");
+            assert!(
+                shown.contains("postgres://reach:***@db:5432/reach"),
+                "{shown}"
+            );
         }
-        assert_eq!(s.database_url.expose(), "postgres://reach:hunter2pass@db:5432/reach");
+        assert_eq!(
+            s.database_url.expose(),
+            "postgres://reach:hunter2pass@db:5432/reach"
+        );
         Ok(())
     }
 
@@ -378,7 +408,10 @@ mod tests {
             Some(vec!["unknown setting REACH_LISTN is ignored".to_owned()])
         );
         let bad = |pairs: &[(&str, &str)]| load(None, pairs).err().map(|e| e.key);
-        assert_eq!(bad(&[("REACH_LISTEN", "nowhere")]).as_deref(), Some("REACH_LISTEN"));
+        assert_eq!(
+            bad(&[("REACH_LISTEN", "nowhere")]).as_deref(),
+            Some("REACH_LISTEN")
+        );
         assert_eq!(
             bad(&[("REACH_DATABASE_URL", "mysql://x")]).as_deref(),
             Some("REACH_DATABASE_URL")

@@ -1,9 +1,9 @@
 //! Credentials: password hashing (argon2id) and API tokens (random, stored as SHA-256).
 
 use crate::domain::Password;
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha2::{Digest, Sha256};

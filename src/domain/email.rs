@@ -58,7 +58,9 @@ fn is_local_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c)
     } else {
-        !c.is_control() && !c.is_whitespace() && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
+        !c.is_control()
+            && !c.is_whitespace()
+            && !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
     }
 }
 
@@ -67,7 +69,9 @@ fn is_domain_label(label: &str) -> bool {
     let bytes = label.as_bytes();
     !bytes.is_empty()
         && bytes.len() <= 63
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && bytes.first() != Some(&b'-')
         && bytes.last() != Some(&b'-')
 }
@@ -83,7 +87,10 @@ mod tests {
     #[test]
     fn the_domain_is_lower_cased_and_the_local_part_kept() {
         assert_eq!(parse("Ana@Ejemplo.ES"), Ok("Ana@ejemplo.es".into()));
-        assert_eq!(parse("ops+alerts@example.com"), Ok("ops+alerts@example.com".into()));
+        assert_eq!(
+            parse("ops+alerts@example.com"),
+            Ok("ops+alerts@example.com".into())
+        );
         assert_eq!(parse("root@localhost"), Ok("root@localhost".into()));
     }
 
@@ -93,7 +100,10 @@ mod tests {
             parse("josé@bücher.example"),
             Ok("josé@xn--bcher-kva.example".into())
         );
-        assert_eq!(parse("用户@例子.测试"), Ok("用户@xn--fsqu00a.xn--0zwm56d".into()));
+        assert_eq!(
+            parse("用户@例子.测试"),
+            Ok("用户@xn--fsqu00a.xn--0zwm56d".into())
+        );
     }
 
     #[test]

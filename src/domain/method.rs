@@ -148,7 +148,8 @@ pub struct QuietHours {
 
 impl QuietHours {
     pub fn parse(from: &str, to: &str) -> Result<Self, (&'static str, Invalid)> {
-        let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| Invalid::Time);
+        let time =
+            |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| Invalid::Time);
         let from = time(from).map_err(|e| ("from", e))?;
         let to = time(to).map_err(|e| ("to", e))?;
         if from == to {
@@ -285,16 +286,26 @@ mod tests {
     fn defaults_follow_the_type() {
         let email = input("email", "ana@example.com").parse(&ctx());
         let prefs = email.map(|m| m.prefs);
-        assert_eq!(prefs.map(|p| (p.min_severity, p.reports)), Ok((Some(Severity::Warning), true)));
+        assert_eq!(
+            prefs.map(|p| (p.min_severity, p.reports)),
+            Ok((Some(Severity::Warning), true))
+        );
         for kind in ["sms", "phone"] {
             let m = input(kind, "612345678").parse(&ctx());
             assert_eq!(
-                m.map(|m| (m.address.as_str().to_owned(), m.prefs.min_severity, m.prefs.reports)),
+                m.map(|m| (
+                    m.address.as_str().to_owned(),
+                    m.prefs.min_severity,
+                    m.prefs.reports
+                )),
                 Ok(("+34612345678".into(), Some(Severity::Critical), false))
             );
         }
         let hook = input("webhook", "https://hooks.example.com/x").parse(&ctx());
-        assert_eq!(hook.map(|m| m.prefs.min_severity), Ok(Some(Severity::Warning)));
+        assert_eq!(
+            hook.map(|m| m.prefs.min_severity),
+            Ok(Some(Severity::Warning))
+        );
     }
 
     #[test]
@@ -345,7 +356,10 @@ mod tests {
                 "quiet_hours.from"
             ]
         );
-        let missing = MethodInput::default().parse(&ctx()).err().unwrap_or_default();
+        let missing = MethodInput::default()
+            .parse(&ctx())
+            .err()
+            .unwrap_or_default();
         assert_eq!(missing.len(), 2);
         assert!(DelayMinutes::parse(-1).is_err());
         assert!(input("fax", "1").parse(&ctx()).is_err());

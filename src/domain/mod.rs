@@ -123,7 +123,9 @@ pub struct Errors(Vec<FieldError>);
 impl Errors {
     /// Keeps the value, or records its error under `field`.
     pub fn check<T>(&mut self, field: &str, result: Result<T, Invalid>) -> Option<T> {
-        result.map_err(|e| self.0.push(FieldError::new(field, e))).ok()
+        result
+            .map_err(|e| self.0.push(FieldError::new(field, e)))
+            .ok()
     }
 
     pub fn push(&mut self, field: &str, error: Invalid) {

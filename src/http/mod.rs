@@ -41,7 +41,10 @@ async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Json<
 }
 
 /// Serves until Ctrl-C or SIGTERM.
-pub async fn serve<S: Store>(listener: TcpListener, state: Arc<AppState<S>>) -> std::io::Result<()> {
+pub async fn serve<S: Store>(
+    listener: TcpListener,
+    state: Arc<AppState<S>>,
+) -> std::io::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -74,8 +74,7 @@ pub trait Store: Send + Sync + 'static {
 
     // Accounts.
     fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send;
-    fn account_by_name(&self, name: &Name)
-    -> impl Future<Output = Result<Option<Account>>> + Send;
+    fn account_by_name(&self, name: &Name) -> impl Future<Output = Result<Option<Account>>> + Send;
     fn account(&self, account: &AccountId) -> impl Future<Output = Result<Account>> + Send;
 
     // Companies.

@@ -89,7 +89,9 @@ impl TestDb {
 /// The URL of a database on the test server.
 pub fn postgres_url(name: &str) -> String {
     let admin = postgres_admin_url();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
     format!("{base}/{name}")
 }
 

@@ -4,12 +4,21 @@ use reach::store::{PageRequest, SqlStore, Store, StoreError};
 
 pub async fn accounts_are_found_by_name_and_unique(store: &SqlStore) {
     let acme = account(store, "Acme IT").await;
-    let found = store.account_by_name(&name("ACME it")).await.expect("lookup");
+    let found = store
+        .account_by_name(&name("ACME it"))
+        .await
+        .expect("lookup");
     assert_eq!(found.as_ref().map(|a| &a.id), Some(&acme.id));
     assert_eq!(acme.default_region.as_str(), "ES");
     assert!(acme.require_verified_phones);
     assert_eq!(acme.repeat_interval_minutes, 240);
-    assert!(store.account_by_name(&name("Other")).await.expect("lookup").is_none());
+    assert!(
+        store
+            .account_by_name(&name("Other"))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
     let again = store
         .create_account(&reach::store::NewAccount {
             name: name("acme it"),
@@ -29,7 +38,9 @@ pub async fn companies_are_created_renamed_and_unique_per_account(store: &SqlSto
     company(store, &other, "Northwind").await;
     let dup = store.create_company(&acme.id, &name("NORTHWIND")).await;
     match dup {
-        Err(StoreError::Conflict(f)) => assert_eq!((f.field.as_str(), f.error), ("name", Invalid::Taken)),
+        Err(StoreError::Conflict(f)) => {
+            assert_eq!((f.field.as_str(), f.error), ("name", Invalid::Taken))
+        }
         other => panic!("expected a conflict, got {other:?}"),
     }
     let renamed = store
@@ -43,7 +54,9 @@ pub async fn companies_are_created_renamed_and_unique_per_account(store: &SqlSto
         .expect("get");
     assert_eq!(read, renamed);
     let contoso = company(store, &acme, "Contoso").await;
-    let clash = store.rename_company(&acme.id, &contoso.id, &name("northwind traders")).await;
+    let clash = store
+        .rename_company(&acme.id, &contoso.id, &name("northwind traders"))
+        .await;
     assert!(matches!(clash, Err(StoreError::Conflict(_))));
 }
 
@@ -92,14 +105,23 @@ pub async fn deleting_a_company_removes_it_from_every_access_set(store: &SqlStor
     let just_northwind = contact(store, &acme, "Just Northwind", only(&[&northwind])).await;
     let everyone = contact(store, &acme, "Everyone", CompanyAccess::All).await;
 
-    store.delete_company(&acme.id, &northwind.id).await.expect("delete");
+    store
+        .delete_company(&acme.id, &northwind.id)
+        .await
+        .expect("delete");
     let get = |id| store.contact(&acme.id, &CompanyAccess::All, id);
-    assert_eq!(get(&both.id).await.expect("both").companies, only(&[&contoso]));
+    assert_eq!(
+        get(&both.id).await.expect("both").companies,
+        only(&[&contoso])
+    );
     assert_eq!(
         get(&just_northwind.id).await.expect("one").companies,
         CompanyAccess::Only(Default::default())
     );
-    assert_eq!(get(&everyone.id).await.expect("all").companies, CompanyAccess::All);
+    assert_eq!(
+        get(&everyone.id).await.expect("all").companies,
+        CompanyAccess::All
+    );
     let again = store.delete_company(&acme.id, &northwind.id).await;
     assert!(matches!(again, Err(StoreError::NotFound)));
 

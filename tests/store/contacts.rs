@@ -5,7 +5,12 @@ use reach::store::{ContactKind, ContactQuery, Cursor, PageRequest, SqlStore, Sto
 pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let northwind = company(store, &acme, "Northwind").await;
-    for n in ["👩‍👩‍👧‍👦 Family 🚀", "محمد عبد الله", "שָׁלוֹם כהן", &"é".repeat(200)] {
+    for n in [
+        "👩‍👩‍👧‍👦 Family 🚀",
+        "محمد عبد الله",
+        "שָׁלוֹם כהן",
+        &"é".repeat(200),
+    ] {
         let created = contact(store, &acme, n, only(&[&northwind])).await;
         assert_eq!(created.name, n);
         let read = store
@@ -22,7 +27,10 @@ pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
     full.timezone = Some(TimeZone::parse("America/Mexico_City").expect("zone"));
     let created = store.create_contact(&acme.id, &full).await.expect("create");
     assert_eq!(created.locale, Some(Locale::Es));
-    assert_eq!(created.timezone.map(TimeZone::as_str), Some("America/Mexico_City"));
+    assert_eq!(
+        created.timezone.map(TimeZone::as_str),
+        Some("America/Mexico_City")
+    );
     assert_eq!(created.companies, CompanyAccess::All);
 }
 
@@ -40,7 +48,10 @@ pub async fn unknown_companies_are_a_field_error_and_write_nothing(store: &SqlSt
         match result {
             Err(StoreError::Invalid(fields)) => {
                 assert_eq!(fields.len(), 1);
-                assert_eq!((fields[0].field.as_str(), &fields[0].error), ("companies", &Invalid::UnknownCompany));
+                assert_eq!(
+                    (fields[0].field.as_str(), &fields[0].error),
+                    ("companies", &Invalid::UnknownCompany)
+                );
             }
             other => panic!("expected a field error, got {other:?}"),
         }
@@ -49,7 +60,10 @@ pub async fn unknown_companies_are_a_field_error_and_write_nothing(store: &SqlSt
         .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
         .await
         .expect("list");
-    assert!(listed.items.is_empty(), "nothing may be written: {listed:?}");
+    assert!(
+        listed.items.is_empty(),
+        "nothing may be written: {listed:?}"
+    );
 
     let kept = contact(store, &acme, "Kept", only(&[&mine])).await;
     let update = store
@@ -91,11 +105,19 @@ pub async fn contacts_are_updated_and_deleted_with_their_methods(store: &SqlStor
         .add_method(&acme.id, &ana.id, &method("sms", "+34 612 34 56 78"))
         .await
         .expect("sms");
-    store.delete_contact(&acme.id, &ana.id).await.expect("delete");
+    store
+        .delete_contact(&acme.id, &ana.id)
+        .await
+        .expect("delete");
     let gone = store.contact(&acme.id, &CompanyAccess::All, &ana.id).await;
     assert!(matches!(gone, Err(StoreError::NotFound)));
     let method_gone = store
-        .update_method(&acme.id, &ana.id, &email.id, &method("email", "x@example.com"))
+        .update_method(
+            &acme.id,
+            &ana.id,
+            &email.id,
+            &method("email", "x@example.com"),
+        )
         .await;
     assert!(matches!(method_gone, Err(StoreError::NotFound)));
     for text in ["ana@example.com", "+34612345678"] {
@@ -119,7 +141,15 @@ pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
         contact(store, &acme, n, CompanyAccess::All).await;
     }
     store
-        .create_user(&acme.id, &new_user("Admin", "admin@example.com", Role::Admin, CompanyAccess::All))
+        .create_user(
+            &acme.id,
+            &new_user(
+                "Admin",
+                "admin@example.com",
+                Role::Admin,
+                CompanyAccess::All,
+            ),
+        )
         .await
         .expect("user");
     let mut seen = Vec::new();
@@ -144,13 +174,21 @@ pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
     assert_eq!(pages, 3);
     // Case-insensitive order; the two "bravo"s keep a stable order between them.
     let lower: Vec<String> = seen.iter().map(|s| s.to_lowercase()).collect();
-    assert_eq!(lower, ["admin", "alpha", "bravo", "bravo", "charlie", "delta", "echo"]);
+    assert_eq!(
+        lower,
+        [
+            "admin", "alpha", "bravo", "bravo", "charlie", "delta", "echo"
+        ]
+    );
     assert_eq!(seen.len(), 7);
     let everything = store
         .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
         .await
         .expect("one page");
-    assert_eq!(names(&everything.items), seen.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        names(&everything.items),
+        seen.iter().map(String::as_str).collect::<Vec<_>>()
+    );
     assert_eq!(everything.next_cursor, None);
 }
 
@@ -182,7 +220,10 @@ pub async fn lists_search_names_and_addresses_case_insensitively(store: &SqlStor
     // Wildcards are searched for literally.
     assert_eq!(search("%").await, ["100% Uptime_Team"]);
     assert_eq!(search("e_t").await, ["100% Uptime_Team"]);
-    assert_eq!(search("uptime").await, [percent.name.as_str(), "Uptime Team"]);
+    assert_eq!(
+        search("uptime").await,
+        [percent.name.as_str(), "Uptime Team"]
+    );
     assert!(search("zzz").await.is_empty());
     assert_eq!(search("  ").await.len(), 3, "a blank search lists everyone");
 }
@@ -196,7 +237,15 @@ pub async fn lists_filter_by_company_kind_and_scope(store: &SqlStore) {
     contact(store, &acme, "Carl (Contoso)", only(&[&contoso])).await;
     contact(store, &acme, "Everyone", CompanyAccess::All).await;
     store
-        .create_user(&acme.id, &new_user("Tess (tech)", "tess@example.com", Role::Technician, only(&[&northwind])))
+        .create_user(
+            &acme.id,
+            &new_user(
+                "Tess (tech)",
+                "tess@example.com",
+                Role::Technician,
+                only(&[&northwind]),
+            ),
+        )
         .await
         .expect("user");
     let list = |scope: CompanyAccess, query: ContactQuery| list(store, &acme.id, scope, query);
@@ -208,28 +257,56 @@ pub async fn lists_filter_by_company_kind_and_scope(store: &SqlStore) {
         list(CompanyAccess::All, by_company(&northwind.id)).await,
         ["Everyone", "Nora (Northwind)", "Tess (tech)"]
     );
-    assert_eq!(list(CompanyAccess::All, by_company(&fabrikam.id)).await, ["Everyone"]);
+    assert_eq!(
+        list(CompanyAccess::All, by_company(&fabrikam.id)).await,
+        ["Everyone"]
+    );
     let kind = |k| ContactQuery {
         kind: Some(k),
         ..Default::default()
     };
-    assert_eq!(list(CompanyAccess::All, kind(ContactKind::User)).await, ["Tess (tech)"]);
-    assert_eq!(list(CompanyAccess::All, kind(ContactKind::Contact)).await.len(), 3);
+    assert_eq!(
+        list(CompanyAccess::All, kind(ContactKind::User)).await,
+        ["Tess (tech)"]
+    );
+    assert_eq!(
+        list(CompanyAccess::All, kind(ContactKind::Contact))
+            .await
+            .len(),
+        3
+    );
     // A technician of Northwind sees contacts with access to Northwind, not Contoso's.
     let tech = only(&[&northwind]);
     assert_eq!(
         list(tech.clone(), ContactQuery::default()).await,
         ["Everyone", "Nora (Northwind)", "Tess (tech)"]
     );
-    assert_eq!(list(tech.clone(), by_company(&contoso.id)).await, ["Everyone"]);
+    assert_eq!(
+        list(tech.clone(), by_company(&contoso.id)).await,
+        ["Everyone"]
+    );
     let carl = store
-        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery { text: Some("carl".into()), ..Default::default() })
+        .list_contacts(
+            &acme.id,
+            &CompanyAccess::All,
+            &ContactQuery {
+                text: Some("carl".into()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("carl");
     let hidden = store.contact(&acme.id, &tech, &carl.items[0].id).await;
     assert!(matches!(hidden, Err(StoreError::NotFound)));
     // A scope whose companies are all gone sees nothing.
-    assert!(list(CompanyAccess::Only(Default::default()), ContactQuery::default()).await.is_empty());
+    assert!(
+        list(
+            CompanyAccess::Only(Default::default()),
+            ContactQuery::default()
+        )
+        .await
+        .is_empty()
+    );
 }
 
 /// The names a list answers, in order.

@@ -19,7 +19,14 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
 
     let all = CompanyAccess::All;
     let listed = store
-        .list_contacts(&b.id, &all, &ContactQuery { text: Some("ana".into()), ..Default::default() })
+        .list_contacts(
+            &b.id,
+            &all,
+            &ContactQuery {
+                text: Some("ana".into()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("list");
     assert!(listed.items.is_empty());
@@ -28,10 +35,16 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
         .await
         .expect("companies");
     assert!(companies.items.is_empty());
-    let not_found = |r: Result<(), StoreError>| assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+    let not_found =
+        |r: Result<(), StoreError>| assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
     not_found(store.contact(&b.id, &all, &ana.id).await.map(drop));
     not_found(store.company(&b.id, &all, &northwind.id).await.map(drop));
-    not_found(store.rename_company(&b.id, &northwind.id, &name("Mine")).await.map(drop));
+    not_found(
+        store
+            .rename_company(&b.id, &northwind.id, &name("Mine"))
+            .await
+            .map(drop),
+    );
     not_found(store.delete_company(&b.id, &northwind.id).await);
     not_found(
         store
@@ -40,7 +53,12 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
             .map(drop),
     );
     not_found(store.delete_contact(&b.id, &ana.id).await);
-    not_found(store.add_method(&b.id, &ana.id, &method("email", "x@example.com")).await.map(drop));
+    not_found(
+        store
+            .add_method(&b.id, &ana.id, &method("email", "x@example.com"))
+            .await
+            .map(drop),
+    );
     not_found(
         store
             .update_method(&b.id, &ana.id, &sms.id, &method("sms", "699112233"))

@@ -8,11 +8,41 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
     let acme = account(store, "Acme").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
     let cases = [
-        ("email", "Ana@Ejemplo.ES", "Ana@ejemplo.es", Some(Severity::Warning), true),
-        ("email", "josé@bücher.example", "josé@xn--bcher-kva.example", Some(Severity::Warning), true),
-        ("sms", "612 34 56 78", "+34612345678", Some(Severity::Critical), false),
-        ("phone", "+1 (415) 555-2671", "+14155552671", Some(Severity::Critical), false),
-        ("webhook", "https://hooks.example.com/reach", "https://hooks.example.com/reach", Some(Severity::Warning), false),
+        (
+            "email",
+            "Ana@Ejemplo.ES",
+            "Ana@ejemplo.es",
+            Some(Severity::Warning),
+            true,
+        ),
+        (
+            "email",
+            "josé@bücher.example",
+            "josé@xn--bcher-kva.example",
+            Some(Severity::Warning),
+            true,
+        ),
+        (
+            "sms",
+            "612 34 56 78",
+            "+34612345678",
+            Some(Severity::Critical),
+            false,
+        ),
+        (
+            "phone",
+            "+1 (415) 555-2671",
+            "+14155552671",
+            Some(Severity::Critical),
+            false,
+        ),
+        (
+            "webhook",
+            "https://hooks.example.com/reach",
+            "https://hooks.example.com/reach",
+            Some(Severity::Warning),
+            false,
+        ),
     ];
     for (kind, typed, stored, severity, reports) in cases {
         let m = store
@@ -21,7 +51,10 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
             .expect("add");
         assert_eq!(m.kind, MethodType::parse(kind).expect("kind"));
         assert_eq!(m.address, stored);
-        assert_eq!((m.min_severity, m.reports, m.delay_minutes), (severity, reports, 0));
+        assert_eq!(
+            (m.min_severity, m.reports, m.delay_minutes),
+            (severity, reports, 0)
+        );
         assert!(!m.verified && !m.primary && m.quiet_hours.is_none());
     }
     let custom = MethodInput {
@@ -38,7 +71,10 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
         allow_loopback: false,
     })
     .expect("valid");
-    let m = store.add_method(&acme.id, &ana.id, &custom).await.expect("add");
+    let m = store
+        .add_method(&acme.id, &ana.id, &custom)
+        .await
+        .expect("add");
     assert_eq!(m.label.as_deref(), Some("On-call phone 📟"));
     assert_eq!((m.min_severity, m.delay_minutes), (None, 15));
     assert_eq!(m.quiet_hours, QuietHours::parse("22:30", "07:00").ok());
@@ -75,13 +111,19 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
         .update_method(&acme.id, &ana.id, &sms.id, &method("phone", "699 11 22 33"))
         .await
         .expect("update");
-    assert_eq!((changed.kind, changed.address.as_str()), (MethodType::Phone, "+34699112233"));
+    assert_eq!(
+        (changed.kind, changed.address.as_str()),
+        (MethodType::Phone, "+34699112233")
+    );
     assert_eq!(changed.id, sms.id);
     assert!(!changed.verified);
     // A method is reached only through its own contact.
     let wrong_contact = store.delete_method(&acme.id, &bob.id, &sms.id).await;
     assert!(matches!(wrong_contact, Err(StoreError::NotFound)));
-    store.delete_method(&acme.id, &ana.id, &sms.id).await.expect("delete");
+    store
+        .delete_method(&acme.id, &ana.id, &sms.id)
+        .await
+        .expect("delete");
     let read = store
         .contact(&acme.id, &CompanyAccess::All, &ana.id)
         .await
@@ -90,7 +132,11 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
     let again = store.delete_method(&acme.id, &ana.id, &sms.id).await;
     assert!(matches!(again, Err(StoreError::NotFound)));
     let missing_contact = store
-        .add_method(&acme.id, &reach::domain::ContactId::from_string("nobody"), &method("sms", "612345678"))
+        .add_method(
+            &acme.id,
+            &reach::domain::ContactId::from_string("nobody"),
+            &method("sms", "612345678"),
+        )
         .await;
     assert!(matches!(missing_contact, Err(StoreError::NotFound)));
 }
@@ -98,18 +144,37 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
 pub async fn a_users_primary_email_is_protected(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let user = store
-        .create_user(&acme.id, &new_user("Tess", "Tess@Example.com", Role::Technician, CompanyAccess::All))
+        .create_user(
+            &acme.id,
+            &new_user(
+                "Tess",
+                "Tess@Example.com",
+                Role::Technician,
+                CompanyAccess::All,
+            ),
+        )
         .await
         .expect("user");
     let primary = user.methods.first().expect("primary email").clone();
     assert!(primary.primary);
     assert_eq!(primary.address, "Tess@example.com");
     let delete = store.delete_method(&acme.id, &user.id, &primary.id).await;
-    assert!(matches!(delete, Err(StoreError::Protected(_))), "{delete:?}");
+    assert!(
+        matches!(delete, Err(StoreError::Protected(_))),
+        "{delete:?}"
+    );
     let readdress = store
-        .update_method(&acme.id, &user.id, &primary.id, &method("email", "other@example.com"))
+        .update_method(
+            &acme.id,
+            &user.id,
+            &primary.id,
+            &method("email", "other@example.com"),
+        )
         .await;
-    assert!(matches!(readdress, Err(StoreError::Protected(_))), "{readdress:?}");
+    assert!(
+        matches!(readdress, Err(StoreError::Protected(_))),
+        "{readdress:?}"
+    );
     // Its routing preferences may change.
     let mut quieter = method("email", "Tess@example.com");
     quieter.prefs.min_severity = Some(Severity::Critical);

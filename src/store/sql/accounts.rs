@@ -33,7 +33,11 @@ pub(super) async fn create(pool: &AnyPool, new: &NewAccount) -> Result<Account> 
 pub(super) async fn by_name(pool: &AnyPool, name: &Name) -> Result<Option<Account>> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(" WHERE name_key = ").bind(name.sort_key());
-    sql.fetch_optional(pool).await?.as_ref().map(from_row).transpose()
+    sql.fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub(super) async fn get(pool: &AnyPool, account: &AccountId) -> Result<Account> {

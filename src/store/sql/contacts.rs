@@ -84,7 +84,11 @@ async fn write_access(
     Ok(())
 }
 
-pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewContact) -> Result<Contact> {
+pub(super) async fn create(
+    pool: &AnyPool,
+    account: &AccountId,
+    new: &NewContact,
+) -> Result<Contact> {
     let mut tx = pool.begin().await?;
     let id = insert(&mut tx, account, new).await?;
     tx.commit().await?;
@@ -138,7 +142,12 @@ pub(super) async fn list(
         .bind(company.to_string())
         .push("))");
     }
-    if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let pattern = contains_pattern(text);
         sql.push(" AND (c.name_key LIKE ")
             .bind(pattern.clone())
@@ -157,7 +166,9 @@ pub(super) async fn list(
     push_page(&mut sql, "c.name_key", "c.id", &query.page);
     let rows = sql.fetch_all(pool).await?;
     let items = hydrate(pool, account, &rows).await?;
-    let result = page(items, &query.page, |(c, key)| (key.clone(), c.id.to_string()));
+    let result = page(items, &query.page, |(c, key)| {
+        (key.clone(), c.id.to_string())
+    });
     Ok(Page {
         items: result.items.into_iter().map(|(c, _)| c).collect(),
         next_cursor: result.next_cursor,
@@ -226,15 +237,18 @@ async fn hydrate(
         .map(|r| r.try_get::<String, _>("id"))
         .collect::<Result<Vec<_>, _>>()?;
     let mut chosen: HashMap<String, BTreeSet<CompanyId>> = HashMap::new();
-    let access_rows = Sql::new("SELECT contact_id, company_id FROM contact_companies WHERE contact_id IN ")
-        .bind_list(ids.iter().map(String::as_str))
-        .fetch_all(pool)
-        .await?;
+    let access_rows =
+        Sql::new("SELECT contact_id, company_id FROM contact_companies WHERE contact_id IN ")
+            .bind_list(ids.iter().map(String::as_str))
+            .fetch_all(pool)
+            .await?;
     for row in &access_rows {
         chosen
             .entry(row.try_get("contact_id")?)
             .or_default()
-            .insert(CompanyId::from_string(row.try_get::<String, _>("company_id")?));
+            .insert(CompanyId::from_string(
+                row.try_get::<String, _>("company_id")?,
+            ));
     }
     let mut methods_of = methods::for_contacts(pool, account, &ids).await?;
     rows.iter()

@@ -23,7 +23,9 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
 ) -> Result<Option<MethodId>> {
     let id = MethodId::generate();
     let prefs = &new.prefs;
-    let quiet = |f: fn(&QuietHours) -> NaiveTime| prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)));
+    let quiet = |f: fn(&QuietHours) -> NaiveTime| {
+        prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
+    };
     let inserted = Sql::new(
         "INSERT INTO contact_methods (id, account_id, contact_id, type, address, address_key, \
          label, min_severity, reports, delay_minutes, quiet_from, quiet_to, is_primary, created_at) \
@@ -125,7 +127,9 @@ pub(super) async fn update(
         ));
     }
     let prefs = &new.prefs;
-    let quiet = |f: fn(&QuietHours) -> NaiveTime| prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)));
+    let quiet = |f: fn(&QuietHours) -> NaiveTime| {
+        prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
+    };
     Sql::new("UPDATE contact_methods SET type = ")
         .bind(new.address.method_type().as_str())
         .push(", address = ")
@@ -162,7 +166,9 @@ pub(super) async fn delete(
     id: &MethodId,
 ) -> Result<()> {
     if get(pool, account, contact, id).await?.primary {
-        return Err(StoreError::Protected("a user's primary email cannot be deleted"));
+        return Err(StoreError::Protected(
+            "a user's primary email cannot be deleted",
+        ));
     }
     Sql::new("DELETE FROM contact_methods WHERE account_id = ")
         .bind(account.to_string())

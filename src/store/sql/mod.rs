@@ -13,8 +13,7 @@ use super::{
     PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
-    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewMethod,
-    TokenId,
+    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewMethod, TokenId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -320,7 +319,11 @@ impl Store for SqlStore {
         let row = Sql::new("SELECT COUNT(*) AS n FROM users")
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.try_get::<i64, _>("n")).transpose()?.unwrap_or(0) > 0)
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0)
+            > 0)
     }
 
     fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send {

@@ -96,7 +96,10 @@ async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
             .await?;
         CompanyAccess::Only(
             rows.iter()
-                .map(|r| r.try_get::<String, _>("company_id").map(CompanyId::from_string))
+                .map(|r| {
+                    r.try_get::<String, _>("company_id")
+                        .map(CompanyId::from_string)
+                })
                 .collect::<Result<_, _>>()?,
         )
     };
