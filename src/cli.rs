@@ -3,9 +3,12 @@
 
 use crate::auth;
 use crate::config::{Secret, Settings};
-use crate::domain::{CompanyAccess, EmailAddress, Locale, Name, Password, Region, Role, TimeZone};
+use crate::domain::{
+    CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Password, Region,
+    Role, TimeZone,
+};
 use crate::http::{self, AppState};
-use crate::store::{self, NewAccount, NewContact, NewUser, SqlStore, Store, StoreError};
+use crate::store::{self, SqlStore, Store, StoreError};
 use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};
 use std::sync::Arc;

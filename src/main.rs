@@ -72,7 +72,30 @@ enum TokenCommand {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message, without its usage block, on one line.
+            let rendered = e.to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} (see reach --help)",
+                message.join(" ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     init_logging();
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)

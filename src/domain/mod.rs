@@ -2,6 +2,7 @@
 //! once at the edge (API, web form, CLI) and nothing downstream checks it again.
 
 mod access;
+mod contact;
 mod email;
 mod ids;
 mod method;
@@ -12,6 +13,7 @@ mod user;
 mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
+pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};
 pub use method::{
@@ -147,6 +149,93 @@ impl Errors {
             value().ok_or_else(|| vec![FieldError::new("", Invalid::Malformed)])
         } else {
             Err(self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    //! Whatever is typed, parsing answers `Ok` or `Err`; it never panics.
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    const PIECES: &[&str] = &[
+        "@",
+        ".",
+        "+",
+        "-",
+        "(",
+        ")",
+        " ",
+        "\r\n",
+        "\0",
+        "\u{202e}",
+        "xn--",
+        "é",
+        "ü",
+        "👩‍👩‍👧",
+        "ع",
+        "0",
+        "1",
+        "34",
+        "612",
+        "http://",
+        "https://",
+        "localhost",
+        "127.0.0.1",
+        "[::1]",
+        ":",
+        "/",
+        "%",
+        "_",
+        "\\",
+        "\"",
+        "a",
+        "Z",
+        "例",
+        "\u{fe0f}",
+        "\t",
+        "#",
+        "?",
+        "=",
+        "%00",
+        "1440",
+    ];
+
+    #[test]
+    fn random_input_never_panics() {
+        let mut rng = StdRng::seed_from_u64(0x5eac4);
+        let ctx = ParseContext {
+            default_region: Region::parse("US").unwrap_or_else(|e| panic!("{e}")),
+            allow_loopback: true,
+        };
+        for _ in 0..5_000 {
+            let len = rng.gen_range(0..12);
+            let text: String = (0..len)
+                .map(|_| PIECES[rng.gen_range(0..PIECES.len())])
+                .collect();
+            let _ = Name::parse(&text);
+            let _ = EmailAddress::parse(&text);
+            let _ = PhoneNumber::parse(&text, ctx.default_region);
+            let _ = WebhookUrl::parse(&text, true);
+            let _ = Region::parse(&text);
+            let _ = TimeZone::parse(&text);
+            let _ = Locale::parse(&text);
+            let _ = QuietHours::parse(&text, &text);
+            let _ = crate::store::Cursor::parse(&text);
+            for kind in ["email", "sms", "phone", "webhook"] {
+                let input = MethodInput {
+                    kind: Some(kind.into()),
+                    address: Some(text.clone()),
+                    label: Some(text.clone()),
+                    min_severity: Some(Some(text.clone())),
+                    reports: Some(rng.r#gen()),
+                    delay_minutes: Some(rng.r#gen()),
+                    quiet_hours: Some((text.clone(), text.clone())),
+                };
+                let _ = input.parse(&ctx);
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ pub use sql::{Backend, SqlStore, connect};
 
 use crate::domain::{
     AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError, Invalid, MethodId,
-    Name, NewMethod, TokenId,
+    Name, NewAccount, NewContact, NewMethod, NewUser, TokenId,
 };
 use std::future::Future;
 

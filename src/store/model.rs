@@ -1,6 +1,6 @@
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Locale, MethodId, MethodType,
-    Name, QuietHours, Region, Role, Severity, TimeZone,
+    AccountId, CompanyAccess, CompanyId, ContactId, Locale, MethodId, MethodType, QuietHours,
+    Region, Role, Severity, TimeZone,
 };
 use crate::store::PageRequest;
 use chrono::{DateTime, Utc};
@@ -10,14 +10,6 @@ use chrono::{DateTime, Utc};
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewAccount {
-    pub name: Name,
-    pub default_region: Region,
-    pub locale: Locale,
-    pub timezone: TimeZone,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,23 +29,6 @@ pub struct Company {
     pub id: CompanyId,
     pub name: String,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewContact {
-    pub name: Name,
-    pub companies: CompanyAccess,
-    pub locale: Option<Locale>,
-    pub timezone: Option<TimeZone>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub contact: NewContact,
-    pub email: EmailAddress,
-    pub role: Role,
-    /// An argon2id PHC string; `None` until a password is set.
-    pub password_hash: Option<String>,
 }
 
 /// A contact as lists and pages show it: with its login (for users) and methods.

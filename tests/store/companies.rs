@@ -20,7 +20,7 @@ pub async fn accounts_are_found_by_name_and_unique(store: &SqlStore) {
             .is_none()
     );
     let again = store
-        .create_account(&reach::store::NewAccount {
+        .create_account(&reach::domain::NewAccount {
             name: name("acme it"),
             default_region: acme.default_region,
             locale: acme.locale,

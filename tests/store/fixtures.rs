@@ -4,7 +4,8 @@ use reach::domain::{
     CompanyAccess, CompanyId, EmailAddress, Locale, MethodInput, Name, NewMethod, ParseContext,
     Region, Role, TimeZone,
 };
-use reach::store::{Account, Company, Contact, NewAccount, NewContact, NewUser, SqlStore, Store};
+use reach::domain::{NewAccount, NewContact, NewUser};
+use reach::store::{Account, Company, Contact, SqlStore, Store};
 
 pub fn name(s: &str) -> Name {
     Name::parse(s).expect("valid name")

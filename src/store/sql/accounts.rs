@@ -1,6 +1,7 @@
 use super::{Sql, flag, now_millis, parsed, time, unique_as};
+use crate::domain::NewAccount;
 use crate::domain::{AccountId, Locale, Name, Region, TimeZone};
-use crate::store::{Account, NewAccount, Result, StoreError};
+use crate::store::{Account, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 

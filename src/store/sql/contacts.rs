@@ -3,11 +3,9 @@ use super::{
 };
 use crate::domain::{
     AccountId, CompanyAccess, CompanyId, CompanyScope, ContactId, FieldError, Invalid, Locale,
-    Role, TimeZone,
+    NewContact, Role, TimeZone,
 };
-use crate::store::{
-    Contact, ContactKind, ContactQuery, NewContact, Page, Result, StoreError, UserInfo,
-};
+use crate::store::{Contact, ContactKind, ContactQuery, Page, Result, StoreError, UserInfo};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};

@@ -9,11 +9,11 @@ mod methods;
 mod users;
 
 use super::{
-    Account, Company, Contact, ContactQuery, Login, NewAccount, NewContact, NewUser, Page,
-    PageRequest, Result, Store, StoreError,
+    Account, Company, Contact, ContactQuery, Login, Page, PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
-    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewMethod, TokenId,
+    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewAccount,
+    NewContact, NewMethod, NewUser, TokenId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};

@@ -1,8 +1,9 @@
 use super::{Sql, contacts, flag, methods, now_millis, parsed, unique_as};
+use crate::domain::NewUser;
 use crate::domain::{
     AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Name, Role, TokenId,
 };
-use crate::store::{Contact, Login, NewUser, Result, StoreError};
+use crate::store::{Contact, Login, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
