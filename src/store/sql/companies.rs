@@ -94,16 +94,7 @@ pub(super) async fn rename(
 
 pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &CompanyId) -> Result<()> {
     // Access sets lose the company through ON DELETE CASCADE on contact_companies.
-    let deleted = Sql::new("DELETE FROM companies WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(pool)
-        .await?;
-    if deleted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_owned(pool, "companies", account, id.as_str()).await
 }
 
 fn from_row(row: &AnyRow) -> Result<(Company, String)> {

@@ -208,16 +208,7 @@ pub(super) async fn update(
 
 pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &ContactId) -> Result<()> {
     // Methods, access rows, the user's login and tokens go by ON DELETE CASCADE.
-    let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(pool)
-        .await?;
-    if deleted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_owned(pool, "contacts", account, id.as_str()).await
 }
 
 /// Builds contacts from their rows, with access sets and methods loaded in two queries.

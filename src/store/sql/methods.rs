@@ -13,6 +13,56 @@ use std::collections::HashMap;
 const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
     delay_minutes, quiet_from, quiet_to, verified, is_primary, created_at FROM contact_methods";
 
+/// The columns a method's input sets, in the order [`push_fields`] binds them.
+const FIELDS: [&str; 9] = [
+    "type",
+    "address",
+    "address_key",
+    "label",
+    "min_severity",
+    "reports",
+    "delay_minutes",
+    "quiet_from",
+    "quiet_to",
+];
+
+/// Binds the values of [`FIELDS`], each after `before(column)`: shared by insert and update.
+fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) {
+    let prefs = &new.prefs;
+    let quiet = |f: fn(&QuietHours) -> NaiveTime| {
+        prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
+    };
+    let [
+        kind,
+        address,
+        address_key,
+        label,
+        min_severity,
+        reports,
+        delay,
+        from,
+        to,
+    ] = FIELDS;
+    sql.push(&before(kind))
+        .bind(new.address.method_type().as_str())
+        .push(&before(address))
+        .bind(new.address.as_str().to_owned())
+        .push(&before(address_key))
+        .bind(new.address.as_str().to_lowercase())
+        .push(&before(label))
+        .bind(new.label.as_ref().map(ToString::to_string))
+        .push(&before(min_severity))
+        .bind(prefs.min_severity.map(|s| s.as_str().to_owned()))
+        .push(&before(reports))
+        .bind(prefs.reports)
+        .push(&before(delay))
+        .bind(i64::from(prefs.delay.get()))
+        .push(&before(from))
+        .bind(quiet(|q| q.from))
+        .push(&before(to))
+        .bind(quiet(|q| q.to));
+}
+
 /// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing.
 async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
     executor: E,
@@ -22,44 +72,23 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
     primary: bool,
 ) -> Result<Option<MethodId>> {
     let id = MethodId::generate();
-    let prefs = &new.prefs;
-    let quiet = |f: fn(&QuietHours) -> NaiveTime| {
-        prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
-    };
-    let inserted = Sql::new(
-        "INSERT INTO contact_methods (id, account_id, contact_id, type, address, address_key, \
-         label, min_severity, reports, delay_minutes, quiet_from, quiet_to, is_primary, created_at) \
-         SELECT ",
-    )
-    .bind(id.to_string())
-    .push(", account_id, id, ")
-    .bind(new.address.method_type().as_str())
-    .push(", ")
-    .bind(new.address.as_str().to_owned())
-    .push(", ")
-    .bind(new.address.as_str().to_lowercase())
-    .push(", ")
-    .bind(new.label.as_ref().map(ToString::to_string))
-    .push(", ")
-    .bind(prefs.min_severity.map(|s| s.as_str().to_owned()))
-    .push(", ")
-    .bind(prefs.reports)
-    .push(", ")
-    .bind(i64::from(prefs.delay.get()))
-    .push(", ")
-    .bind(quiet(|q| q.from))
-    .push(", ")
-    .bind(quiet(|q| q.to))
-    .push(", ")
-    .bind(primary)
-    .push(", ")
-    .bind(now_millis())
-    .push(" FROM contacts WHERE account_id = ")
-    .bind(account.to_string())
-    .push(" AND id = ")
-    .bind(contact.to_string())
-    .execute(executor)
-    .await?;
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO contact_methods (id, account_id, contact_id, is_primary, created_at, {}) SELECT ",
+        FIELDS.join(", ")
+    ));
+    sql.bind(id.to_string())
+        .push(", account_id, id, ")
+        .bind(primary)
+        .push(", ")
+        .bind(now_millis());
+    push_fields(&mut sql, new, |_| ", ".to_owned());
+    let inserted = sql
+        .push(" FROM contacts WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(contact.to_string())
+        .execute(executor)
+        .await?;
     Ok((inserted == 1).then_some(id))
 }
 
@@ -126,31 +155,10 @@ pub(super) async fn update(
             "a user's primary email changes only with the user's email",
         ));
     }
-    let prefs = &new.prefs;
-    let quiet = |f: fn(&QuietHours) -> NaiveTime| {
-        prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
-    };
-    Sql::new("UPDATE contact_methods SET type = ")
-        .bind(new.address.method_type().as_str())
-        .push(", address = ")
-        .bind(new.address.as_str().to_owned())
-        .push(", address_key = ")
-        .bind(new.address.as_str().to_lowercase())
-        .push(", label = ")
-        .bind(new.label.as_ref().map(ToString::to_string))
-        .push(", min_severity = ")
-        .bind(prefs.min_severity.map(|s| s.as_str().to_owned()))
-        .push(", reports = ")
-        .bind(prefs.reports)
-        .push(", delay_minutes = ")
-        .bind(i64::from(prefs.delay.get()))
-        .push(", quiet_from = ")
-        .bind(quiet(|q| q.from))
-        .push(", quiet_to = ")
-        .bind(quiet(|q| q.to))
-        .push(", verified = ")
-        .bind(current.verified && same_address)
-        .push(" WHERE account_id = ")
+    let mut sql = Sql::new("UPDATE contact_methods SET verified = ");
+    sql.bind(current.verified && same_address);
+    push_fields(&mut sql, new, |column| format!(", {column} = "));
+    sql.push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
@@ -170,13 +178,7 @@ pub(super) async fn delete(
             "a user's primary email cannot be deleted",
         ));
     }
-    Sql::new("DELETE FROM contact_methods WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(pool)
-        .await?;
-    Ok(())
+    super::delete_owned(pool, "contact_methods", account, id.as_str()).await
 }
 
 /// The methods of these contacts (of this account), by contact id, primary email first and

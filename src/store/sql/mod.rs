@@ -197,6 +197,25 @@ pub(crate) fn unique_as(field: &'static str) -> impl FnOnce(StoreError) -> Store
     }
 }
 
+/// Deletes the row `id` of `table` if it belongs to the account; `NotFound` otherwise.
+pub(crate) async fn delete_owned(
+    pool: &AnyPool,
+    table: &'static str,
+    account: &AccountId,
+    id: &str,
+) -> Result<()> {
+    let deleted = Sql::new(&format!("DELETE FROM {table} WHERE account_id = "))
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .execute(pool)
+        .await?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 pub(crate) fn now_millis() -> i64 {
     Utc::now().timestamp_millis()
 }
