@@ -2,6 +2,7 @@
 //! once at the edge (API, web form, CLI) and nothing downstream checks it again.
 
 mod access;
+mod account;
 mod contact;
 mod email;
 mod ids;
@@ -13,6 +14,7 @@ mod user;
 mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
+pub use account::{AccountSettings, Profile, RepeatInterval, UserChange};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};

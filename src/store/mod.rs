@@ -13,8 +13,9 @@ pub use model::*;
 pub use sql::{Backend, SqlStore, connect};
 
 use crate::domain::{
-    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError, Invalid, MethodId,
-    Name, NewAccount, NewContact, NewMethod, NewUser, TokenId,
+    AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError,
+    Invalid, MethodId, Name, NewAccount, NewContact, NewMethod, NewUser, Profile, TokenId,
+    UserChange,
 };
 use std::future::Future;
 
@@ -76,6 +77,11 @@ pub trait Store: Send + Sync + 'static {
     fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send;
     fn account_by_name(&self, name: &Name) -> impl Future<Output = Result<Option<Account>>> + Send;
     fn account(&self, account: &AccountId) -> impl Future<Output = Result<Account>> + Send;
+    fn update_account(
+        &self,
+        account: &AccountId,
+        settings: &AccountSettings,
+    ) -> impl Future<Output = Result<Account>> + Send;
 
     // Companies.
     fn create_company(
@@ -147,6 +153,12 @@ pub trait Store: Send + Sync + 'static {
         contact: &ContactId,
         new: &NewMethod,
     ) -> impl Future<Output = Result<Method>> + Send;
+    fn method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+    ) -> impl Future<Output = Result<Method>> + Send;
     /// Replaces a method; a changed address clears its verified flag. A user's primary email
     /// keeps its address (it changes with the user's email).
     fn update_method(
@@ -171,6 +183,33 @@ pub trait Store: Send + Sync + 'static {
         account: &AccountId,
         new: &NewUser,
     ) -> impl Future<Output = Result<Contact>> + Send;
+    /// Changes role, companies and disabled. Refuses (`Protected`) to leave the account without
+    /// an enabled admin.
+    fn update_user(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        change: &UserChange,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    /// Deletes a user; refuses (`Protected`) to delete the last enabled admin.
+    fn delete_user(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A user's own name, email (also their primary email method) and preferences.
+    fn update_profile(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        profile: &Profile,
+    ) -> impl Future<Output = Result<Contact>> + Send;
+    fn set_password(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// The login of an email, in whatever account it is (emails are unique in the deployment).
     fn login_by_email(
         &self,
@@ -191,4 +230,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<Login>>> + Send;
+
+    // Audit log.
+    fn record_audit(
+        &self,
+        account: &AccountId,
+        entry: &NewAuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn list_audit(
+        &self,
+        account: &AccountId,
+        query: &AuditQuery,
+    ) -> impl Future<Output = Result<Page<AuditEntry>>> + Send;
 }

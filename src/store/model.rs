@@ -107,3 +107,41 @@ pub struct Login {
     pub companies: CompanyAccess,
     pub password_hash: Option<String>,
 }
+
+/// One change, for the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAuditEntry {
+    pub actor_id: ContactId,
+    pub actor_name: String,
+    /// `create`, `update` or `delete`.
+    pub action: &'static str,
+    /// `company`, `contact`, `method`, `user`, `account`, ...
+    pub object_type: &'static str,
+    pub object_id: String,
+    /// The object as the API showed it before and after (JSON).
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: String,
+    pub actor_id: ContactId,
+    pub actor_name: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+/// Filters of the audit log, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub object_id: Option<String>,
+    pub actor_id: Option<ContactId>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub page: PageRequest,
+}

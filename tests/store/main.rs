@@ -55,5 +55,9 @@ conformance! {
     users::emails_are_unique_in_the_deployment,
     users::tokens_resolve_to_their_user_and_die_with_them,
     users::the_secret_key_is_generated_once,
+    users::the_last_enabled_admin_is_kept,
+    users::a_profile_change_moves_the_login_and_primary_email,
+    users::account_settings_are_updated,
+    users::the_audit_log_is_newest_first_filtered_and_paginated,
     isolation::another_account_sees_and_changes_nothing,
 }

@@ -136,3 +136,278 @@ pub async fn the_secret_key_is_generated_once(store: &SqlStore) {
     assert_eq!(first, "first-generated-key");
     assert_eq!(second, first);
 }
+
+pub async fn the_last_enabled_admin_is_kept(store: &SqlStore) {
+    use reach::domain::UserChange;
+    let acme = account(store, "Acme").await;
+    let ana = store
+        .create_user(
+            &acme.id,
+            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
+        )
+        .await
+        .expect("ana");
+    let demote = UserChange {
+        role: Role::Technician,
+        companies: CompanyAccess::All,
+        disabled: false,
+    };
+    let disable = UserChange {
+        role: Role::Admin,
+        companies: CompanyAccess::All,
+        disabled: true,
+    };
+    for change in [&demote, &disable] {
+        let refused = store.update_user(&acme.id, &ana.id, change).await;
+        assert!(
+            matches!(refused, Err(StoreError::Protected(_))),
+            "{refused:?}"
+        );
+    }
+    let refused = store.delete_user(&acme.id, &ana.id).await;
+    assert!(
+        matches!(refused, Err(StoreError::Protected(_))),
+        "{refused:?}"
+    );
+    let still = store
+        .contact(&acme.id, &CompanyAccess::All, &ana.id)
+        .await
+        .expect("ana");
+    assert_eq!(
+        still.user.as_ref().map(|u| (u.role, u.disabled)),
+        Some((Role::Admin, false))
+    );
+
+    // With a second admin, the first may step down; then the second is the last.
+    let bob = store
+        .create_user(
+            &acme.id,
+            &new_user("Bob", "bob@example.com", Role::Admin, CompanyAccess::All),
+        )
+        .await
+        .expect("bob");
+    let northwind = company(store, &acme, "Northwind").await;
+    let tech = UserChange {
+        role: Role::Technician,
+        companies: only(&[&northwind]),
+        disabled: false,
+    };
+    let ana = store
+        .update_user(&acme.id, &ana.id, &tech)
+        .await
+        .expect("demote ana");
+    assert_eq!(ana.user.as_ref().map(|u| u.role), Some(Role::Technician));
+    assert_eq!(ana.companies, only(&[&northwind]));
+    let refused = store.update_user(&acme.id, &bob.id, &demote).await;
+    assert!(matches!(refused, Err(StoreError::Protected(_))));
+    // A technician can always be deleted; deleting a plain contact as a user finds nothing.
+    store
+        .delete_user(&acme.id, &ana.id)
+        .await
+        .expect("delete ana");
+    let plain = crate::fixtures::contact(store, &acme, "Plain", CompanyAccess::All).await;
+    let not_user = store.delete_user(&acme.id, &plain.id).await;
+    assert!(matches!(not_user, Err(StoreError::NotFound)));
+}
+
+pub async fn a_profile_change_moves_the_login_and_primary_email(store: &SqlStore) {
+    use reach::domain::{Locale, Profile, TimeZone};
+    let acme = account(store, "Acme").await;
+    let tess = store
+        .create_user(
+            &acme.id,
+            &new_user(
+                "Tess",
+                "tess@example.com",
+                Role::Technician,
+                CompanyAccess::All,
+            ),
+        )
+        .await
+        .expect("tess");
+    store
+        .create_user(
+            &acme.id,
+            &new_user(
+                "Other",
+                "other@example.com",
+                Role::Admin,
+                CompanyAccess::All,
+            ),
+        )
+        .await
+        .expect("other");
+    let profile = Profile {
+        name: Name::parse("Tess Ortiz").expect("name"),
+        email: EmailAddress::parse("Tess.Ortiz@Example.com").expect("email"),
+        locale: Some(Locale::Es),
+        timezone: Some(TimeZone::parse("Europe/Madrid").expect("zone")),
+    };
+    let changed = store
+        .update_profile(&acme.id, &tess.id, &profile)
+        .await
+        .expect("profile");
+    assert_eq!(changed.name, "Tess Ortiz");
+    assert_eq!(
+        changed.user.as_ref().map(|u| u.email.as_str()),
+        Some("Tess.Ortiz@example.com")
+    );
+    assert_eq!(changed.methods[0].address, "Tess.Ortiz@example.com");
+    assert!(changed.methods[0].primary);
+    assert_eq!(changed.locale, Some(Locale::Es));
+    let old = EmailAddress::parse("tess@example.com").expect("email");
+    assert!(store.login_by_email(&old).await.expect("old").is_none());
+    let taken = Profile {
+        email: EmailAddress::parse("OTHER@example.com").expect("email"),
+        ..profile
+    };
+    let refused = store.update_profile(&acme.id, &tess.id, &taken).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    let after = store
+        .contact(&acme.id, &CompanyAccess::All, &tess.id)
+        .await
+        .expect("tess");
+    assert_eq!(after, changed, "a refused change writes nothing");
+
+    store
+        .set_password(&acme.id, &tess.id, "$argon2id$new")
+        .await
+        .expect("password");
+    let login = store
+        .login_by_email(&EmailAddress::parse("tess.ortiz@example.com").expect("email"))
+        .await
+        .expect("login")
+        .expect("found");
+    assert_eq!(login.password_hash.as_deref(), Some("$argon2id$new"));
+}
+
+pub async fn account_settings_are_updated(store: &SqlStore) {
+    use reach::domain::{AccountSettings, Locale, Region, RepeatInterval, TimeZone};
+    let acme = account(store, "Acme").await;
+    account(store, "Taken").await;
+    let mut settings = AccountSettings {
+        name: Name::parse("Acme Support").expect("name"),
+        default_region: Region::parse("MX").expect("region"),
+        locale: Locale::En,
+        timezone: TimeZone::parse("America/Mexico_City").expect("zone"),
+        require_verified_phones: false,
+        repeat_interval: RepeatInterval::parse(30).expect("interval"),
+    };
+    let updated = store
+        .update_account(&acme.id, &settings)
+        .await
+        .expect("update");
+    assert_eq!(updated.name, "Acme Support");
+    assert_eq!(updated.default_region.as_str(), "MX");
+    assert!(!updated.require_verified_phones);
+    assert_eq!(updated.repeat_interval_minutes, 30);
+    assert_eq!(store.account(&acme.id).await.expect("read"), updated);
+    settings.name = Name::parse("taken").expect("name");
+    let clash = store.update_account(&acme.id, &settings).await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))));
+}
+
+pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlStore) {
+    use reach::store::{AuditQuery, Cursor, NewAuditEntry, PageRequest};
+    let acme = account(store, "Acme").await;
+    let other = account(store, "Other").await;
+    let ana = reach::domain::ContactId::from_string("ana");
+    let bob = reach::domain::ContactId::from_string("bob");
+    for (i, actor) in [&ana, &bob, &ana, &ana, &bob].into_iter().enumerate() {
+        let entry = NewAuditEntry {
+            actor_id: actor.clone(),
+            actor_name: actor.to_string(),
+            action: "update",
+            object_type: "contact",
+            object_id: format!("c{}", i % 2),
+            before: Some(serde_json::json!({"name": format!("v{i}")})),
+            after: Some(serde_json::json!({"name": format!("v{}", i + 1), "emoji": "🚀"})),
+        };
+        store.record_audit(&acme.id, &entry).await.expect("record");
+    }
+    let all = store
+        .list_audit(&acme.id, &AuditQuery::default())
+        .await
+        .expect("list");
+    let versions: Vec<_> = all
+        .items
+        .iter()
+        .map(|e| e.after.as_ref().map(|a| a["name"].clone()))
+        .collect();
+    assert_eq!(versions.len(), 5);
+    assert_eq!(versions[0], Some(serde_json::json!("v5")), "newest first");
+    assert_eq!(
+        all.items[0].after.as_ref().map(|a| a["emoji"].clone()),
+        Some(serde_json::json!("🚀"))
+    );
+    let by_actor = AuditQuery {
+        actor_id: Some(bob.clone()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_audit(&acme.id, &by_actor)
+            .await
+            .expect("bob")
+            .items
+            .len(),
+        2
+    );
+    let by_object = AuditQuery {
+        object_id: Some("c0".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_audit(&acme.id, &by_object)
+            .await
+            .expect("c0")
+            .items
+            .len(),
+        3
+    );
+    let future = AuditQuery {
+        since: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_audit(&acme.id, &future)
+            .await
+            .expect("future")
+            .items
+            .is_empty()
+    );
+    let first = AuditQuery {
+        page: PageRequest::new(Some(2), None).expect("page"),
+        ..Default::default()
+    };
+    let page1 = store.list_audit(&acme.id, &first).await.expect("page 1");
+    let cursor = Cursor::parse(page1.next_cursor.as_deref().expect("more")).expect("cursor");
+    let second = AuditQuery {
+        page: PageRequest::new(Some(10), Some(cursor)).expect("page"),
+        ..Default::default()
+    };
+    let page2 = store.list_audit(&acme.id, &second).await.expect("page 2");
+    let ids: Vec<_> = page1
+        .items
+        .iter()
+        .chain(&page2.items)
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!(
+        ids,
+        all.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
+    );
+    assert!(
+        store
+            .list_audit(&other.id, &AuditQuery::default())
+            .await
+            .expect("other")
+            .items
+            .is_empty()
+    );
+}

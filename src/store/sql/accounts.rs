@@ -1,6 +1,6 @@
 use super::{Sql, flag, now_millis, parsed, time, unique_as};
 use crate::domain::NewAccount;
-use crate::domain::{AccountId, Locale, Name, Region, TimeZone};
+use crate::domain::{AccountId, AccountSettings, Locale, Name, Region, TimeZone};
 use crate::store::{Account, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -59,4 +59,34 @@ fn from_row(row: &AnyRow) -> Result<Account> {
         repeat_interval_minutes: row.try_get("repeat_interval_minutes")?,
         created_at: time(row, "created_at")?,
     })
+}
+
+pub(super) async fn update(
+    pool: &AnyPool,
+    account: &AccountId,
+    settings: &AccountSettings,
+) -> Result<Account> {
+    let changed = Sql::new("UPDATE accounts SET name = ")
+        .bind(settings.name.to_string())
+        .push(", name_key = ")
+        .bind(settings.name.sort_key())
+        .push(", default_region = ")
+        .bind(settings.default_region.as_str().to_owned())
+        .push(", locale = ")
+        .bind(settings.locale.as_str())
+        .push(", timezone = ")
+        .bind(settings.timezone.as_str())
+        .push(", require_verified_phones = ")
+        .bind(settings.require_verified_phones)
+        .push(", repeat_interval_minutes = ")
+        .bind(i64::from(settings.repeat_interval.minutes()))
+        .push(" WHERE id = ")
+        .bind(account.to_string())
+        .execute(pool)
+        .await
+        .map_err(unique_as("name"))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    get(pool, account).await
 }

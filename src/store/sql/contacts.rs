@@ -49,7 +49,7 @@ pub(super) async fn insert(
 }
 
 /// Replaces the contact's chosen companies, refusing any that is not the account's.
-async fn write_access(
+pub(super) async fn write_access(
     conn: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,

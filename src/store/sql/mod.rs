@@ -3,17 +3,19 @@
 //! columns instead of `ILIKE`); where the backends differ, [`Backend`] says which is in use.
 
 mod accounts;
+mod audit;
 mod companies;
 mod contacts;
 mod methods;
 mod users;
 
 use super::{
-    Account, Company, Contact, ContactQuery, Login, Page, PageRequest, Result, Store, StoreError,
+    Account, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, NewAuditEntry, Page,
+    PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
-    AccountId, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name, NewAccount,
-    NewContact, NewMethod, NewUser, TokenId,
+    AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
+    NewAccount, NewContact, NewMethod, NewUser, Profile, TokenId, UserChange,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -357,6 +359,14 @@ impl Store for SqlStore {
         accounts::get(&self.pool, account)
     }
 
+    fn update_account(
+        &self,
+        account: &AccountId,
+        settings: &AccountSettings,
+    ) -> impl Future<Output = Result<Account>> + Send {
+        accounts::update(&self.pool, account, settings)
+    }
+
     fn create_company(
         &self,
         account: &AccountId,
@@ -452,6 +462,15 @@ impl Store for SqlStore {
         methods::add(&self.pool, account, contact, new)
     }
 
+    fn method(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        id: &MethodId,
+    ) -> impl Future<Output = Result<super::Method>> + Send {
+        methods::get(&self.pool, account, contact, id)
+    }
+
     fn update_method(
         &self,
         account: &AccountId,
@@ -479,6 +498,41 @@ impl Store for SqlStore {
         users::create(&self.pool, account, new)
     }
 
+    fn update_user(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        change: &UserChange,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        users::update(&self.pool, self.backend, account, id, change)
+    }
+
+    fn delete_user(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+    ) -> impl Future<Output = Result<()>> + Send {
+        users::delete(&self.pool, self.backend, account, id)
+    }
+
+    fn update_profile(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        profile: &Profile,
+    ) -> impl Future<Output = Result<Contact>> + Send {
+        users::update_profile(&self.pool, account, id, profile)
+    }
+
+    fn set_password(
+        &self,
+        account: &AccountId,
+        id: &ContactId,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        users::set_password(&self.pool, account, id, password_hash)
+    }
+
     fn login_by_email(
         &self,
         email: &EmailAddress,
@@ -501,5 +555,21 @@ impl Store for SqlStore {
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<Login>>> + Send {
         users::login_by_token(&self.pool, token_hash)
+    }
+
+    fn record_audit(
+        &self,
+        account: &AccountId,
+        entry: &NewAuditEntry,
+    ) -> impl Future<Output = Result<()>> + Send {
+        audit::record(&self.pool, account, entry)
+    }
+
+    fn list_audit(
+        &self,
+        account: &AccountId,
+        query: &AuditQuery,
+    ) -> impl Future<Output = Result<Page<AuditEntry>>> + Send {
+        audit::list(&self.pool, account, query)
     }
 }

@@ -1,9 +1,10 @@
-use super::{Sql, contacts, flag, methods, now_millis, parsed, unique_as};
-use crate::domain::NewUser;
+use super::{Backend, Sql, contacts, flag, methods, now_millis, parsed, unique_as};
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Name, Role, TokenId,
+    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Name, NewUser, Profile, Role,
+    TokenId, UserChange,
 };
 use crate::store::{Contact, Login, Result, StoreError};
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -112,4 +113,175 @@ async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
         companies,
         password_hash: row.try_get("password_hash")?,
     }))
+}
+
+/// Refuses a change that would leave the account without an enabled admin. Call inside the
+/// transaction that makes the change; on PostgreSQL it locks the account row first so two
+/// admins demoting each other cannot both succeed (SQLite runs one writer at a time).
+async fn keep_an_admin(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: &AccountId,
+    user: &ContactId,
+    stays_admin: bool,
+) -> Result<()> {
+    if stays_admin {
+        return Ok(());
+    }
+    if backend == Backend::Postgres {
+        Sql::new("SELECT id FROM accounts WHERE id = ")
+            .bind(account.to_string())
+            .push(" FOR UPDATE")
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let row = Sql::new(
+        "SELECT COUNT(*) AS admins, \
+         SUM(CASE WHEN contact_id = ",
+    )
+    .bind(user.to_string())
+    .push(" THEN 1 ELSE 0 END) AS this_one FROM users WHERE account_id = ")
+    .bind(account.to_string())
+    .push(" AND role = 'admin' AND NOT disabled")
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let admins: i64 = row.try_get("admins")?;
+    let this_one: Option<i64> = row.try_get("this_one")?;
+    if this_one.unwrap_or(0) > 0 && admins <= 1 {
+        return Err(StoreError::Protected(
+            "an account keeps at least one enabled admin",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) async fn update(
+    pool: &AnyPool,
+    backend: Backend,
+    account: &AccountId,
+    id: &ContactId,
+    change: &UserChange,
+) -> Result<Contact> {
+    let mut tx = pool.begin().await?;
+    let stays_admin = change.role == Role::Admin && !change.disabled;
+    keep_an_admin(&mut tx, backend, account, id, stays_admin).await?;
+    let changed = Sql::new("UPDATE users SET role = ")
+        .bind(change.role.as_str())
+        .push(", disabled = ")
+        .bind(change.disabled)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Sql::new("UPDATE contacts SET all_companies = ")
+        .bind(change.companies == CompanyAccess::All)
+        .push(", updated_at = ")
+        .bind(now_millis())
+        .push(" WHERE id = ")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    contacts::write_access(&mut tx, account, id, &change.companies).await?;
+    tx.commit().await?;
+    contacts::get(pool, account, &CompanyAccess::All, id).await
+}
+
+pub(super) async fn delete(
+    pool: &AnyPool,
+    backend: Backend,
+    account: &AccountId,
+    id: &ContactId,
+) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    keep_an_admin(&mut tx, backend, account, id, false).await?;
+    let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .push(" AND id IN (SELECT contact_id FROM users)")
+        .execute(&mut *tx)
+        .await?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn update_profile(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &ContactId,
+    profile: &Profile,
+) -> Result<Contact> {
+    let mut tx = pool.begin().await?;
+    let changed = Sql::new("UPDATE contacts SET name = ")
+        .bind(profile.name.to_string())
+        .push(", name_key = ")
+        .bind(profile.name.sort_key())
+        .push(", locale = ")
+        .bind(profile.locale.map(|l| l.as_str().to_owned()))
+        .push(", timezone = ")
+        .bind(profile.timezone.map(|t| t.as_str().to_owned()))
+        .push(", updated_at = ")
+        .bind(now_millis())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .push(" AND id IN (SELECT contact_id FROM users)")
+        .execute(&mut *tx)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Sql::new("UPDATE users SET email = ")
+        .bind(profile.email.to_string())
+        .push(", email_key = ")
+        .bind(profile.email.key())
+        .push(" WHERE contact_id = ")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_as("email"))?;
+    let address = profile.email.to_string();
+    Sql::new("UPDATE contact_methods SET verified = CASE WHEN address = ")
+        .bind(address.clone())
+        .push(" THEN verified ELSE FALSE END, address = ")
+        .bind(address.clone())
+        .push(", address_key = ")
+        .bind(address.to_lowercase())
+        .push(" WHERE contact_id = ")
+        .bind(id.to_string())
+        .push(" AND is_primary")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    contacts::get(pool, account, &CompanyAccess::All, id).await
+}
+
+pub(super) async fn set_password(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &ContactId,
+    password_hash: &str,
+) -> Result<()> {
+    let changed = Sql::new("UPDATE users SET password_hash = ")
+        .bind(password_hash.to_owned())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -1,0 +1,52 @@
+use super::{CompanyAccess, EmailAddress, Invalid, Locale, Name, Region, Role, TimeZone};
+
+/// How long a still-firing alert waits before it notifies again: 1 minute to 7 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatInterval(u32);
+
+impl RepeatInterval {
+    pub const MAX: i64 = 7 * 24 * 60;
+
+    pub fn parse(minutes: i64) -> Result<Self, Invalid> {
+        u32::try_from(minutes)
+            .ok()
+            .filter(|m| (1..=Self::MAX).contains(&i64::from(*m)))
+            .map(Self)
+            .ok_or(Invalid::Range {
+                min: 1,
+                max: Self::MAX,
+            })
+    }
+
+    pub fn minutes(self) -> u32 {
+        self.0
+    }
+}
+
+/// An account's settings, all of them valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSettings {
+    pub name: Name,
+    pub default_region: Region,
+    pub locale: Locale,
+    pub timezone: TimeZone,
+    pub require_verified_phones: bool,
+    pub repeat_interval: RepeatInterval,
+}
+
+/// What an admin may change of a user (never their name or email).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Role,
+    pub companies: CompanyAccess,
+    pub disabled: bool,
+}
+
+/// What only users change of themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: Name,
+    pub email: EmailAddress,
+    pub locale: Option<Locale>,
+    pub timezone: Option<TimeZone>,
+}

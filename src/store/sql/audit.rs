@@ -1,0 +1,99 @@
+use super::{Sql, now_millis, time};
+use crate::domain::{AccountId, ContactId};
+use crate::store::{AuditEntry, AuditQuery, Cursor, NewAuditEntry, Page, Result};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+pub(super) async fn record(
+    pool: &AnyPool,
+    account: &AccountId,
+    entry: &NewAuditEntry,
+) -> Result<()> {
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
+    Sql::new(
+        "INSERT INTO audit_log (id, account_id, actor_id, actor_name, action, object_type, \
+         object_id, before, after, at) VALUES (",
+    )
+    .bind(uuid::Uuid::now_v7().simple().to_string())
+    .push(", ")
+    .bind(account.to_string())
+    .push(", ")
+    .bind(entry.actor_id.to_string())
+    .push(", ")
+    .bind(entry.actor_name.clone())
+    .push(", ")
+    .bind(entry.action)
+    .push(", ")
+    .bind(entry.object_type)
+    .push(", ")
+    .bind(entry.object_id.clone())
+    .push(", ")
+    .bind(json(&entry.before))
+    .push(", ")
+    .bind(json(&entry.after))
+    .push(", ")
+    .bind(now_millis())
+    .push(")")
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Newest first. Ids are UUIDv7, so their order is the order of writing.
+pub(super) async fn list(
+    pool: &AnyPool,
+    account: &AccountId,
+    query: &AuditQuery,
+) -> Result<Page<AuditEntry>> {
+    let mut sql = Sql::new(
+        "SELECT id, actor_id, actor_name, action, object_type, object_id, before, after, at \
+         FROM audit_log WHERE account_id = ",
+    );
+    sql.bind(account.to_string());
+    if let Some(object) = &query.object_id {
+        sql.push(" AND object_id = ").bind(object.clone());
+    }
+    if let Some(actor) = &query.actor_id {
+        sql.push(" AND actor_id = ").bind(actor.to_string());
+    }
+    if let Some(since) = query.since {
+        sql.push(" AND at >= ").bind(since.timestamp_millis());
+    }
+    if let Some(until) = query.until {
+        sql.push(" AND at < ").bind(until.timestamp_millis());
+    }
+    if let Some(cursor) = query.page.cursor() {
+        sql.push(" AND id < ").bind(cursor.id.clone());
+    }
+    sql.push(" ORDER BY id DESC LIMIT ")
+        .bind(i64::from(query.page.limit()) + 1);
+    let rows = sql.fetch_all(pool).await?;
+    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    let limit = query.page.limit() as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|e| Cursor::encode("", &e.id))
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+fn from_row(row: &AnyRow) -> Result<AuditEntry> {
+    let json = |column: &str| -> Result<Option<serde_json::Value>> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|t| serde_json::from_str(&t).map_err(|_| super::corrupt(column)))
+            .transpose()
+    };
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        actor_id: ContactId::from_string(row.try_get::<String, _>("actor_id")?),
+        actor_name: row.try_get("actor_name")?,
+        action: row.try_get("action")?,
+        object_type: row.try_get("object_type")?,
+        object_id: row.try_get("object_id")?,
+        before: json("before")?,
+        after: json("after")?,
+        at: time(row, "at")?,
+    })
+}
