@@ -177,7 +177,11 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         )?;
     }
     out.flush()?;
-    let state = Arc::new(AppState { store, secret_key });
+    let state = Arc::new(AppState {
+        store,
+        secret_key,
+        allow_loopback_webhooks: settings.webhook_allow_loopback,
+    });
     http::serve(listener, state)
         .await
         .context("the HTTP server stopped")?;

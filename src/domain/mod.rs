@@ -70,6 +70,9 @@ pub enum Invalid {
     UnknownCompany,
     #[error("Not a valid value")]
     Malformed,
+    /// A JSON value of the wrong type, or an unknown field.
+    #[error("{message}")]
+    Type { message: String },
 }
 
 impl Invalid {
@@ -94,6 +97,7 @@ impl Invalid {
             Self::Taken => "taken",
             Self::UnknownCompany => "unknown-company",
             Self::Malformed => "malformed",
+            Self::Type { .. } => "wrong-type",
         }
     }
 }

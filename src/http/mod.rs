@@ -1,10 +1,14 @@
-//! The HTTP server. For now: `GET /healthz` (the process answers) and `GET /readyz` (the
-//! database answers too).
+//! The HTTP server: health and readiness, the JSON API under `/api/v1` with its OpenAPI
+//! document, and (later) the web app.
+
+pub mod api;
 
 use crate::config::Secret;
-use crate::error::AppError;
-use crate::store::Store;
-use axum::extract::State;
+use crate::error::{AppError, problem};
+use crate::store::{SqlStore, Store};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -13,16 +17,43 @@ use tokio::net::TcpListener;
 
 /// What handlers share.
 #[derive(Debug)]
-pub struct AppState<S> {
-    pub store: S,
+pub struct AppState {
+    pub store: SqlStore,
     /// Signs links, sessions and webhooks.
     pub secret_key: Secret,
+    /// `REACH_WEBHOOK_ALLOW_LOOPBACK`
+    pub allow_loopback_webhooks: bool,
 }
 
-pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+/// Request bodies above this answer 413 (SPEC §3), except alerts (their own limit).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz::<S>))
+        .route("/readyz", get(readyz))
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get({
+                let doc = openapi.clone();
+                move || async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/api/docs", get(move || api::docs::page(openapi.clone())))
+        .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async {
+            problem(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "This path does not take that method.".to_owned(),
+                None,
+                false,
+            )
+            .into_response()
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
 
@@ -30,7 +61,7 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Json<Value>, AppError> {
+async fn readyz(State(state): State<Arc<AppState>>) -> Result<Json<Value>, AppError> {
     match state.store.ping().await {
         Ok(()) => Ok(Json(json!({"status": "ready"}))),
         Err(e) => {
@@ -41,10 +72,7 @@ async fn readyz<S: Store>(State(state): State<Arc<AppState<S>>>) -> Result<Json<
 }
 
 /// Serves until Ctrl-C or SIGTERM.
-pub async fn serve<S: Store>(
-    listener: TcpListener,
-    state: Arc<AppState<S>>,
-) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

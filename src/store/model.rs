@@ -102,6 +102,7 @@ pub struct ContactQuery {
 pub struct Login {
     pub account_id: AccountId,
     pub user_id: ContactId,
+    pub name: String,
     pub role: Role,
     pub disabled: bool,
     pub companies: CompanyAccess,

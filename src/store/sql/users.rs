@@ -35,7 +35,7 @@ pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewUser) -
 }
 
 const LOGIN: &str = "SELECT u.contact_id, u.account_id, u.role, u.disabled, u.password_hash, \
-    c.all_companies FROM users u JOIN contacts c ON c.id = u.contact_id";
+    c.name, c.all_companies FROM users u JOIN contacts c ON c.id = u.contact_id";
 
 pub(super) async fn login_by_email(pool: &AnyPool, email: &EmailAddress) -> Result<Option<Login>> {
     let row = Sql::new(LOGIN)
@@ -108,6 +108,7 @@ async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
     Ok(Some(Login {
         account_id: AccountId::from_string(row.try_get::<String, _>("account_id")?),
         user_id: ContactId::from_string(user_id),
+        name: row.try_get("name")?,
         role: parsed(&row, "role", Role::parse)?,
         disabled: flag(&row, "disabled")?,
         companies,

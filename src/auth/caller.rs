@@ -1,0 +1,105 @@
+use crate::domain::{AccountId, CompanyAccess, CompanyScope, ContactId, Role};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::{Login, Store};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use std::sync::Arc;
+
+/// A signed-in, enabled user, resolved from a bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account: AccountId,
+    pub user: ContactId,
+    pub name: String,
+    role: Role,
+    access: CompanyAccess,
+}
+
+impl Caller {
+    pub fn from_login(login: Login) -> Result<Self, AppError> {
+        if login.disabled {
+            return Err(AppError::Unauthorized);
+        }
+        Ok(Self {
+            account: login.account_id,
+            user: login.user_id,
+            name: login.name,
+            role: login.role,
+            access: login.companies,
+        })
+    }
+
+    /// The companies whose contacts and objects this caller may see: every company for
+    /// admins, their own access for technicians.
+    pub fn scope(&self) -> CompanyScope {
+        match self.role {
+            Role::Admin => CompanyAccess::All,
+            Role::Technician => self.access.clone(),
+        }
+    }
+
+    /// Admins may do everything in their account; others get 403.
+    pub fn admin(&self) -> Result<Admin, AppError> {
+        match self.role {
+            Role::Admin => Ok(Admin(self.clone())),
+            Role::Technician => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Admins manage anyone's methods; everyone else only their own.
+    pub fn may_manage_methods_of(&self, contact: &ContactId) -> Result<(), AppError> {
+        if self.role == Role::Admin || &self.user == contact {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn is(&self, contact: &ContactId) -> bool {
+        &self.user == contact
+    }
+}
+
+/// The capability of an admin: handlers that take it can only run for admins.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Caller);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthorized)?;
+        let login = state
+            .store
+            .login_by_token(&super::hash_token(token))
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Self::from_login(login)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Caller::from_request_parts(parts, state).await?.admin()
+    }
+}

@@ -1,0 +1,99 @@
+use super::json::{AccountJson, ApiJson};
+use super::{Problems, audit};
+use crate::auth::{Admin, Caller};
+use crate::domain::{AccountSettings, Errors, Locale, Name, Region, RepeatInterval, TimeZone};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::Store;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    name: Option<String>,
+    /// ISO 3166 region such as `US` or `ES`.
+    default_region: Option<String>,
+    /// `en` or `es`.
+    locale: Option<String>,
+    timezone: Option<String>,
+    require_verified_phones: Option<bool>,
+    /// 1–10080.
+    repeat_interval_minutes: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/account", tag = "account", summary = "Account settings",
+    responses((status = 200, body = AccountJson), Problems))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<AccountJson>, AppError> {
+    let account = state.store.account(&caller.account).await?;
+    Ok(Json(AccountJson::from(&account)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/account", tag = "account", summary = "Change account settings (admins)",
+    request_body = AccountPatch, responses((status = 200, body = AccountJson), Problems))]
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Admin(caller): Admin,
+    ApiJson(patch): ApiJson<AccountPatch>,
+) -> Result<Json<AccountJson>, AppError> {
+    let current = state.store.account(&caller.account).await?;
+    let mut errors = Errors::default();
+    let name = errors.check(
+        "name",
+        Name::parse(patch.name.as_deref().unwrap_or(&current.name)),
+    );
+    let default_region = match &patch.default_region {
+        None => Some(current.default_region),
+        Some(r) => errors.check("default_region", Region::parse(r)),
+    };
+    let locale = match &patch.locale {
+        None => Some(current.locale),
+        Some(l) => errors.check("locale", Locale::parse(l)),
+    };
+    let timezone = match &patch.timezone {
+        None => Some(current.timezone),
+        Some(t) => errors.check("timezone", TimeZone::parse(t)),
+    };
+    let repeat_interval = errors.check(
+        "repeat_interval_minutes",
+        RepeatInterval::parse(
+            patch
+                .repeat_interval_minutes
+                .unwrap_or(current.repeat_interval_minutes),
+        ),
+    );
+    let settings = errors.finish(|| {
+        Some(AccountSettings {
+            name: name?,
+            default_region: default_region?,
+            locale: locale?,
+            timezone: timezone?,
+            require_verified_phones: patch
+                .require_verified_phones
+                .unwrap_or(current.require_verified_phones),
+            repeat_interval: repeat_interval?,
+        })
+    })?;
+    let after = state
+        .store
+        .update_account(&caller.account, &settings)
+        .await?;
+    let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
+    audit(
+        &state,
+        &caller,
+        "update",
+        "account",
+        &after.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    Ok(Json(after))
+}

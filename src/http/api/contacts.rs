@@ -1,0 +1,272 @@
+use super::json::{ApiJson, CompaniesJson, ContactJson, ContactList, nullable};
+use super::{ApiQuery, Problems, audit, page_request};
+use crate::auth::{Admin, Caller};
+use crate::domain::{
+    CompanyId, ContactId, ContactInput, Errors, Invalid, Locale, Name, NewContact, TimeZone,
+};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::{Contact, ContactKind, ContactQuery, Store};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only contacts with access to this company.
+    company: Option<String>,
+    /// Text found in the name or a method's address, any case.
+    q: Option<String>,
+    /// `user` or `contact`.
+    kind: Option<String>,
+    /// Items per page, 1–500 (default 50).
+    #[param(value_type = Option<i64>)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl ListParams {
+    /// The store query, or field errors. `kind` may be fixed by the route (`/users`).
+    pub(super) fn query(&self, fixed_kind: Option<ContactKind>) -> Result<ContactQuery, AppError> {
+        let mut errors = Errors::default();
+        let kind = match (fixed_kind, self.kind.as_deref().map(str::trim)) {
+            (Some(k), _) => Some(k),
+            (None, None | Some("")) => None,
+            (None, Some("user")) => Some(ContactKind::User),
+            (None, Some("contact")) => Some(ContactKind::Contact),
+            (None, Some(_)) => {
+                errors.push(
+                    "kind",
+                    Invalid::OneOf {
+                        allowed: "user, contact",
+                    },
+                );
+                None
+            }
+        };
+        let page = page_request(self.limit.as_deref(), self.cursor.as_deref(), &mut errors);
+        errors
+            .finish(|| {
+                Some(ContactQuery {
+                    company: self
+                        .company
+                        .as_deref()
+                        .filter(|c| !c.trim().is_empty())
+                        .map(CompanyId::from_string),
+                    text: self.q.clone(),
+                    kind,
+                    page,
+                })
+            })
+            .map_err(AppError::from)
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    /// 1–200 characters.
+    name: String,
+    /// `"all"` (including companies added later) or a non-empty list of company ids.
+    companies: CompaniesJson,
+    /// `en`, `es` or `null`.
+    locale: Option<String>,
+    /// IANA time zone or `null`.
+    timezone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatch {
+    name: Option<String>,
+    companies: Option<CompaniesJson>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    locale: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    timezone: Option<Option<String>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts",
+    summary = "List users and contacts the caller can see, by name",
+    params(ListParams), responses((status = 200, body = ContactList), Problems))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<ContactList>, AppError> {
+    let query = params.query(None)?;
+    let page = state
+        .store
+        .list_contacts(&caller.account, &caller.scope(), &query)
+        .await?;
+    Ok(Json(ContactList {
+        items: page.items.iter().map(ContactJson::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", summary = "Add a contact (admins)",
+    request_body = ContactBody, responses((status = 201, body = ContactJson), Problems))]
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    Admin(caller): Admin,
+    ApiJson(body): ApiJson<ContactBody>,
+) -> Result<(StatusCode, Json<ContactJson>), AppError> {
+    let new = ContactInput {
+        name: Some(body.name),
+        companies: Some(body.companies.input()),
+        locale: body.locale,
+        timezone: body.timezone,
+    }
+    .parse()?;
+    let contact = ContactJson::from(&state.store.create_contact(&caller.account, &new).await?);
+    audit(
+        &state,
+        &caller,
+        "create",
+        "contact",
+        &contact.id,
+        None,
+        Some(&contact),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(contact)))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", summary = "Read a contact or user",
+    params(("id" = String, Path)), responses((status = 200, body = ContactJson), Problems))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ContactJson>, AppError> {
+    let contact = state
+        .store
+        .contact(
+            &caller.account,
+            &caller.scope(),
+            &ContactId::from_string(id),
+        )
+        .await?;
+    Ok(Json(ContactJson::from(&contact)))
+}
+
+/// The contact after a patch. A user's name changes only through `PATCH /api/v1/me`.
+fn patched(current: &Contact, patch: ContactPatch) -> Result<NewContact, AppError> {
+    let mut errors = Errors::default();
+    let name = match &patch.name {
+        None => Some(Name::parse(&current.name).map_err(|_| AppError::NotFound)?),
+        Some(n) => errors.check("name", Name::parse(n)),
+    };
+    if current.user.is_some() && name.as_ref().is_some_and(|n| n.as_str() != current.name) {
+        return Err(AppError::Forbidden);
+    }
+    let companies = match &patch.companies {
+        None => Some(current.companies.clone()),
+        Some(c) => errors.check("companies", c.input().parse()),
+    };
+    let optional = |given: Option<Option<String>>, current: Option<String>| {
+        given
+            .unwrap_or(current)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let locale = match optional(patch.locale, current.locale.map(|l| l.as_str().to_owned())) {
+        None => Some(None),
+        Some(l) => errors.check("locale", Locale::parse(&l)).map(Some),
+    };
+    let timezone = match optional(
+        patch.timezone,
+        current.timezone.map(|t| t.as_str().to_owned()),
+    ) {
+        None => Some(None),
+        Some(t) => errors.check("timezone", TimeZone::parse(&t)).map(Some),
+    };
+    Ok(errors.finish(|| {
+        Some(NewContact {
+            name: name?,
+            companies: companies?,
+            locale: locale?,
+            timezone: timezone?,
+        })
+    })?)
+}
+
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts",
+    summary = "Change a contact (admins); a user's name and email change only through /me",
+    params(("id" = String, Path)), request_body = ContactPatch,
+    responses((status = 200, body = ContactJson), Problems))]
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<ContactPatch>,
+) -> Result<Json<ContactJson>, AppError> {
+    let id = ContactId::from_string(id);
+    let current = state
+        .store
+        .contact(&caller.account, &caller.scope(), &id)
+        .await?;
+    let new = patched(&current, patch)?;
+    let after = state
+        .store
+        .update_contact(&caller.account, &id, &new)
+        .await?;
+    let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
+    audit(
+        &state,
+        &caller,
+        "update",
+        object_type(&current),
+        &after.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    Ok(Json(after))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
+    summary = "Delete a contact or user with their methods (admins)",
+    params(("id" = String, Path)), responses((status = 204), Problems))]
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Admin(caller): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = ContactId::from_string(id);
+    let current = state
+        .store
+        .contact(&caller.account, &caller.scope(), &id)
+        .await?;
+    match current.kind() {
+        ContactKind::User => state.store.delete_user(&caller.account, &id).await?,
+        ContactKind::Contact => state.store.delete_contact(&caller.account, &id).await?,
+    }
+    let before = ContactJson::from(&current);
+    audit(
+        &state,
+        &caller,
+        "delete",
+        object_type(&current),
+        &before.id,
+        Some(&before),
+        None,
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) fn object_type(contact: &Contact) -> &'static str {
+    match contact.kind() {
+        ContactKind::User => "user",
+        ContactKind::Contact => "contact",
+    }
+}

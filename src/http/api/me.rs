@@ -1,0 +1,123 @@
+use super::json::{ApiJson, ContactJson, nullable};
+use super::{Problems, audit};
+use crate::auth::{self, Caller};
+use crate::domain::{
+    CompanyAccess, EmailAddress, Errors, Locale, Name, Password, Profile, TimeZone,
+};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::Store;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    name: Option<String>,
+    /// The new primary email (the login); also the address of the primary email method.
+    email: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    locale: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    timezone: Option<Option<String>>,
+    /// At least 12 characters.
+    password: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The calling user",
+    responses((status = 200, body = ContactJson), Problems))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<ContactJson>, AppError> {
+    let me = state
+        .store
+        .contact(&caller.account, &CompanyAccess::All, &caller.user)
+        .await?;
+    Ok(Json(ContactJson::from(&me)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me",
+    summary = "Change your own name, primary email, language, time zone or password",
+    request_body = MePatch, responses((status = 200, body = ContactJson), Problems))]
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(patch): ApiJson<MePatch>,
+) -> Result<Json<ContactJson>, AppError> {
+    let current = state
+        .store
+        .contact(&caller.account, &CompanyAccess::All, &caller.user)
+        .await?;
+    let current_email = current
+        .user
+        .as_ref()
+        .map(|u| u.email.clone())
+        .unwrap_or_default();
+    let mut errors = Errors::default();
+    let name = errors.check(
+        "name",
+        Name::parse(patch.name.as_deref().unwrap_or(&current.name)),
+    );
+    let email = errors.check(
+        "email",
+        EmailAddress::parse(patch.email.as_deref().unwrap_or(&current_email)),
+    );
+    let optional = |given: Option<Option<String>>, current: Option<&str>| {
+        given
+            .unwrap_or(current.map(str::to_owned))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let locale = match optional(patch.locale, current.locale.map(Locale::as_str)) {
+        None => Some(None),
+        Some(l) => errors.check("locale", Locale::parse(&l)).map(Some),
+    };
+    let timezone = match optional(patch.timezone, current.timezone.map(TimeZone::as_str)) {
+        None => Some(None),
+        Some(t) => errors.check("timezone", TimeZone::parse(&t)).map(Some),
+    };
+    let password = match &patch.password {
+        None => Some(None),
+        Some(p) => errors.check("password", Password::parse(p)).map(Some),
+    };
+    let (profile, password) = errors.finish(|| {
+        Some((
+            Profile {
+                name: name?,
+                email: email?,
+                locale: locale?,
+                timezone: timezone?,
+            },
+            password?,
+        ))
+    })?;
+    let password_hash = password.as_ref().map(auth::hash_password).transpose()?;
+    let after = state
+        .store
+        .update_profile(&caller.account, &caller.user, &profile)
+        .await?;
+    if let Some(hash) = password_hash {
+        state
+            .store
+            .set_password(&caller.account, &caller.user, &hash)
+            .await?;
+    }
+    let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
+    audit(
+        &state,
+        &caller,
+        "update",
+        "user",
+        &after.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await;
+    Ok(Json(after))
+}

@@ -1,0 +1,188 @@
+//! The JSON API under `/api/v1`, one file per resource. Every handler is annotated for the
+//! OpenAPI document, takes a [`Caller`] or an [`Admin`](crate::auth::Admin) for permissions,
+//! parses its input into domain types, calls the store and records the change in the audit log.
+
+mod account;
+mod audit;
+mod companies;
+mod contacts;
+pub mod docs;
+mod json;
+mod me;
+mod methods;
+mod users;
+
+pub use json::parse_json;
+
+use crate::auth::Caller;
+use crate::domain::{FieldError, Invalid};
+use crate::error::{AppError, Problem, ProblemField};
+use crate::http::AppState;
+use crate::store::{Cursor, NewAuditEntry, PageRequest, Store};
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Reach API",
+        version = "1",
+        description = "Who must be told and how to reach them. Send an API token from \
+            `reach token create` as `Authorization: Bearer <token>`; it acts with its user's role. \
+            Errors are RFC 9457 problem documents."
+    ),
+    modifiers(&BearerToken),
+    security(("bearer" = [])),
+    components(schemas(Problem, ProblemField)),
+    tags(
+        (name = "me", description = "The calling user"),
+        (name = "account", description = "Account settings"),
+        (name = "companies", description = "The customers or sites the account supports"),
+        (name = "contacts", description = "Contacts and users, and their contact methods"),
+        (name = "users", description = "Contacts who can log in"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// Every route of the API with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::get, me::update))
+        .routes(routes!(account::get, account::update))
+        .routes(routes!(companies::list, companies::create))
+        .routes(routes!(
+            companies::get,
+            companies::update,
+            companies::delete
+        ))
+        .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts::get, contacts::update, contacts::delete))
+        .routes(routes!(methods::create))
+        .routes(routes!(methods::get, methods::update, methods::delete))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(audit::list))
+}
+
+/// The error answers every endpoint may give, documented once.
+#[derive(Debug, IntoResponses)]
+#[allow(dead_code)]
+pub enum Problems {
+    /// The body is not JSON.
+    #[response(status = 400, content_type = "application/problem+json")]
+    Malformed(Problem),
+    /// No token, or an unknown or disabled one.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// The caller's role may not do this; nothing changed.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Unknown, foreign or out-of-scope object.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// A unique value is taken, or the change would remove the last admin.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The body is over 64 KiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not `application/json`.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Some fields are not valid; `errors` names them. Nothing was stored.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// Query parameters; a malformed query string is a 422, not axum's plain-text 400.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Self(q))
+            .map_err(|e| {
+                AppError::Validation(vec![FieldError::new(
+                    "query",
+                    Invalid::Type {
+                        message: e.body_text(),
+                    },
+                )])
+            })
+    }
+}
+
+/// Parses `limit` and `cursor`, reporting bad ones as field errors.
+pub fn page_request(
+    limit: Option<&str>,
+    cursor: Option<&str>,
+    errors: &mut crate::domain::Errors,
+) -> PageRequest {
+    let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => errors.check(
+            "limit",
+            l.parse::<i64>().map_err(|_| Invalid::Range {
+                min: 1,
+                max: i64::from(PageRequest::MAX_LIMIT),
+            }),
+        ),
+    };
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .and_then(|c| errors.check("cursor", Cursor::parse(c)));
+    errors
+        .check("limit", PageRequest::new(limit, cursor))
+        .unwrap_or_default()
+}
+
+/// Records a change in the audit log. The change is already committed, so a failure to record
+/// is logged rather than reported to a client who would then retry a done change.
+pub async fn audit<T: Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    action: &'static str,
+    object_type: &'static str,
+    object_id: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) {
+    let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+    let entry = NewAuditEntry {
+        actor_id: caller.user.clone(),
+        actor_name: caller.name.clone(),
+        action,
+        object_type,
+        object_id: object_id.to_owned(),
+        before: json(before),
+        after: json(after),
+    };
+    if let Err(e) = state.store.record_audit(&caller.account, &entry).await {
+        tracing::error!(error = %e, object_type, object_id, "could not record an audit entry");
+    }
+}
