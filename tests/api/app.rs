@@ -1,0 +1,242 @@
+//! `TestApp`: an account with an admin and a technician, a second account with its admin, and
+//! one method per HTTP call.
+
+use crate::common::TestDb;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use reach::auth;
+use reach::config::Secret;
+use reach::domain::{
+    CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Region, Role,
+    TimeZone,
+};
+use reach::http::{AppState, router};
+use reach::store::{Account, Company, Store};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub router: axum::Router,
+    pub northwind: Company,
+    pub contoso: Company,
+    /// Acme's admin.
+    pub admin: User,
+    /// Acme's technician, with access to Northwind only.
+    pub tech: User,
+    /// The admin of the other account.
+    pub outsider: User,
+}
+
+pub struct User {
+    pub id: String,
+    pub token: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The value at a JSON pointer, as a string.
+    pub fn str(&self, pointer: &str) -> String {
+        self.body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no string at {pointer} in {}", self.body))
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    pub async fn new(db: TestDb) -> Self {
+        let store = &db.store;
+        let account = |name: &str| NewAccount {
+            name: Name::parse(name).expect("name"),
+            default_region: Region::parse("ES").expect("region"),
+            locale: Locale::En,
+            timezone: TimeZone::parse("Europe/Madrid").expect("zone"),
+        };
+        let acme = store.create_account(&account("Acme")).await.expect("acme");
+        let other = store
+            .create_account(&account("Other"))
+            .await
+            .expect("other");
+        let northwind = store
+            .create_company(&acme.id, &Name::parse("Northwind").expect("name"))
+            .await
+            .expect("northwind");
+        let contoso = store
+            .create_company(&acme.id, &Name::parse("Contoso").expect("name"))
+            .await
+            .expect("contoso");
+        let admin = user(
+            &db,
+            &acme,
+            "Ana Admin",
+            "ana@acme.example",
+            Role::Admin,
+            CompanyAccess::All,
+        )
+        .await;
+        let tech = user(
+            &db,
+            &acme,
+            "Tess Tech",
+            "tess@acme.example",
+            Role::Technician,
+            CompanyAccess::only([northwind.id.clone()]).expect("access"),
+        )
+        .await;
+        let outsider = user(
+            &db,
+            &other,
+            "Olga Other",
+            "olga@other.example",
+            Role::Admin,
+            CompanyAccess::All,
+        )
+        .await;
+        let state = Arc::new(AppState {
+            store: db.store.clone(),
+            secret_key: Secret::from("test-secret-key-test-secret-key-00".to_owned()),
+            allow_loopback_webhooks: false,
+        });
+        Self {
+            router: router(state),
+            db,
+            northwind,
+            contoso,
+            admin,
+            tech,
+            outsider,
+        }
+    }
+
+    pub async fn finish(self) {
+        self.db.finish().await;
+    }
+
+    /// Any request; `body` is sent as JSON.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(json) => request
+                .header("content-type", "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call("PATCH", path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call("DELETE", path, Some(token), None).await
+    }
+
+    /// Everything both accounts hold, as admins see it: to show a call changed nothing.
+    pub async fn snapshot(&self) -> Value {
+        let mut all = Vec::new();
+        for token in [&self.admin.token, &self.outsider.token] {
+            for path in [
+                "/api/v1/contacts?limit=500",
+                "/api/v1/companies?limit=500",
+                "/api/v1/account",
+            ] {
+                all.push(self.get(path, token).await.body);
+            }
+        }
+        Value::Array(all)
+    }
+}
+
+async fn user(
+    db: &TestDb,
+    account: &Account,
+    name: &str,
+    email: &str,
+    role: Role,
+    companies: CompanyAccess,
+) -> User {
+    let new = NewUser {
+        contact: NewContact {
+            name: Name::parse(name).expect("name"),
+            companies,
+            locale: None,
+            timezone: None,
+        },
+        email: EmailAddress::parse(email).expect("email"),
+        role,
+        password_hash: None,
+    };
+    let contact = db.store.create_user(&account.id, &new).await.expect("user");
+    let (token, hash) = auth::generate_token();
+    db.store
+        .create_token(
+            &account.id,
+            &contact.id,
+            &Name::parse("tests").expect("label"),
+            &hash,
+        )
+        .await
+        .expect("token");
+    User {
+        id: contact.id.to_string(),
+        token,
+    }
+}

@@ -1,0 +1,593 @@
+use crate::app::TestApp;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+pub async fn add_a_contact_add_methods_of_each_type_edit_and_delete(app: &TestApp) {
+    let token = &app.admin.token;
+    let created = app
+        .post(
+            "/api/v1/contacts",
+            token,
+            json!({"name": "  María José  ", "companies": [app.northwind.id.to_string()]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["name"], "María José");
+    assert_eq!(created.body["kind"], "contact");
+    assert_eq!(
+        created.body["companies"],
+        json!([app.northwind.id.to_string()])
+    );
+    assert_eq!(created.body["methods"], json!([]));
+    let id = created.str("/id");
+    let methods = format!("/api/v1/contacts/{id}/methods");
+    let cases = [
+        (
+            json!({"type": "email", "address": "Maria@Ejemplo.ES"}),
+            "Maria@ejemplo.es",
+            json!("warning"),
+            true,
+        ),
+        (
+            json!({"type": "sms", "address": "612 34 56 78"}),
+            "+34612345678",
+            json!("critical"),
+            false,
+        ),
+        (
+            json!({"type": "phone", "address": "+1 (415) 555-2671"}),
+            "+14155552671",
+            json!("critical"),
+            false,
+        ),
+        (
+            json!({"type": "webhook", "address": "https://hooks.example.com/reach"}),
+            "https://hooks.example.com/reach",
+            json!("warning"),
+            false,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (body, address, severity, reports) in cases {
+        let m = app.post(&methods, token, body).await;
+        assert_eq!(m.status, StatusCode::CREATED, "{}", m.body);
+        assert_eq!(m.body["address"], address);
+        assert_eq!(m.body["min_severity"], severity);
+        assert_eq!(m.body["reports"], reports);
+        assert_eq!(m.body["verified"], false);
+        ids.push(m.str("/id"));
+    }
+    let contact = app.get(&format!("/api/v1/contacts/{id}"), token).await;
+    let types: Vec<_> = contact.body["methods"]
+        .as_array()
+        .expect("methods")
+        .iter()
+        .map(|m| m["type"].clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            json!("email"),
+            json!("sms"),
+            json!("phone"),
+            json!("webhook")
+        ]
+    );
+
+    let edited = app
+        .patch(
+            &format!("/api/v1/contacts/{id}"),
+            token,
+            json!({"name": "María José Ruiz", "companies": "all", "locale": "es"}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(
+        (
+            edited.body["name"].clone(),
+            edited.body["companies"].clone(),
+            edited.body["locale"].clone()
+        ),
+        (json!("María José Ruiz"), json!("all"), json!("es"))
+    );
+    let method = format!("{methods}/{}", ids[1]);
+    let quiet = app
+        .patch(&method, token, json!({"min_severity": "warning", "delay_minutes": 10, "quiet_hours": {"from": "22:00", "to": "07:00"}, "label": "Mobile"}))
+        .await;
+    assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.body);
+    assert_eq!(
+        quiet.body["quiet_hours"],
+        json!({"from": "22:00", "to": "07:00"})
+    );
+    assert_eq!(
+        (
+            quiet.body["delay_minutes"].clone(),
+            quiet.body["label"].clone()
+        ),
+        (json!(10), json!("Mobile"))
+    );
+    assert_eq!(
+        quiet.body["address"], "+34612345678",
+        "unpatched fields stay"
+    );
+    let unset = app
+        .patch(
+            &method,
+            token,
+            json!({"min_severity": null, "quiet_hours": null}),
+        )
+        .await;
+    assert_eq!(
+        (
+            unset.body["min_severity"].clone(),
+            unset.body["quiet_hours"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(app.get(&method, token).await.body, unset.body);
+
+    assert_eq!(
+        app.delete(&method, token).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&method, token).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.delete(&format!("/api/v1/contacts/{id}"), token)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts/{id}"), token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("{methods}/{}", ids[0]), token)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+pub async fn users_are_listed_beside_contacts(app: &TestApp) {
+    let token = &app.admin.token;
+    app.post(
+        "/api/v1/contacts",
+        token,
+        json!({"name": "Carla Contact", "companies": "all"}),
+    )
+    .await;
+    let list = app.get("/api/v1/contacts", token).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        names(&list.body),
+        ["Ana Admin", "Carla Contact", "Tess Tech"]
+    );
+    let items = list.body["items"].as_array().expect("items");
+    let kinds: Vec<_> = items.iter().map(|c| c["kind"].clone()).collect();
+    assert_eq!(kinds, [json!("user"), json!("contact"), json!("user")]);
+    assert_eq!(items[0]["email"], "ana@acme.example");
+    assert_eq!(items[0]["role"], "admin");
+    assert_eq!(items[0]["methods"][0]["address"], "ana@acme.example");
+    assert_eq!(items[0]["methods"][0]["primary"], true);
+    assert!(
+        items[1].get("email").is_none(),
+        "plain contacts have no login fields"
+    );
+    let users = app.get("/api/v1/users", token).await;
+    assert_eq!(names(&users.body), ["Ana Admin", "Tess Tech"]);
+    let created = app
+        .post("/api/v1/users", token, json!({"name": "Uma User", "email": "uma@acme.example", "role": "technician", "companies": [app.contoso.id.to_string()], "password": "a long enough password"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["kind"], "user");
+    let primary = format!(
+        "/api/v1/contacts/{}/methods/{}",
+        created.str("/id"),
+        created.str("/methods/0/id")
+    );
+    let refused = app.delete(&primary, token).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::CONFLICT,
+        "the primary email stays: {}",
+        refused.body
+    );
+}
+
+pub async fn a_technician_renames_themself_and_nobody_renames_others(app: &TestApp) {
+    let me = app
+        .patch(
+            "/api/v1/me",
+            &app.tech.token,
+            json!({"name": "Tess Ortiz", "locale": "es", "timezone": "Europe/Madrid"}),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    assert_eq!(
+        (me.body["name"].clone(), me.body["locale"].clone()),
+        (json!("Tess Ortiz"), json!("es"))
+    );
+    assert_eq!(
+        app.get("/api/v1/me", &app.tech.token).await.body["name"],
+        "Tess Ortiz"
+    );
+    let email = app
+        .patch(
+            "/api/v1/me",
+            &app.tech.token,
+            json!({"email": "Tess.Ortiz@Acme.Example"}),
+        )
+        .await;
+    assert_eq!(email.body["email"], "Tess.Ortiz@acme.example");
+    assert_eq!(
+        email.body["methods"][0]["address"],
+        "Tess.Ortiz@acme.example"
+    );
+
+    let before = app.snapshot().await;
+    let tess = format!("/api/v1/users/{}", app.tech.id);
+    for body in [
+        json!({"name": "Renamed by admin"}),
+        json!({"email": "x@acme.example"}),
+        json!({"role": "admin", "name": "X"}),
+    ] {
+        let refused = app.patch(&tess, &app.admin.token, body).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    }
+    let via_contacts = app
+        .patch(
+            &format!("/api/v1/contacts/{}", app.tech.id),
+            &app.admin.token,
+            json!({"name": "Renamed"}),
+        )
+        .await;
+    assert_eq!(via_contacts.status, StatusCode::FORBIDDEN);
+    let other = app
+        .patch(
+            &format!("/api/v1/users/{}", app.admin.id),
+            &app.tech.token,
+            json!({"role": "technician"}),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.snapshot().await, before, "denied calls changed nothing");
+    let role = app
+        .patch(
+            &tess,
+            &app.admin.token,
+            json!({"role": "admin", "companies": "all"}),
+        )
+        .await;
+    assert_eq!(
+        (role.status, role.body["role"].clone()),
+        (StatusCode::OK, json!("admin"))
+    );
+}
+
+pub async fn a_second_account_sees_nothing(app: &TestApp) {
+    let token = &app.admin.token;
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            token,
+            json!({"name": "Secret Sam", "companies": "all"}),
+        )
+        .await;
+    let id = contact.str("/id");
+    let method = app
+        .post(
+            &format!("/api/v1/contacts/{id}/methods"),
+            token,
+            json!({"type": "email", "address": "sam@acme.example"}),
+        )
+        .await;
+    let mid = method.str("/id");
+    let outsider = &app.outsider.token;
+    let list = app.get("/api/v1/contacts?q=sam", outsider).await;
+    assert_eq!(list.body["items"], json!([]));
+    assert_eq!(
+        names(&app.get("/api/v1/contacts", outsider).await.body),
+        ["Olga Other"]
+    );
+    assert_eq!(
+        app.get("/api/v1/companies", outsider).await.body["items"],
+        json!([])
+    );
+    let before = app.snapshot().await;
+    let northwind = app.northwind.id.to_string();
+    for (method, path, body) in [
+        ("GET", format!("/api/v1/contacts/{id}"), None),
+        (
+            "PATCH",
+            format!("/api/v1/contacts/{id}"),
+            Some(json!({"name": "Mine"})),
+        ),
+        ("DELETE", format!("/api/v1/contacts/{id}"), None),
+        (
+            "POST",
+            format!("/api/v1/contacts/{id}/methods"),
+            Some(json!({"type": "sms", "address": "612345678"})),
+        ),
+        ("GET", format!("/api/v1/contacts/{id}/methods/{mid}"), None),
+        (
+            "PATCH",
+            format!("/api/v1/contacts/{id}/methods/{mid}"),
+            Some(json!({"label": "x"})),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/contacts/{id}/methods/{mid}"),
+            None,
+        ),
+        ("GET", format!("/api/v1/companies/{northwind}"), None),
+        (
+            "PATCH",
+            format!("/api/v1/companies/{northwind}"),
+            Some(json!({"name": "Mine"})),
+        ),
+        ("DELETE", format!("/api/v1/companies/{northwind}"), None),
+        ("GET", format!("/api/v1/users/{}", app.admin.id), None),
+        (
+            "PATCH",
+            format!("/api/v1/users/{}", app.admin.id),
+            Some(json!({"disabled": true})),
+        ),
+        ("DELETE", format!("/api/v1/users/{}", app.admin.id), None),
+    ] {
+        let answer = app.call(method, &path, Some(outsider), body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            answer.body
+        );
+    }
+    // A foreign company id in a body is a field error.
+    let foreign = app
+        .post(
+            "/api/v1/contacts",
+            outsider,
+            json!({"name": "X", "companies": [northwind]}),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(foreign.body["errors"][0]["field"], "companies");
+    assert_eq!(app.snapshot().await, before);
+}
+
+pub async fn technicians_see_their_companies_and_manage_their_own_methods(app: &TestApp) {
+    let admin = &app.admin.token;
+    let nora = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            json!({"name": "Nora Northwind", "companies": [app.northwind.id.to_string()]}),
+        )
+        .await
+        .str("/id");
+    let carl = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            json!({"name": "Carl Contoso", "companies": [app.contoso.id.to_string()]}),
+        )
+        .await
+        .str("/id");
+    let tech = &app.tech.token;
+    assert_eq!(
+        names(&app.get("/api/v1/contacts", tech).await.body),
+        ["Ana Admin", "Nora Northwind", "Tess Tech"]
+    );
+    let companies = app.get("/api/v1/companies", tech).await;
+    assert_eq!(names(&companies.body), ["Northwind"]);
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts/{carl}"), tech)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/companies/{}", app.contoso.id), tech)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/contacts/{nora}"), tech)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let before = app.snapshot().await;
+    let post_method = |id: &str| format!("/api/v1/contacts/{id}/methods");
+    let sms = json!({"type": "sms", "address": "612 34 56 78"});
+    assert_eq!(
+        app.post(&post_method(&nora), tech, sms.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post(&post_method(&carl), tech, sms.clone())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/contacts",
+            tech,
+            json!({"name": "X", "companies": "all"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&format!("/api/v1/contacts/{nora}"), tech)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.snapshot().await, before);
+
+    let own = app.post(&post_method(&app.tech.id), tech, sms).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
+    let own_method = format!("{}/{}", post_method(&app.tech.id), own.str("/id"));
+    assert_eq!(
+        app.patch(&own_method, tech, json!({"delay_minutes": 5}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.delete(&own_method, tech).await.status,
+        StatusCode::NO_CONTENT
+    );
+}
+
+pub async fn the_last_admin_cannot_be_removed(app: &TestApp) {
+    let admin = &app.admin.token;
+    let me = format!("/api/v1/users/{}", app.admin.id);
+    let before = app.snapshot().await;
+    for body in [json!({"role": "technician"}), json!({"disabled": true})] {
+        let refused = app.patch(&me, admin, body).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert_eq!(refused.headers["content-type"], "application/problem+json");
+    }
+    assert_eq!(app.delete(&me, admin).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.delete(&format!("/api/v1/contacts/{}", app.admin.id), admin)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(app.snapshot().await, before);
+    // Disabling a user also shuts their token out.
+    let off = app
+        .patch(
+            &format!("/api/v1/users/{}", app.tech.id),
+            admin,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(off.body["disabled"], true);
+    assert_eq!(
+        app.get("/api/v1/me", &app.tech.token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+pub async fn the_contacts_list_filters_searches_and_pages(app: &TestApp) {
+    let admin = &app.admin.token;
+    for (name, companies) in [
+        ("Zoe", json!("all")),
+        ("Álvaro", json!([app.contoso.id.to_string()])),
+        ("bob", json!([app.northwind.id.to_string()])),
+    ] {
+        let c = app
+            .post(
+                "/api/v1/contacts",
+                admin,
+                json!({"name": name, "companies": companies}),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED);
+    }
+    let get = |query: &str| {
+        let path = format!("/api/v1/contacts?{query}");
+        async move { app.get(&path, admin).await }
+    };
+    assert_eq!(names(&get("q=ÁLV").await.body), ["Álvaro"]);
+    assert_eq!(
+        names(&get("q=acme.example").await.body),
+        ["Ana Admin", "Tess Tech"]
+    );
+    assert_eq!(
+        names(&get("kind=contact").await.body),
+        ["bob", "Zoe", "Álvaro"]
+    );
+    assert_eq!(
+        names(&get(&format!("company={}", app.contoso.id)).await.body),
+        ["Ana Admin", "Zoe", "Álvaro"]
+    );
+    let mut seen = Vec::new();
+    let mut query = "limit=2".to_owned();
+    loop {
+        let page = get(&query).await;
+        assert_eq!(page.status, StatusCode::OK);
+        seen.extend(names(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => query = format!("limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["Ana Admin", "bob", "Tess Tech", "Zoe", "Álvaro"]);
+    for bad in ["kind=robot", "limit=0", "limit=many", "cursor=%25%25"] {
+        let answer = get(bad).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            answer.body
+        );
+    }
+}
+
+pub async fn every_change_is_in_the_audit_log(app: &TestApp) {
+    let admin = &app.admin.token;
+    let created = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            json!({"name": "Audited", "companies": "all"}),
+        )
+        .await;
+    let id = created.str("/id");
+    app.patch(
+        &format!("/api/v1/contacts/{id}"),
+        admin,
+        json!({"name": "Audited Twice"}),
+    )
+    .await;
+    app.delete(&format!("/api/v1/contacts/{id}"), admin).await;
+    let log = app.get(&format!("/api/v1/audit?object={id}"), admin).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let items = log.body["items"].as_array().expect("items");
+    let actions: Vec<_> = items.iter().map(|e| e["action"].clone()).collect();
+    assert_eq!(actions, [json!("delete"), json!("update"), json!("create")]);
+    assert_eq!(items[1]["before"]["name"], "Audited");
+    assert_eq!(items[1]["after"]["name"], "Audited Twice");
+    assert_eq!(items[0]["after"], Value::Null);
+    assert_eq!(items[2]["actor_id"], app.admin.id.as_str());
+    assert_eq!(items[2]["actor_name"], "Ana Admin");
+    let by_actor = app
+        .get(&format!("/api/v1/audit?actor={}", app.tech.id), admin)
+        .await;
+    assert_eq!(by_actor.body["items"], json!([]));
+    assert_eq!(
+        app.get("/api/v1/audit", &app.tech.token).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/api/v1/audit", &app.outsider.token).await.body["items"],
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/v1/audit?since=yesterday", admin).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

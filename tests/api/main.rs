@@ -1,0 +1,49 @@
+//! The JSON API, driven in-process through the router, on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod app;
+mod errors;
+mod flows;
+mod matrix;
+
+macro_rules! on_both_databases {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::app::TestApp::new(crate::common::TestDb::sqlite().await).await;
+                    crate::$module::$case(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let app = crate::app::TestApp::new(crate::common::TestDb::postgres().await).await;
+                    crate::$module::$case(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_databases! {
+    flows::add_a_contact_add_methods_of_each_type_edit_and_delete,
+    flows::users_are_listed_beside_contacts,
+    flows::a_technician_renames_themself_and_nobody_renames_others,
+    flows::a_second_account_sees_nothing,
+    flows::technicians_see_their_companies_and_manage_their_own_methods,
+    flows::the_last_admin_cannot_be_removed,
+    flows::the_contacts_list_filters_searches_and_pages,
+    flows::every_change_is_in_the_audit_log,
+    errors::errors_are_problem_documents_with_the_right_status,
+    errors::bad_values_name_their_field_and_store_nothing,
+    matrix::every_route_answers_each_role_as_the_permission_table_says,
+}

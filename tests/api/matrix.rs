@@ -1,0 +1,177 @@
+//! For every route in the OpenAPI document × {admin, technician, admin of another account, no
+//! token}: the status the permission table of SPEC §1 gives, and no change after a denied call.
+
+use crate::app::TestApp;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Nobody,
+    Outsider,
+    Technician,
+    Admin,
+}
+
+/// Fresh objects of the first account for one call, all visible to the technician
+/// (Northwind), none of them the technician's own.
+struct Targets {
+    company: String,
+    contact: String,
+    method: String,
+    user: String,
+}
+
+async fn targets(app: &TestApp, n: usize) -> Targets {
+    let admin = &app.admin.token;
+    let company = app
+        .post(
+            "/api/v1/companies",
+            admin,
+            json!({"name": format!("Target {n}")}),
+        )
+        .await
+        .str("/id");
+    let northwind = json!([app.northwind.id.to_string(), company.clone()]);
+    // The technician gets access to the new company, so every target is in their scope.
+    let access = app
+        .patch(
+            &format!("/api/v1/users/{}", app.tech.id),
+            admin,
+            json!({"companies": northwind}),
+        )
+        .await;
+    assert_eq!(access.status.as_u16(), 200, "{}", access.body);
+    let contact = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            json!({"name": format!("Target {n}"), "companies": northwind}),
+        )
+        .await
+        .str("/id");
+    let method = app
+        .post(
+            &format!("/api/v1/contacts/{contact}/methods"),
+            admin,
+            json!({"type": "email", "address": format!("t{n}@acme.example")}),
+        )
+        .await
+        .str("/id");
+    let user = app
+        .post("/api/v1/users", admin, json!({"name": format!("Theo {n}"), "email": format!("theo{n}@acme.example"), "role": "technician", "companies": [app.northwind.id.to_string()]}))
+        .await
+        .str("/id");
+    Targets {
+        company,
+        contact,
+        method,
+        user,
+    }
+}
+
+fn concrete(path: &str, t: &Targets) -> String {
+    let id = if path.starts_with("/api/v1/companies/") {
+        &t.company
+    } else if path.starts_with("/api/v1/users/") {
+        &t.user
+    } else {
+        &t.contact
+    };
+    path.replace("{method_id}", &t.method).replace("{id}", id)
+}
+
+/// A body the admin's call succeeds with.
+fn body(method: &str, path: &str, n: usize) -> Option<Value> {
+    Some(match (method, path) {
+        ("GET" | "DELETE", _) => return None,
+        ("POST", "/api/v1/companies") => json!({"name": format!("New {n}")}),
+        ("PATCH", "/api/v1/companies/{id}") => json!({"name": format!("Renamed {n}")}),
+        ("POST", "/api/v1/contacts") => json!({"name": "New", "companies": "all"}),
+        ("PATCH", "/api/v1/contacts/{id}") => json!({"name": "Renamed"}),
+        ("POST", "/api/v1/contacts/{id}/methods") => {
+            json!({"type": "sms", "address": "612 34 56 78"})
+        }
+        ("PATCH", "/api/v1/contacts/{id}/methods/{method_id}") => json!({"label": "Work"}),
+        ("PATCH", "/api/v1/me") => json!({"locale": "es"}),
+        ("PATCH", "/api/v1/account") => json!({"repeat_interval_minutes": 60}),
+        ("POST", "/api/v1/users") => {
+            json!({"name": "New User", "email": format!("new{n}@example.com"), "role": "technician", "companies": "all"})
+        }
+        ("PATCH", "/api/v1/users/{id}") => json!({"disabled": true}),
+        other => panic!("the matrix has no body for {other:?}: add one"),
+    })
+}
+
+fn success(method: &str) -> u16 {
+    match method {
+        "POST" => 201,
+        "DELETE" => 204,
+        _ => 200,
+    }
+}
+
+/// SPEC §1 "Who may do what", as statuses.
+fn expected(who: Who, method: &str, path: &str) -> u16 {
+    match who {
+        Who::Nobody => 401,
+        Who::Admin => success(method),
+        Who::Outsider if path.contains('{') => 404,
+        Who::Outsider => success(method),
+        Who::Technician => match (method, path) {
+            (_, "/api/v1/audit") => 403,
+            ("GET", _) | ("PATCH", "/api/v1/me") => 200,
+            _ => 403,
+        },
+    }
+}
+
+pub async fn every_route_answers_each_role_as_the_permission_table_says(app: &TestApp) {
+    let doc = app.call("GET", "/api/openapi.json", None, None).await.body;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "patch", "delete"] {
+            if item.get(method).is_some() {
+                routes.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() >= 24, "{routes:?}");
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for (method, path) in &routes {
+        for who in [Who::Nobody, Who::Outsider, Who::Technician, Who::Admin] {
+            n += 1;
+            let t = targets(app, n).await;
+            let token = match who {
+                Who::Nobody => None,
+                Who::Outsider => Some(app.outsider.token.as_str()),
+                Who::Technician => Some(app.tech.token.as_str()),
+                Who::Admin => Some(app.admin.token.as_str()),
+            };
+            let want = expected(who, method, path);
+            let before = if want >= 400 {
+                Some(app.snapshot().await)
+            } else {
+                None
+            };
+            let answer = app
+                .call(method, &concrete(path, &t), token, body(method, path, n))
+                .await;
+            if answer.status.as_u16() != want {
+                failures.push(format!(
+                    "{method} {path} as {who:?}: {} (expected {want}) {}",
+                    answer.status, answer.body
+                ));
+            }
+            if let Some(before) = before {
+                if app.snapshot().await != before {
+                    failures.push(format!(
+                        "{method} {path} as {who:?} was denied but changed something"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
