@@ -5,6 +5,7 @@
 mod common;
 
 mod app;
+mod docs;
 mod errors;
 mod flows;
 mod matrix;
@@ -46,4 +47,5 @@ on_both_databases! {
     errors::errors_are_problem_documents_with_the_right_status,
     errors::bad_values_name_their_field_and_store_nothing,
     matrix::every_route_answers_each_role_as_the_permission_table_says,
+    docs::the_openapi_document_and_reference_page_cover_every_operation,
 }
