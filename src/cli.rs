@@ -156,6 +156,12 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         Some(key) => key.clone(),
         None => Secret::from(store.secret_key(&auth::generate_secret_key()).await?),
     };
+    // Phone number metadata loads on first use; load it now rather than in a request.
+    tokio::task::spawn_blocking(|| {
+        if let Ok(region) = Region::parse("US") {
+            let _ = crate::domain::PhoneNumber::parse("+14155552671", region);
+        }
+    });
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

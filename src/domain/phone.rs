@@ -47,7 +47,17 @@ impl PhoneNumber {
             })
         })?;
         if !phonenumber::is_valid(&number) {
-            return Err(reason("no such number exists in its country"));
+            return Err(if input.trim_start().starts_with('+') {
+                reason("no such number exists in its country")
+            } else {
+                Invalid::Phone {
+                    reason: format!(
+                        "no such number exists in {} (start with + and the country code \
+                         for a number elsewhere)",
+                        region.as_str()
+                    ),
+                }
+            });
         }
         Ok(Self(number.format().mode(Mode::E164).to_string()))
     }

@@ -252,3 +252,16 @@ pub async fn bad_values_name_their_field_and_store_nothing(app: &TestApp) {
     assert_eq!(account.body["errors"].as_array().map(Vec::len), Some(2));
     assert_eq!(app.snapshot().await, before, "nothing was stored");
 }
+
+/// With the database gone, the answer is a bare 500 problem: nothing of the cause leaks.
+pub async fn internal_errors_show_nothing_of_their_cause(app: &TestApp) {
+    app.db.store.close().await;
+    let answer = app.get("/api/v1/contacts", &app.admin.token).await;
+    is_problem(&answer, StatusCode::INTERNAL_SERVER_ERROR);
+    let text = answer.body.to_string().to_lowercase();
+    for leak in ["pool", "sql", "database", "closed", "postgres", "sqlite"] {
+        assert!(!text.contains(leak), "{leak} leaked: {text}");
+    }
+    let ready = app.call("GET", "/readyz", None, None).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+}

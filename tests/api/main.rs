@@ -46,6 +46,7 @@ on_both_databases! {
     flows::every_change_is_in_the_audit_log,
     errors::errors_are_problem_documents_with_the_right_status,
     errors::bad_values_name_their_field_and_store_nothing,
+    errors::internal_errors_show_nothing_of_their_cause,
     matrix::every_route_answers_each_role_as_the_permission_table_says,
     docs::the_openapi_document_and_reference_page_cover_every_operation,
 }
