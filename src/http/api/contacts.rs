@@ -1,9 +1,9 @@
-use super::json::{ApiJson, CompaniesJson, ContactJson, ContactList, nullable};
+use super::json::{
+    ApiJson, CompaniesJson, ContactJson, ContactList, nullable, patched_preferences,
+};
 use super::{ApiQuery, Problems, audit, page_request};
 use crate::auth::{Admin, Caller};
-use crate::domain::{
-    CompanyId, ContactId, ContactInput, Errors, Invalid, Locale, Name, NewContact, TimeZone,
-};
+use crate::domain::{CompanyId, ContactId, ContactInput, Errors, Invalid, Name, NewContact};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::{Contact, ContactKind, ContactQuery, Store};
@@ -106,10 +106,7 @@ pub async fn list(
         .store
         .list_contacts(&caller.account, &caller.scope(), &query)
         .await?;
-    Ok(Json(ContactList {
-        items: page.items.iter().map(ContactJson::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(ContactList::from(page)))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", summary = "Add a contact (admins)",
@@ -172,29 +169,18 @@ fn patched(current: &Contact, patch: ContactPatch) -> Result<NewContact, AppErro
         None => Some(current.companies.clone()),
         Some(c) => errors.check("companies", c.input().parse()),
     };
-    let optional = |given: Option<Option<String>>, current: Option<String>| {
-        given
-            .unwrap_or(current)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let locale = match optional(patch.locale, current.locale.map(|l| l.as_str().to_owned())) {
-        None => Some(None),
-        Some(l) => errors.check("locale", Locale::parse(&l)).map(Some),
-    };
-    let timezone = match optional(
+    let preferences = patched_preferences(
+        &mut errors,
+        patch.locale,
         patch.timezone,
-        current.timezone.map(|t| t.as_str().to_owned()),
-    ) {
-        None => Some(None),
-        Some(t) => errors.check("timezone", TimeZone::parse(&t)).map(Some),
-    };
+        (current.locale, current.timezone),
+    );
     Ok(errors.finish(|| {
         Some(NewContact {
             name: name?,
             companies: companies?,
-            locale: locale?,
-            timezone: timezone?,
+            locale: preferences?.0,
+            timezone: preferences?.1,
         })
     })?)
 }

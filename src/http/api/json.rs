@@ -1,10 +1,11 @@
 //! What the API reads and writes: request extractors and the JSON shapes of answers.
 
 use crate::domain::{
-    CompaniesInput, CompanyAccess, FieldError, Invalid, MethodType, QuietHours, Role, Severity,
+    CompaniesInput, CompanyAccess, Errors, FieldError, Invalid, Locale, MethodType, QuietHours,
+    Role, Severity, TimeZone,
 };
 use crate::error::AppError;
-use crate::store::{Account, AuditEntry, Company, Contact, ContactKind, Method};
+use crate::store::{Account, AuditEntry, Company, Contact, ContactKind, Method, Page};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -87,6 +88,31 @@ where
     T: Deserialize<'de>,
 {
     Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A contact's language and time zone after a patch: a field left out keeps its current value,
+/// `null` or blank unsets it. Bad values are recorded in `errors` (and answer `None`).
+pub fn patched_preferences(
+    errors: &mut Errors,
+    locale: Option<Option<String>>,
+    timezone: Option<Option<String>>,
+    current: (Option<Locale>, Option<TimeZone>),
+) -> Option<(Option<Locale>, Option<TimeZone>)> {
+    let value = |given: Option<Option<String>>, current: Option<&str>| {
+        given
+            .unwrap_or(current.map(str::to_owned))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let locale = match value(locale, current.0.map(Locale::as_str)) {
+        None => Some(None),
+        Some(l) => errors.check("locale", Locale::parse(&l)).map(Some),
+    };
+    let timezone = match value(timezone, current.1.map(TimeZone::as_str)) {
+        None => Some(None),
+        Some(t) => errors.check("timezone", TimeZone::parse(&t)).map(Some),
+    };
+    Some((locale?, timezone?))
 }
 
 pub fn time(t: DateTime<Utc>) -> String {
@@ -295,6 +321,15 @@ impl From<&Contact> for ContactJson {
 pub struct ContactList {
     pub items: Vec<ContactJson>,
     pub next_cursor: Option<String>,
+}
+
+impl From<Page<Contact>> for ContactList {
+    fn from(page: Page<Contact>) -> Self {
+        Self {
+            items: page.items.iter().map(ContactJson::from).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -1,9 +1,7 @@
-use super::json::{ApiJson, ContactJson, nullable};
+use super::json::{ApiJson, ContactJson, nullable, patched_preferences};
 use super::{Problems, audit};
 use crate::auth::{self, Caller};
-use crate::domain::{
-    CompanyAccess, EmailAddress, Errors, Locale, Name, Password, Profile, TimeZone,
-};
+use crate::domain::{CompanyAccess, EmailAddress, Errors, Name, Password, Profile};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Store;
@@ -68,20 +66,12 @@ pub async fn update(
         "email",
         EmailAddress::parse(patch.email.as_deref().unwrap_or(&current_email)),
     );
-    let optional = |given: Option<Option<String>>, current: Option<&str>| {
-        given
-            .unwrap_or(current.map(str::to_owned))
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    let locale = match optional(patch.locale, current.locale.map(Locale::as_str)) {
-        None => Some(None),
-        Some(l) => errors.check("locale", Locale::parse(&l)).map(Some),
-    };
-    let timezone = match optional(patch.timezone, current.timezone.map(TimeZone::as_str)) {
-        None => Some(None),
-        Some(t) => errors.check("timezone", TimeZone::parse(&t)).map(Some),
-    };
+    let preferences = patched_preferences(
+        &mut errors,
+        patch.locale,
+        patch.timezone,
+        (current.locale, current.timezone),
+    );
     let password = match &patch.password {
         None => Some(None),
         Some(p) => errors.check("password", Password::parse(p)).map(Some),
@@ -91,8 +81,8 @@ pub async fn update(
             Profile {
                 name: name?,
                 email: email?,
-                locale: locale?,
-                timezone: timezone?,
+                locale: preferences?.0,
+                timezone: preferences?.1,
             },
             password?,
         ))

@@ -55,10 +55,7 @@ pub async fn list(
         .store
         .list_contacts(&caller.account, &caller.scope(), &query)
         .await?;
-    Ok(Json(ContactList {
-        items: page.items.iter().map(ContactJson::from).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(ContactList::from(page)))
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", summary = "Add a user (admins)",
