@@ -17,6 +17,7 @@ use crate::domain::{
     Invalid, MethodId, Name, NewAccount, NewContact, NewMethod, NewUser, Profile, TokenId,
     UserChange,
 };
+use chrono::{DateTime, Utc};
 use std::future::Future;
 
 /// Why a store call failed.
@@ -230,6 +231,35 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> impl Future<Output = Result<Option<Login>>> + Send;
+
+    // Web sessions and sign-in throttling.
+    fn create_session(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        id_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The user of an unexpired session.
+    fn login_by_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send;
+    fn delete_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Recent failed sign-ins of an email (by its key) and any lock.
+    fn login_failures(
+        &self,
+        email_key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<LoginFailures>> + Send;
+    /// Counts a failed sign-in; enough of them lock the email for a while.
+    fn record_login_failure(
+        &self,
+        email_key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<LoginFailures>> + Send;
+    fn clear_login_failures(&self, email_key: &str) -> impl Future<Output = Result<()>> + Send;
 
     // Audit log.
     fn record_audit(

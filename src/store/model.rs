@@ -146,3 +146,11 @@ pub struct AuditQuery {
     pub until: Option<DateTime<Utc>>,
     pub page: PageRequest,
 }
+
+/// Failed sign-ins of one email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub failures: i64,
+    /// Sign-in is refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+}

@@ -59,5 +59,6 @@ conformance! {
     users::a_profile_change_moves_the_login_and_primary_email,
     users::account_settings_are_updated,
     users::the_audit_log_is_newest_first_filtered_and_paginated,
+    users::sessions_expire_and_failed_sign_ins_lock,
     isolation::another_account_sees_and_changes_nothing,
 }

@@ -411,3 +411,72 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
             .is_empty()
     );
 }
+
+pub async fn sessions_expire_and_failed_sign_ins_lock(store: &SqlStore) {
+    use chrono::{Duration, Utc};
+    let acme = account(store, "Acme").await;
+    let ana = store
+        .create_user(
+            &acme.id,
+            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
+        )
+        .await
+        .expect("ana");
+    let now = Utc::now();
+    store
+        .create_session(&acme.id, &ana.id, "session-hash", now + Duration::hours(1))
+        .await
+        .expect("session");
+    let login = store
+        .login_by_session("session-hash", now)
+        .await
+        .expect("lookup");
+    assert_eq!(login.map(|l| l.user_id), Some(ana.id.clone()));
+    let later = store
+        .login_by_session("session-hash", now + Duration::hours(2))
+        .await
+        .expect("lookup");
+    assert!(later.is_none(), "expired sessions find nobody");
+    store.delete_session("session-hash").await.expect("delete");
+    assert!(
+        store
+            .login_by_session("session-hash", now)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+
+    let key = "ana@example.com";
+    for n in 1..=4 {
+        let f = store.record_login_failure(key, now).await.expect("failure");
+        assert_eq!((f.failures, f.locked_until), (n, None));
+    }
+    let locked = store.record_login_failure(key, now).await.expect("fifth");
+    assert_eq!(
+        locked.locked_until,
+        Some(now + Duration::minutes(15))
+            .map(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("ms"))
+    );
+    assert!(
+        store
+            .login_failures(key, now + Duration::minutes(14))
+            .await
+            .expect("read")
+            .locked_until
+            .is_some()
+    );
+    let after = store
+        .login_failures(key, now + Duration::minutes(16))
+        .await
+        .expect("read");
+    assert_eq!(
+        (after.failures, after.locked_until),
+        (0, None),
+        "forgotten after the window"
+    );
+    store.clear_login_failures(key).await.expect("clear");
+    assert_eq!(
+        store.login_failures(key, now).await.expect("read").failures,
+        0
+    );
+}

@@ -7,11 +7,12 @@ mod audit;
 mod companies;
 mod contacts;
 mod methods;
+mod sessions;
 mod users;
 
 use super::{
-    Account, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, NewAuditEntry, Page,
-    PageRequest, Result, Store, StoreError,
+    Account, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, LoginFailures,
+    NewAuditEntry, Page, PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
@@ -571,5 +572,47 @@ impl Store for SqlStore {
         query: &AuditQuery,
     ) -> impl Future<Output = Result<Page<AuditEntry>>> + Send {
         audit::list(&self.pool, account, query)
+    }
+
+    fn create_session(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        id_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        sessions::create(&self.pool, account, user, id_hash, expires_at)
+    }
+
+    fn login_by_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send {
+        sessions::login(&self.pool, id_hash, now)
+    }
+
+    fn delete_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send {
+        sessions::delete(&self.pool, id_hash)
+    }
+
+    fn login_failures(
+        &self,
+        email_key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<LoginFailures>> + Send {
+        sessions::failures(&self.pool, email_key, now)
+    }
+
+    fn record_login_failure(
+        &self,
+        email_key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<LoginFailures>> + Send {
+        sessions::record_failure(&self.pool, email_key, now)
+    }
+
+    fn clear_login_failures(&self, email_key: &str) -> impl Future<Output = Result<()>> + Send {
+        sessions::clear_failures(&self.pool, email_key)
     }
 }

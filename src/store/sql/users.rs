@@ -34,7 +34,7 @@ pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewUser) -
     contacts::get(pool, account, &CompanyAccess::All, &id).await
 }
 
-const LOGIN: &str = "SELECT u.contact_id, u.account_id, u.role, u.disabled, u.password_hash, \
+pub(super) const LOGIN: &str = "SELECT u.contact_id, u.account_id, u.role, u.disabled, u.password_hash, \
     c.name, c.all_companies FROM users u JOIN contacts c ON c.id = u.contact_id";
 
 pub(super) async fn login_by_email(pool: &AnyPool, email: &EmailAddress) -> Result<Option<Login>> {
@@ -86,7 +86,7 @@ pub(super) async fn login_by_token(pool: &AnyPool, token_hash: &str) -> Result<O
     login(pool, row).await
 }
 
-async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
+pub(super) async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
     let Some(row) = row else { return Ok(None) };
     let user_id: String = row.try_get("contact_id")?;
     let companies = if flag(&row, "all_companies")? {

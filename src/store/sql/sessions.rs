@@ -1,0 +1,132 @@
+use super::{Sql, users};
+use crate::domain::{AccountId, ContactId};
+use crate::store::{Login, LoginFailures, Result};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{AnyPool, Row};
+
+pub(super) async fn create(
+    pool: &AnyPool,
+    account: &AccountId,
+    user: &ContactId,
+    id_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    Sql::new(
+        "INSERT INTO sessions (id_hash, account_id, user_id, created_at, expires_at) VALUES (",
+    )
+    .bind(id_hash.to_owned())
+    .push(", ")
+    .bind(account.to_string())
+    .push(", ")
+    .bind(user.to_string())
+    .push(", ")
+    .bind(Utc::now().timestamp_millis())
+    .push(", ")
+    .bind(expires_at.timestamp_millis())
+    .push(")")
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn login(
+    pool: &AnyPool,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Login>> {
+    let row = Sql::new(users::LOGIN)
+        .push(" JOIN sessions s ON s.user_id = u.contact_id WHERE s.id_hash = ")
+        .bind(id_hash.to_owned())
+        .push(" AND s.expires_at > ")
+        .bind(now.timestamp_millis())
+        .fetch_optional(pool)
+        .await?;
+    users::login(pool, row).await
+}
+
+pub(super) async fn delete(pool: &AnyPool, id_hash: &str) -> Result<()> {
+    Sql::new("DELETE FROM sessions WHERE id_hash = ")
+        .bind(id_hash.to_owned())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Failures older than this are forgotten.
+const WINDOW_MINUTES: i64 = 15;
+/// This many failures in the window lock the email for the window.
+pub const LOCK_AFTER: i64 = 5;
+
+pub(super) async fn failures(
+    pool: &AnyPool,
+    email_key: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginFailures> {
+    let row = Sql::new(
+        "SELECT failures, last_failure_at, locked_until FROM login_failures WHERE email_key = ",
+    )
+    .bind(email_key.to_owned())
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(LoginFailures {
+            failures: 0,
+            locked_until: None,
+        });
+    };
+    let last: i64 = row.try_get("last_failure_at")?;
+    let locked: Option<i64> = row.try_get("locked_until")?;
+    let locked_until = locked
+        .and_then(DateTime::from_timestamp_millis)
+        .filter(|until| *until > now);
+    let fresh =
+        now.timestamp_millis() - last < Duration::minutes(WINDOW_MINUTES).num_milliseconds();
+    Ok(LoginFailures {
+        failures: if fresh || locked_until.is_some() {
+            row.try_get("failures")?
+        } else {
+            0
+        },
+        locked_until,
+    })
+}
+
+pub(super) async fn record_failure(
+    pool: &AnyPool,
+    email_key: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginFailures> {
+    let failures = failures(pool, email_key, now).await?.failures + 1;
+    // Stored to the millisecond; answer what is stored.
+    let locked_until = (failures >= LOCK_AFTER)
+        .then(|| now + Duration::minutes(WINDOW_MINUTES))
+        .and_then(|t| DateTime::from_timestamp_millis(t.timestamp_millis()));
+    Sql::new(
+        "INSERT INTO login_failures (email_key, failures, last_failure_at, locked_until) VALUES (",
+    )
+    .bind(email_key.to_owned())
+    .push(", ")
+    .bind(failures)
+    .push(", ")
+    .bind(now.timestamp_millis())
+    .push(", ")
+    .bind(locked_until.map(|t| t.timestamp_millis()))
+    .push(
+        ") ON CONFLICT (email_key) DO UPDATE SET failures = excluded.failures, \
+               last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+    )
+    .execute(pool)
+    .await?;
+    Ok(LoginFailures {
+        failures,
+        locked_until,
+    })
+}
+
+pub(super) async fn clear_failures(pool: &AnyPool, email_key: &str) -> Result<()> {
+    Sql::new("DELETE FROM login_failures WHERE email_key = ")
+        .bind(email_key.to_owned())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
