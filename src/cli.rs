@@ -187,6 +187,7 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         store,
         secret_key,
         allow_loopback_webhooks: settings.webhook_allow_loopback,
+        secure_cookies: settings.public_url.scheme() == "https",
     });
     http::serve(listener, state)
         .await

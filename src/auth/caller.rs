@@ -57,6 +57,11 @@ impl Caller {
         }
     }
 
+    /// Whether [`Caller::admin`] would succeed: pages use it to show or hide controls.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
     pub fn is(&self, contact: &ContactId) -> bool {
         &self.user == contact
     }

@@ -70,6 +70,8 @@ pub enum Invalid {
     UnknownCompany,
     #[error("Not a valid value")]
     Malformed,
+    #[error("The password is not right")]
+    WrongPassword,
     /// A JSON value of the wrong type, or an unknown field.
     #[error("{message}")]
     Type { message: String },
@@ -98,6 +100,7 @@ impl Invalid {
             Self::UnknownCompany => "unknown-company",
             Self::Malformed => "malformed",
             Self::Type { .. } => "wrong-type",
+            Self::WrongPassword => "wrong-password",
         }
     }
 }

@@ -2,15 +2,18 @@
 //! document, and (later) the web app.
 
 pub mod api;
+pub mod ui;
 
+use crate::auth::Caller;
 use crate::config::Secret;
 use crate::error::{AppError, problem};
-use crate::store::{SqlStore, Store};
+use crate::store::{NewAuditEntry, SqlStore, Store};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -23,6 +26,8 @@ pub struct AppState {
     pub secret_key: Secret,
     /// `REACH_WEBHOOK_ALLOW_LOOPBACK`
     pub allow_loopback_webhooks: bool,
+    /// Session cookies get `Secure` when the public URL is https.
+    pub secure_cookies: bool,
 }
 
 /// Request bodies above this answer 413 (SPEC §3), except alerts (their own limit).
@@ -35,6 +40,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(api)
+        .merge(ui::routes())
         .route(
             "/api/openapi.json",
             get({
@@ -100,4 +106,30 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Records a change in the audit log. The change is already committed, so a failure to record
+/// is logged rather than reported to a client who would then retry a done change.
+pub async fn audit<T: Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    action: &'static str,
+    object_type: &'static str,
+    object_id: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) {
+    let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+    let entry = NewAuditEntry {
+        actor_id: caller.user.clone(),
+        actor_name: caller.name.clone(),
+        action,
+        object_type,
+        object_id: object_id.to_owned(),
+        before: json(before),
+        after: json(after),
+    };
+    if let Err(e) = state.store.record_audit(&caller.account, &entry).await {
+        tracing::error!(error = %e, object_type, object_id, "could not record an audit entry");
+    }
 }

@@ -105,6 +105,7 @@ impl TestApp {
             store: db.store.clone(),
             secret_key: Secret::from("test-secret-key-test-secret-key-00".to_owned()),
             allow_loopback_webhooks: false,
+            secure_cookies: false,
         });
         Self {
             router: router(state),

@@ -7,21 +7,20 @@ mod audit;
 mod companies;
 mod contacts;
 pub mod docs;
-mod json;
+pub mod json;
 mod me;
 mod methods;
 mod users;
 
+pub use crate::http::audit;
 pub use json::parse_json;
 
-use crate::auth::Caller;
 use crate::domain::{FieldError, Invalid};
 use crate::error::{AppError, Problem, ProblemField};
 use crate::http::AppState;
-use crate::store::{Cursor, NewAuditEntry, PageRequest, Store};
+use crate::store::{Cursor, PageRequest};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -159,30 +158,4 @@ pub fn page_request(
     errors
         .check("limit", PageRequest::new(limit, cursor))
         .unwrap_or_default()
-}
-
-/// Records a change in the audit log. The change is already committed, so a failure to record
-/// is logged rather than reported to a client who would then retry a done change.
-pub async fn audit<T: Serialize>(
-    state: &AppState,
-    caller: &Caller,
-    action: &'static str,
-    object_type: &'static str,
-    object_id: &str,
-    before: Option<&T>,
-    after: Option<&T>,
-) {
-    let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
-    let entry = NewAuditEntry {
-        actor_id: caller.user.clone(),
-        actor_name: caller.name.clone(),
-        action,
-        object_type,
-        object_id: object_id.to_owned(),
-        before: json(before),
-        after: json(after),
-    };
-    if let Err(e) = state.store.record_audit(&caller.account, &entry).await {
-        tracing::error!(error = %e, object_type, object_id, "could not record an audit entry");
-    }
 }

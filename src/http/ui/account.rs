@@ -1,0 +1,251 @@
+//! Configure > My Account: own name, primary email, language, time zone, password and methods.
+
+use super::contacts::{MethodView, own_methods};
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use crate::auth;
+use crate::domain::{
+    CompanyAccess, EmailAddress, Errors, Invalid, Locale, Name, Password, Profile, TimeZone,
+};
+use crate::error::AppError;
+use crate::http::api::json::ContactJson;
+use crate::http::{AppState, audit};
+use crate::store::{Contact, Store};
+use askama::Template;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use std::sync::Arc;
+
+const PAGE: &str = "/configure/account";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    /// `""` (the browser's), `en` or `es`.
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub timezone: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/account.html")]
+struct AccountPage<'a> {
+    web: &'a Web,
+    status: Option<String>,
+    me_id: String,
+    profile: ProfileForm,
+    errors: FormErrors,
+    password_errors: FormErrors,
+    methods: Vec<MethodView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn me(state: &AppState, web: &Web) -> Result<Contact, axum::response::Response> {
+    state
+        .store
+        .contact(&web.caller.account, &CompanyAccess::All, &web.caller.user)
+        .await
+        .map_err(|e| web.fail(e.into()))
+}
+
+fn profile_of(me: &Contact) -> ProfileForm {
+    ProfileForm {
+        name: me.name.clone(),
+        email: me
+            .user
+            .as_ref()
+            .map(|u| u.email.clone())
+            .unwrap_or_default(),
+        locale: me.locale.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        timezone: me
+            .timezone
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+fn account_page<'a>(
+    web: &'a Web,
+    me: &Contact,
+    profile: ProfileForm,
+    errors: FormErrors,
+    password_errors: FormErrors,
+    status: Option<String>,
+) -> AccountPage<'a> {
+    AccountPage {
+        web,
+        status,
+        me_id: me.id.to_string(),
+        profile,
+        errors,
+        password_errors,
+        methods: own_methods(web, me),
+    }
+}
+
+pub async fn page_get(state: &AppState, web: &Web, query: &DoneQuery) -> PageResult {
+    let me = me(state, web).await?;
+    let status = confirmation(web, query.done.as_deref());
+    Ok(render(&account_page(
+        web,
+        &me,
+        profile_of(&me),
+        FormErrors::default(),
+        FormErrors::default(),
+        status,
+    )))
+}
+
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<DoneQuery>,
+) -> PageResult {
+    page_get(&state, &web, &query).await
+}
+
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Form(form): Form<ProfileForm>,
+) -> PageResult {
+    let current = me(&state, &web).await?;
+    let mut errors = Errors::default();
+    let name = errors.check("name", Name::parse(&form.name));
+    let email = errors.check("email", EmailAddress::parse(&form.email));
+    let locale = match form.locale.trim() {
+        "" => Some(None),
+        l => errors.check("locale", Locale::parse(l)).map(Some),
+    };
+    let timezone = match form.timezone.trim() {
+        "" => Some(None),
+        t => errors.check("timezone", TimeZone::parse(t)).map(Some),
+    };
+    let result = match errors.finish(|| {
+        Some(Profile {
+            name: name?,
+            email: email?,
+            locale: locale?,
+            timezone: timezone?,
+        })
+    }) {
+        Ok(profile) => state
+            .store
+            .update_profile(&web.caller.account, &web.caller.user, &profile)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                "user",
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(PAGE, "profile-saved"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            let mut response = render(&account_page(
+                &web,
+                &current,
+                form,
+                errors,
+                FormErrors::default(),
+                None,
+            ));
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+pub async fn password(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    let current = me(&state, &web).await?;
+    let email = current
+        .user
+        .as_ref()
+        .map(|u| u.email.clone())
+        .unwrap_or_default();
+    let hash = match EmailAddress::parse(&email) {
+        Ok(email) => state
+            .store
+            .login_by_email(&email)
+            .await
+            .map_err(|e| web.fail(e.into()))?
+            .and_then(|l| l.password_hash),
+        Err(_) => None,
+    };
+    let typed = form.current.clone();
+    let matches = tokio::task::spawn_blocking(move || {
+        hash.is_some_and(|h| auth::verify_password(&typed, &h))
+    })
+    .await
+    .unwrap_or(false);
+    let mut errors = Errors::default();
+    if !matches {
+        errors.push("current", Invalid::WrongPassword);
+    }
+    let new = errors.check("new", Password::parse(&form.new));
+    match errors.finish(|| new) {
+        Ok(new) => {
+            let hash = auth::hash_password(&new).map_err(|e| web.fail(AppError::Internal(e)))?;
+            state
+                .store
+                .set_password(&web.caller.account, &web.caller.user, &hash)
+                .await
+                .map_err(|e| web.fail(e.into()))?;
+            audit::<()>(
+                &state,
+                &web.caller,
+                "update",
+                "password",
+                web.caller.user.as_str(),
+                None,
+                None,
+            )
+            .await;
+            Ok(done(PAGE, "password-changed"))
+        }
+        Err(fields) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            let mut response = render(&account_page(
+                &web,
+                &current,
+                profile_of(&current),
+                FormErrors::default(),
+                errors,
+                None,
+            ));
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+    }
+}

@@ -1,0 +1,774 @@
+//! Configure > Contacts: the list of users and contacts, Add a Contact, Add Contact Method,
+//! Edit and Delete (with a confirmation page) for contacts and methods.
+
+use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, render};
+use crate::domain::{
+    CompaniesInput, CompanyId, ContactId, ContactInput, FieldError, MethodId, MethodInput,
+    ParseContext, QuietHours,
+};
+use crate::error::AppError;
+use crate::http::api::json::{ContactJson, MethodJson};
+use crate::http::{AppState, audit};
+use crate::store::{Contact, ContactKind, ContactQuery, Cursor, Method, PageRequest, Store};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use std::sync::Arc;
+
+const LIST: &str = "/configure/contacts";
+
+/// A contact as the list shows it.
+pub struct ContactView {
+    pub id: String,
+    pub name: String,
+    pub is_user: bool,
+    pub role: String,
+    pub companies: String,
+    pub can_edit: bool,
+    pub can_manage_methods: bool,
+    pub methods: Vec<MethodView>,
+}
+
+pub struct MethodView {
+    pub id: String,
+    pub kind: String,
+    pub address: String,
+    pub label: String,
+    pub routing: String,
+    pub primary: bool,
+    pub verified: bool,
+}
+
+fn method_view(web: &Web, m: &Method) -> MethodView {
+    let severity = match m.min_severity {
+        Some(s) => web.tr.ta(
+            "routing-from",
+            &[("severity", &web.t(&format!("severity-{}", s.as_str())))],
+        ),
+        None => web.t("routing-no-alerts"),
+    };
+    let mut routing = vec![severity];
+    if m.reports {
+        routing.push(web.t("routing-reports"));
+    }
+    if m.delay_minutes > 0 {
+        routing.push(web.tr.ta(
+            "routing-delay",
+            &[("minutes", &m.delay_minutes.to_string())],
+        ));
+    }
+    if let Some(q) = m.quiet_hours {
+        routing.push(web.tr.ta(
+            "routing-quiet",
+            &[
+                ("from", &QuietHours::format(q.from)),
+                ("to", &QuietHours::format(q.to)),
+            ],
+        ));
+    }
+    MethodView {
+        id: m.id.to_string(),
+        kind: web.t(&format!("type-{}", m.kind.as_str())),
+        address: m.address.clone(),
+        label: m.label.clone().unwrap_or_default(),
+        routing: routing.join(" · "),
+        primary: m.primary,
+        verified: m.verified,
+    }
+}
+
+pub fn companies_label(web: &Web, access: &crate::domain::CompanyAccess) -> String {
+    match access {
+        crate::domain::CompanyAccess::All => web.t("companies-all"),
+        crate::domain::CompanyAccess::Only(set) if set.is_empty() => web.t("companies-none"),
+        crate::domain::CompanyAccess::Only(set) => set
+            .iter()
+            .map(|id| web.company_name(id.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn contact_view(web: &Web, c: &Contact) -> ContactView {
+    ContactView {
+        id: c.id.to_string(),
+        name: c.name.clone(),
+        is_user: c.kind() == ContactKind::User,
+        role: c
+            .user
+            .as_ref()
+            .map(|u| web.t(&format!("role-{}", u.role.as_str())))
+            .unwrap_or_default(),
+        companies: companies_label(web, &c.companies),
+        can_edit: web.is_admin(),
+        can_manage_methods: web.caller.may_manage_methods_of(&c.id).is_ok(),
+        methods: c.methods.iter().map(|m| method_view(web, m)).collect(),
+    }
+}
+
+/// The Add a Contact / Edit form's values, kept when the form comes back with errors.
+#[derive(Debug, Default, Deserialize)]
+pub struct ContactFormData {
+    #[serde(default)]
+    pub name: String,
+    /// `all` or `chosen`.
+    #[serde(default)]
+    pub access: String,
+    #[serde(default)]
+    pub companies: Vec<String>,
+}
+
+impl ContactFormData {
+    fn input(&self) -> ContactInput {
+        ContactInput {
+            name: Some(self.name.clone()),
+            companies: Some(if self.access == "chosen" {
+                CompaniesInput::Chosen(self.companies.clone())
+            } else {
+                CompaniesInput::All
+            }),
+            locale: None,
+            timezone: None,
+        }
+    }
+
+    fn of(contact: &Contact) -> Self {
+        Self {
+            name: contact.name.clone(),
+            ..Self::of_access(&contact.companies)
+        }
+    }
+
+    pub fn of_access(access: &crate::domain::CompanyAccess) -> Self {
+        Self {
+            name: String::new(),
+            access: match access {
+                crate::domain::CompanyAccess::All => "all".into(),
+                _ => "chosen".into(),
+            },
+            companies: access.chosen().map(ToString::to_string).collect(),
+        }
+    }
+
+    pub fn is_chosen(&self) -> bool {
+        self.access == "chosen"
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.companies.iter().any(|c| c == id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/contacts.html")]
+struct ContactsPage<'a> {
+    web: &'a Web,
+    status: Option<String>,
+    q: String,
+    contacts: Vec<ContactView>,
+    next: Option<String>,
+    access: ContactFormData,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+async fn contacts_page(
+    state: &AppState,
+    web: &Web,
+    query: &ListQuery,
+    form: ContactFormData,
+    errors: FormErrors,
+) -> PageResult {
+    let cursor = query.cursor.as_deref().and_then(|c| Cursor::parse(c).ok());
+    let list = ContactQuery {
+        company: web.current_company.clone().map(CompanyId::from_string),
+        text: query.q.clone(),
+        kind: None,
+        page: PageRequest::new(Some(100), cursor).unwrap_or_default(),
+    };
+    let page = state
+        .store
+        .list_contacts(&web.caller.account, &web.caller.scope(), &list)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let status = if errors.is_empty() {
+        confirmation(web, query.done.as_deref())
+    } else {
+        None
+    };
+    Ok(render(&ContactsPage {
+        web,
+        status,
+        q: query.q.clone().unwrap_or_default(),
+        contacts: page.items.iter().map(|c| contact_view(web, c)).collect(),
+        next: page.next_cursor,
+        access: form,
+        errors,
+    }))
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    contacts_page(
+        &state,
+        &web,
+        &query,
+        ContactFormData {
+            access: "all".into(),
+            ..Default::default()
+        },
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Form(form): Form<ContactFormData>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let new = match form.input().parse() {
+        Ok(new) => new,
+        Err(fields) => return invalid_contact(&state, &web, form, fields).await,
+    };
+    match state.store.create_contact(&web.caller.account, &new).await {
+        Ok(contact) => {
+            let after = ContactJson::from(&contact);
+            audit(
+                &state,
+                &web.caller,
+                "create",
+                "contact",
+                &after.id,
+                None,
+                Some(&after),
+            )
+            .await;
+            Ok(done(LIST, "contact-added"))
+        }
+        Err(e) => match AppError::from(e) {
+            AppError::Validation(fields) | AppError::Conflict(fields) => {
+                invalid_contact(&state, &web, form, fields).await
+            }
+            other => Err(web.fail(other)),
+        },
+    }
+}
+
+async fn invalid_contact(
+    state: &AppState,
+    web: &Web,
+    form: ContactFormData,
+    fields: Vec<FieldError>,
+) -> PageResult {
+    let errors = FormErrors::new(&web.tr, &fields);
+    let mut page = contacts_page(state, web, &ListQuery::default(), form, errors).await?;
+    *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(page)
+}
+
+/// A contact the caller can see.
+async fn visible(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
+    state
+        .store
+        .contact(
+            &web.caller.account,
+            &web.caller.scope(),
+            &ContactId::from_string(id),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))
+}
+
+#[derive(Template)]
+#[template(path = "pages/contact_edit.html")]
+struct ContactEditPage<'a> {
+    web: &'a Web,
+    id: String,
+    is_user: bool,
+    access: ContactFormData,
+    errors: FormErrors,
+}
+
+pub async fn edit_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let contact = visible(&state, &web, &id).await?;
+    Ok(render(&ContactEditPage {
+        web: &web,
+        id,
+        is_user: contact.kind() == ContactKind::User,
+        access: ContactFormData::of(&contact),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn edit(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(mut form): Form<ContactFormData>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let current = visible(&state, &web, &id).await?;
+    if current.kind() == ContactKind::User {
+        // A user's name is theirs to change (My Account).
+        form.name = current.name.clone();
+    }
+    let mut input = form.input();
+    input.locale = current.locale.map(|l| l.as_str().to_owned());
+    input.timezone = current.timezone.map(|t| t.as_str().to_owned());
+    let result = match input.parse() {
+        Ok(new) => state
+            .store
+            .update_contact(&web.caller.account, &current.id, &new)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                object_type(&current),
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(LIST, "contact-saved"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            Ok(render(&ContactEditPage {
+                web: &web,
+                id,
+                is_user: current.kind() == ContactKind::User,
+                access: form,
+                errors,
+            }))
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+fn object_type(c: &Contact) -> &'static str {
+    match c.kind() {
+        ContactKind::User => "user",
+        ContactKind::Contact => "contact",
+    }
+}
+
+pub async fn delete_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let contact = visible(&state, &web, &id).await?;
+    let question = web
+        .tr
+        .ta("confirm-delete-contact", &[("name", &contact.name)]);
+    Ok(confirm(&web, question, format!("{LIST}/{id}/delete"), LIST))
+}
+
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let current = visible(&state, &web, &id).await?;
+    let deleted = match current.kind() {
+        ContactKind::User => {
+            state
+                .store
+                .delete_user(&web.caller.account, &current.id)
+                .await
+        }
+        ContactKind::Contact => {
+            state
+                .store
+                .delete_contact(&web.caller.account, &current.id)
+                .await
+        }
+    };
+    deleted.map_err(|e| web.fail(e.into()))?;
+    let before = ContactJson::from(&current);
+    audit(
+        &state,
+        &web.caller,
+        "delete",
+        object_type(&current),
+        &before.id,
+        Some(&before),
+        None,
+    )
+    .await;
+    Ok(done(LIST, "contact-deleted"))
+}
+
+/// The method form's values.
+#[derive(Debug, Default, Deserialize)]
+pub struct MethodFormData {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub min_severity: String,
+    #[serde(default)]
+    pub reports: Option<String>,
+    #[serde(default)]
+    pub delay_minutes: String,
+    #[serde(default)]
+    pub quiet_from: String,
+    #[serde(default)]
+    pub quiet_to: String,
+}
+
+impl MethodFormData {
+    fn input(&self) -> Result<MethodInput, Vec<FieldError>> {
+        let delay = self.delay_minutes.trim();
+        let delay_minutes = if delay.is_empty() {
+            None
+        } else {
+            Some(delay.parse::<i64>().map_err(|_| {
+                vec![FieldError::new(
+                    "delay_minutes",
+                    crate::domain::Invalid::Range { min: 0, max: 1440 },
+                )]
+            })?)
+        };
+        let quiet = (self.quiet_from.trim(), self.quiet_to.trim());
+        Ok(MethodInput {
+            kind: Some(self.kind.clone()),
+            address: Some(self.address.clone()),
+            label: Some(self.label.clone()),
+            min_severity: Some(
+                Some(self.min_severity.clone()).filter(|s| !s.is_empty() && s != "none"),
+            ),
+            // Reports go to email only; the box is ignored for other types.
+            reports: Some(self.reports.is_some() && self.kind == "email"),
+            delay_minutes,
+            quiet_hours: (!quiet.0.is_empty() || !quiet.1.is_empty())
+                .then(|| (quiet.0.to_owned(), quiet.1.to_owned())),
+        })
+    }
+
+    fn of(m: &Method) -> Self {
+        Self {
+            kind: m.kind.as_str().to_owned(),
+            address: m.address.clone(),
+            label: m.label.clone().unwrap_or_default(),
+            min_severity: m.min_severity.map_or("none", |s| s.as_str()).to_owned(),
+            reports: m.reports.then(|| "on".to_owned()),
+            delay_minutes: m.delay_minutes.to_string(),
+            quiet_from: m
+                .quiet_hours
+                .map(|q| QuietHours::format(q.from))
+                .unwrap_or_default(),
+            quiet_to: m
+                .quiet_hours
+                .map(|q| QuietHours::format(q.to))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn new_default() -> Self {
+        Self {
+            kind: "email".into(),
+            min_severity: "default".into(),
+            reports: Some("on".into()),
+            delay_minutes: "0".into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        match field {
+            "type" => self.kind == value,
+            "min_severity" => self.min_severity == value,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/method_form.html")]
+struct MethodPage<'a> {
+    web: &'a Web,
+    contact_name: String,
+    action: String,
+    editing: bool,
+    primary: bool,
+    form: MethodFormData,
+    errors: FormErrors,
+}
+
+/// The contact whose methods the caller manages: 404 unseen, 403 not theirs to manage.
+async fn managed(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
+    let contact = visible(state, web, id).await?;
+    web.caller
+        .may_manage_methods_of(&contact.id)
+        .map_err(|e| web.fail(e))?;
+    Ok(contact)
+}
+
+async fn parse_context(state: &AppState, web: &Web) -> Result<ParseContext, Response> {
+    let account = state
+        .store
+        .account(&web.caller.account)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    Ok(ParseContext {
+        default_region: account.default_region,
+        allow_loopback: state.allow_loopback_webhooks,
+    })
+}
+
+/// Where to go back to: My Account for one's own methods from there, else the list.
+fn back_to(web: &Web, contact: &Contact) -> &'static str {
+    if web.caller.is(&contact.id) && !web.is_admin() {
+        "/configure/account"
+    } else {
+        LIST
+    }
+}
+
+pub async fn method_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    Ok(render(&MethodPage {
+        web: &web,
+        contact_name: contact.name,
+        action: format!("{LIST}/{id}/methods/new"),
+        editing: false,
+        primary: false,
+        form: MethodFormData::new_default(),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn method_create(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(mut form): Form<MethodFormData>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    if form.min_severity == "default" {
+        form.min_severity.clear();
+    }
+    let ctx = parse_context(&state, &web).await?;
+    let parsed = form.input().and_then(|input| {
+        let mut input = input;
+        if form.min_severity.is_empty() {
+            input.min_severity = None;
+        }
+        input.parse(&ctx)
+    });
+    let result = match parsed {
+        Ok(new) => state
+            .store
+            .add_method(&web.caller.account, &contact.id, &new)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(method) => {
+            let after = MethodJson::from(&method);
+            audit(
+                &state,
+                &web.caller,
+                "create",
+                "method",
+                &after.id,
+                None,
+                Some(&after),
+            )
+            .await;
+            Ok(done(back_to(&web, &contact), "method-added"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            let mut page = render(&MethodPage {
+                web: &web,
+                contact_name: contact.name,
+                action: format!("{LIST}/{id}/methods/new"),
+                editing: false,
+                primary: false,
+                form,
+                errors,
+            });
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+async fn method_of(
+    state: &AppState,
+    web: &Web,
+    contact: &Contact,
+    method_id: &str,
+) -> Result<Method, Response> {
+    state
+        .store
+        .method(
+            &web.caller.account,
+            &contact.id,
+            &MethodId::from_string(method_id),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))
+}
+
+pub async fn method_edit_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let method = method_of(&state, &web, &contact, &method_id).await?;
+    Ok(render(&MethodPage {
+        web: &web,
+        contact_name: contact.name,
+        action: format!("{LIST}/{id}/methods/{method_id}/edit"),
+        editing: true,
+        primary: method.primary,
+        form: MethodFormData::of(&method),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn method_edit(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+    Form(mut form): Form<MethodFormData>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let current = method_of(&state, &web, &contact, &method_id).await?;
+    if current.primary {
+        // The primary email changes with the user's email (My Account).
+        form.kind = "email".into();
+        form.address = current.address.clone();
+    }
+    let ctx = parse_context(&state, &web).await?;
+    let result = match form.input().and_then(|input| input.parse(&ctx)) {
+        Ok(new) => state
+            .store
+            .update_method(&web.caller.account, &contact.id, &current.id, &new)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                "method",
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(back_to(&web, &contact), "method-saved"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            let mut page = render(&MethodPage {
+                web: &web,
+                contact_name: contact.name,
+                action: format!("{LIST}/{id}/methods/{method_id}/edit"),
+                editing: true,
+                primary: current.primary,
+                form,
+                errors,
+            });
+            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+pub async fn method_delete_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let method = method_of(&state, &web, &contact, &method_id).await?;
+    let question = web.tr.ta(
+        "confirm-delete-method",
+        &[("address", &method.address), ("name", &contact.name)],
+    );
+    Ok(confirm(
+        &web,
+        question,
+        format!("{LIST}/{id}/methods/{method_id}/delete"),
+        back_to(&web, &contact),
+    ))
+}
+
+pub async fn method_delete(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let current = method_of(&state, &web, &contact, &method_id).await?;
+    state
+        .store
+        .delete_method(&web.caller.account, &contact.id, &current.id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let before = MethodJson::from(&current);
+    audit(
+        &state,
+        &web.caller,
+        "delete",
+        "method",
+        &before.id,
+        Some(&before),
+        None,
+    )
+    .await;
+    Ok(done(back_to(&web, &contact), "method-deleted"))
+}
+
+/// Own methods as My Account lists them.
+pub fn own_methods(web: &Web, me: &Contact) -> Vec<MethodView> {
+    me.methods.iter().map(|m| method_view(web, m)).collect()
+}

@@ -1,0 +1,375 @@
+//! The web app: server-rendered pages (askama), English and Spanish (Fluent), every form
+//! working without JavaScript. Pages use the same permission code ([`Caller`]) and the same
+//! domain parsing as the API; nothing here decides who may do what.
+
+mod account;
+mod companies;
+mod contacts;
+mod i18n;
+mod session;
+mod settings;
+mod users;
+
+pub use i18n::{FormErrors, Tr};
+
+use crate::auth::Caller;
+use crate::domain::{CompanyAccess, TimeZone};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::{Company, PageRequest, Store};
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "reach_session";
+const CSRF_COOKIE: &str = "reach_csrf";
+const COMPANY_COOKIE: &str = "reach_company";
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(session::home))
+        .route("/login", post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/company", post(session::switch_company))
+        .route(
+            "/configure/contacts",
+            get(contacts::list).post(contacts::create),
+        )
+        .route(
+            "/configure/contacts/{id}/edit",
+            get(contacts::edit_form).post(contacts::edit),
+        )
+        .route(
+            "/configure/contacts/{id}/delete",
+            get(contacts::delete_form).post(contacts::delete),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/new",
+            get(contacts::method_form).post(contacts::method_create),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/{method_id}/edit",
+            get(contacts::method_edit_form).post(contacts::method_edit),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/{method_id}/delete",
+            get(contacts::method_delete_form).post(contacts::method_delete),
+        )
+        .route(
+            "/configure/account",
+            get(account::page).post(account::update),
+        )
+        .route("/configure/account/password", post(account::password))
+        .route(
+            "/configure/companies",
+            get(companies::list).post(companies::create),
+        )
+        .route(
+            "/configure/companies/{id}/edit",
+            get(companies::edit_form).post(companies::edit),
+        )
+        .route(
+            "/configure/companies/{id}/delete",
+            get(companies::delete_form).post(companies::delete),
+        )
+        .route("/configure/users", get(users::list).post(users::create))
+        .route(
+            "/configure/users/{id}/edit",
+            get(users::edit_form).post(users::edit),
+        )
+        .route(
+            "/configure/settings",
+            get(settings::page).post(settings::update),
+        )
+        .route("/assets/style.css", get(stylesheet))
+        .layer(middleware::from_fn(csrf_cookie))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../assets/style.css"),
+    )
+        .into_response()
+}
+
+/// The CSRF token of this browser (double-submit: a cookie, repeated in every form).
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+/// Gives every browser a CSRF cookie and puts its value where forms can read it.
+async fn csrf_cookie(jar: CookieJar, mut request: Request, next: Next) -> Response {
+    let existing = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 40 && v.chars().all(|c| c.is_ascii_alphanumeric()));
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| crate::auth::generate_password() + &crate::auth::generate_password());
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        if let Ok(value) = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax").parse()
+        {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn csrf_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default()
+}
+
+/// The language for a visitor who is not signed in.
+pub fn visitor_tr(headers: &HeaderMap) -> Tr {
+    Tr::choose(
+        None,
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// A signed-in user's page context: who they are, their language and zone, the companies they
+/// can see and the current one, and the CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct Web {
+    pub caller: Caller,
+    pub tr: Tr,
+    pub csrf: String,
+    pub user_name: String,
+    pub timezone: TimeZone,
+    pub companies: Vec<Company>,
+    /// The company chosen in the top bar; `None` is all of them.
+    pub current_company: Option<String>,
+    /// The page's path, to mark the menu entry.
+    pub path: String,
+}
+
+impl Web {
+    pub fn t(&self, id: &str) -> String {
+        self.tr.t(id)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.caller.is_admin()
+    }
+
+    /// The name of a company id, for showing access sets.
+    pub fn company_name(&self, id: &str) -> String {
+        self.companies
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| self.t("company-hidden"))
+    }
+
+    pub fn is_current(&self, id: &str) -> bool {
+        self.current_company.as_deref() == Some(id)
+    }
+
+    /// A date and time in the user's time zone.
+    pub fn when(&self, t: chrono::DateTime<chrono::Utc>) -> String {
+        t.with_timezone(&self.timezone.tz())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// An error as a page in the user's language.
+    pub fn fail(&self, error: AppError) -> Response {
+        let (status, message) = match &error {
+            AppError::Forbidden => (StatusCode::FORBIDDEN, self.t("error-page-forbidden")),
+            AppError::NotFound => (StatusCode::NOT_FOUND, self.t("error-page-not-found")),
+            AppError::Refused(_) => (StatusCode::CONFLICT, self.t("error-page-refused")),
+            AppError::Unauthorized => return Redirect::to("/").into_response(),
+            AppError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    self.t("error-page-internal"),
+                )
+            }
+            _ => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                self.t("error-page-invalid"),
+            ),
+        };
+        let page = ErrorPage { web: self, message };
+        (status, render(&page)).into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    web: &'a Web,
+    message: String,
+}
+
+/// Renders a template; a template that fails to render is an internal error.
+pub fn render(page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a page failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Web {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let to_login = || Redirect::to("/").into_response();
+        let session = jar
+            .get(SESSION_COOKIE)
+            .map(|c| c.value().to_owned())
+            .ok_or_else(to_login)?;
+        let accept = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let internal = |e: crate::store::StoreError| {
+            let tr = Tr::choose(None, accept.as_deref());
+            tracing::error!(error = %e, "loading the session failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                tr.t("error-page-internal"),
+            )
+                .into_response()
+        };
+        let login = state
+            .store
+            .login_by_session(&crate::auth::hash_token(&session), chrono::Utc::now())
+            .await
+            .map_err(internal)?
+            .ok_or_else(to_login)?;
+        let caller = Caller::from_login(login).map_err(|_| to_login())?;
+        let me = state
+            .store
+            .contact(&caller.account, &CompanyAccess::All, &caller.user)
+            .await
+            .map_err(internal)?;
+        let account = state
+            .store
+            .account(&caller.account)
+            .await
+            .map_err(internal)?;
+        let companies = state
+            .store
+            .list_companies(
+                &caller.account,
+                &caller.scope(),
+                &PageRequest::new(Some(500), None).unwrap_or_default(),
+            )
+            .await
+            .map_err(internal)?
+            .items;
+        let current_company = jar
+            .get(COMPANY_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|id| companies.iter().any(|c| c.id.as_str() == id));
+        Ok(Self {
+            tr: Tr::choose(me.locale, accept.as_deref()),
+            csrf: csrf_of(parts),
+            user_name: me.name.clone(),
+            timezone: me.timezone.unwrap_or(account.timezone),
+            companies,
+            current_company,
+            path: parts.uri.path().to_owned(),
+            caller,
+        })
+    }
+}
+
+/// An `application/x-www-form-urlencoded` form whose `csrf` field matches the browser's
+/// cookie; anything else is refused with 403 before the handler runs.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for Form<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, Response> {
+        let (parts, body) = request.into_parts();
+        let tr = visitor_tr(&parts.headers);
+        let expected = csrf_of(&parts);
+        let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| e.into_response())?;
+        let given: CsrfField = serde_html_form::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        if expected.is_empty() || given.csrf != expected {
+            return Err((StatusCode::FORBIDDEN, tr.t("error-page-csrf")).into_response());
+        }
+        serde_html_form::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|_| (StatusCode::BAD_REQUEST, tr.t("error-page-invalid")).into_response())
+    }
+}
+
+/// Where to go after a change, with the confirmation to show at the top of that page.
+pub fn done(path: &str, message: &str) -> Response {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{path}{separator}done={message}")).into_response()
+}
+
+/// The confirmation message for a `done` key, if it is one of ours.
+pub fn confirmation(web: &Web, done: Option<&str>) -> Option<String> {
+    let key = done?;
+    key.chars()
+        .all(|c| c.is_ascii_lowercase() || c == '-')
+        .then(|| web.t(&format!("done-{key}")))
+}
+
+/// Shared by every confirmation page: "Delete X?" with OK (a POST) and Cancel (a link back).
+#[derive(Debug, Template)]
+#[template(path = "pages/confirm.html")]
+pub struct ConfirmPage<'a> {
+    pub web: &'a Web,
+    pub title: String,
+    pub question: String,
+    pub action: String,
+    pub cancel: String,
+}
+
+/// Renders the delete confirmation page.
+pub fn confirm(web: &Web, question: String, action: String, cancel: &str) -> Response {
+    render(&ConfirmPage {
+        web,
+        title: web.t("confirm-title"),
+        question,
+        action,
+        cancel: cancel.to_owned(),
+    })
+}
+
+pub(crate) type PageResult = Result<Response, Response>;

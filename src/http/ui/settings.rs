@@ -1,0 +1,149 @@
+//! Configure > Settings: the account's settings. Admins only.
+
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use crate::domain::{AccountSettings, Errors, Locale, Name, Region, RepeatInterval, TimeZone};
+use crate::error::AppError;
+use crate::http::api::json::AccountJson;
+use crate::http::{AppState, audit};
+use crate::store::{Account, Store};
+use askama::Template;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+use std::sync::Arc;
+
+const PAGE: &str = "/configure/settings";
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub default_region: String,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub timezone: String,
+    #[serde(default)]
+    pub require_verified_phones: Option<String>,
+    #[serde(default)]
+    pub repeat_interval_minutes: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/settings.html")]
+struct SettingsPage<'a> {
+    web: &'a Web,
+    status: Option<String>,
+    form: SettingsForm,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+fn form_of(a: &Account) -> SettingsForm {
+    SettingsForm {
+        name: a.name.clone(),
+        default_region: a.default_region.as_str().to_owned(),
+        locale: a.locale.as_str().to_owned(),
+        timezone: a.timezone.as_str().to_owned(),
+        require_verified_phones: a.require_verified_phones.then(|| "on".to_owned()),
+        repeat_interval_minutes: a.repeat_interval_minutes.to_string(),
+    }
+}
+
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<DoneQuery>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let account = state
+        .store
+        .account(&web.caller.account)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let status = confirmation(&web, query.done.as_deref());
+    Ok(render(&SettingsPage {
+        web: &web,
+        status,
+        form: form_of(&account),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Form(form): Form<SettingsForm>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let current = state
+        .store
+        .account(&web.caller.account)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let mut errors = Errors::default();
+    let name = errors.check("name", Name::parse(&form.name));
+    let region = errors.check("default_region", Region::parse(&form.default_region));
+    let locale = errors.check("locale", Locale::parse(&form.locale));
+    let timezone = errors.check("timezone", TimeZone::parse(&form.timezone));
+    let repeat = errors.check(
+        "repeat_interval_minutes",
+        form.repeat_interval_minutes
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| crate::domain::Invalid::Range {
+                min: 1,
+                max: RepeatInterval::MAX,
+            })
+            .and_then(RepeatInterval::parse),
+    );
+    let result = match errors.finish(|| {
+        Some(AccountSettings {
+            name: name?,
+            default_region: region?,
+            locale: locale?,
+            timezone: timezone?,
+            require_verified_phones: form.require_verified_phones.is_some(),
+            repeat_interval: repeat?,
+        })
+    }) {
+        Ok(settings) => state
+            .store
+            .update_account(&web.caller.account, &settings)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                "account",
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(PAGE, "settings-saved"))
+        }
+        Err(AppError::Validation(f) | AppError::Conflict(f)) => {
+            let errors = FormErrors::new(&web.tr, &f);
+            let mut response = render(&SettingsPage {
+                web: &web,
+                status: None,
+                form,
+                errors,
+            });
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}

@@ -1,0 +1,346 @@
+//! Configure > Users: add a user, change role, companies and disabled. Admins only; there is
+//! no field for another user's name or email.
+
+use super::contacts::{ContactFormData, companies_label};
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use crate::auth;
+use crate::domain::{
+    CompaniesInput, ContactId, ContactInput, EmailAddress, Errors, NewUser, Password, Role,
+    UserChange,
+};
+use crate::error::AppError;
+use crate::http::api::json::ContactJson;
+use crate::http::{AppState, audit};
+use crate::store::{Contact, ContactKind, ContactQuery, PageRequest, Store};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use std::sync::Arc;
+
+const LIST: &str = "/configure/users";
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub companies: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub access: String,
+    #[serde(default)]
+    pub companies: Vec<String>,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub disabled: Option<String>,
+}
+
+impl UserForm {
+    pub fn access_form(&self) -> ContactFormData {
+        ContactFormData {
+            name: self.name.clone(),
+            access: self.access.clone(),
+            companies: self.companies.clone(),
+        }
+    }
+
+    fn companies_input(&self) -> CompaniesInput {
+        if self.access == "chosen" {
+            CompaniesInput::Chosen(self.companies.clone())
+        } else {
+            CompaniesInput::All
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/users.html")]
+struct UsersPage<'a> {
+    web: &'a Web,
+    status: Option<String>,
+    users: Vec<UserRow>,
+    form: UserForm,
+    access: ContactFormData,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "pages/user_edit.html")]
+struct UserEditPage<'a> {
+    web: &'a Web,
+    id: String,
+    name: String,
+    email: String,
+    form: UserForm,
+    access: ContactFormData,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn users_page(
+    state: &AppState,
+    web: &Web,
+    status: Option<String>,
+    form: UserForm,
+    errors: FormErrors,
+) -> PageResult {
+    let query = ContactQuery {
+        kind: Some(ContactKind::User),
+        page: PageRequest::new(Some(500), None).unwrap_or_default(),
+        ..Default::default()
+    };
+    let users = state
+        .store
+        .list_contacts(&web.caller.account, &web.caller.scope(), &query)
+        .await
+        .map_err(|e| web.fail(e.into()))?
+        .items
+        .iter()
+        .map(|c| UserRow {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            email: c.user.as_ref().map(|u| u.email.clone()).unwrap_or_default(),
+            role: c
+                .user
+                .as_ref()
+                .map(|u| web.t(&format!("role-{}", u.role.as_str())))
+                .unwrap_or_default(),
+            companies: companies_label(web, &c.companies),
+            disabled: c.user.as_ref().is_some_and(|u| u.disabled),
+        })
+        .collect();
+    let access = form.access_form();
+    Ok(render(&UsersPage {
+        web,
+        status,
+        users,
+        form,
+        access,
+        errors,
+    }))
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<DoneQuery>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let status = confirmation(&web, query.done.as_deref());
+    let form = UserForm {
+        role: "technician".into(),
+        access: "all".into(),
+        ..Default::default()
+    };
+    users_page(&state, &web, status, form, FormErrors::default()).await
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Form(form): Form<UserForm>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let mut errors = Errors::default();
+    let contact = ContactInput {
+        name: Some(form.name.clone()),
+        companies: Some(form.companies_input()),
+        locale: None,
+        timezone: None,
+    }
+    .parse()
+    .map_err(|fields| {
+        fields
+            .into_iter()
+            .for_each(|f| errors.push(&f.field, f.error))
+    })
+    .ok();
+    let email = errors.check("email", EmailAddress::parse(&form.email));
+    let role = errors.check("role", Role::parse(&form.role));
+    let password = match form.password.as_str() {
+        "" => Some(None),
+        p => errors.check("password", Password::parse(p)).map(Some),
+    };
+    let result = match errors.finish(|| Some((contact?, email?, role?, password?))) {
+        Ok((contact, email, role, password)) => {
+            let password_hash = password
+                .as_ref()
+                .map(auth::hash_password)
+                .transpose()
+                .map_err(|e| web.fail(AppError::Internal(e)))?;
+            let new = NewUser {
+                contact,
+                email,
+                role,
+                password_hash,
+            };
+            state
+                .store
+                .create_user(&web.caller.account, &new)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(user) => {
+            let after = ContactJson::from(&user);
+            audit(
+                &state,
+                &web.caller,
+                "create",
+                "user",
+                &after.id,
+                None,
+                Some(&after),
+            )
+            .await;
+            Ok(done(LIST, "user-added"))
+        }
+        Err(AppError::Validation(f) | AppError::Conflict(f)) => {
+            let errors = FormErrors::new(&web.tr, &f);
+            let mut response = users_page(&state, &web, None, form, errors).await?;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+async fn user(state: &AppState, web: &Web, id: &str) -> Result<Contact, axum::response::Response> {
+    let contact = state
+        .store
+        .contact(
+            &web.caller.account,
+            &web.caller.scope(),
+            &ContactId::from_string(id),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    match contact.kind() {
+        ContactKind::User => Ok(contact),
+        ContactKind::Contact => Err(web.fail(AppError::NotFound)),
+    }
+}
+
+fn form_of(c: &Contact) -> UserForm {
+    let access = ContactFormData::of_access(&c.companies);
+    UserForm {
+        role: c
+            .user
+            .as_ref()
+            .map(|u| u.role.as_str().to_owned())
+            .unwrap_or_default(),
+        access: access.access,
+        companies: access.companies,
+        disabled: c
+            .user
+            .as_ref()
+            .filter(|u| u.disabled)
+            .map(|_| "on".to_owned()),
+        ..Default::default()
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let user = user(&state, &web, &id).await?;
+    let form = form_of(&user);
+    let access = form.access_form();
+    Ok(render(&UserEditPage {
+        web: &web,
+        id,
+        name: user.name.clone(),
+        email: user
+            .user
+            .as_ref()
+            .map(|u| u.email.clone())
+            .unwrap_or_default(),
+        form,
+        access,
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn edit(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(form): Form<UserForm>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let current = user(&state, &web, &id).await?;
+    let mut errors = Errors::default();
+    let role = errors.check("role", Role::parse(&form.role));
+    let companies = errors.check("companies", form.companies_input().parse());
+    let result = match errors.finish(|| {
+        Some(UserChange {
+            role: role?,
+            companies: companies?,
+            disabled: form.disabled.is_some(),
+        })
+    }) {
+        Ok(change) => state
+            .store
+            .update_user(&web.caller.account, &current.id, &change)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                "user",
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(LIST, "user-saved"))
+        }
+        Err(AppError::Validation(f) | AppError::Conflict(f)) => {
+            let errors = FormErrors::new(&web.tr, &f);
+            let access = form.access_form();
+            let mut response = render(&UserEditPage {
+                web: &web,
+                id,
+                name: current.name.clone(),
+                email: current
+                    .user
+                    .as_ref()
+                    .map(|u| u.email.clone())
+                    .unwrap_or_default(),
+                form,
+                access,
+                errors,
+            });
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(AppError::Refused(_)) => Err(web.fail(AppError::Refused("last admin"))),
+        Err(other) => Err(web.fail(other)),
+    }
+}
