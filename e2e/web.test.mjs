@@ -1,0 +1,227 @@
+// The web app in Debian's chromium, driven by playwright-core: each step of the Contacts flows
+// in English and Spanish, form errors, the delete confirmation, the technician's view, the
+// company switcher, and axe on every page. Screenshots go to $REACH_SCREENSHOTS.
+// Usage: REACH_URL=... REACH_TOKEN=... REACH_ADMIN_EMAIL=... REACH_ADMIN_PASSWORD=... node --test
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const base = process.env.REACH_URL;
+const token = process.env.REACH_TOKEN;
+const admin = { email: process.env.REACH_ADMIN_EMAIL, password: process.env.REACH_ADMIN_PASSWORD };
+const tech = { email: 'tess.e2e@example.com', password: 'technician password 1' };
+const shots = process.env.REACH_SCREENSHOTS || '../target/e2e';
+mkdirSync(shots, { recursive: true });
+
+let browser;
+let northwind;
+let contoso;
+
+async function api(method, path, body) {
+  const response = await fetch(base + '/api/v1' + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = response.status === 204 ? null : await response.json();
+  assert.ok(response.status < 300, `${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+before(async () => {
+  assert.ok(base && token && admin.email && admin.password, 'REACH_URL, REACH_TOKEN and the admin credentials are needed');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  await api('PATCH', '/account', { default_region: 'ES' });
+  northwind = await api('POST', '/companies', { name: 'Northwind E2E' });
+  contoso = await api('POST', '/companies', { name: 'Contoso E2E' });
+  await api('POST', '/users', { name: 'Tess Técnica', email: tech.email, role: 'technician', companies: [northwind.id], password: tech.password });
+  await api('POST', '/contacts', { name: 'Carl Contoso', companies: [contoso.id] });
+  await api('POST', '/contacts', { name: 'Nora Northwind', companies: [northwind.id] });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A signed-in page in a fresh browser context with the given language. */
+async function signIn(who, locale) {
+  const context = await browser.newContext({ locale, extraHTTPHeaders: { 'accept-language': locale } });
+  const page = await context.newPage();
+  await page.goto(base + '/');
+  await page.locator('#f-email').fill(who.email);
+  await page.locator('#f-password').fill(who.password);
+  await page.locator('button[type=submit]').click();
+  await page.waitForURL('**/configure/contacts');
+  return page;
+}
+
+/** Runs axe and fails on serious or critical violations; saves a screenshot. */
+async function check(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `axe on ${name}`);
+}
+
+const words = {
+  en: {
+    addContact: 'Add a Contact', addMethod: 'Add Contact Method', save: 'Save', edit: 'Edit', delete: 'Delete',
+    ok: 'OK', cancel: 'Cancel', name: 'Name', address: 'Address', type: 'Type', added: 'The contact was added.',
+    methodAdded: 'The contact method was added.', badEmail: 'Enter a valid email address', badPhone: 'Enter a valid phone number',
+    sms: 'Text message', contacts: 'Contacts', configure: 'Configure', account: 'My Account', chosen: 'Chosen companies',
+    deleted: 'The contact was deleted.', methodDeleted: 'The contact method was deleted.',
+  },
+  es: {
+    addContact: 'Añadir un contacto', addMethod: 'Añadir método de contacto', save: 'Guardar', edit: 'Editar', delete: 'Eliminar',
+    ok: 'Aceptar', cancel: 'Cancelar', name: 'Nombre', address: 'Dirección', type: 'Tipo', added: 'Se ha añadido el contacto.',
+    methodAdded: 'Se ha añadido el método de contacto.', badEmail: 'Introduce una dirección de correo válida', badPhone: 'Introduce un número de teléfono válido',
+    sms: 'Mensaje de texto', contacts: 'Contactos', configure: 'Configurar', account: 'Mi cuenta', chosen: 'Empresas elegidas',
+    deleted: 'Se ha eliminado el contacto.', methodDeleted: 'Se ha eliminado el método de contacto.',
+  },
+};
+
+for (const lang of ['en', 'es']) {
+  const w = words[lang];
+  test(`the Contacts flows, in ${lang}`, async () => {
+    const page = await signIn(admin, lang === 'en' ? 'en-US' : 'es-ES');
+    const name = lang === 'en' ? 'Marta Ruiz' : 'Marta Núñez';
+    await check(page, `${lang}-contacts`);
+    await assert.doesNotReject(page.getByRole('link', { name: w.configure }).or(page.getByText(w.configure, { exact: true })).first().waitFor());
+
+    // Add a Contact: name and chosen companies, Save, a confirmation at the top.
+    const add = page.locator('section', { has: page.getByRole('heading', { name: w.addContact }) });
+    await add.getByLabel(w.name, { exact: true }).fill(name);
+    await add.getByLabel(w.chosen).check();
+    await add.getByLabel('Northwind E2E').check();
+    await add.getByRole('button', { name: w.save }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.added }).waitFor());
+    const entry = page.locator('li.contact', { has: page.getByRole('heading', { name }) });
+    await assert.doesNotReject(entry.waitFor());
+
+    // A blank name is refused next to the field, nothing stored.
+    await add.getByRole('button', { name: w.save }).click();
+    assert.equal(await page.locator('#f-name').getAttribute('aria-invalid'), 'true');
+
+    // Add Contact Method: a bad email, then a bad phone number, then good ones.
+    await entry.getByRole('link', { name: w.addMethod }).click();
+    await check(page, `${lang}-method-form`);
+    await page.getByLabel(w.type).selectOption('email');
+    await page.getByLabel(w.address).fill('marta@@example');
+    await page.getByRole('button', { name: w.save }).click();
+    assert.equal(await page.locator('#f-address').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#f-address-error').textContent(), w.badEmail);
+    assert.equal(await page.locator('#f-address').inputValue(), 'marta@@example', 'the typed value is kept');
+    await page.screenshot({ path: `${shots}/${lang}-method-form-error.png`, fullPage: true });
+    await page.getByLabel(w.type).selectOption('sms');
+    await page.getByLabel(w.address).fill('12');
+    await page.getByRole('button', { name: w.save }).click();
+    assert.equal(await page.locator('#f-address-error').textContent(), w.badPhone);
+    await page.getByLabel(w.address).fill('612 34 56 78');
+    await page.getByRole('button', { name: w.save }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.methodAdded }).waitFor());
+    await entry.getByRole('link', { name: w.addMethod }).click();
+    await page.getByLabel(w.type).selectOption('email');
+    await page.getByLabel(w.address).fill('Marta@Example.COM');
+    await page.getByRole('button', { name: w.save }).click();
+    const methods = entry.locator('li.method');
+    assert.deepEqual(await methods.locator('.address').allTextContents(), ['+34612345678', 'Marta@example.com']);
+    assert.equal(await methods.first().locator('.type').textContent(), w.sms);
+
+    // The contact's own Edit and Delete come before those of its methods.
+    const links = await entry.getByRole('link').allTextContents();
+    assert.deepEqual(links.slice(0, 2), [w.edit, w.delete]);
+
+    // Edit the contact.
+    await entry.getByRole('link', { name: w.edit }).first().click();
+    await check(page, `${lang}-contact-edit`);
+    await page.getByLabel(w.name, { exact: true }).fill(name + ' Gil');
+    await page.getByRole('button', { name: w.save }).click();
+    const edited = page.locator('li.contact', { has: page.getByRole('heading', { name: name + ' Gil' }) });
+    await assert.doesNotReject(edited.waitFor());
+
+    // Delete a method: Cancel keeps it, OK removes it.
+    await edited.locator('li.method').first().getByRole('link', { name: w.delete }).click();
+    await check(page, `${lang}-confirm`);
+    await page.getByRole('link', { name: w.cancel }).click();
+    assert.equal(await edited.locator('li.method').count(), 2);
+    await edited.locator('li.method').first().getByRole('link', { name: w.delete }).click();
+    await page.getByRole('button', { name: w.ok }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.methodDeleted }).waitFor());
+    assert.equal(await edited.locator('li.method').count(), 1);
+
+    // Delete the contact: Cancel keeps, OK removes.
+    await edited.getByRole('link', { name: w.delete }).first().click();
+    await page.getByRole('link', { name: w.cancel }).click();
+    await assert.doesNotReject(edited.waitFor());
+    await edited.getByRole('link', { name: w.delete }).first().click();
+    await page.getByRole('button', { name: w.ok }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.deleted }).waitFor());
+    assert.equal(await page.getByRole('heading', { name: name + ' Gil' }).count(), 0);
+
+    // The other pages, for screenshots and axe.
+    for (const path of ['account', 'companies', 'users', 'settings']) {
+      await page.goto(`${base}/configure/${path}`);
+      await check(page, `${lang}-${path}`);
+    }
+    await page.context().close();
+  });
+}
+
+test('the sign-in page, in both languages', async () => {
+  for (const [lang, locale, button] of [['en', 'en-US', 'Sign in'], ['es', 'es-ES', 'Iniciar sesión']]) {
+    const context = await browser.newContext({ locale, extraHTTPHeaders: { 'accept-language': locale } });
+    const page = await context.newPage();
+    await page.goto(base + '/');
+    await assert.doesNotReject(page.getByRole('button', { name: button }).waitFor());
+    assert.equal(await page.locator('input[type=password]').count(), 1);
+    await check(page, `${lang}-sign-in`);
+    await page.locator('#f-email').fill(admin.email);
+    await page.locator('#f-password').fill('not the password');
+    await page.getByRole('button', { name: button }).click();
+    await assert.doesNotReject(page.getByRole('alert').waitFor());
+    await context.close();
+  }
+});
+
+test("the technician's view: their companies, no add, edit or delete, their own methods", async () => {
+  const page = await signIn(tech, 'en-US');
+  assert.equal(await page.locator('input[type=password]').count(), 0, 'no password field after sign-in');
+  await check(page, 'en-contacts-technician');
+  assert.equal(await page.getByRole('heading', { name: 'Add a Contact' }).count(), 0);
+  assert.equal(await page.getByRole('heading', { name: 'Carl Contoso' }).count(), 0, 'Contoso is not theirs');
+  const nora = page.locator('li.contact', { has: page.getByRole('heading', { name: 'Nora Northwind' }) });
+  await assert.doesNotReject(nora.waitFor());
+  assert.equal(await nora.getByRole('link').count(), 0, 'no controls on other contacts');
+  await page.goto(base + '/configure/account');
+  await page.getByRole('link', { name: 'Add Contact Method' }).click();
+  await page.getByLabel('Type').selectOption('sms');
+  await page.getByLabel('Address').fill('699 11 22 33');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.waitForURL('**/configure/account**');
+  await assert.doesNotReject(page.getByText('+34699112233').waitFor());
+  // Admin-only pages refuse them.
+  const response = await page.goto(base + '/configure/users');
+  assert.equal(response.status(), 403);
+  await page.context().close();
+});
+
+test('the company switcher filters the contacts list', async () => {
+  const page = await signIn(admin, 'en-US');
+  await page.getByLabel('Current company').selectOption({ label: 'Contoso E2E' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Carl Contoso' }).waitFor());
+  assert.equal(await page.getByRole('heading', { name: 'Nora Northwind' }).count(), 0);
+  await check(page, 'en-contacts-switched');
+  await page.getByLabel('Current company').selectOption({ label: 'All companies' });
+  await page.getByRole('button', { name: 'Switch' }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Nora Northwind' }).waitFor());
+  await page.context().close();
+});
