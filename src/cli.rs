@@ -188,6 +188,11 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         secret_key,
         allow_loopback_webhooks: settings.webhook_allow_loopback,
         secure_cookies: settings.public_url.scheme() == "https",
+        public_url: settings
+            .public_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
     });
     http::serve(listener, state)
         .await

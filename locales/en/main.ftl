@@ -101,7 +101,7 @@ add-company = Add a company
 rename-company = Rename company
 add-user = Add a user
 edit-user = Edit user
-initial-password-hint = At least 12 characters. Without one, the user cannot sign in yet.
+initial-password-hint = At least 12 characters. Leave it empty to get a one-time link with which the user sets their own.
 default-region-hint = Two letters such as US or ES: numbers typed without + are read in this region.
 
 confirm-title = Please confirm
@@ -153,3 +153,8 @@ error-unknown-company = Unknown company
 error-malformed = Not a valid value
 error-wrong-type = Not a valid value
 error-wrong-password = The password is not right
+
+set-password = Set your password
+link-invalid = This link was already used or has expired. Ask an admin for a new one.
+done-password-set = Your password is set. Sign in with it.
+done-user-added-link = { $name } was added. Give them this link to set their password; it works once, for { $days } days:

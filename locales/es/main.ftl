@@ -101,7 +101,7 @@ add-company = Añadir una empresa
 rename-company = Cambiar el nombre de la empresa
 add-user = Añadir un usuario
 edit-user = Editar usuario
-initial-password-hint = Al menos 12 caracteres. Sin ella, el usuario aún no puede iniciar sesión.
+initial-password-hint = Al menos 12 caracteres. Déjala vacía para obtener un enlace de un solo uso con el que el usuario elige la suya.
 default-region-hint = Dos letras como US o ES: los números escritos sin + se leen en esta región.
 
 confirm-title = Confirma, por favor
@@ -153,3 +153,8 @@ error-unknown-company = Empresa desconocida
 error-malformed = No es un valor válido
 error-wrong-type = No es un valor válido
 error-wrong-password = La contraseña no es correcta
+
+set-password = Elige tu contraseña
+link-invalid = Este enlace ya se usó o ha caducado. Pide uno nuevo a un administrador.
+done-password-set = Ya tienes contraseña. Inicia sesión con ella.
+done-user-added-link = Se ha añadido a { $name }. Dale este enlace para que elija su contraseña; sirve una vez, durante { $days } días:

@@ -28,6 +28,8 @@ pub struct AppState {
     pub allow_loopback_webhooks: bool,
     /// Session cookies get `Secure` when the public URL is https.
     pub secure_cookies: bool,
+    /// `REACH_PUBLIC_URL` without its trailing slash: the base of links shown and sent.
+    pub public_url: String,
 }
 
 /// Request bodies above this answer 413 (SPEC §3), except alerts (their own limit).

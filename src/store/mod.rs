@@ -261,6 +261,28 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<LoginFailures>> + Send;
     fn clear_login_failures(&self, email_key: &str) -> impl Future<Output = Result<()>> + Send;
 
+    /// Stores a one-time set-password link (by its hash) for a user of the account.
+    fn create_password_link(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The user of an unused, unexpired set-password link.
+    fn password_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send;
+    /// Uses a link once to set the password; `false` for a used, expired or unknown link.
+    fn use_password_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     // Audit log.
     fn record_audit(
         &self,

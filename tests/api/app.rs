@@ -106,6 +106,7 @@ impl TestApp {
             secret_key: Secret::from("test-secret-key-test-secret-key-00".to_owned()),
             allow_loopback_webhooks: false,
             secure_cookies: false,
+            public_url: "http://reach.test".to_owned(),
         });
         Self {
             router: router(state),

@@ -348,6 +348,61 @@ async fn bad_input_is_a_form_error_never_a_server_error(app: &TestApp) {
     assert_eq!(app.snapshot().await, before);
 }
 
+async fn a_new_user_sets_their_password_with_a_one_time_link(app: &TestApp) {
+    with_passwords(app).await;
+    let mut admin = Browser::new(app);
+    admin.sign_in("ana@acme.example", PASSWORD).await;
+    let csrf = admin.csrf();
+    let added = admin
+        .post(
+            "/configure/users",
+            &[
+                ("csrf", &csrf),
+                ("name", "Nuevo Usuario"),
+                ("email", "nuevo@acme.example"),
+                ("role", "technician"),
+                ("access", "all"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK);
+    let page = html(&added);
+    let start = page
+        .find("http://reach.test/set-password/")
+        .expect("the link is shown");
+    let link = &page[start..];
+    let link = &link[..link.find('<').expect("end of link")];
+    let path = link.trim_start_matches("http://reach.test");
+
+    let mut newcomer = Browser::new(app);
+    assert_eq!(newcomer.get(path).await.status, StatusCode::OK);
+    let csrf = newcomer.csrf();
+    let short = newcomer
+        .post(path, &[("csrf", &csrf), ("password", "short")])
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&short).contains("Al menos 12 caracteres"));
+    let set = newcomer
+        .post(path, &[("csrf", &csrf), ("password", "my own password 42")])
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    assert_eq!(set.headers["location"], "/?done=password-set");
+    let signed_in = newcomer
+        .sign_in("nuevo@acme.example", "my own password 42")
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let again = Browser::new(app).get(path).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
+    let reuse = newcomer
+        .post(
+            path,
+            &[("csrf", &csrf), ("password", "another password 43")],
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::NOT_FOUND);
+}
+
 macro_rules! on_both_databases {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -379,4 +434,5 @@ on_both_databases! {
     failed_sign_ins_are_slowed_then_locked,
     technicians_are_refused_admin_forms_and_nothing_changes,
     bad_input_is_a_form_error_never_a_server_error,
+    a_new_user_sets_their_password_with_a_one_time_link,
 }

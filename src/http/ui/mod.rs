@@ -6,6 +6,7 @@ mod account;
 mod companies;
 mod contacts;
 mod i18n;
+mod password_link;
 mod session;
 mod settings;
 mod users;
@@ -40,6 +41,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
+        .route(
+            "/set-password/{token}",
+            get(password_link::form).post(password_link::set),
+        )
         .route(
             "/configure/contacts",
             get(contacts::list).post(contacts::create),

@@ -26,8 +26,15 @@ const SESSION_DAYS: i64 = 14;
 struct LoginPage {
     tr: Tr,
     csrf: String,
+    /// A confirmation, e.g. after setting a password.
+    status: Option<String>,
     email: String,
     error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct HomeQuery {
+    done: Option<String>,
 }
 
 pub async fn home(
@@ -35,6 +42,7 @@ pub async fn home(
     jar: CookieJar,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
+    axum::extract::Query(query): axum::extract::Query<HomeQuery>,
 ) -> Response {
     if let Some(session) = jar.get(SESSION_COOKIE) {
         let hash = auth::hash_token(session.value());
@@ -44,9 +52,12 @@ pub async fn home(
             }
         }
     }
+    let tr = visitor_tr(&headers);
+    let status = (query.done.as_deref() == Some("password-set")).then(|| tr.t("done-password-set"));
     render(&LoginPage {
-        tr: visitor_tr(&headers),
+        tr,
         csrf: csrf.0,
+        status,
         email: String::new(),
         error: None,
     })
@@ -71,6 +82,7 @@ pub async fn login(
         render(&LoginPage {
             tr,
             csrf: csrf.0.clone(),
+            status: None,
             email: form.email.clone(),
             error: Some(error),
         })

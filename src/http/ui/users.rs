@@ -18,6 +18,8 @@ use serde::Deserialize;
 use std::sync::Arc;
 
 const LIST: &str = "/configure/users";
+/// How long a set-password link lasts.
+const LINK_DAYS: i64 = 7;
 
 pub struct UserRow {
     pub id: String,
@@ -69,6 +71,7 @@ impl UserForm {
 struct UsersPage<'a> {
     web: &'a Web,
     status: Option<String>,
+    link: Option<String>,
     users: Vec<UserRow>,
     form: UserForm,
     access: ContactFormData,
@@ -96,6 +99,7 @@ async fn users_page(
     state: &AppState,
     web: &Web,
     status: Option<String>,
+    link: Option<String>,
     form: UserForm,
     errors: FormErrors,
 ) -> PageResult {
@@ -128,6 +132,7 @@ async fn users_page(
     Ok(render(&UsersPage {
         web,
         status,
+        link,
         users,
         form,
         access,
@@ -147,7 +152,7 @@ pub async fn list(
         access: "all".into(),
         ..Default::default()
     };
-    users_page(&state, &web, status, form, FormErrors::default()).await
+    users_page(&state, &web, status, None, form, FormErrors::default()).await
 }
 
 pub async fn create(
@@ -210,11 +215,46 @@ pub async fn create(
                 Some(&after),
             )
             .await;
-            Ok(done(LIST, "user-added"))
+            if !form.password.is_empty() {
+                return Ok(done(LIST, "user-added"));
+            }
+            // No password: a one-time link for the user to set one. It is shown once, beside
+            // the message; only its hash is kept.
+            let token = auth::generate_password() + &auth::generate_password();
+            let expires = chrono::Utc::now() + chrono::Duration::days(LINK_DAYS);
+            state
+                .store
+                .create_password_link(
+                    &web.caller.account,
+                    &user.id,
+                    &auth::hash_token(&token),
+                    expires,
+                )
+                .await
+                .map_err(|e| web.fail(e.into()))?;
+            let link = format!("{}/set-password/{token}", state.public_url);
+            let status = web.tr.ta(
+                "done-user-added-link",
+                &[("name", &user.name), ("days", &LINK_DAYS.to_string())],
+            );
+            let blank = UserForm {
+                role: "technician".into(),
+                access: "all".into(),
+                ..Default::default()
+            };
+            users_page(
+                &state,
+                &web,
+                Some(status),
+                Some(link),
+                blank,
+                FormErrors::default(),
+            )
+            .await
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
-            let mut response = users_page(&state, &web, None, form, errors).await?;
+            let mut response = users_page(&state, &web, None, None, form, errors).await?;
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }

@@ -615,4 +615,31 @@ impl Store for SqlStore {
     fn clear_login_failures(&self, email_key: &str) -> impl Future<Output = Result<()>> + Send {
         sessions::clear_failures(&self.pool, email_key)
     }
+
+    fn create_password_link(
+        &self,
+        account: &AccountId,
+        user: &ContactId,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        sessions::create_password_link(&self.pool, account, user, token_hash, expires_at)
+    }
+
+    fn password_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Login>>> + Send {
+        sessions::password_link(&self.pool, token_hash, now)
+    }
+
+    fn use_password_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        sessions::use_password_link(&self.pool, token_hash, now, password_hash)
+    }
 }

@@ -130,3 +130,71 @@ pub(super) async fn clear_failures(pool: &AnyPool, email_key: &str) -> Result<()
         .await?;
     Ok(())
 }
+
+pub(super) async fn create_password_link(
+    pool: &AnyPool,
+    account: &AccountId,
+    user: &ContactId,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    Sql::new("INSERT INTO password_links (token_hash, account_id, user_id, expires_at) VALUES (")
+        .bind(token_hash.to_owned())
+        .push(", ")
+        .bind(account.to_string())
+        .push(", ")
+        .bind(user.to_string())
+        .push(", ")
+        .bind(expires_at.timestamp_millis())
+        .push(")")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The user of an unused, unexpired link.
+pub(super) async fn password_link(
+    pool: &AnyPool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Login>> {
+    let row = Sql::new(users::LOGIN)
+        .push(" JOIN password_links p ON p.user_id = u.contact_id WHERE p.token_hash = ")
+        .bind(token_hash.to_owned())
+        .push(" AND p.used_at IS NULL AND p.expires_at > ")
+        .bind(now.timestamp_millis())
+        .fetch_optional(pool)
+        .await?;
+    users::login(pool, row).await
+}
+
+/// Uses the link once: sets the password and answers true, or answers false for a used,
+/// expired or unknown link.
+pub(super) async fn use_password_link(
+    pool: &AnyPool,
+    token_hash: &str,
+    now: DateTime<Utc>,
+    password_hash: &str,
+) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    let claimed = Sql::new("UPDATE password_links SET used_at = ")
+        .bind(now.timestamp_millis())
+        .push(" WHERE token_hash = ")
+        .bind(token_hash.to_owned())
+        .push(" AND used_at IS NULL AND expires_at > ")
+        .bind(now.timestamp_millis())
+        .execute(&mut *tx)
+        .await?;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    Sql::new("UPDATE users SET password_hash = ")
+        .bind(password_hash.to_owned())
+        .push(" WHERE contact_id = (SELECT user_id FROM password_links WHERE token_hash = ")
+        .bind(token_hash.to_owned())
+        .push(")")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
