@@ -170,7 +170,14 @@ for (const lang of ['en', 'es']) {
     for (const path of ['account', 'companies', 'users', 'settings']) {
       await page.goto(`${base}/configure/${path}`);
       await check(page, `${lang}-${path}`);
+      if (path === 'companies' || path === 'users') {
+        await page.getByRole('link', { name: w.edit }).first().click();
+        await check(page, `${lang}-${path}-edit`);
+      }
     }
+    const missing = await page.goto(`${base}/configure/contacts/no-such-contact/edit`);
+    assert.equal(missing.status(), 404);
+    await check(page, `${lang}-error`);
     await page.context().close();
   });
 }

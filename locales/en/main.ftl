@@ -158,3 +158,4 @@ set-password = Set your password
 link-invalid = This link was already used or has expired. Ask an admin for a new one.
 done-password-set = Your password is set. Sign in with it.
 done-user-added-link = { $name } was added. Give them this link to set their password; it works once, for { $days } days:
+field-added = Added

@@ -158,3 +158,4 @@ set-password = Elige tu contraseña
 link-invalid = Este enlace ya se usó o ha caducado. Pide uno nuevo a un administrador.
 done-password-set = Ya tienes contraseña. Inicia sesión con ella.
 done-user-added-link = Se ha añadido a { $name }. Dale este enlace para que elija su contraseña; sirve una vez, durante { $days } días:
+field-added = Alta

@@ -28,6 +28,8 @@ pub struct UserRow {
     pub role: String,
     pub companies: String,
     pub disabled: bool,
+    /// When the user was added, in the viewer's time zone.
+    pub added: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +128,7 @@ async fn users_page(
                 .unwrap_or_default(),
             companies: companies_label(web, &c.companies),
             disabled: c.user.as_ref().is_some_and(|u| u.disabled),
+            added: web.when(c.created_at),
         })
         .collect();
     let access = form.access_form();
