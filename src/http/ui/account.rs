@@ -1,7 +1,7 @@
 //! Configure > My Account: own name, primary email, language, time zone, password and methods.
 
 use super::contacts::{MethodView, own_methods};
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
 use crate::auth;
 use crate::domain::{
     CompanyAccess, EmailAddress, Errors, Invalid, Locale, Name, Password, Profile, TimeZone,
@@ -168,16 +168,14 @@ pub async fn update(
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            let mut response = render(&account_page(
+            Ok(refused(render(&account_page(
                 &web,
                 &current,
                 form,
                 errors,
                 FormErrors::default(),
                 None,
-            ));
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            ))))
         }
         Err(other) => Err(web.fail(other)),
     }
@@ -236,16 +234,14 @@ pub async fn password(
         }
         Err(fields) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            let mut response = render(&account_page(
+            Ok(refused(render(&account_page(
                 &web,
                 &current,
                 profile_of(&current),
                 FormErrors::default(),
                 errors,
                 None,
-            ));
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            ))))
         }
     }
 }

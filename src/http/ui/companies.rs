@@ -1,6 +1,6 @@
 //! Configure > Companies: add, rename, delete (with confirmation). Admins only.
 
-use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, render};
+use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
 use crate::domain::{CompanyId, FieldError, Name};
 use crate::error::AppError;
 use crate::http::api::json::CompanyJson;
@@ -53,7 +53,7 @@ pub async fn list(web: Web, Query(query): Query<DoneQuery>) -> PageResult {
     }))
 }
 
-fn refused(fields: &[FieldError], web: &Web) -> FormErrors {
+fn field_errors(fields: &[FieldError], web: &Web) -> FormErrors {
     FormErrors::new(&web.tr, fields)
 }
 
@@ -87,14 +87,12 @@ pub async fn create(
             Ok(done(LIST, "company-added"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
-            let mut response = render(&CompaniesPage {
+            Ok(refused(render(&CompaniesPage {
                 web: &web,
                 status: None,
                 name: form.name,
-                errors: refused(&f, &web),
-            });
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+                errors: field_errors(&f, &web),
+            })))
         }
         Err(other) => Err(web.fail(other)),
     }
@@ -163,14 +161,12 @@ pub async fn edit(
             Ok(done(LIST, "company-saved"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
-            let mut response = render(&CompanyEditPage {
+            Ok(refused(render(&CompanyEditPage {
                 web: &web,
                 id,
                 name: form.name,
-                errors: refused(&f, &web),
-            });
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+                errors: field_errors(&f, &web),
+            })))
         }
         Err(other) => Err(web.fail(other)),
     }

@@ -1,7 +1,7 @@
 //! Configure > Contacts: the list of users and contacts, Add a Contact, Add Contact Method,
 //! Edit and Delete (with a confirmation page) for contacts and methods.
 
-use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, render};
+use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
 use crate::domain::{
     CompaniesInput, CompanyId, ContactId, ContactInput, FieldError, MethodId, MethodInput,
     ParseContext, QuietHours,
@@ -273,9 +273,9 @@ async fn invalid_contact(
     fields: Vec<FieldError>,
 ) -> PageResult {
     let errors = FormErrors::new(&web.tr, &fields);
-    let mut page = contacts_page(state, web, &ListQuery::default(), form, errors).await?;
-    *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    Ok(page)
+    Ok(refused(
+        contacts_page(state, web, &ListQuery::default(), form, errors).await?,
+    ))
 }
 
 /// A contact the caller can see.
@@ -616,7 +616,7 @@ pub async fn method_create(
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            let mut page = render(&MethodPage {
+            Ok(refused(render(&MethodPage {
                 web: &web,
                 contact_name: contact.name,
                 action: format!("{LIST}/{id}/methods/new"),
@@ -624,9 +624,7 @@ pub async fn method_create(
                 primary: false,
                 form,
                 errors,
-            });
-            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(page)
+            })))
         }
         Err(other) => Err(web.fail(other)),
     }
@@ -706,7 +704,7 @@ pub async fn method_edit(
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            let mut page = render(&MethodPage {
+            Ok(refused(render(&MethodPage {
                 web: &web,
                 contact_name: contact.name,
                 action: format!("{LIST}/{id}/methods/{method_id}/edit"),
@@ -714,9 +712,7 @@ pub async fn method_edit(
                 primary: current.primary,
                 form,
                 errors,
-            });
-            *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(page)
+            })))
         }
         Err(other) => Err(web.fail(other)),
     }

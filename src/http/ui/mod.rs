@@ -341,6 +341,12 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for Form<T> {
     }
 }
 
+/// A page answered with 422: the same form again, with its field errors.
+pub fn refused(mut page: Response) -> Response {
+    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    page
+}
+
 /// Where to go after a change, with the confirmation to show at the top of that page.
 pub fn done(path: &str, message: &str) -> Response {
     let separator = if path.contains('?') { '&' } else { '?' };

@@ -1,7 +1,7 @@
 //! `/set-password/{token}`: a new user sets their password with the one-time link an admin
 //! gave them. No sign-in needed; the link works once and expires.
 
-use super::{CsrfToken, Form, PageResult, Tr, render, visitor_tr};
+use super::{CsrfToken, Form, PageResult, Tr, refused, render, visitor_tr};
 use crate::auth;
 use crate::domain::Password;
 use crate::http::AppState;
@@ -79,9 +79,7 @@ pub async fn set(
         Ok(p) => p,
         Err(e) => {
             let message = tr.error(&e);
-            let mut page = again(tr, true, Some(message));
-            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(page);
+            return Ok(refused(again(tr, true, Some(message))));
         }
     };
     let hash = auth::hash_password(&password).map_err(|e| {

@@ -1,6 +1,6 @@
 //! Configure > Settings: the account's settings. Admins only.
 
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
 use crate::domain::{AccountSettings, Errors, Locale, Name, Region, RepeatInterval, TimeZone};
 use crate::error::AppError;
 use crate::http::api::json::AccountJson;
@@ -135,14 +135,12 @@ pub async fn update(
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
-            let mut response = render(&SettingsPage {
+            Ok(refused(render(&SettingsPage {
                 web: &web,
                 status: None,
                 form,
                 errors,
-            });
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            })))
         }
         Err(other) => Err(web.fail(other)),
     }

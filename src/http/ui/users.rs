@@ -2,7 +2,7 @@
 //! no field for another user's name or email.
 
 use super::contacts::{ContactFormData, companies_label};
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, render};
+use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
 use crate::auth;
 use crate::domain::{
     CompaniesInput, ContactId, ContactInput, EmailAddress, Errors, NewUser, Password, Role,
@@ -257,9 +257,9 @@ pub async fn create(
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
-            let mut response = users_page(&state, &web, None, None, form, errors).await?;
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            Ok(refused(
+                users_page(&state, &web, None, None, form, errors).await?,
+            ))
         }
         Err(other) => Err(web.fail(other)),
     }
@@ -367,7 +367,7 @@ pub async fn edit(
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
             let access = form.access_form();
-            let mut response = render(&UserEditPage {
+            Ok(refused(render(&UserEditPage {
                 web: &web,
                 id,
                 name: current.name.clone(),
@@ -379,9 +379,7 @@ pub async fn edit(
                 form,
                 access,
                 errors,
-            });
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(response)
+            })))
         }
         Err(AppError::Refused(_)) => Err(web.fail(AppError::Refused("last admin"))),
         Err(other) => Err(web.fail(other)),
