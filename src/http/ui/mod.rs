@@ -6,6 +6,7 @@ mod account;
 mod companies;
 mod contacts;
 mod i18n;
+mod methods;
 mod password_link;
 mod session;
 mod settings;
@@ -59,15 +60,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route(
             "/configure/contacts/{id}/methods/new",
-            get(contacts::method_form).post(contacts::method_create),
+            get(methods::form).post(methods::create),
         )
         .route(
             "/configure/contacts/{id}/methods/{method_id}/edit",
-            get(contacts::method_edit_form).post(contacts::method_edit),
+            get(methods::edit_form).post(methods::edit),
         )
         .route(
             "/configure/contacts/{id}/methods/{method_id}/delete",
-            get(contacts::method_delete_form).post(contacts::method_delete),
+            get(methods::delete_form).post(methods::delete),
         )
         .route(
             "/configure/account",

@@ -1,0 +1,353 @@
+//! Contact methods on Configure > Contacts (and My Account): Add Contact Method, Edit and
+//! Delete with a confirmation page. Admins manage anyone's; others only their own.
+
+use super::contacts::{LIST, visible};
+use super::{Form, FormErrors, PageResult, Web, confirm, done, refused, render};
+use crate::domain::{FieldError, MethodId, MethodInput, ParseContext, QuietHours};
+use crate::error::AppError;
+use crate::http::api::json::MethodJson;
+use crate::http::{AppState, audit};
+use crate::store::{Contact, Method, Store};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The method form's values.
+#[derive(Debug, Default, Deserialize)]
+pub struct MethodFormData {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub min_severity: String,
+    #[serde(default)]
+    pub reports: Option<String>,
+    #[serde(default)]
+    pub delay_minutes: String,
+    #[serde(default)]
+    pub quiet_from: String,
+    #[serde(default)]
+    pub quiet_to: String,
+}
+
+impl MethodFormData {
+    fn input(&self) -> Result<MethodInput, Vec<FieldError>> {
+        let delay = self.delay_minutes.trim();
+        let delay_minutes = if delay.is_empty() {
+            None
+        } else {
+            Some(delay.parse::<i64>().map_err(|_| {
+                vec![FieldError::new(
+                    "delay_minutes",
+                    crate::domain::Invalid::Range { min: 0, max: 1440 },
+                )]
+            })?)
+        };
+        let quiet = (self.quiet_from.trim(), self.quiet_to.trim());
+        Ok(MethodInput {
+            kind: Some(self.kind.clone()),
+            address: Some(self.address.clone()),
+            label: Some(self.label.clone()),
+            min_severity: Some(
+                Some(self.min_severity.clone()).filter(|s| !s.is_empty() && s != "none"),
+            ),
+            // Reports go to email only; the box is ignored for other types.
+            reports: Some(self.reports.is_some() && self.kind == "email"),
+            delay_minutes,
+            quiet_hours: (!quiet.0.is_empty() || !quiet.1.is_empty())
+                .then(|| (quiet.0.to_owned(), quiet.1.to_owned())),
+        })
+    }
+
+    fn of(m: &Method) -> Self {
+        Self {
+            kind: m.kind.as_str().to_owned(),
+            address: m.address.clone(),
+            label: m.label.clone().unwrap_or_default(),
+            min_severity: m.min_severity.map_or("none", |s| s.as_str()).to_owned(),
+            reports: m.reports.then(|| "on".to_owned()),
+            delay_minutes: m.delay_minutes.to_string(),
+            quiet_from: m
+                .quiet_hours
+                .map(|q| QuietHours::format(q.from))
+                .unwrap_or_default(),
+            quiet_to: m
+                .quiet_hours
+                .map(|q| QuietHours::format(q.to))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn new_default() -> Self {
+        Self {
+            kind: "email".into(),
+            min_severity: "default".into(),
+            reports: Some("on".into()),
+            delay_minutes: "0".into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        match field {
+            "type" => self.kind == value,
+            "min_severity" => self.min_severity == value,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/method_form.html")]
+struct MethodPage<'a> {
+    web: &'a Web,
+    contact_name: String,
+    action: String,
+    editing: bool,
+    primary: bool,
+    form: MethodFormData,
+    errors: FormErrors,
+}
+
+/// The contact whose methods the caller manages: 404 unseen, 403 not theirs to manage.
+async fn managed(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
+    let contact = visible(state, web, id).await?;
+    web.caller
+        .may_manage_methods_of(&contact.id)
+        .map_err(|e| web.fail(e))?;
+    Ok(contact)
+}
+
+async fn parse_context(state: &AppState, web: &Web) -> Result<ParseContext, Response> {
+    let account = state
+        .store
+        .account(&web.caller.account)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    Ok(ParseContext {
+        default_region: account.default_region,
+        allow_loopback: state.allow_loopback_webhooks,
+    })
+}
+
+/// Where to go back to: My Account for one's own methods from there, else the list.
+fn back_to(web: &Web, contact: &Contact) -> &'static str {
+    if web.caller.is(&contact.id) && !web.is_admin() {
+        "/configure/account"
+    } else {
+        LIST
+    }
+}
+
+pub async fn form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    Ok(render(&MethodPage {
+        web: &web,
+        contact_name: contact.name,
+        action: format!("{LIST}/{id}/methods/new"),
+        editing: false,
+        primary: false,
+        form: MethodFormData::new_default(),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(mut form): Form<MethodFormData>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    if form.min_severity == "default" {
+        form.min_severity.clear();
+    }
+    let ctx = parse_context(&state, &web).await?;
+    let parsed = form.input().and_then(|input| {
+        let mut input = input;
+        if form.min_severity.is_empty() {
+            input.min_severity = None;
+        }
+        input.parse(&ctx)
+    });
+    let result = match parsed {
+        Ok(new) => state
+            .store
+            .add_method(&web.caller.account, &contact.id, &new)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(method) => {
+            let after = MethodJson::from(&method);
+            audit(
+                &state,
+                &web.caller,
+                "create",
+                "method",
+                &after.id,
+                None,
+                Some(&after),
+            )
+            .await;
+            Ok(done(back_to(&web, &contact), "method-added"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            Ok(refused(render(&MethodPage {
+                web: &web,
+                contact_name: contact.name,
+                action: format!("{LIST}/{id}/methods/new"),
+                editing: false,
+                primary: false,
+                form,
+                errors,
+            })))
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+async fn method_of(
+    state: &AppState,
+    web: &Web,
+    contact: &Contact,
+    method_id: &str,
+) -> Result<Method, Response> {
+    state
+        .store
+        .method(
+            &web.caller.account,
+            &contact.id,
+            &MethodId::from_string(method_id),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))
+}
+
+pub async fn edit_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let method = method_of(&state, &web, &contact, &method_id).await?;
+    Ok(render(&MethodPage {
+        web: &web,
+        contact_name: contact.name,
+        action: format!("{LIST}/{id}/methods/{method_id}/edit"),
+        editing: true,
+        primary: method.primary,
+        form: MethodFormData::of(&method),
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn edit(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+    Form(mut form): Form<MethodFormData>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let current = method_of(&state, &web, &contact, &method_id).await?;
+    if current.primary {
+        // The primary email changes with the user's email (My Account).
+        form.kind = "email".into();
+        form.address = current.address.clone();
+    }
+    let ctx = parse_context(&state, &web).await?;
+    let result = match form.input().and_then(|input| input.parse(&ctx)) {
+        Ok(new) => state
+            .store
+            .update_method(&web.caller.account, &contact.id, &current.id, &new)
+            .await
+            .map_err(AppError::from),
+        Err(fields) => Err(AppError::Validation(fields)),
+    };
+    match result {
+        Ok(after) => {
+            let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
+            audit(
+                &state,
+                &web.caller,
+                "update",
+                "method",
+                &after.id,
+                Some(&before),
+                Some(&after),
+            )
+            .await;
+            Ok(done(back_to(&web, &contact), "method-saved"))
+        }
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            let errors = FormErrors::new(&web.tr, &fields);
+            Ok(refused(render(&MethodPage {
+                web: &web,
+                contact_name: contact.name,
+                action: format!("{LIST}/{id}/methods/{method_id}/edit"),
+                editing: true,
+                primary: current.primary,
+                form,
+                errors,
+            })))
+        }
+        Err(other) => Err(web.fail(other)),
+    }
+}
+
+pub async fn delete_form(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let method = method_of(&state, &web, &contact, &method_id).await?;
+    let question = web.tr.ta(
+        "confirm-delete-method",
+        &[("address", &method.address), ("name", &contact.name)],
+    );
+    Ok(confirm(
+        &web,
+        question,
+        format!("{LIST}/{id}/methods/{method_id}/delete"),
+        back_to(&web, &contact),
+    ))
+}
+
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, method_id)): Path<(String, String)>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    let contact = managed(&state, &web, &id).await?;
+    let current = method_of(&state, &web, &contact, &method_id).await?;
+    state
+        .store
+        .delete_method(&web.caller.account, &contact.id, &current.id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let before = MethodJson::from(&current);
+    audit(
+        &state,
+        &web.caller,
+        "delete",
+        "method",
+        &before.id,
+        Some(&before),
+        None,
+    )
+    .await;
+    Ok(done(back_to(&web, &contact), "method-deleted"))
+}
