@@ -110,26 +110,58 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Records a change in the audit log. The change is already committed, so a failure to record
-/// is logged rather than reported to a client who would then retry a done change.
-pub async fn audit<T: Serialize>(
+/// An object as the audit log records it: its JSON form and its id.
+pub trait Audited: Serialize {
+    fn audit_id(&self) -> &str;
+}
+
+/// Records a change in the audit log: `before` only is a delete, `after` only a create, both an
+/// update. The change is already committed, so a failure to record is logged rather than
+/// reported to a client who would then retry a done change.
+pub async fn audit<T: Audited>(
+    state: &AppState,
+    caller: &Caller,
+    object_type: &'static str,
+    before: Option<&T>,
+    after: Option<&T>,
+) {
+    let (action, id) = match (before, after) {
+        (None, Some(after)) => ("create", after.audit_id()),
+        (Some(before), None) => ("delete", before.audit_id()),
+        (Some(_), Some(after)) => ("update", after.audit_id()),
+        (None, None) => return,
+    };
+    let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+    record(
+        state,
+        caller,
+        action,
+        object_type,
+        id,
+        json(before),
+        json(after),
+    )
+    .await;
+}
+
+/// Records an event without an object body (e.g. a password change).
+pub async fn record(
     state: &AppState,
     caller: &Caller,
     action: &'static str,
     object_type: &'static str,
     object_id: &str,
-    before: Option<&T>,
-    after: Option<&T>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
 ) {
-    let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
     let entry = NewAuditEntry {
         actor_id: caller.user.clone(),
         actor_name: caller.name.clone(),
         action,
         object_type,
         object_id: object_id.to_owned(),
-        before: json(before),
-        after: json(after),
+        before,
+        after,
     };
     if let Err(e) = state.store.record_audit(&caller.account, &entry).await {
         tracing::error!(error = %e, object_type, object_id, "could not record an audit entry");

@@ -85,15 +85,6 @@ pub async fn update(
         .update_account(&caller.account, &settings)
         .await?;
     let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
-    audit(
-        &state,
-        &caller,
-        "update",
-        "account",
-        &after.id,
-        Some(&before),
-        Some(&after),
-    )
-    .await;
+    audit(&state, &caller, "account", Some(&before), Some(&after)).await;
     Ok(Json(after))
 }

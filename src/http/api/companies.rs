@@ -63,16 +63,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CompanyJson>), AppError> {
     let name = Name::parse(&body.name).map_err(|e| field_error("name", e))?;
     let company = CompanyJson::from(&state.store.create_company(&caller.account, &name).await?);
-    audit(
-        &state,
-        &caller,
-        "create",
-        "company",
-        &company.id,
-        None,
-        Some(&company),
-    )
-    .await;
+    audit(&state, &caller, "company", None, Some(&company)).await;
     Ok((StatusCode::CREATED, Json(company)))
 }
 
@@ -117,16 +108,7 @@ pub async fn update(
             .rename_company(&caller.account, &id, &name)
             .await?,
     );
-    audit(
-        &state,
-        &caller,
-        "update",
-        "company",
-        &after.id,
-        Some(&before),
-        Some(&after),
-    )
-    .await;
+    audit(&state, &caller, "company", Some(&before), Some(&after)).await;
     Ok(Json(after))
 }
 
@@ -146,16 +128,7 @@ pub async fn delete(
             .await?,
     );
     state.store.delete_company(&caller.account, &id).await?;
-    audit(
-        &state,
-        &caller,
-        "delete",
-        "company",
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &caller, "company", Some(&before), None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -124,16 +124,7 @@ pub async fn create(
     }
     .parse()?;
     let contact = ContactJson::from(&state.store.create_contact(&caller.account, &new).await?);
-    audit(
-        &state,
-        &caller,
-        "create",
-        "contact",
-        &contact.id,
-        None,
-        Some(&contact),
-    )
-    .await;
+    audit(&state, &caller, "contact", None, Some(&contact)).await;
     Ok((StatusCode::CREATED, Json(contact)))
 }
 
@@ -209,9 +200,7 @@ pub async fn update(
     audit(
         &state,
         &caller,
-        "update",
         object_type(&current),
-        &after.id,
         Some(&before),
         Some(&after),
     )
@@ -237,16 +226,7 @@ pub async fn delete(
         ContactKind::Contact => state.store.delete_contact(&caller.account, &id).await?,
     }
     let before = ContactJson::from(&current);
-    audit(
-        &state,
-        &caller,
-        "delete",
-        object_type(&current),
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &caller, object_type(&current), Some(&before), None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

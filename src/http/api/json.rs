@@ -393,3 +393,15 @@ pub struct AuditList {
     pub items: Vec<AuditJson>,
     pub next_cursor: Option<String>,
 }
+
+macro_rules! audited {
+    ($($t:ty),*) => {$(
+        impl crate::http::Audited for $t {
+            fn audit_id(&self) -> &str {
+                &self.id
+            }
+        }
+    )*};
+}
+
+audited!(CompanyJson, MethodJson, ContactJson, AccountJson);

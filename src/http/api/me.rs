@@ -99,15 +99,6 @@ pub async fn update(
             .await?;
     }
     let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-    audit(
-        &state,
-        &caller,
-        "update",
-        "user",
-        &after.id,
-        Some(&before),
-        Some(&after),
-    )
-    .await;
+    audit(&state, &caller, "user", Some(&before), Some(&after)).await;
     Ok(Json(after))
 }

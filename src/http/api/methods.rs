@@ -119,16 +119,7 @@ pub async fn create(
             .add_method(&caller.account, &contact, &new)
             .await?,
     );
-    audit(
-        &state,
-        &caller,
-        "create",
-        "method",
-        &method.id,
-        None,
-        Some(&method),
-    )
-    .await;
+    audit(&state, &caller, "method", None, Some(&method)).await;
     Ok((StatusCode::CREATED, Json(method)))
 }
 
@@ -207,16 +198,7 @@ pub async fn update(
         .update_method(&caller.account, &contact, &method_id, &new)
         .await?;
     let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
-    audit(
-        &state,
-        &caller,
-        "update",
-        "method",
-        &after.id,
-        Some(&before),
-        Some(&after),
-    )
-    .await;
+    audit(&state, &caller, "method", Some(&before), Some(&after)).await;
     Ok(Json(after))
 }
 
@@ -241,15 +223,6 @@ pub async fn delete(
         .delete_method(&caller.account, &contact, &method_id)
         .await?;
     let before = MethodJson::from(&current);
-    audit(
-        &state,
-        &caller,
-        "delete",
-        "method",
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &caller, "method", Some(&before), None).await;
     Ok(StatusCode::NO_CONTENT)
 }

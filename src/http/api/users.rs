@@ -95,16 +95,7 @@ pub async fn create(
         password_hash,
     };
     let user = ContactJson::from(&state.store.create_user(&caller.account, &new).await?);
-    audit(
-        &state,
-        &caller,
-        "create",
-        "user",
-        &user.id,
-        None,
-        Some(&user),
-    )
-    .await;
+    audit(&state, &caller, "user", None, Some(&user)).await;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -167,16 +158,7 @@ pub async fn update(
         .update_user(&caller.account, &id, &change)
         .await?;
     let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-    audit(
-        &state,
-        &caller,
-        "update",
-        "user",
-        &after.id,
-        Some(&before),
-        Some(&after),
-    )
-    .await;
+    audit(&state, &caller, "user", Some(&before), Some(&after)).await;
     Ok(Json(after))
 }
 
@@ -192,15 +174,6 @@ pub async fn delete(
     let current = user(&state, &caller, &id).await?;
     state.store.delete_user(&caller.account, &id).await?;
     let before = ContactJson::from(&current);
-    audit(
-        &state,
-        &caller,
-        "delete",
-        "user",
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &caller, "user", Some(&before), None).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -154,16 +154,7 @@ pub async fn update(
     match result {
         Ok(after) => {
             let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                "update",
-                "user",
-                &after.id,
-                Some(&before),
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "user", Some(&before), Some(&after)).await;
             Ok(done(PAGE, "profile-saved"))
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
@@ -220,7 +211,7 @@ pub async fn password(
                 .set_password(&web.caller.account, &web.caller.user, &hash)
                 .await
                 .map_err(|e| web.fail(e.into()))?;
-            audit::<()>(
+            crate::http::record(
                 &state,
                 &web.caller,
                 "update",

@@ -74,16 +74,7 @@ pub async fn create(
     match result {
         Ok(company) => {
             let after = CompanyJson::from(&company);
-            audit(
-                &state,
-                &web.caller,
-                "create",
-                "company",
-                &after.id,
-                None,
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "company", None, Some(&after)).await;
             Ok(done(LIST, "company-added"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
@@ -148,16 +139,7 @@ pub async fn edit(
     match result {
         Ok(after) => {
             let (before, after) = (CompanyJson::from(&current), CompanyJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                "update",
-                "company",
-                &after.id,
-                Some(&before),
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "company", Some(&before), Some(&after)).await;
             Ok(done(LIST, "company-saved"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
@@ -199,15 +181,6 @@ pub async fn delete(
         .await
         .map_err(|e| web.fail(e.into()))?;
     let before = CompanyJson::from(&current);
-    audit(
-        &state,
-        &web.caller,
-        "delete",
-        "company",
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &web.caller, "company", Some(&before), None).await;
     Ok(done(LIST, "company-deleted"))
 }

@@ -242,16 +242,7 @@ pub async fn create(
     match state.store.create_contact(&web.caller.account, &new).await {
         Ok(contact) => {
             let after = ContactJson::from(&contact);
-            audit(
-                &state,
-                &web.caller,
-                "create",
-                "contact",
-                &after.id,
-                None,
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "contact", None, Some(&after)).await;
             Ok(done(LIST, "contact-added"))
         }
         Err(e) => match AppError::from(e) {
@@ -343,9 +334,7 @@ pub async fn edit(
             audit(
                 &state,
                 &web.caller,
-                "update",
                 object_type(&current),
-                &after.id,
                 Some(&before),
                 Some(&after),
             )
@@ -413,9 +402,7 @@ pub async fn delete(
     audit(
         &state,
         &web.caller,
-        "delete",
         object_type(&current),
-        &before.id,
         Some(&before),
         None,
     )

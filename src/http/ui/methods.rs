@@ -190,16 +190,7 @@ pub async fn create(
     match result {
         Ok(method) => {
             let after = MethodJson::from(&method);
-            audit(
-                &state,
-                &web.caller,
-                "create",
-                "method",
-                &after.id,
-                None,
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "method", None, Some(&after)).await;
             Ok(done(back_to(&web, &contact), "method-added"))
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
@@ -278,16 +269,7 @@ pub async fn edit(
     match result {
         Ok(after) => {
             let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                "update",
-                "method",
-                &after.id,
-                Some(&before),
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "method", Some(&before), Some(&after)).await;
             Ok(done(back_to(&web, &contact), "method-saved"))
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
@@ -339,15 +321,6 @@ pub async fn delete(
         .await
         .map_err(|e| web.fail(e.into()))?;
     let before = MethodJson::from(&current);
-    audit(
-        &state,
-        &web.caller,
-        "delete",
-        "method",
-        &before.id,
-        Some(&before),
-        None,
-    )
-    .await;
+    audit(&state, &web.caller, "method", Some(&before), None).await;
     Ok(done(back_to(&web, &contact), "method-deleted"))
 }

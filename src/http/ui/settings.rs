@@ -121,16 +121,7 @@ pub async fn update(
     match result {
         Ok(after) => {
             let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                "update",
-                "account",
-                &after.id,
-                Some(&before),
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "account", Some(&before), Some(&after)).await;
             Ok(done(PAGE, "settings-saved"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {

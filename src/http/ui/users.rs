@@ -208,16 +208,7 @@ pub async fn create(
     match result {
         Ok(user) => {
             let after = ContactJson::from(&user);
-            audit(
-                &state,
-                &web.caller,
-                "create",
-                "user",
-                &after.id,
-                None,
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "user", None, Some(&after)).await;
             if !form.password.is_empty() {
                 return Ok(done(LIST, "user-added"));
             }
@@ -352,16 +343,7 @@ pub async fn edit(
     match result {
         Ok(after) => {
             let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                "update",
-                "user",
-                &after.id,
-                Some(&before),
-                Some(&after),
-            )
-            .await;
+            audit(&state, &web.caller, "user", Some(&before), Some(&after)).await;
             Ok(done(LIST, "user-saved"))
         }
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
