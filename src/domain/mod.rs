@@ -9,6 +9,7 @@ mod ids;
 mod method;
 mod name;
 mod phone;
+pub mod routing;
 mod settings;
 mod user;
 mod webhook;
