@@ -3,6 +3,7 @@
 
 mod access;
 mod account;
+mod alert;
 mod contact;
 mod email;
 mod ids;
@@ -16,6 +17,7 @@ mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
 pub use account::{AccountSettings, Profile, RepeatInterval, UserChange};
+pub use alert::{AlertInput, AlertStatus, NewAlert, parse_batch};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};

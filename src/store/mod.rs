@@ -14,8 +14,8 @@ pub use sql::{Backend, SqlStore, connect};
 
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError,
-    Invalid, MethodId, Name, NewAccount, NewContact, NewMethod, NewUser, Profile, TokenId,
-    UserChange,
+    Invalid, MethodId, Name, NewAccount, NewAlert, NewContact, NewMethod, NewUser, Profile,
+    TokenId, UserChange,
 };
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -282,6 +282,33 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         password_hash: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    // Alerts and the outbox.
+    /// Stores a batch of alerts and, in the same transaction, every notification they imply
+    /// (routing per `domain::routing`): a new firing key opens an alert, a repeat re-notifies
+    /// after the account's repeat interval, `resolved` closes it and notifies those who were
+    /// notified. A company id of another account is a field error and nothing is stored.
+    fn ingest_alerts(
+        &self,
+        account: &AccountId,
+        alerts: &[NewAlert],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Alert>>> + Send;
+    /// The outbox rows of an alert, oldest first.
+    fn notifications_of_alert(
+        &self,
+        account: &AccountId,
+        alert_id: &str,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+    /// Adds a maintenance window to a company of the account.
+    fn add_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<String>> + Send;
 
     // Audit log.
     fn record_audit(

@@ -154,3 +154,41 @@ pub struct LoginFailures {
     /// Sign-in is refused until then.
     pub locked_until: Option<DateTime<Utc>>,
 }
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub id: String,
+    pub company_id: crate::domain::CompanyId,
+    pub key: String,
+    pub severity: Severity,
+    pub status: crate::domain::AlertStatus,
+    pub title: String,
+    pub body: Option<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub opened_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// One row of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: String,
+    pub alert_id: Option<String>,
+    pub contact_id: ContactId,
+    pub method_id: MethodId,
+    pub kind: MethodType,
+    pub address: String,
+    /// `opened`, `escalated`, `renotified`, `resolved` or `report`.
+    pub event: String,
+    /// `queued`, `sending`, `sent`, `failed`, `dead` or `suppressed`.
+    pub state: String,
+    pub reason: Option<String>,
+    pub escalation: bool,
+    pub held: bool,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}

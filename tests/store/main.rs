@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod alerts;
 mod companies;
 mod contacts;
 mod fixtures;
@@ -61,4 +62,7 @@ conformance! {
     users::the_audit_log_is_newest_first_filtered_and_paginated,
     users::sessions_expire_and_failed_sign_ins_lock,
     isolation::another_account_sees_and_changes_nothing,
+    alerts::an_alert_and_its_notifications_are_stored_together,
+    alerts::repeats_wait_for_the_repeat_interval_and_resolution_closes,
+    alerts::maintenance_suppresses_and_foreign_companies_refuse_the_batch,
 }

@@ -3,6 +3,7 @@
 //! columns instead of `ILIKE`); where the backends differ, [`Backend`] says which is in use.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod companies;
 mod contacts;
@@ -11,12 +12,12 @@ mod sessions;
 mod users;
 
 use super::{
-    Account, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, LoginFailures,
-    NewAuditEntry, Page, PageRequest, Result, Store, StoreError,
+    Account, Alert, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, LoginFailures,
+    NewAuditEntry, Notification, Page, PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
-    NewAccount, NewContact, NewMethod, NewUser, Profile, TokenId, UserChange,
+    NewAccount, NewAlert, NewContact, NewMethod, NewUser, Profile, TokenId, UserChange,
 };
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -641,5 +642,33 @@ impl Store for SqlStore {
         password_hash: &str,
     ) -> impl Future<Output = Result<bool>> + Send {
         sessions::use_password_link(&self.pool, token_hash, now, password_hash)
+    }
+
+    fn ingest_alerts(
+        &self,
+        account: &AccountId,
+        alerts: &[NewAlert],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Alert>>> + Send {
+        alerts::ingest(&self.pool, account, alerts, now)
+    }
+
+    fn notifications_of_alert(
+        &self,
+        account: &AccountId,
+        alert_id: &str,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send {
+        alerts::notifications_of_alert(&self.pool, account, alert_id)
+    }
+
+    fn add_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        reason: Option<&str>,
+    ) -> impl Future<Output = Result<String>> + Send {
+        alerts::add_maintenance(&self.pool, account, company, starts_at, ends_at, reason)
     }
 }
