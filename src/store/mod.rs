@@ -300,6 +300,26 @@ pub trait Store: Send + Sync + 'static {
         account: &AccountId,
         alert_id: &str,
     ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+    /// Alerts of companies in scope, newest first.
+    fn list_alerts(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &AlertQuery,
+    ) -> impl Future<Output = Result<Page<Alert>>> + Send;
+    fn alert(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &str,
+    ) -> impl Future<Output = Result<Alert>> + Send;
+    /// The delivery log: notifications of alerts of companies in scope, newest first.
+    fn list_notifications(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &NotificationQuery,
+    ) -> impl Future<Output = Result<Page<Notification>>> + Send;
     /// Adds a maintenance window to a company of the account.
     fn add_maintenance(
         &self,

@@ -192,3 +192,20 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
+
+/// Filters of the alerts list.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    pub company: Option<crate::domain::CompanyId>,
+    pub status: Option<crate::domain::AlertStatus>,
+    pub page: PageRequest,
+}
+
+/// Filters of the delivery log.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationQuery {
+    pub alert: Option<String>,
+    pub contact: Option<ContactId>,
+    pub state: Option<String>,
+    pub page: PageRequest,
+}

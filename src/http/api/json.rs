@@ -51,34 +51,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Reads JSON, telling syntax errors (400) from values of the wrong shape (422 on the field).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let inner = e.inner();
-        if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-            return AppError::Malformed(inner.to_string());
-        }
-        let path = e.path().to_string();
-        let message = inner.to_string();
-        // serde names a missing field in its message and the parent in the path.
-        let missing = message
-            .strip_prefix("missing field `")
-            .and_then(|m| m.split('`').next());
-        let field = match (path.as_str(), missing) {
-            (".", Some(name)) => name.to_owned(),
-            (_, Some(name)) => format!("{path}.{name}"),
-            (".", None) => String::new(),
-            (_, None) => path,
-        };
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        AppError::Validation(vec![FieldError::new(field, Invalid::Type { message })])
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(shape_error)?;
     deserializer
         .end()
         .map_err(|e| AppError::Malformed(e.to_string()))?;
     Ok(value)
+}
+
+/// Reads a value already parsed as JSON into `T` (422 naming the field on a wrong shape).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+fn shape_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let inner = e.inner();
+    if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+        return AppError::Malformed(inner.to_string());
+    }
+    let path = e.path().to_string();
+    let message = inner.to_string();
+    // serde names a missing field in its message and the parent in the path.
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next());
+    let field = match (path.as_str(), missing) {
+        (".", Some(name)) => name.to_owned(),
+        (_, Some(name)) => format!("{path}.{name}"),
+        (".", None) => String::new(),
+        (_, None) => path,
+    };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    AppError::Validation(vec![FieldError::new(field, Invalid::Type { message })])
 }
 
 /// For `Option<Option<T>>` fields: absent is `None`, `null` is `Some(None)`.

@@ -3,6 +3,7 @@
 //! parses its input into domain types, calls the store and records the change in the audit log.
 
 mod account;
+mod alerts;
 mod audit;
 mod companies;
 mod contacts;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 #[derive(OpenApi)]
@@ -47,6 +49,7 @@ use utoipa_axum::routes;
         (name = "contacts", description = "Contacts and users, and their contact methods"),
         (name = "users", description = "Contacts who can log in"),
         (name = "audit", description = "Who changed what"),
+        (name = "alerts", description = "Alerts in, notifications out"),
     )
 )]
 struct ApiDoc;
@@ -82,6 +85,13 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(audit::list))
+        .routes(
+            routes!(alerts::ingest, alerts::list).layer(axum::extract::DefaultBodyLimit::max(
+                alerts::ALERTS_BODY_LIMIT,
+            )),
+        )
+        .routes(routes!(alerts::get))
+        .routes(routes!(alerts::notifications))
 }
 
 /// The error answers every endpoint may give, documented once.

@@ -7,7 +7,10 @@ use crate::domain::{
     AccountId, AlertStatus, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId,
     MethodType, NewAlert, QuietHours, Severity, TimeZone,
 };
-use crate::store::{Alert, Notification, Result, StoreError};
+use crate::store::{
+    Alert, AlertQuery, Cursor, Notification, NotificationQuery, Page, PageRequest, Result,
+    StoreError,
+};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -401,43 +404,147 @@ async fn notify_resolved(
     Ok(())
 }
 
+const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
+    n.event, n.state, n.reason, n.escalation, n.held, n.attempts, n.next_attempt_at, n.created_at, \
+    n.sent_at FROM notifications n";
+
 pub(super) async fn notifications_of_alert(
     pool: &AnyPool,
     account: &AccountId,
     alert_id: &str,
 ) -> Result<Vec<Notification>> {
-    let rows = Sql::new(
-        "SELECT id, alert_id, contact_id, method_id, type, address, event, state, reason, escalation, \
-         held, attempts, next_attempt_at, created_at, sent_at FROM notifications WHERE account_id = ",
-    )
-    .bind(account.to_string())
-    .push(" AND alert_id = ")
-    .bind(alert_id.to_owned())
-    .push(" ORDER BY id")
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let sent: Option<i64> = row.try_get("sent_at")?;
-            Ok(Notification {
-                id: row.try_get("id")?,
-                alert_id: row.try_get("alert_id")?,
-                contact_id: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
-                method_id: MethodId::from_string(row.try_get::<String, _>("method_id")?),
-                kind: parsed(row, "type", MethodType::parse)?,
-                address: row.try_get("address")?,
-                event: row.try_get("event")?,
-                state: row.try_get("state")?,
-                reason: row.try_get("reason")?,
-                escalation: flag(row, "escalation")?,
-                held: flag(row, "held")?,
-                attempts: row.try_get("attempts")?,
-                next_attempt_at: time(row, "next_attempt_at")?,
-                created_at: time(row, "created_at")?,
-                sent_at: sent.and_then(DateTime::from_timestamp_millis),
-            })
-        })
-        .collect()
+    let rows = Sql::new(NOTIFICATION)
+        .push(" WHERE n.account_id = ")
+        .bind(account.to_string())
+        .push(" AND n.alert_id = ")
+        .bind(alert_id.to_owned())
+        .push(" ORDER BY n.id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(notification_from_row).collect()
+}
+
+/// `AND <company column> IN scope`
+fn push_scope(sql: &mut Sql, column: &str, scope: &CompanyAccess) {
+    if let CompanyAccess::Only(set) = scope {
+        if set.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(&format!(" AND {column} IN "))
+                .bind_list(set.iter().map(CompanyId::as_str));
+        }
+    }
+}
+
+/// Newest first by id (UUIDv7), `limit + 1` rows to know whether more follow.
+fn push_newest_first(sql: &mut Sql, column: &str, page: &PageRequest) {
+    if let Some(cursor) = page.cursor() {
+        sql.push(&format!(" AND {column} < "))
+            .bind(cursor.id.clone());
+    }
+    sql.push(&format!(" ORDER BY {column} DESC LIMIT "))
+        .bind(i64::from(page.limit()) + 1);
+}
+
+fn newest_first_page<T>(mut items: Vec<T>, page: &PageRequest, id: impl Fn(&T) -> &str) -> Page<T> {
+    let limit = page.limit() as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| Cursor::encode("", id(last)))
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+pub(super) async fn list_alerts(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyAccess,
+    query: &AlertQuery,
+) -> Result<Page<Alert>> {
+    let mut sql = Sql::new(ALERT);
+    sql.push(" WHERE account_id = ").bind(account.to_string());
+    push_scope(&mut sql, "company_id", scope);
+    if let Some(company) = &query.company {
+        sql.push(" AND company_id = ").bind(company.to_string());
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND status = ").bind(status.as_str());
+    }
+    push_newest_first(&mut sql, "id", &query.page);
+    let rows = sql.fetch_all(pool).await?;
+    let items = rows
+        .iter()
+        .map(alert_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(newest_first_page(items, &query.page, |a| a.id.as_str()))
+}
+
+pub(super) async fn get_alert(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyAccess,
+    id: &str,
+) -> Result<Alert> {
+    let mut sql = Sql::new(ALERT);
+    sql.push(" WHERE account_id = ").bind(account.to_string());
+    push_scope(&mut sql, "company_id", scope);
+    sql.push(" AND id = ").bind(id.to_owned());
+    let row = sql
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    alert_from_row(&row)
+}
+
+pub(super) async fn list_notifications(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyAccess,
+    query: &NotificationQuery,
+) -> Result<Page<Notification>> {
+    let mut sql = Sql::new(NOTIFICATION);
+    sql.push(" LEFT JOIN alerts a ON a.id = n.alert_id WHERE n.account_id = ")
+        .bind(account.to_string());
+    push_scope(&mut sql, "a.company_id", scope);
+    if let Some(alert) = &query.alert {
+        sql.push(" AND n.alert_id = ").bind(alert.clone());
+    }
+    if let Some(contact) = &query.contact {
+        sql.push(" AND n.contact_id = ").bind(contact.to_string());
+    }
+    if let Some(state) = &query.state {
+        sql.push(" AND n.state = ").bind(state.clone());
+    }
+    push_newest_first(&mut sql, "n.id", &query.page);
+    let rows = sql.fetch_all(pool).await?;
+    let items = rows
+        .iter()
+        .map(notification_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(newest_first_page(items, &query.page, |n| n.id.as_str()))
+}
+
+fn notification_from_row(row: &AnyRow) -> Result<Notification> {
+    let sent: Option<i64> = row.try_get("sent_at")?;
+    Ok(Notification {
+        id: row.try_get("id")?,
+        alert_id: row.try_get("alert_id")?,
+        contact_id: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
+        method_id: MethodId::from_string(row.try_get::<String, _>("method_id")?),
+        kind: parsed(row, "type", MethodType::parse)?,
+        address: row.try_get("address")?,
+        event: row.try_get("event")?,
+        state: row.try_get("state")?,
+        reason: row.try_get("reason")?,
+        escalation: flag(row, "escalation")?,
+        held: flag(row, "held")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: time(row, "next_attempt_at")?,
+        created_at: time(row, "created_at")?,
+        sent_at: sent.and_then(DateTime::from_timestamp_millis),
+    })
 }
 
 pub(super) async fn add_maintenance(

@@ -12,8 +12,9 @@ mod sessions;
 mod users;
 
 use super::{
-    Account, Alert, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login, LoginFailures,
-    NewAuditEntry, Notification, Page, PageRequest, Result, Store, StoreError,
+    Account, Alert, AlertQuery, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login,
+    LoginFailures, NewAuditEntry, Notification, NotificationQuery, Page, PageRequest, Result,
+    Store, StoreError,
 };
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
@@ -135,14 +136,20 @@ impl Sql {
         self
     }
 
-    /// Appends `($a, $b, ...)` bound to the values.
+    /// Appends `($a, $b, ...)` bound to the values; an empty list is `(NULL)`, which matches
+    /// nothing on both backends (PostgreSQL refuses `IN ()`).
     pub(crate) fn bind_list<'a>(&mut self, values: impl IntoIterator<Item = &'a str>) -> &mut Self {
         self.push("(");
+        let mut empty = true;
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.push(", ");
             }
             self.bind(v.to_owned());
+            empty = false;
+        }
+        if empty {
+            self.push("NULL");
         }
         self.push(")")
     }
@@ -670,5 +677,32 @@ impl Store for SqlStore {
         reason: Option<&str>,
     ) -> impl Future<Output = Result<String>> + Send {
         alerts::add_maintenance(&self.pool, account, company, starts_at, ends_at, reason)
+    }
+
+    fn list_alerts(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &AlertQuery,
+    ) -> impl Future<Output = Result<Page<Alert>>> + Send {
+        alerts::list_alerts(&self.pool, account, scope, query)
+    }
+
+    fn alert(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &str,
+    ) -> impl Future<Output = Result<Alert>> + Send {
+        alerts::get_alert(&self.pool, account, scope, id)
+    }
+
+    fn list_notifications(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        query: &NotificationQuery,
+    ) -> impl Future<Output = Result<Page<Notification>>> + Send {
+        alerts::list_notifications(&self.pool, account, scope, query)
     }
 }

@@ -1,0 +1,332 @@
+//! Alerts in (`POST /api/v1/alerts`: one alert or a batch, stored with every notification it
+//! implies before the 202), the alerts list, and the delivery log (`/api/v1/notifications`).
+
+use super::json::{ApiJson, SeverityJson, from_value, time};
+use super::{ApiQuery, Problems, page_request};
+use crate::auth::Caller;
+use crate::domain::{
+    AlertInput, AlertStatus, CompanyId, ContactId, Errors, FieldError, Invalid, Severity,
+    parse_batch,
+};
+use crate::error::AppError;
+use crate::http::AppState;
+use crate::store::{Alert, AlertQuery, Notification, NotificationQuery, Store};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+/// Request bodies of `POST /api/v1/alerts` may be this large.
+pub const ALERTS_BODY_LIMIT: usize = 1024 * 1024;
+/// Alerts in one batch.
+const MAX_BATCH: usize = 1000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertBody {
+    company_id: String,
+    /// Deduplication key, e.g. `disk-full:srv-12`: the same key while firing is a repeat.
+    key: String,
+    /// `info`, `warning` or `critical`.
+    severity: String,
+    title: String,
+    body: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    /// `firing` (default) or `resolved`.
+    status: Option<String>,
+}
+
+impl AlertBody {
+    fn input(self) -> AlertInput {
+        AlertInput {
+            company_id: Some(self.company_id),
+            key: Some(self.key),
+            severity: Some(self.severity),
+            title: Some(self.title),
+            body: self.body,
+            labels: self.labels.unwrap_or_default(),
+            status: self.status,
+        }
+    }
+}
+
+/// One alert or an array of up to 1,000.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum AlertsBody {
+    One(AlertBody),
+    Many(Vec<AlertBody>),
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertJson {
+    pub id: String,
+    pub company_id: String,
+    pub key: String,
+    pub severity: SeverityJson,
+    /// `firing` or `resolved`.
+    pub status: String,
+    pub title: String,
+    pub body: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    #[schema(format = DateTime)]
+    pub opened_at: String,
+    #[schema(format = DateTime)]
+    pub acknowledged_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub resolved_at: Option<String>,
+}
+
+impl From<&Alert> for AlertJson {
+    fn from(a: &Alert) -> Self {
+        Self {
+            id: a.id.clone(),
+            company_id: a.company_id.to_string(),
+            key: a.key.clone(),
+            severity: severity(a.severity),
+            status: a.status.as_str().to_owned(),
+            title: a.title.clone(),
+            body: a.body.clone(),
+            labels: a.labels.clone(),
+            opened_at: time(a.opened_at),
+            acknowledged_at: a.acknowledged_at.map(time),
+            resolved_at: a.resolved_at.map(time),
+        }
+    }
+}
+
+fn severity(s: Severity) -> SeverityJson {
+    match s {
+        Severity::Info => SeverityJson::Info,
+        Severity::Warning => SeverityJson::Warning,
+        Severity::Critical => SeverityJson::Critical,
+    }
+}
+
+/// The stored alerts: an object for an object posted, an array for an array.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Stored {
+    One(Box<AlertJson>),
+    Many(Vec<AlertJson>),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertList {
+    pub items: Vec<AlertJson>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationJson {
+    pub id: String,
+    pub alert_id: Option<String>,
+    pub report_run_id: Option<String>,
+    pub contact_id: String,
+    pub method_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub address: String,
+    /// `queued`, `sending`, `sent`, `failed`, `dead` or `suppressed`.
+    pub state: String,
+    /// Why it was suppressed or failed.
+    pub reason: Option<String>,
+    pub attempts: i64,
+    #[schema(format = DateTime)]
+    pub next_attempt_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub sent_at: Option<String>,
+}
+
+impl From<&Notification> for NotificationJson {
+    fn from(n: &Notification) -> Self {
+        let pending = matches!(n.state.as_str(), "queued" | "failed" | "sending");
+        Self {
+            id: n.id.clone(),
+            alert_id: n.alert_id.clone(),
+            report_run_id: None,
+            contact_id: n.contact_id.to_string(),
+            method_id: n.method_id.to_string(),
+            kind: n.kind.as_str().to_owned(),
+            address: n.address.clone(),
+            state: n.state.clone(),
+            reason: n.reason.clone(),
+            attempts: n.attempts,
+            next_attempt_at: pending.then(|| time(n.next_attempt_at)),
+            created_at: time(n.created_at),
+            sent_at: n.sent_at.map(time),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<NotificationJson>,
+    pub next_cursor: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts",
+    summary = "Post one alert or an array of up to 1,000; 202 once they and every notification they imply are stored",
+    request_body = AlertsBody, responses((status = 202, body = Stored), Problems))]
+pub async fn ingest(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(value): ApiJson<Value>,
+) -> Result<(StatusCode, Json<Stored>), AppError> {
+    let one = !value.is_array();
+    if value
+        .as_array()
+        .is_some_and(|items| items.len() > MAX_BATCH)
+    {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "",
+            Invalid::TooLong { max: MAX_BATCH },
+        )]));
+    }
+    let alerts = if one {
+        vec![from_value::<AlertBody>(value)?.input().parse("")?]
+    } else {
+        let bodies: Vec<AlertBody> = from_value(value)?;
+        let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
+        parse_batch(&inputs)?
+    };
+    let stored = state
+        .store
+        .ingest_alerts(&caller.account, &alerts, chrono::Utc::now())
+        .await?;
+    let mut json: Vec<AlertJson> = stored.iter().map(AlertJson::from).collect();
+    let answer = match (one, json.pop()) {
+        (true, Some(alert)) => Stored::One(Box::new(alert)),
+        (_, last) => {
+            json.extend(last);
+            Stored::Many(json)
+        }
+    };
+    Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AlertParams {
+    company: Option<String>,
+    /// `firing` or `resolved`.
+    status: Option<String>,
+    #[param(value_type = Option<i64>)]
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", summary = "Alerts of the companies the caller can access, newest first",
+    params(AlertParams), responses((status = 200, body = AlertList), Problems))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<AlertParams>,
+) -> Result<Json<AlertList>, AppError> {
+    let mut errors = Errors::default();
+    let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => errors.check("status", AlertStatus::parse(s)),
+    };
+    let page = page_request(
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        &mut errors,
+    );
+    let query = errors.finish(|| {
+        Some(AlertQuery {
+            company: params
+                .company
+                .clone()
+                .filter(|c| !c.is_empty())
+                .map(CompanyId::from_string),
+            status,
+            page,
+        })
+    })?;
+    let page = state
+        .store
+        .list_alerts(&caller.account, &caller.scope(), &query)
+        .await?;
+    Ok(Json(AlertList {
+        items: page.items.iter().map(AlertJson::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", summary = "Read an alert",
+    params(("id" = String, Path)), responses((status = 200, body = AlertJson), Problems))]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertJson>, AppError> {
+    let alert = state
+        .store
+        .alert(&caller.account, &caller.scope(), &id)
+        .await?;
+    Ok(Json(AlertJson::from(&alert)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationParams {
+    alert: Option<String>,
+    contact: Option<String>,
+    /// `queued`, `sending`, `sent`, `failed`, `dead` or `suppressed`.
+    state: Option<String>,
+    #[param(value_type = Option<i64>)]
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+const STATES: &str = "queued, sending, sent, failed, dead, suppressed";
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "alerts",
+    summary = "The delivery log: notifications of alerts of the companies the caller can access, newest first",
+    params(NotificationParams), responses((status = 200, body = NotificationList), Problems))]
+pub async fn notifications(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<NotificationParams>,
+) -> Result<Json<NotificationList>, AppError> {
+    let mut errors = Errors::default();
+    let wanted = params.state.clone().filter(|s| !s.is_empty());
+    if let Some(s) = &wanted {
+        if !STATES.split(", ").any(|known| known == s) {
+            errors.push("state", Invalid::OneOf { allowed: STATES });
+        }
+    }
+    let page = page_request(
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        &mut errors,
+    );
+    let query = errors.finish(|| {
+        Some(NotificationQuery {
+            alert: params.alert.clone().filter(|a| !a.is_empty()),
+            contact: params
+                .contact
+                .clone()
+                .filter(|c| !c.is_empty())
+                .map(ContactId::from_string),
+            state: wanted.clone(),
+            page,
+        })
+    })?;
+    let page = state
+        .store
+        .list_notifications(&caller.account, &caller.scope(), &query)
+        .await?;
+    Ok(Json(NotificationList {
+        items: page.items.iter().map(NotificationJson::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
