@@ -313,6 +313,16 @@ pub trait Store: Send + Sync + 'static {
         scope: &CompanyScope,
         id: &str,
     ) -> impl Future<Output = Result<Alert>> + Send;
+    /// Records who acknowledged a firing alert (the first acknowledgement stands); pending
+    /// escalations are then not sent.
+    fn acknowledge_alert(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &str,
+        by: &ContactId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Alert>> + Send;
     /// The delivery log: notifications of alerts of companies in scope, newest first.
     fn list_notifications(
         &self,

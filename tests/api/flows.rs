@@ -718,4 +718,44 @@ pub async fn alerts_are_stored_with_their_notifications_before_the_answer(app: &
         )
         .await;
     assert_eq!(theirs.body["items"], json!([]));
+
+    // Acknowledgement: technicians for their companies, recorded once, 404 outside scope.
+    let acked = app
+        .call(
+            "POST",
+            &format!("/api/v1/alerts/{id}/ack"),
+            Some(&app.tech.token),
+            None,
+        )
+        .await;
+    assert_eq!(acked.status, StatusCode::OK, "{}", acked.body);
+    let first = acked.body["acknowledged_at"].clone();
+    assert!(first.is_string());
+    let again = app
+        .call(
+            "POST",
+            &format!("/api/v1/alerts/{id}/ack"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        again.body["acknowledged_at"], first,
+        "the first acknowledgement stands"
+    );
+    let hidden = app
+        .call(
+            "POST",
+            &format!("/api/v1/alerts/{co}/ack"),
+            Some(&app.tech.token),
+            None,
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let unacked = app.get(&format!("/api/v1/alerts/{co}"), admin).await;
+    assert_eq!(
+        unacked.body["acknowledged_at"],
+        Value::Null,
+        "a refused call changed nothing"
+    );
 }

@@ -91,6 +91,7 @@ fn concrete(path: &str, t: &Targets) -> String {
 /// A body the admin's call succeeds with.
 fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
     Some(match (method, path) {
+        ("POST", "/api/v1/alerts/{id}/ack") => return None,
         ("POST", "/api/v1/alerts") => {
             json!({"company_id": t.company, "key": format!("matrix-{n}"), "severity": "critical", "title": "Matrix"})
         }
@@ -116,6 +117,7 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
 fn success(method: &str, path: &str) -> u16 {
     match (method, path) {
         ("POST", "/api/v1/alerts") => 202,
+        ("POST", "/api/v1/alerts/{id}/ack") => 200,
         _ => success_of(method),
     }
 }
@@ -139,8 +141,10 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
         Who::Outsider => success(method, path),
         Who::Technician => match (method, path) {
             (_, "/api/v1/audit") => 403,
-            // Monitoring posts alerts with any user's token (SPEC §1).
+            // Monitoring posts alerts with any user's token; technicians acknowledge alerts of
+            // their companies (SPEC §1).
             ("POST", "/api/v1/alerts") => 202,
+            ("POST", "/api/v1/alerts/{id}/ack") => 200,
             ("GET", _) | ("PATCH", "/api/v1/me") => 200,
             _ => 403,
         },

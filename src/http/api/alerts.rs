@@ -275,6 +275,37 @@ pub async fn get(
     Ok(Json(AlertJson::from(&alert)))
 }
 
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts",
+    summary = "Acknowledge a firing alert (admins; technicians for companies they access): pending escalations stop",
+    params(("id" = String, Path)), responses((status = 200, body = AlertJson), Problems))]
+pub async fn acknowledge(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AlertJson>, AppError> {
+    let before = AlertJson::from(
+        &state
+            .store
+            .alert(&caller.account, &caller.scope(), &id)
+            .await?,
+    );
+    let alert = state
+        .store
+        .acknowledge_alert(
+            &caller.account,
+            &caller.scope(),
+            &id,
+            &caller.user,
+            chrono::Utc::now(),
+        )
+        .await?;
+    let after = AlertJson::from(&alert);
+    if before.acknowledged_at != after.acknowledged_at {
+        crate::http::audit(&state, &caller, "alert", Some(&before), Some(&after)).await;
+    }
+    Ok(Json(after))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationParams {
@@ -329,4 +360,10 @@ pub async fn notifications(
         items: page.items.iter().map(NotificationJson::from).collect(),
         next_cursor: page.next_cursor,
     }))
+}
+
+impl crate::http::Audited for AlertJson {
+    fn audit_id(&self) -> &str {
+        &self.id
+    }
 }

@@ -91,6 +91,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
             )),
         )
         .routes(routes!(alerts::get))
+        .routes(routes!(alerts::acknowledge))
         .routes(routes!(alerts::notifications))
 }
 

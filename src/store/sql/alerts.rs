@@ -498,6 +498,30 @@ pub(super) async fn get_alert(
     alert_from_row(&row)
 }
 
+pub(super) async fn acknowledge(
+    pool: &AnyPool,
+    account: &AccountId,
+    scope: &CompanyAccess,
+    id: &str,
+    by: &ContactId,
+    now: DateTime<Utc>,
+) -> Result<Alert> {
+    // Visible to the caller, or not found (scope applies before anything changes).
+    get_alert(pool, account, scope, id).await?;
+    Sql::new("UPDATE alerts SET acknowledged_at = ")
+        .bind(now.timestamp_millis())
+        .push(", acknowledged_by = ")
+        .bind(by.to_string())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .push(" AND status = 'firing' AND acknowledged_at IS NULL")
+        .execute(pool)
+        .await?;
+    get_alert(pool, account, scope, id).await
+}
+
 pub(super) async fn list_notifications(
     pool: &AnyPool,
     account: &AccountId,

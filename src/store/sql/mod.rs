@@ -705,4 +705,15 @@ impl Store for SqlStore {
     ) -> impl Future<Output = Result<Page<Notification>>> + Send {
         alerts::list_notifications(&self.pool, account, scope, query)
     }
+
+    fn acknowledge_alert(
+        &self,
+        account: &AccountId,
+        scope: &CompanyScope,
+        id: &str,
+        by: &ContactId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Alert>> + Send {
+        alerts::acknowledge(&self.pool, account, scope, id, by, now)
+    }
 }
