@@ -340,6 +340,34 @@ pub trait Store: Send + Sync + 'static {
         reason: Option<&str>,
     ) -> impl Future<Output = Result<String>> + Send;
 
+    // The outbox queue (deployment-wide: workers serve every account).
+    /// Claims up to `limit` due notifications for `lease` (see `sql::outbox::claim`).
+    fn claim_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send;
+    /// A claimed notification was sent; `false` if it was no longer claimed.
+    fn notification_sent(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// A claimed notification failed: retried at `retry_at`, or `dead` without one.
+    fn notification_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// A claimed notification is not to be sent after all.
+    fn notification_suppressed(
+        &self,
+        id: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
     // Audit log.
     fn record_audit(
         &self,

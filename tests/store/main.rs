@@ -11,6 +11,7 @@ mod contacts;
 mod fixtures;
 mod isolation;
 mod methods;
+mod outbox;
 mod users;
 
 macro_rules! conformance {
@@ -65,4 +66,6 @@ conformance! {
     alerts::an_alert_and_its_notifications_are_stored_together,
     alerts::repeats_wait_for_the_repeat_interval_and_resolution_closes,
     alerts::maintenance_suppresses_and_foreign_companies_refuse_the_batch,
+    outbox::claims_lease_retry_and_dead_letter,
+    outbox::two_workers_never_claim_the_same_notification,
 }

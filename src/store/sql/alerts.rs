@@ -550,7 +550,7 @@ pub(super) async fn list_notifications(
     Ok(newest_first_page(items, &query.page, |n| n.id.as_str()))
 }
 
-fn notification_from_row(row: &AnyRow) -> Result<Notification> {
+pub(super) fn notification_from_row(row: &AnyRow) -> Result<Notification> {
     let sent: Option<i64> = row.try_get("sent_at")?;
     Ok(Notification {
         id: row.try_get("id")?,

@@ -8,6 +8,7 @@ mod audit;
 mod companies;
 mod contacts;
 mod methods;
+mod outbox;
 mod sessions;
 mod users;
 
@@ -715,5 +716,39 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Alert>> + Send {
         alerts::acknowledge(&self.pool, account, scope, id, by, now)
+    }
+
+    fn claim_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Notification>>> + Send {
+        outbox::claim(&self.pool, self.backend, now, lease, limit)
+    }
+
+    fn notification_sent(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        outbox::complete(&self.pool, id, now)
+    }
+
+    fn notification_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        outbox::fail(&self.pool, id, error, retry_at)
+    }
+
+    fn notification_suppressed(
+        &self,
+        id: &str,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        outbox::suppress(&self.pool, id, reason)
     }
 }

@@ -1,0 +1,187 @@
+use crate::fixtures::{account, company, contact, method};
+use chrono::{Duration, Utc};
+use reach::domain::{AlertInput, CompanyAccess, DelayMinutes, NewAlert, Severity};
+use reach::store::{SqlStore, Store};
+use std::collections::HashSet;
+
+fn alert(company: &str, key: &str) -> NewAlert {
+    AlertInput {
+        company_id: Some(company.into()),
+        key: Some(key.into()),
+        severity: Some("warning".into()),
+        title: Some(key.into()),
+        ..AlertInput::default()
+    }
+    .parse("")
+    .expect("valid")
+}
+
+pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
+    store
+        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
+        .await
+        .expect("email");
+    let mut hook = method("webhook", "https://hooks.example.com/a");
+    hook.prefs.min_severity = Some(Severity::Info);
+    hook.prefs.delay = DelayMinutes::parse(15).expect("delay");
+    store
+        .add_method(&acme.id, &ana.id, &hook)
+        .await
+        .expect("hook");
+    let now = Utc::now();
+    let stored = store
+        .ingest_alerts(&acme.id, &[alert(nw.id.as_str(), "k")], now)
+        .await
+        .expect("ingest");
+    let lease = Duration::seconds(60);
+
+    let first = store
+        .claim_notifications(now, lease, 100)
+        .await
+        .expect("claim");
+    assert_eq!(
+        first.len(),
+        1,
+        "only the email is due; the webhook escalates in 15 minutes"
+    );
+    assert_eq!((first[0].state.as_str(), first[0].attempts), ("sending", 1));
+    assert!(
+        store
+            .claim_notifications(now + Duration::seconds(1), lease, 100)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "leased"
+    );
+    let taken_over = store
+        .claim_notifications(now + Duration::seconds(61), lease, 100)
+        .await
+        .expect("claim");
+    assert_eq!(
+        taken_over
+            .iter()
+            .map(|n| (n.id.clone(), n.attempts))
+            .collect::<Vec<_>>(),
+        [(first[0].id.clone(), 2)],
+        "an expired lease is taken over"
+    );
+    assert!(
+        store
+            .notification_sent(&first[0].id, now + Duration::seconds(62))
+            .await
+            .expect("sent")
+    );
+    assert!(
+        !store
+            .notification_sent(&first[0].id, now + Duration::seconds(63))
+            .await
+            .expect("sent twice"),
+        "only a claimed notification completes"
+    );
+
+    let escalation = store
+        .claim_notifications(now + Duration::minutes(16), lease, 100)
+        .await
+        .expect("claim");
+    assert_eq!(escalation.len(), 1);
+    assert!(escalation[0].escalation);
+    let retry_at = now + Duration::minutes(17);
+    assert!(
+        store
+            .notification_failed(&escalation[0].id, "503 from receiver", Some(retry_at))
+            .await
+            .expect("failed")
+    );
+    assert!(
+        store
+            .claim_notifications(now + Duration::seconds(16 * 60 + 30), lease, 100)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "waits for its retry"
+    );
+    let retried = store
+        .claim_notifications(retry_at, lease, 100)
+        .await
+        .expect("claim");
+    assert_eq!(retried.iter().map(|n| n.attempts).collect::<Vec<_>>(), [2]);
+    assert!(
+        store
+            .notification_failed(&retried[0].id, "410 Gone", None)
+            .await
+            .expect("dead")
+    );
+
+    let rows = store
+        .notifications_of_alert(&acme.id, &stored[0].id)
+        .await
+        .expect("rows");
+    let mut states: Vec<_> = rows
+        .iter()
+        .map(|n| (n.address.as_str(), n.state.as_str(), n.reason.as_deref()))
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            ("ana@example.com", "sent", None),
+            ("https://hooks.example.com/a", "dead", Some("410 Gone"))
+        ]
+    );
+    assert!(
+        store
+            .claim_notifications(now + Duration::days(2), lease, 100)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "sent and dead stay put"
+    );
+}
+
+pub async fn two_workers_never_claim_the_same_notification(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
+    store
+        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
+        .await
+        .expect("email");
+    let now = Utc::now();
+    let alerts: Vec<_> = (0..60)
+        .map(|i| alert(nw.id.as_str(), &format!("k{i}")))
+        .collect();
+    store
+        .ingest_alerts(&acme.id, &alerts, now)
+        .await
+        .expect("ingest");
+    let worker = |store: SqlStore| async move {
+        let mut mine = Vec::new();
+        loop {
+            let batch = store
+                .claim_notifications(now, Duration::seconds(60), 7)
+                .await
+                .expect("claim");
+            if batch.is_empty() {
+                return mine;
+            }
+            mine.extend(batch.into_iter().map(|n| n.id));
+        }
+    };
+    let (a, b) = tokio::join!(
+        tokio::spawn(worker(store.clone())),
+        tokio::spawn(worker(store.clone()))
+    );
+    let (a, b) = (a.expect("worker a"), b.expect("worker b"));
+    let all: HashSet<_> = a.iter().chain(&b).cloned().collect();
+    assert_eq!(
+        a.len() + b.len(),
+        60,
+        "every notification claimed once: {} + {}",
+        a.len(),
+        b.len()
+    );
+    assert_eq!(all.len(), 60, "no notification claimed twice");
+}
