@@ -40,9 +40,6 @@ impl WebhookUrl {
         self.0.as_str()
     }
 
-    pub fn url(&self) -> &Url {
-        &self.0
-    }
 }
 
 /// Whether a literal address is loopback, or why it is refused.

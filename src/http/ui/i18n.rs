@@ -43,10 +43,6 @@ impl Tr {
         self.locale.as_str()
     }
 
-    pub fn locale(&self) -> Locale {
-        self.locale
-    }
-
     /// The message `id`.
     pub fn t(&self, id: &str) -> String {
         LOCALES.lookup(&self.id, id)
