@@ -39,7 +39,6 @@ impl WebhookUrl {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
-
 }
 
 /// Whether a literal address is loopback, or why it is refused.

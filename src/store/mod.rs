@@ -340,6 +340,19 @@ pub trait Store: Send + Sync + 'static {
         reason: Option<&str>,
     ) -> impl Future<Output = Result<String>> + Send;
 
+    /// A company's maintenance windows, by start.
+    fn list_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+    ) -> impl Future<Output = Result<Vec<MaintenanceWindow>>> + Send;
+    fn delete_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
     // The outbox queue (deployment-wide: workers serve every account).
     /// Claims up to `limit` due notifications for `lease` (see `sql::outbox::claim`).
     fn claim_notifications(

@@ -209,3 +209,13 @@ pub struct NotificationQuery {
     pub state: Option<String>,
     pub page: PageRequest,
 }
+
+/// A period during which a company's alerts are recorded, not sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaintenanceWindow {
+    pub id: String,
+    pub company_id: crate::domain::CompanyId,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub reason: Option<String>,
+}

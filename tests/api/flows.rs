@@ -758,4 +758,48 @@ pub async fn alerts_are_stored_with_their_notifications_before_the_answer(app: &
         Value::Null,
         "a refused call changed nothing"
     );
+
+    // Maintenance windows: admins add and remove them; they suppress what they cover.
+    let windows = format!("/api/v1/companies/{nw}/maintenance");
+    let now = chrono::Utc::now();
+    let bad = app.post(&windows, admin, json!({"starts_at": now.to_rfc3339(), "ends_at": (now - chrono::Duration::hours(1)).to_rfc3339()})).await;
+    assert_eq!(
+        (bad.status, bad.body["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("ends_at"))
+    );
+    let window = app
+        .post(&windows, admin, json!({"starts_at": (now - chrono::Duration::minutes(1)).to_rfc3339(), "ends_at": (now + chrono::Duration::hours(1)).to_rfc3339(), "reason": "patching"}))
+        .await;
+    assert_eq!(window.status, StatusCode::CREATED, "{}", window.body);
+    assert_eq!(
+        app.post(
+            &windows,
+            &app.tech.token,
+            json!({"starts_at": now.to_rfc3339(), "ends_at": now.to_rfc3339()})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let quiet = app.post("/api/v1/alerts", admin, json!({"company_id": nw, "key": "during", "severity": "critical", "title": "During maintenance"})).await.str("/id");
+    let log = app
+        .get(&format!("/api/v1/notifications?alert={quiet}"), admin)
+        .await;
+    let items = log.body["items"].as_array().expect("items");
+    assert!(
+        !items.is_empty()
+            && items
+                .iter()
+                .all(|n| n["state"] == "suppressed" && n["reason"] == "maintenance"),
+        "{}",
+        log.body
+    );
+    let listed = app.get(&windows, &app.tech.token).await;
+    assert_eq!(listed.body["items"][0]["reason"], "patching");
+    let id = window.str("/id");
+    assert_eq!(
+        app.delete(&format!("{windows}/{id}"), admin).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&windows, admin).await.body["items"], json!([]));
 }

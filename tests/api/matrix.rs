@@ -16,6 +16,7 @@ enum Who {
 /// (Northwind), none of them the technician's own.
 struct Targets {
     alert: String,
+    window: String,
     company: String,
     contact: String,
     method: String,
@@ -66,8 +67,18 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         .post("/api/v1/alerts", admin, json!({"company_id": company, "key": format!("target-{n}"), "severity": "warning", "title": "Target"}))
         .await
         .str("/id");
+    let now = chrono::Utc::now();
+    let window = app
+        .post(
+            &format!("/api/v1/companies/{company}/maintenance"),
+            admin,
+            json!({"starts_at": (now + chrono::Duration::days(1)).to_rfc3339(), "ends_at": (now + chrono::Duration::days(2)).to_rfc3339()}),
+        )
+        .await
+        .str("/id");
     Targets {
         alert,
+        window,
         company,
         contact,
         method,
@@ -85,13 +96,18 @@ fn concrete(path: &str, t: &Targets) -> String {
     } else {
         &t.contact
     };
-    path.replace("{method_id}", &t.method).replace("{id}", id)
+    path.replace("{method_id}", &t.method)
+        .replace("{window_id}", &t.window)
+        .replace("{id}", id)
 }
 
 /// A body the admin's call succeeds with.
 fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
     Some(match (method, path) {
         ("POST", "/api/v1/alerts/{id}/ack") => return None,
+        ("POST", "/api/v1/companies/{id}/maintenance") => {
+            json!({"starts_at": "2030-01-01T22:00:00Z", "ends_at": "2030-01-02T02:00:00+01:00", "reason": "patching"})
+        }
         ("POST", "/api/v1/alerts") => {
             json!({"company_id": t.company, "key": format!("matrix-{n}"), "severity": "critical", "title": "Matrix"})
         }
@@ -162,7 +178,7 @@ pub async fn every_route_answers_each_role_as_the_permission_table_says(app: &Te
             }
         }
     }
-    assert!(routes.len() >= 28, "{routes:?}");
+    assert!(routes.len() >= 32, "{routes:?}");
     let mut n = 0;
     let mut failures = Vec::new();
     for (method, path) in &routes {

@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 pub mod docs;
 pub mod json;
+mod maintenance;
 mod me;
 mod methods;
 mod users;
@@ -93,6 +94,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::acknowledge))
         .routes(routes!(alerts::notifications))
+        .routes(routes!(maintenance::list, maintenance::create))
+        .routes(routes!(maintenance::delete))
 }
 
 /// The error answers every endpoint may give, documented once.

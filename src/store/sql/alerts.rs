@@ -8,8 +8,8 @@ use crate::domain::{
     MethodType, NewAlert, QuietHours, Severity, TimeZone,
 };
 use crate::store::{
-    Alert, AlertQuery, Cursor, Notification, NotificationQuery, Page, PageRequest, Result,
-    StoreError,
+    Alert, AlertQuery, Cursor, MaintenanceWindow, Notification, NotificationQuery, Page,
+    PageRequest, Result, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::any::AnyRow;
@@ -598,6 +598,51 @@ pub(super) async fn add_maintenance(
         return Err(StoreError::NotFound);
     }
     Ok(id)
+}
+
+pub(super) async fn list_maintenance(
+    pool: &AnyPool,
+    account: &AccountId,
+    company: &CompanyId,
+) -> Result<Vec<MaintenanceWindow>> {
+    let rows = Sql::new("SELECT id, company_id, starts_at, ends_at, reason FROM maintenance_windows WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id = ")
+        .bind(company.to_string())
+        .push(" ORDER BY starts_at, id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MaintenanceWindow {
+                id: row.try_get("id")?,
+                company_id: CompanyId::from_string(row.try_get::<String, _>("company_id")?),
+                starts_at: time(row, "starts_at")?,
+                ends_at: time(row, "ends_at")?,
+                reason: row.try_get("reason")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn delete_maintenance(
+    pool: &AnyPool,
+    account: &AccountId,
+    company: &CompanyId,
+    id: &str,
+) -> Result<()> {
+    let deleted = Sql::new("DELETE FROM maintenance_windows WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id = ")
+        .bind(company.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .execute(pool)
+        .await?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 fn alert_from_row(row: &AnyRow) -> Result<Alert> {

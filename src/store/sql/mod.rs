@@ -14,8 +14,8 @@ mod users;
 
 use super::{
     Account, Alert, AlertQuery, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login,
-    LoginFailures, NewAuditEntry, Notification, NotificationQuery, Page, PageRequest, Result,
-    Store, StoreError,
+    LoginFailures, MaintenanceWindow, NewAuditEntry, Notification, NotificationQuery, Page,
+    PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
@@ -750,5 +750,22 @@ impl Store for SqlStore {
         reason: &str,
     ) -> impl Future<Output = Result<bool>> + Send {
         outbox::suppress(&self.pool, id, reason)
+    }
+
+    fn list_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+    ) -> impl Future<Output = Result<Vec<MaintenanceWindow>>> + Send {
+        alerts::list_maintenance(&self.pool, account, company)
+    }
+
+    fn delete_maintenance(
+        &self,
+        account: &AccountId,
+        company: &CompanyId,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        alerts::delete_maintenance(&self.pool, account, company, id)
     }
 }
