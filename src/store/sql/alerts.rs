@@ -8,8 +8,7 @@ use crate::domain::{
     MethodType, NewAlert, QuietHours, Severity, TimeZone,
 };
 use crate::store::{
-    Alert, AlertQuery, Cursor, MaintenanceWindow, Notification, NotificationQuery, Page,
-    PageRequest, Result, StoreError,
+    Alert, AlertQuery, MaintenanceWindow, Notification, NotificationQuery, Page, Result, StoreError,
 };
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::any::AnyRow;
@@ -436,27 +435,6 @@ fn push_scope(sql: &mut Sql, column: &str, scope: &CompanyAccess) {
     }
 }
 
-/// Newest first by id (UUIDv7), `limit + 1` rows to know whether more follow.
-fn push_newest_first(sql: &mut Sql, column: &str, page: &PageRequest) {
-    if let Some(cursor) = page.cursor() {
-        sql.push(&format!(" AND {column} < "))
-            .bind(cursor.id.clone());
-    }
-    sql.push(&format!(" ORDER BY {column} DESC LIMIT "))
-        .bind(i64::from(page.limit()) + 1);
-}
-
-fn newest_first_page<T>(mut items: Vec<T>, page: &PageRequest, id: impl Fn(&T) -> &str) -> Page<T> {
-    let limit = page.limit() as usize;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|last| Cursor::encode("", id(last)))
-    } else {
-        None
-    };
-    Page { items, next_cursor }
-}
-
 pub(super) async fn list_alerts(
     pool: &AnyPool,
     account: &AccountId,
@@ -472,13 +450,15 @@ pub(super) async fn list_alerts(
     if let Some(status) = query.status {
         sql.push(" AND status = ").bind(status.as_str());
     }
-    push_newest_first(&mut sql, "id", &query.page);
+    super::push_newest_first(&mut sql, "id", &query.page);
     let rows = sql.fetch_all(pool).await?;
     let items = rows
         .iter()
         .map(alert_from_row)
         .collect::<Result<Vec<_>>>()?;
-    Ok(newest_first_page(items, &query.page, |a| a.id.as_str()))
+    Ok(super::newest_first_page(items, &query.page, |a| {
+        a.id.as_str()
+    }))
 }
 
 pub(super) async fn get_alert(
@@ -541,13 +521,15 @@ pub(super) async fn list_notifications(
     if let Some(state) = &query.state {
         sql.push(" AND n.state = ").bind(state.clone());
     }
-    push_newest_first(&mut sql, "n.id", &query.page);
+    super::push_newest_first(&mut sql, "n.id", &query.page);
     let rows = sql.fetch_all(pool).await?;
     let items = rows
         .iter()
         .map(notification_from_row)
         .collect::<Result<Vec<_>>>()?;
-    Ok(newest_first_page(items, &query.page, |n| n.id.as_str()))
+    Ok(super::newest_first_page(items, &query.page, |n| {
+        n.id.as_str()
+    }))
 }
 
 pub(super) fn notification_from_row(row: &AnyRow) -> Result<Notification> {

@@ -1,6 +1,6 @@
 use super::{Sql, now_millis, time};
 use crate::domain::{AccountId, ContactId};
-use crate::store::{AuditEntry, AuditQuery, Cursor, NewAuditEntry, Page, Result};
+use crate::store::{AuditEntry, AuditQuery, NewAuditEntry, Page, Result};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -62,21 +62,12 @@ pub(super) async fn list(
     if let Some(until) = query.until {
         sql.push(" AND at < ").bind(until.timestamp_millis());
     }
-    if let Some(cursor) = query.page.cursor() {
-        sql.push(" AND id < ").bind(cursor.id.clone());
-    }
-    sql.push(" ORDER BY id DESC LIMIT ")
-        .bind(i64::from(query.page.limit()) + 1);
+    super::push_newest_first(&mut sql, "id", &query.page);
     let rows = sql.fetch_all(pool).await?;
-    let mut items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-    let limit = query.page.limit() as usize;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|e| Cursor::encode("", &e.id))
-    } else {
-        None
-    };
-    Ok(Page { items, next_cursor })
+    let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok(super::newest_first_page(items, &query.page, |e| {
+        e.id.as_str()
+    }))
 }
 
 fn from_row(row: &AnyRow) -> Result<AuditEntry> {

@@ -319,6 +319,31 @@ pub(crate) fn push_page(sql: &mut Sql, key: &str, id: &str, request: &PageReques
         .bind(i64::from(request.limit()) + 1);
 }
 
+/// Newest first by id (UUIDv7), `limit + 1` rows to know whether more follow.
+pub(crate) fn push_newest_first(sql: &mut Sql, column: &str, page: &PageRequest) {
+    if let Some(cursor) = page.cursor() {
+        sql.push(&format!(" AND {column} < "))
+            .bind(cursor.id.clone());
+    }
+    sql.push(&format!(" ORDER BY {column} DESC LIMIT "))
+        .bind(i64::from(page.limit()) + 1);
+}
+
+pub(crate) fn newest_first_page<T>(
+    mut items: Vec<T>,
+    page: &PageRequest,
+    id: impl Fn(&T) -> &str,
+) -> Page<T> {
+    let limit = page.limit() as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| super::Cursor::encode("", id(last)))
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
 impl Store for SqlStore {
     async fn migrate(&self) -> Result<()> {
         match self.backend {
