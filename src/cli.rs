@@ -3,12 +3,16 @@
 
 use crate::auth;
 use crate::config::{Secret, Settings};
+use crate::delivery::email::EmailChannel;
+use crate::delivery::webhook::WebhookChannel;
+use crate::delivery::{DispatchConfig, Dispatcher, SystemClock, Wakeup};
+use crate::domain::MethodType;
 use crate::domain::{
     CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Password, Region,
     Role, TimeZone,
 };
 use crate::http::{self, AppState};
-use crate::store::{self, SqlStore, Store, StoreError};
+use crate::store::{self, Backend, SqlStore, Store, StoreError};
 use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -183,19 +187,85 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         )?;
     }
     out.flush()?;
-    let state = Arc::new(AppState {
-        store,
+    let wakeup = Wakeup::default();
+    let state = Arc::new(AppState::new(
+        store.clone(),
         secret_key,
-        allow_loopback_webhooks: settings.webhook_allow_loopback,
-        secure_cookies: settings.public_url.scheme() == "https",
-        public_url: settings
-            .public_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned(),
-    });
+        settings.webhook_allow_loopback,
+        settings.public_url.as_str(),
+        wakeup.clone(),
+    ));
+    start_workers(settings, &state, wakeup).await?;
     http::serve(listener, state)
         .await
         .context("the HTTP server stopped")?;
     Ok(())
+}
+
+/// Starts the outbox workers of this node, and on PostgreSQL the listener that wakes them when
+/// another node queues work.
+async fn start_workers(
+    settings: &Settings,
+    state: &Arc<AppState>,
+    wakeup: Wakeup,
+) -> anyhow::Result<()> {
+    let host = settings.public_url.host_str().unwrap_or("localhost");
+    let email = EmailChannel::new(
+        settings.smtp_url.as_ref().map(|u| u.expose()),
+        &settings.mail_dir,
+        settings.smtp_from.as_str(),
+        host,
+        settings.send_timeout,
+    )?;
+    let webhook = WebhookChannel::new(settings.webhook_allow_loopback, settings.send_timeout)
+        .context("the HTTP client for webhooks could not start")?;
+    let config = DispatchConfig {
+        lease: chrono::Duration::from_std(settings.outbox_lease)
+            .unwrap_or_else(|_| chrono::Duration::seconds(60)),
+        send_timeout: settings.send_timeout,
+        ..DispatchConfig::default()
+    };
+    let dispatcher = Arc::new(
+        Dispatcher::new(
+            state.store.clone(),
+            Arc::new(SystemClock),
+            state.links.clone(),
+            config,
+        )
+        .with_channel(MethodType::Email, Arc::new(email))
+        .with_channel(MethodType::Webhook, Arc::new(webhook)),
+    );
+    if state.store.backend() == Backend::Postgres {
+        let url = settings.database_url.expose().to_owned();
+        let wakeup = wakeup.clone();
+        tokio::spawn(async move { listen_for_work(&url, &wakeup).await });
+    }
+    tokio::spawn(dispatcher.run(wakeup));
+    Ok(())
+}
+
+/// Wakes the workers whenever any node announces queued work (PostgreSQL `LISTEN`).
+/// Reconnects after a lost connection; the workers poll meanwhile.
+async fn listen_for_work(url: &str, wakeup: &Wakeup) {
+    loop {
+        match sqlx::postgres::PgListener::connect(url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(crate::store::WORK_CHANNEL).await {
+                    tracing::warn!(error = %e, "LISTEN failed");
+                } else {
+                    loop {
+                        match listener.recv().await {
+                            Ok(_) => wakeup.wake(),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "the LISTEN connection was lost");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not connect to LISTEN for work"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }

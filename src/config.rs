@@ -35,6 +35,16 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
         Some("false"),
     ),
     ("secret_key", "REACH_SECRET_KEY", None),
+    (
+        "outbox_lease_seconds",
+        "REACH_OUTBOX_LEASE_SECONDS",
+        Some("60"),
+    ),
+    (
+        "send_timeout_seconds",
+        "REACH_SEND_TIMEOUT_SECONDS",
+        Some("10"),
+    ),
 ];
 
 /// The effective configuration.
@@ -54,6 +64,10 @@ pub struct Settings {
     pub webhook_allow_loopback: bool,
     /// `None`: generated once and kept in the database.
     pub secret_key: Option<Secret>,
+    /// A claimed notification whose node did not finish it is taken over after this.
+    pub outbox_lease: std::time::Duration,
+    /// A send is abandoned (and retried) after this; shorter than the lease.
+    pub send_timeout: std::time::Duration,
 }
 
 /// SMS and voice provider credentials.
@@ -263,6 +277,24 @@ impl Settings {
         if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(error(var, "must be at least 32 characters"));
         }
+        let seconds = |key: &str| -> Result<u64, ConfigError> {
+            let (var, value) = required(key)?;
+            match value.trim().parse::<u64>() {
+                Ok(n) if (1..=86_400).contains(&n) => Ok(n),
+                _ => Err(error(
+                    var,
+                    "must be a whole number of seconds from 1 to 86400",
+                )),
+            }
+        };
+        let lease = seconds("outbox_lease_seconds")?;
+        let timeout = seconds("send_timeout_seconds")?;
+        if timeout >= lease {
+            return Err(error(
+                "REACH_SEND_TIMEOUT_SECONDS",
+                "must be shorter than REACH_OUTBOX_LEASE_SECONDS",
+            ));
+        }
         Ok(Self {
             database_url: SecretUrl(database_url),
             listen,
@@ -274,6 +306,8 @@ impl Settings {
             twilio,
             webhook_allow_loopback,
             secret_key: secret_key.map(Secret),
+            outbox_lease: std::time::Duration::from_secs(lease),
+            send_timeout: std::time::Duration::from_secs(timeout),
         })
     }
 
@@ -310,6 +344,14 @@ impl Settings {
             Some(_) => "secret_key = \"[redacted]\"".to_owned(),
             None => unset("secret_key", "generated once and kept in the database"),
         });
+        lines.push(format!(
+            "outbox_lease_seconds = {}",
+            self.outbox_lease.as_secs()
+        ));
+        lines.push(format!(
+            "send_timeout_seconds = {}",
+            self.send_timeout.as_secs()
+        ));
         lines.join("\n") + "\n"
     }
 }

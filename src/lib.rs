@@ -6,11 +6,15 @@ pub mod auth;
 pub mod cli;
 /// Settings from defaults, a TOML file and `REACH_*` variables.
 pub mod config;
+/// Sending notifications: the outbox workers and their channels (email, webhook).
+pub mod delivery;
 /// Pure types and rules: names, addresses, routing preferences, access.
 pub mod domain;
 /// The HTTP error type and its problem+json responses.
 pub mod error;
-/// The HTTP server: health and readiness for now.
+/// The HTTP server: the JSON API, the web app, health and readiness.
 pub mod http;
+/// Translations (Fluent), shared by pages and messages.
+pub mod i18n;
 /// Storage: the `Store` trait and its SQLite/PostgreSQL implementation.
 pub mod store;

@@ -159,3 +159,37 @@ link-invalid = This link was already used or has expired. Ask an admin for a new
 done-password-set = Your password is set. Sign in with it.
 done-user-added-link = { $name } was added. Give them this link to set their password; it works once, for { $days } days:
 field-added = Added
+
+## Alert messages (email and webhook)
+mail-event-opened = { $severity } alert for { $company }
+mail-event-escalated = Still unacknowledged: { $severity } alert for { $company }
+mail-event-renotified = Still firing: { $severity } alert for { $company }
+mail-event-resolved = Resolved: alert for { $company }
+mail-subject = [{ $tag }] { $company }: { $title }
+mail-tag-resolved = RESOLVED
+mail-fact-company = Company
+mail-fact-severity = Severity
+mail-fact-status = Status
+mail-fact-started = Started
+mail-fact-resolved = Resolved
+mail-fact-key = Key
+mail-status-firing = Firing
+mail-status-resolved = Resolved
+mail-labels = Labels
+mail-ack = Acknowledge
+mail-ack-note = Acknowledging tells the others someone is on it and stops pending escalations. The link works for 7 days, without signing in.
+mail-open = Open the alert in Reach
+mail-footer = Sent by Reach to { $name } for { $account }. You get this because of your contact method settings.
+mail-severity-info = Info
+mail-severity-warning = Warning
+mail-severity-critical = Critical
+
+## Acknowledge link
+ack-title = Acknowledge alert
+ack-done = Acknowledged. Pending escalations are stopped and the others can see you are on it.
+ack-already = Already acknowledged by { $name }.
+ack-hint = Acknowledging tells the others you are on it and stops pending escalations.
+ack-resolved = This alert is resolved; there is nothing to acknowledge.
+ack-link-invalid = This link is not valid. Open the alert in Reach instead.
+ack-link-expired = This link has expired. Open the alert in Reach instead.
+someone = someone

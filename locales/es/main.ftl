@@ -159,3 +159,37 @@ link-invalid = Este enlace ya se usó o ha caducado. Pide uno nuevo a un adminis
 done-password-set = Ya tienes contraseña. Inicia sesión con ella.
 done-user-added-link = Se ha añadido a { $name }. Dale este enlace para que elija su contraseña; sirve una vez, durante { $days } días:
 field-added = Alta
+
+## Alert messages (email and webhook)
+mail-event-opened = Alerta { $severity } de { $company }
+mail-event-escalated = Sigue sin confirmar: alerta { $severity } de { $company }
+mail-event-renotified = Sigue activa: alerta { $severity } de { $company }
+mail-event-resolved = Resuelta: alerta de { $company }
+mail-subject = [{ $tag }] { $company }: { $title }
+mail-tag-resolved = RESUELTA
+mail-fact-company = Empresa
+mail-fact-severity = Gravedad
+mail-fact-status = Estado
+mail-fact-started = Inicio
+mail-fact-resolved = Resuelta
+mail-fact-key = Clave
+mail-status-firing = Activa
+mail-status-resolved = Resuelta
+mail-labels = Etiquetas
+mail-ack = Confirmar recepción
+mail-ack-note = Confirmar avisa a los demás de que alguien se ocupa y detiene las escalaciones pendientes. El enlace funciona 7 días, sin iniciar sesión.
+mail-open = Abrir la alerta en Reach
+mail-footer = Enviado por Reach a { $name } para { $account }. Lo recibes por la configuración de tus métodos de contacto.
+mail-severity-info = informativa
+mail-severity-warning = de aviso
+mail-severity-critical = crítica
+
+## Acknowledge link
+ack-title = Confirmar alerta
+ack-done = Confirmada. Las escalaciones pendientes se han detenido y los demás ven que te ocupas tú.
+ack-already = Ya la confirmó { $name }.
+ack-hint = Confirmar avisa a los demás de que te ocupas y detiene las escalaciones pendientes.
+ack-resolved = Esta alerta está resuelta; no hay nada que confirmar.
+ack-link-invalid = Este enlace no es válido. Abre la alerta en Reach.
+ack-link-expired = Este enlace ha caducado. Abre la alerta en Reach.
+someone = alguien

@@ -14,7 +14,7 @@ pub mod retry;
 pub mod routing;
 mod settings;
 mod user;
-mod webhook;
+pub mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
 pub use account::{AccountSettings, Profile, RepeatInterval, UserChange};

@@ -6,6 +6,7 @@ pub mod ui;
 
 use crate::auth::Caller;
 use crate::config::Secret;
+use crate::delivery::{LinkSigner, Wakeup};
 use crate::error::{AppError, problem};
 use crate::store::{NewAuditEntry, SqlStore, Store};
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,6 +31,39 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// `REACH_PUBLIC_URL` without its trailing slash: the base of links shown and sent.
     pub public_url: String,
+    /// Signs and checks the links put in messages.
+    pub links: LinkSigner,
+    /// Tells this process's workers that work was queued.
+    pub wakeup: Wakeup,
+}
+
+impl AppState {
+    pub fn new(
+        store: SqlStore,
+        secret_key: Secret,
+        allow_loopback_webhooks: bool,
+        public_url: &str,
+        wakeup: Wakeup,
+    ) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            links: LinkSigner::new(secret_key.expose(), &public_url),
+            secure_cookies: public_url.starts_with("https:"),
+            store,
+            secret_key,
+            allow_loopback_webhooks,
+            public_url,
+            wakeup,
+        }
+    }
+
+    /// Work was queued: wake the workers here and, on PostgreSQL, on every node.
+    pub async fn work_queued(&self) {
+        self.wakeup.wake();
+        if let Err(e) = self.store.announce_work().await {
+            tracing::warn!(error = %e, "could not announce queued work to other nodes");
+        }
+    }
 }
 
 /// Request bodies above this answer 413 (SPEC §3), except alerts (their own limit).

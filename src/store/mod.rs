@@ -12,6 +12,9 @@ pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::{Backend, SqlStore, connect};
 
+/// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.
+pub const WORK_CHANNEL: &str = "reach_outbox";
+
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, FieldError,
     Invalid, MethodId, Name, NewAccount, NewAlert, NewContact, NewMethod, NewUser, Profile,
@@ -380,6 +383,20 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         reason: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// What sending a claimed notification needs, read now (see `sql::outbox::context`).
+    fn delivery_context(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = Result<DeliveryContext>> + Send;
+    /// Adds an attempt to a notification's log.
+    fn record_attempt(&self, attempt: &NewAttempt) -> impl Future<Output = Result<()>> + Send;
+    /// A notification's attempts, first first.
+    fn attempts(
+        &self,
+        account: &AccountId,
+        notification_id: &str,
+    ) -> impl Future<Output = Result<Vec<Attempt>>> + Send;
 
     // Audit log.
     fn record_audit(

@@ -83,6 +83,8 @@ pub struct Method {
     pub verified: bool,
     /// A user's primary email: cannot be deleted, changes only with the user's email.
     pub primary: bool,
+    /// A webhook's signing secret (`whsec_...`): shown once, when created; never listed.
+    pub secret: Option<crate::config::Secret>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -168,6 +170,8 @@ pub struct Alert {
     pub labels: std::collections::BTreeMap<String, String>,
     pub opened_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Who acknowledged it (a contact or user id; the contact may since be deleted).
+    pub acknowledged_by: Option<ContactId>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
@@ -218,4 +222,81 @@ pub struct MaintenanceWindow {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub reason: Option<String>,
+}
+
+/// What a worker needs to send one notification, read when it is sent (not when queued).
+#[derive(Debug, Clone)]
+pub struct DeliveryContext {
+    pub account_id: crate::domain::AccountId,
+    pub account_name: String,
+    pub alert: Option<Alert>,
+    pub company_name: Option<String>,
+    /// `None` when the contact or the method was deleted since.
+    pub recipient: Option<RecipientInfo>,
+}
+
+/// The person a notification goes to, in their language and time zone (or the account's).
+#[derive(Debug, Clone)]
+pub struct RecipientInfo {
+    pub name: String,
+    pub locale: crate::domain::Locale,
+    pub timezone: crate::domain::TimeZone,
+    pub webhook_secret: Option<crate::config::Secret>,
+}
+
+/// How one attempt to send ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Sent,
+    /// Failed; tried again later.
+    Retry,
+    /// Failed for good.
+    Failed,
+    /// Not sent after all (acknowledged, resolved, contact deleted...).
+    Suppressed,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Retry => "retry",
+            Self::Failed => "failed",
+            Self::Suppressed => "suppressed",
+        }
+    }
+
+    pub fn parse(s: &str) -> std::result::Result<Self, crate::domain::Invalid> {
+        match s {
+            "sent" => Ok(Self::Sent),
+            "retry" => Ok(Self::Retry),
+            "failed" => Ok(Self::Failed),
+            "suppressed" => Ok(Self::Suppressed),
+            _ => Err(crate::domain::Invalid::OneOf {
+                allowed: "sent, retry, failed, suppressed",
+            }),
+        }
+    }
+}
+
+/// One attempt to send a notification, for the delivery log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAttempt {
+    pub notification_id: String,
+    pub attempt: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub outcome: AttemptOutcome,
+    /// The provider's answer or the error.
+    pub detail: Option<String>,
+}
+
+/// A recorded attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub attempt: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub outcome: AttemptOutcome,
+    pub detail: Option<String>,
 }

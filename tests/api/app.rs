@@ -101,13 +101,13 @@ impl TestApp {
             CompanyAccess::All,
         )
         .await;
-        let state = Arc::new(AppState {
-            store: db.store.clone(),
-            secret_key: Secret::from("test-secret-key-test-secret-key-00".to_owned()),
-            allow_loopback_webhooks: false,
-            secure_cookies: false,
-            public_url: "http://reach.test".to_owned(),
-        });
+        let state = Arc::new(AppState::new(
+            db.store.clone(),
+            Secret::from("test-secret-key-test-secret-key-00".to_owned()),
+            false,
+            "http://reach.test",
+            reach::delivery::Wakeup::default(),
+        ));
         Self {
             router: router(state),
             db,

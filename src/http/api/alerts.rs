@@ -78,6 +78,8 @@ pub struct AlertJson {
     pub opened_at: String,
     #[schema(format = DateTime)]
     pub acknowledged_at: Option<String>,
+    /// The contact or user who acknowledged it.
+    pub acknowledged_by: Option<String>,
     #[schema(format = DateTime)]
     pub resolved_at: Option<String>,
 }
@@ -95,6 +97,7 @@ impl From<&Alert> for AlertJson {
             labels: a.labels.clone(),
             opened_at: time(a.opened_at),
             acknowledged_at: a.acknowledged_at.map(time),
+            acknowledged_by: a.acknowledged_by.as_ref().map(ToString::to_string),
             resolved_at: a.resolved_at.map(time),
         }
     }
@@ -201,6 +204,7 @@ pub async fn ingest(
         .store
         .ingest_alerts(&caller.account, &alerts, chrono::Utc::now())
         .await?;
+    state.work_queued().await;
     let mut json: Vec<AlertJson> = stored.iter().map(AlertJson::from).collect();
     let answer = match (one, json.pop()) {
         (true, Some(alert)) => Stored::One(Box::new(alert)),

@@ -228,6 +228,18 @@ pub struct MethodJson {
     pub primary: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// A webhook's signing secret (`whsec_...`, Standard Webhooks), only in the answer that
+    /// creates the webhook: keep it then, it is not shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl MethodJson {
+    /// The answer that shows a webhook's secret (once).
+    pub fn with_secret(mut self, method: &Method) -> Self {
+        self.secret = method.secret.as_ref().map(|s| s.expose().to_owned());
+        self
+    }
 }
 
 impl From<&Method> for MethodJson {
@@ -256,6 +268,7 @@ impl From<&Method> for MethodJson {
             verified: m.verified,
             primary: m.primary,
             created_at: time(m.created_at),
+            secret: None,
         }
     }
 }

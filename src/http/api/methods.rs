@@ -113,14 +113,13 @@ pub async fn create(
         quiet_hours: body.quiet_hours.and_then(quiet),
     }
     .parse(&parse_context(&state, &caller).await?)?;
-    let method = MethodJson::from(
-        &state
-            .store
-            .add_method(&caller.account, &contact, &new)
-            .await?,
-    );
+    let added = state
+        .store
+        .add_method(&caller.account, &contact, &new)
+        .await?;
+    let method = MethodJson::from(&added);
     audit(&state, &caller, "method", None, Some(&method)).await;
-    Ok((StatusCode::CREATED, Json(method)))
+    Ok((StatusCode::CREATED, Json(method.with_secret(&added))))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",
@@ -197,9 +196,14 @@ pub async fn update(
         .store
         .update_method(&caller.account, &contact, &method_id, &new)
         .await?;
-    let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
-    audit(&state, &caller, "method", Some(&before), Some(&after)).await;
-    Ok(Json(after))
+    let (before, answer) = (MethodJson::from(&current), MethodJson::from(&after));
+    audit(&state, &caller, "method", Some(&before), Some(&answer)).await;
+    // A method that has just become a webhook shows its new secret, once.
+    Ok(Json(if current.secret.is_none() {
+        answer.with_secret(&after)
+    } else {
+        answer
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",

@@ -3,16 +3,17 @@
 //! domain parsing as the API; nothing here decides who may do what.
 
 mod account;
+mod ack;
 mod companies;
 mod contacts;
-mod i18n;
+
 mod methods;
 mod password_link;
 mod session;
 mod settings;
 mod users;
 
-pub use i18n::{FormErrors, Tr};
+pub use crate::i18n::{FormErrors, Tr};
 
 use crate::auth::Caller;
 use crate::domain::{CompanyAccess, TimeZone};
@@ -42,6 +43,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
+        .route("/ack/{token}", get(ack::show).post(ack::acknowledge))
         .route(
             "/set-password/{token}",
             get(password_link::form).post(password_link::set),

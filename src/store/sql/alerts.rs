@@ -15,8 +15,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{BTreeMap, HashMap};
 
-const ALERT: &str = "SELECT id, company_id, key, severity, status, title, body, labels, opened_at, \
-    last_notified_at, acknowledged_at, resolved_at FROM alerts";
+pub(super) const ALERT: &str = "SELECT id, company_id, key, severity, status, title, body, labels, opened_at, \
+    last_notified_at, acknowledged_at, acknowledged_by, resolved_at FROM alerts";
 
 pub(super) async fn ingest(
     pool: &AnyPool,
@@ -627,7 +627,7 @@ pub(super) async fn delete_maintenance(
     Ok(())
 }
 
-fn alert_from_row(row: &AnyRow) -> Result<Alert> {
+pub(super) fn alert_from_row(row: &AnyRow) -> Result<Alert> {
     let labels: String = row.try_get("labels")?;
     let at = |column: &str| -> Result<Option<DateTime<Utc>>> {
         let millis: Option<i64> = row.try_get(column)?;
@@ -645,6 +645,9 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert> {
             .map_err(|_| super::corrupt("labels"))?,
         opened_at: time(row, "opened_at")?,
         acknowledged_at: at("acknowledged_at")?,
+        acknowledged_by: row
+            .try_get::<Option<String>, _>("acknowledged_by")?
+            .map(ContactId::from_string),
         resolved_at: at("resolved_at")?,
     })
 }

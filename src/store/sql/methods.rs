@@ -11,7 +11,7 @@ use sqlx::{AnyPool, Executor, Row};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
-    delay_minutes, quiet_from, quiet_to, verified, is_primary, created_at FROM contact_methods";
+    delay_minutes, quiet_from, quiet_to, verified, is_primary, secret, created_at FROM contact_methods";
 
 /// The columns a method's input sets, in the order [`push_fields`] binds them.
 const FIELDS: [&str; 9] = [
@@ -63,6 +63,23 @@ fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) 
         .bind(quiet(|q| q.to));
 }
 
+/// A webhook method keeps its signing secret; one that becomes a webhook gets a new one
+/// (Standard Webhooks: `whsec_` and base64 of 32 random bytes); other types have none.
+fn webhook_secret(new: &NewMethod, current: Option<String>) -> Option<String> {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    (new.address.method_type() == MethodType::Webhook).then(|| {
+        current.unwrap_or_else(|| {
+            let mut bytes = [0_u8; 32];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            format!(
+                "whsec_{}",
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            )
+        })
+    })
+}
+
 /// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing.
 async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
     executor: E,
@@ -73,12 +90,14 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
 ) -> Result<Option<MethodId>> {
     let id = MethodId::generate();
     let mut sql = Sql::new(&format!(
-        "INSERT INTO contact_methods (id, account_id, contact_id, is_primary, created_at, {}) SELECT ",
+        "INSERT INTO contact_methods (id, account_id, contact_id, is_primary, secret, created_at, {}) SELECT ",
         FIELDS.join(", ")
     ));
     sql.bind(id.to_string())
         .push(", account_id, id, ")
         .bind(primary)
+        .push(", ")
+        .bind(webhook_secret(new, None))
         .push(", ")
         .bind(now_millis());
     push_fields(&mut sql, new, |_| ", ".to_owned());
@@ -156,7 +175,12 @@ pub(super) async fn update(
         ));
     }
     let mut sql = Sql::new("UPDATE contact_methods SET verified = ");
-    sql.bind(current.verified && same_address);
+    sql.bind(current.verified && same_address)
+        .push(", secret = ")
+        .bind(webhook_secret(
+            new,
+            current.secret.map(|s| s.expose().to_owned()),
+        ));
     push_fields(&mut sql, new, |column| format!(", {column} = "));
     sql.push(" WHERE account_id = ")
         .bind(account.to_string())
@@ -225,6 +249,9 @@ fn from_row(row: &AnyRow) -> Result<Method> {
             .map(|(from, to)| QuietHours { from, to }),
         verified: flag(row, "verified")?,
         primary: flag(row, "is_primary")?,
+        secret: row
+            .try_get::<Option<String>, _>("secret")?
+            .map(crate::config::Secret::from),
         created_at: time(row, "created_at")?,
     })
 }

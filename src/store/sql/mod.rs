@@ -13,9 +13,9 @@ mod sessions;
 mod users;
 
 use super::{
-    Account, Alert, AlertQuery, AuditEntry, AuditQuery, Company, Contact, ContactQuery, Login,
-    LoginFailures, MaintenanceWindow, NewAuditEntry, Notification, NotificationQuery, Page,
-    PageRequest, Result, Store, StoreError,
+    Account, Alert, AlertQuery, Attempt, AuditEntry, AuditQuery, Company, Contact, ContactQuery,
+    DeliveryContext, Login, LoginFailures, MaintenanceWindow, NewAttempt, NewAuditEntry,
+    Notification, NotificationQuery, Page, PageRequest, Result, Store, StoreError,
 };
 use crate::domain::{
     AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
@@ -94,6 +94,19 @@ fn sqlite_url(url: &str) -> String {
 impl SqlStore {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Tells every node listening on PostgreSQL that work was queued (`NOTIFY`); nothing on
+    /// SQLite, where the one process wakes its own workers.
+    pub async fn announce_work(&self) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            Sql::new("SELECT pg_notify(")
+                .bind(crate::store::WORK_CHANNEL)
+                .push(", '')")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Closes every connection (tests drop their database afterwards).
@@ -750,6 +763,25 @@ impl Store for SqlStore {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Notification>>> + Send {
         outbox::claim(&self.pool, self.backend, now, lease, limit)
+    }
+
+    fn delivery_context(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = Result<DeliveryContext>> + Send {
+        outbox::context(&self.pool, notification)
+    }
+
+    fn record_attempt(&self, attempt: &NewAttempt) -> impl Future<Output = Result<()>> + Send {
+        outbox::record_attempt(&self.pool, attempt)
+    }
+
+    fn attempts(
+        &self,
+        account: &AccountId,
+        notification_id: &str,
+    ) -> impl Future<Output = Result<Vec<Attempt>>> + Send {
+        outbox::attempts(&self.pool, account, notification_id)
     }
 
     fn notification_sent(

@@ -2,10 +2,15 @@
 //! These calls are deployment-wide (workers serve every account), the one place where a store
 //! method does not take an account.
 
-use super::{Backend, Sql};
-use crate::store::{Notification, Result};
+use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
+use crate::config::Secret;
+use crate::domain::{AccountId, Locale, TimeZone};
+use crate::store::{
+    Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
+    StoreError,
+};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::AnyPool;
+use sqlx::{AnyPool, Row};
 
 const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
     reason, escalation, held, attempts, next_attempt_at, created_at, sent_at";
@@ -93,4 +98,124 @@ pub(super) async fn suppress(pool: &AnyPool, id: &str, reason: &str) -> Result<b
             .execute(pool)
             .await?;
     Ok(changed == 1)
+}
+
+/// What a worker needs to send one claimed notification.
+pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<DeliveryContext> {
+    let account = Sql::new(
+        "SELECT a.id, a.name, a.locale, a.timezone FROM accounts a JOIN notifications n \
+         ON n.account_id = a.id WHERE n.id = ",
+    )
+    .bind(n.id.clone())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let alert = match &n.alert_id {
+        Some(id) => Sql::new(alerts::ALERT)
+            .push(" WHERE id = ")
+            .bind(id.clone())
+            .fetch_optional(pool)
+            .await?
+            .map(|row| alerts::alert_from_row(&row))
+            .transpose()?,
+        None => None,
+    };
+    let company_name = match &alert {
+        Some(alert) => Sql::new("SELECT name FROM companies WHERE id = ")
+            .bind(alert.company_id.to_string())
+            .fetch_optional(pool)
+            .await?
+            .map(|row| row.try_get::<String, _>("name"))
+            .transpose()?,
+        None => None,
+    };
+    // The method must still exist, with the contact it had (deleting a contact deletes them).
+    let recipient = Sql::new(
+        "SELECT c.name, c.locale, c.timezone, m.secret FROM contact_methods m \
+         JOIN contacts c ON c.id = m.contact_id WHERE m.id = ",
+    )
+    .bind(n.method_id.to_string())
+    .push(" AND c.id = ")
+    .bind(n.contact_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    let account_locale = parsed(&account, "locale", Locale::parse)?;
+    let account_timezone = parsed(&account, "timezone", TimeZone::parse)?;
+    let recipient = match recipient {
+        Some(row) => Some(RecipientInfo {
+            name: row.try_get("name")?,
+            locale: parsed_opt(&row, "locale", Locale::parse)?.unwrap_or(account_locale),
+            timezone: parsed_opt(&row, "timezone", TimeZone::parse)?.unwrap_or(account_timezone),
+            webhook_secret: row
+                .try_get::<Option<String>, _>("secret")?
+                .map(Secret::from),
+        }),
+        None => None,
+    };
+    Ok(DeliveryContext {
+        account_id: AccountId::from_string(account.try_get::<String, _>("id")?),
+        account_name: account.try_get("name")?,
+        alert,
+        company_name,
+        recipient,
+    })
+}
+
+/// Adds one attempt to a notification's log.
+pub(super) async fn record_attempt(pool: &AnyPool, attempt: &NewAttempt) -> Result<()> {
+    Sql::new(
+        "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, finished_at, \
+         outcome, detail) VALUES (",
+    )
+    .bind(uuid::Uuid::now_v7().simple().to_string())
+    .push(", ")
+    .bind(attempt.notification_id.clone())
+    .push(", ")
+    .bind(attempt.attempt)
+    .push(", ")
+    .bind(attempt.started_at.timestamp_millis())
+    .push(", ")
+    .bind(attempt.finished_at.timestamp_millis())
+    .push(", ")
+    .bind(attempt.outcome.as_str())
+    .push(", ")
+    .bind(
+        attempt
+            .detail
+            .as_ref()
+            .map(|d| d.chars().take(2000).collect::<String>()),
+    )
+    .push(")")
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A notification's attempts, first first; empty for one of another account.
+pub(super) async fn attempts(
+    pool: &AnyPool,
+    account: &AccountId,
+    notification_id: &str,
+) -> Result<Vec<Attempt>> {
+    let rows = Sql::new(
+        "SELECT d.attempt, d.started_at, d.finished_at, d.outcome, d.detail FROM delivery_attempts d \
+         JOIN notifications n ON n.id = d.notification_id WHERE n.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND d.notification_id = ")
+    .bind(notification_id.to_owned())
+    .push(" ORDER BY d.attempt, d.started_at")
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attempt {
+                attempt: row.try_get("attempt")?,
+                started_at: time(row, "started_at")?,
+                finished_at: time(row, "finished_at")?,
+                outcome: parsed(row, "outcome", AttemptOutcome::parse)?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect()
 }

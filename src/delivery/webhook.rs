@@ -1,0 +1,227 @@
+//! The webhook channel: a JSON POST signed per the Standard Webhooks specification
+//! (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
+//!
+//! The address was checked when the method was saved; it is checked again here, when the
+//! connection is made: the host name is resolved and private, link-local and (unless the
+//! deployment allows them) loopback addresses are refused, so a name that later points inside
+//! the network reaches nothing. Redirects are not followed.
+
+use super::{Channel, Message, Outcome, SendFuture};
+use crate::domain::webhook::check_ip;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use sha2::Sha256;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Sends alert notifications to webhook URLs.
+#[derive(Debug, Clone)]
+pub struct WebhookChannel {
+    client: reqwest::Client,
+    allow_loopback: bool,
+}
+
+/// Whether a connection to `ip` is allowed: the reason when it is not.
+fn refused(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
+    match check_ip(ip) {
+        Err(why) => Some(why),
+        Ok(true) if !allow_loopback => Some("loopback addresses are not allowed"),
+        Ok(_) => None,
+    }
+}
+
+/// Resolves host names and keeps only the addresses a webhook may reach.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow_loopback: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut why = "it resolves to no address";
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| match refused(a.ip(), allow_loopback) {
+                    Some(reason) => {
+                        why = reason;
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!("refused to connect to {host}: {why}").into());
+            }
+            let addrs: Addrs = Box::new(allowed.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// The Standard Webhooks signature of `body` sent as `id` at `timestamp` (seconds).
+pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String, String> {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .map_err(|_| "the webhook secret is not valid base64".to_owned())?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key)
+        .map_err(|_| "the webhook secret cannot be used".to_owned())?;
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    Ok(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+impl WebhookChannel {
+    pub fn new(allow_loopback: bool, timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(GuardedResolver { allow_loopback }))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("Reach/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(32)
+            .build()?;
+        Ok(Self {
+            client,
+            allow_loopback,
+        })
+    }
+
+    async fn deliver(&self, message: &Message) -> Outcome {
+        let url = match url::Url::parse(&message.notification.address) {
+            Ok(url) => url,
+            Err(e) => return Outcome::Failed(format!("not a URL: {e}")),
+        };
+        // A literal address is not resolved, so it is checked here.
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(why) = literal.and_then(|ip| refused(ip, self.allow_loopback)) {
+            return Outcome::Failed(format!("refused to connect to {url}: {why}"));
+        }
+        let Some(secret) = &message.recipient.webhook_secret else {
+            return Outcome::Failed("the webhook has no signing secret".to_owned());
+        };
+        let body = message.webhook_body().to_string();
+        let id = &message.notification.id;
+        let timestamp = message.now.timestamp();
+        let signature = match sign(secret.expose(), id, timestamp, &body) {
+            Ok(signature) => signature,
+            Err(e) => return Outcome::Failed(e),
+        };
+        let sent = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", id.as_str())
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) => {
+                let status = response.status();
+                let answer: String = response
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect();
+                let detail = if answer.trim().is_empty() {
+                    format!("HTTP {status}")
+                } else {
+                    format!("HTTP {status}: {}", answer.trim())
+                };
+                classify(status.as_u16(), detail)
+            }
+            Err(e) => {
+                // The resolver's refusal is permanent; other trouble may pass.
+                let chain = error_chain(&e);
+                if chain.contains("refused to connect to") {
+                    Outcome::Failed(chain)
+                } else if e.is_timeout() {
+                    Outcome::Retry(format!("timed out: {chain}"))
+                } else {
+                    Outcome::Retry(chain)
+                }
+            }
+        }
+    }
+}
+
+/// 2xx is success; 5xx, 408 and 429 are tried again; any other answer is permanent.
+fn classify(status: u16, detail: String) -> Outcome {
+    match status {
+        200..=299 => Outcome::Sent(detail),
+        408 | 429 | 500..=599 => Outcome::Retry(detail),
+        _ => Outcome::Failed(detail),
+    }
+}
+
+/// An error and its causes on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl Channel for WebhookChannel {
+    fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a> {
+        Box::pin(self.deliver(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_the_standard_webhooks_example() {
+        // The example of the Standard Webhooks specification.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+        let body = r#"{"test": 2432232314}"#;
+        assert_eq!(
+            sign(secret, id, 1_614_265_330, body).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn answers_are_classified() {
+        assert!(matches!(classify(204, String::new()), Outcome::Sent(_)));
+        assert!(matches!(classify(503, String::new()), Outcome::Retry(_)));
+        assert!(matches!(classify(429, String::new()), Outcome::Retry(_)));
+        assert!(matches!(classify(404, String::new()), Outcome::Failed(_)));
+        assert!(matches!(classify(301, String::new()), Outcome::Failed(_)));
+    }
+
+    #[test]
+    fn private_and_loopback_addresses_are_refused() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(refused(ip("10.1.2.3"), true).is_some());
+        assert!(refused(ip("169.254.169.254"), true).is_some());
+        assert!(refused(ip("::ffff:192.168.0.1"), true).is_some());
+        assert!(refused(ip("127.0.0.1"), false).is_some());
+        assert!(refused(ip("127.0.0.1"), true).is_none());
+        assert!(refused(ip("93.184.216.34"), false).is_none());
+    }
+}
