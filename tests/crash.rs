@@ -266,7 +266,10 @@ async fn crash_and_restart(db: &TestDb) {
     let sent_before: usize = at_kill.iter().filter(|n| n.state == "sent").count();
     assert!(!in_flight.is_empty(), "the kill caught sends in flight");
     assert!(sent_before < ALERTS, "the kill came before the end");
-    assert!(sent_before > 0, "some were done before the kill (and must not come again)");
+    assert!(
+        sent_before > 0,
+        "some were done before the kill (and must not come again)"
+    );
 
     let mut server = serve(dir.path(), &env);
     wait_ready(&client, &base).await;

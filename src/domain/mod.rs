@@ -18,7 +18,7 @@ pub mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
 pub use account::{AccountSettings, Profile, RepeatInterval, UserChange};
-pub use alert::{AlertInput, AlertStatus, NewAlert, parse_batch};
+pub use alert::{AlertInput, AlertStatus, NewAlert, NewWindow, parse_batch};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};
@@ -62,6 +62,10 @@ pub enum Invalid {
     Time,
     #[error("Enter a time zone name such as Europe/Madrid")]
     TimeZone,
+    #[error("Enter a date and time such as 2026-11-25T22:00:00Z (RFC 3339)")]
+    DateTime,
+    #[error("Must be after the start")]
+    EndsBeforeStart,
     #[error("Choose at least one company, or all companies")]
     NoCompanies,
     #[error("Only email methods can receive reports")]
@@ -97,6 +101,8 @@ impl Invalid {
             Self::Range { .. } => "out-of-range",
             Self::Time => "invalid-time",
             Self::TimeZone => "invalid-timezone",
+            Self::DateTime => "invalid-datetime",
+            Self::EndsBeforeStart => "ends-before-start",
             Self::NoCompanies => "no-companies",
             Self::ReportsEmailOnly => "reports-email-only",
             Self::QuietHours => "invalid-quiet-hours",

@@ -4,7 +4,7 @@
 use super::json::{ApiJson, time};
 use super::{Problems, audit};
 use crate::auth::{Admin, Caller};
-use crate::domain::{CompanyId, Errors, Invalid};
+use crate::domain::{CompanyId, Invalid, NewWindow};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::{MaintenanceWindow, Store};
@@ -63,15 +63,10 @@ pub struct WindowList {
     pub next_cursor: Option<String>,
 }
 
-fn instant(errors: &mut Errors, field: &str, value: &str) -> Option<DateTime<Utc>> {
-    errors.check(
-        field,
-        DateTime::parse_from_rfc3339(value.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| Invalid::Type {
-                message: "Enter an RFC 3339 time such as 2026-11-25T22:00:00Z".into(),
-            }),
-    )
+fn instant(value: &str) -> Result<DateTime<Utc>, Invalid> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| Invalid::DateTime)
 }
 
 #[utoipa::path(get, path = "/api/v1/companies/{id}/maintenance", tag = "companies",
@@ -117,31 +112,20 @@ pub async fn create(
             &CompanyId::from_string(id),
         )
         .await?;
-    let mut errors = Errors::default();
-    let starts = instant(&mut errors, "starts_at", &body.starts_at);
-    let ends = instant(&mut errors, "ends_at", &body.ends_at);
-    if let (Some(s), Some(e)) = (starts, ends) {
-        if e <= s {
-            errors.push(
-                "ends_at",
-                Invalid::Type {
-                    message: "Must be after starts_at".into(),
-                },
-            );
-        }
-    }
-    let reason = body
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 500) {
-        errors.push("reason", Invalid::TooLong { max: 500 });
-    }
-    let (starts, ends) = errors.finish(|| Some((starts?, ends?)))?;
+    let window = NewWindow::parse(
+        instant(&body.starts_at),
+        instant(&body.ends_at),
+        body.reason.as_deref(),
+    )?;
     let window_id = state
         .store
-        .add_maintenance(&caller.account, &company.id, starts, ends, reason)
+        .add_maintenance(
+            &caller.account,
+            &company.id,
+            window.starts_at,
+            window.ends_at,
+            window.reason.as_deref(),
+        )
         .await?;
     let windows = state
         .store

@@ -3,13 +3,13 @@
 //! parses its input into domain types, calls the store and records the change in the audit log.
 
 mod account;
-mod alerts;
+pub mod alerts;
 mod audit;
 mod companies;
 mod contacts;
 pub mod docs;
 pub mod json;
-mod maintenance;
+pub mod maintenance;
 mod me;
 mod methods;
 mod users;

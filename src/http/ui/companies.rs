@@ -1,11 +1,12 @@
 //! Configure > Companies: add, rename, delete (with confirmation). Admins only.
 
 use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
-use crate::domain::{CompanyId, FieldError, Name};
+use crate::domain::{CompanyId, FieldError, Invalid, Name, NewWindow};
 use crate::error::AppError;
 use crate::http::api::json::CompanyJson;
+use crate::http::api::maintenance::WindowJson;
 use crate::http::{AppState, audit};
-use crate::store::{Company, Store};
+use crate::store::{Company, MaintenanceWindow, Store};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -35,6 +36,82 @@ struct CompanyEditPage<'a> {
     id: String,
     name: String,
     errors: FormErrors,
+    status: Option<String>,
+    windows: Vec<WindowRow>,
+    window: WindowForm,
+    window_errors: FormErrors,
+}
+
+/// A maintenance window as the viewer reads it.
+pub struct WindowRow {
+    pub id: String,
+    pub starts: String,
+    pub ends: String,
+    pub reason: String,
+    /// `now`, `planned` or `past`.
+    pub when: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WindowForm {
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    ends_at: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn windows(
+    state: &AppState,
+    web: &Web,
+    company: &CompanyId,
+) -> Result<Vec<WindowRow>, axum::response::Response> {
+    let now = chrono::Utc::now();
+    Ok(state
+        .store
+        .list_maintenance(&web.caller.account, company)
+        .await
+        .map_err(|e| web.fail(e.into()))?
+        .into_iter()
+        .map(|w| WindowRow {
+            starts: web.when(w.starts_at),
+            ends: web.when(w.ends_at),
+            reason: w.reason.unwrap_or_default(),
+            when: if w.ends_at <= now {
+                "past"
+            } else if w.starts_at <= now {
+                "now"
+            } else {
+                "planned"
+            },
+            id: w.id,
+        })
+        .collect())
+}
+
+/// The edit page with its maintenance windows.
+#[allow(clippy::too_many_arguments)]
+async fn edit_page(
+    state: &AppState,
+    web: &Web,
+    company: &Company,
+    name: String,
+    errors: FormErrors,
+    status: Option<String>,
+    window: WindowForm,
+    window_errors: FormErrors,
+) -> Result<axum::response::Response, axum::response::Response> {
+    Ok(render(&CompanyEditPage {
+        web,
+        id: company.id.to_string(),
+        name,
+        errors,
+        status,
+        windows: windows(state, web, &company.id).await?,
+        window,
+        window_errors,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,15 +186,130 @@ pub async fn edit_form(
     State(state): State<Arc<AppState>>,
     web: Web,
     Path(id): Path<String>,
+    Query(query): Query<DoneQuery>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
     let company = company(&state, &web, &id).await?;
-    Ok(render(&CompanyEditPage {
-        web: &web,
-        id,
-        name: company.name,
-        errors: FormErrors::default(),
-    }))
+    let status = confirmation(&web, query.done.as_deref());
+    edit_page(
+        &state,
+        &web,
+        &company,
+        company.name.clone(),
+        FormErrors::default(),
+        status,
+        WindowForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// A `datetime-local` value read in the viewer's time zone.
+fn local_instant(web: &Web, value: &str) -> Result<chrono::DateTime<chrono::Utc>, Invalid> {
+    use chrono::TimeZone as _;
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Invalid::Required);
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| Invalid::DateTime)?;
+    // A time skipped by a daylight-saving change is read as the first instant after it.
+    let zone = web.timezone.tz();
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or(Invalid::DateTime)
+}
+
+pub async fn add_window(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(form): Form<WindowForm>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let company = company(&state, &web, &id).await?;
+    let parsed = NewWindow::parse(
+        local_instant(&web, &form.starts_at),
+        local_instant(&web, &form.ends_at),
+        Some(form.reason.as_str()),
+    );
+    let window = match parsed {
+        Ok(w) => w,
+        Err(fields) => {
+            let errors = field_errors(&fields, &web);
+            let name = company.name.clone();
+            return edit_page(
+                &state,
+                &web,
+                &company,
+                name,
+                FormErrors::default(),
+                None,
+                form,
+                errors,
+            )
+            .await
+            .map(refused);
+        }
+    };
+    let window_id = state
+        .store
+        .add_maintenance(
+            &web.caller.account,
+            &company.id,
+            window.starts_at,
+            window.ends_at,
+            window.reason.as_deref(),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let after = WindowJson::from(&MaintenanceWindow {
+        id: window_id,
+        company_id: company.id.clone(),
+        starts_at: window.starts_at,
+        ends_at: window.ends_at,
+        reason: window.reason,
+    });
+    audit(&state, &web.caller, "maintenance", None, Some(&after)).await;
+    Ok(done(&format!("{LIST}/{id}/edit"), "maintenance-added"))
+}
+
+pub async fn delete_window(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path((id, window_id)): Path<(String, String)>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    web.caller.admin().map_err(|e| web.fail(e))?;
+    let company = company(&state, &web, &id).await?;
+    let before = state
+        .store
+        .list_maintenance(&web.caller.account, &company.id)
+        .await
+        .map_err(|e| web.fail(e.into()))?
+        .into_iter()
+        .find(|w| w.id == window_id)
+        .ok_or_else(|| web.fail(AppError::NotFound))?;
+    state
+        .store
+        .delete_maintenance(&web.caller.account, &company.id, &window_id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    audit(
+        &state,
+        &web.caller,
+        "maintenance",
+        Some(&WindowJson::from(&before)),
+        None,
+    )
+    .await;
+    Ok(done(&format!("{LIST}/{id}/edit"), "maintenance-deleted"))
 }
 
 pub async fn edit(
@@ -142,14 +334,18 @@ pub async fn edit(
             audit(&state, &web.caller, "company", Some(&before), Some(&after)).await;
             Ok(done(LIST, "company-saved"))
         }
-        Err(AppError::Validation(f) | AppError::Conflict(f)) => {
-            Ok(refused(render(&CompanyEditPage {
-                web: &web,
-                id,
-                name: form.name,
-                errors: field_errors(&f, &web),
-            })))
-        }
+        Err(AppError::Validation(f) | AppError::Conflict(f)) => edit_page(
+            &state,
+            &web,
+            &current,
+            form.name,
+            field_errors(&f, &web),
+            None,
+            WindowForm::default(),
+            FormErrors::default(),
+        )
+        .await
+        .map(refused),
         Err(other) => Err(web.fail(other)),
     }
 }

@@ -136,6 +136,30 @@ async fn parse_context(state: &AppState, web: &Web) -> Result<ParseContext, Resp
 }
 
 /// Where to go back to: My Account for one's own methods from there, else the list.
+/// A new webhook's signing secret, shown this once.
+#[derive(Template)]
+#[template(path = "pages/webhook_secret.html")]
+struct SecretPage<'a> {
+    web: &'a Web,
+    address: &'a str,
+    secret: &'a str,
+    back: &'static str,
+}
+
+fn secret_page(
+    web: &Web,
+    contact: &Contact,
+    method: &crate::store::Method,
+    secret: &str,
+) -> axum::response::Response {
+    render(&SecretPage {
+        web,
+        address: &method.address,
+        secret,
+        back: back_to(web, contact),
+    })
+}
+
 fn back_to(web: &Web, contact: &Contact) -> &'static str {
     if web.caller.is(&contact.id) && !web.is_admin() {
         "/configure/account"
@@ -191,7 +215,10 @@ pub async fn create(
         Ok(method) => {
             let after = MethodJson::from(&method);
             audit(&state, &web.caller, "method", None, Some(&after)).await;
-            Ok(done(back_to(&web, &contact), "method-added"))
+            Ok(match &method.secret {
+                Some(secret) => secret_page(&web, &contact, &method, secret.expose()),
+                None => done(back_to(&web, &contact), "method-added"),
+            })
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
@@ -267,10 +294,14 @@ pub async fn edit(
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (MethodJson::from(&current), MethodJson::from(&after));
+        Ok(saved) => {
+            let (before, after) = (MethodJson::from(&current), MethodJson::from(&saved));
             audit(&state, &web.caller, "method", Some(&before), Some(&after)).await;
-            Ok(done(back_to(&web, &contact), "method-saved"))
+            Ok(match (&current.secret, &saved.secret) {
+                // It has just become a webhook: its new secret, once.
+                (None, Some(secret)) => secret_page(&web, &contact, &saved, secret.expose()),
+                _ => done(back_to(&web, &contact), "method-saved"),
+            })
         }
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);

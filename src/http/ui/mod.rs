@@ -4,6 +4,7 @@
 
 mod account;
 mod ack;
+mod alerts;
 mod companies;
 mod contacts;
 
@@ -44,6 +45,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
         .route("/ack/{token}", get(ack::show).post(ack::acknowledge))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::detail))
+        .route("/alerts/{id}/ack", post(alerts::acknowledge))
+        .route("/delivery", get(alerts::delivery))
         .route(
             "/set-password/{token}",
             get(password_link::form).post(password_link::set),
@@ -84,6 +89,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/configure/companies/{id}/edit",
             get(companies::edit_form).post(companies::edit),
+        )
+        .route(
+            "/configure/companies/{id}/maintenance",
+            post(companies::add_window),
+        )
+        .route(
+            "/configure/companies/{id}/maintenance/{window_id}/delete",
+            post(companies::delete_window),
         )
         .route(
             "/configure/companies/{id}/delete",

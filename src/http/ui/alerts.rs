@@ -1,0 +1,381 @@
+//! Alerts (list with filters; one alert with its delivery timeline and Acknowledge) and the
+//! Delivery log (every notification, its attempts and the provider's answers). Everyone sees
+//! the alerts of the companies they have access to, narrowed to the company chosen in the
+//! top bar.
+
+use super::{Form, PageResult, Web, confirmation, done, render};
+use crate::domain::{AlertStatus, CompanyAccess, CompanyId, ContactId};
+use crate::error::AppError;
+use crate::http::api::alerts::AlertJson;
+use crate::http::{AppState, audit};
+use crate::store::{
+    Alert, AlertQuery, Attempt, Cursor, Notification, NotificationQuery, PageRequest, Store,
+};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One alert in a list.
+pub struct AlertRow {
+    pub id: String,
+    pub severity: &'static str,
+    pub severity_label: String,
+    pub title: String,
+    pub company: String,
+    pub key: String,
+    pub opened: String,
+    pub firing: bool,
+    pub acknowledged: Option<String>,
+}
+
+/// One notification in a timeline or the log.
+pub struct NotificationRow {
+    pub id: String,
+    pub alert_id: Option<String>,
+    pub alert_title: String,
+    pub contact: String,
+    pub kind: String,
+    pub address: String,
+    pub event: String,
+    pub state: String,
+    pub state_label: String,
+    pub reason: Option<String>,
+    pub attempts: i64,
+    /// When it goes out (queued, held, failed) or went out (sent).
+    pub when: String,
+    pub log: Vec<AttemptRow>,
+}
+
+pub struct AttemptRow {
+    pub number: i64,
+    pub at: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/alerts.html")]
+struct AlertsPage<'a> {
+    web: &'a Web,
+    status: String,
+    alerts: Vec<AlertRow>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/alert.html")]
+struct AlertPage<'a> {
+    web: &'a Web,
+    notice: Option<String>,
+    alert: AlertRow,
+    body: Option<String>,
+    labels: Vec<(String, String)>,
+    resolved: Option<String>,
+    may_acknowledge: bool,
+    timeline: Vec<NotificationRow>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/delivery.html")]
+struct DeliveryPage<'a> {
+    web: &'a Web,
+    state: String,
+    states: [&'static str; 6],
+    rows: Vec<NotificationRow>,
+    next: Option<String>,
+}
+
+fn page_request(cursor: Option<&str>) -> Result<PageRequest, AppError> {
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .map(Cursor::parse)
+        .transpose()
+        .map_err(|_| AppError::NotFound)?;
+    PageRequest::new(Some(50), cursor).map_err(|_| AppError::NotFound)
+}
+
+/// The caller's scope narrowed to the company of the top bar.
+fn current_company(web: &Web) -> Option<CompanyId> {
+    web.current_company.as_deref().map(CompanyId::from_string)
+}
+
+async fn names(
+    state: &AppState,
+    web: &Web,
+    ids: impl Iterator<Item = ContactId>,
+) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if out.contains_key(id.as_str()) {
+            continue;
+        }
+        let name = match state
+            .store
+            .contact(&web.caller.account, &CompanyAccess::All, &id)
+            .await
+        {
+            Ok(c) => c.name,
+            Err(_) => web.t("contact-deleted"),
+        };
+        out.insert(id.to_string(), name);
+    }
+    out
+}
+
+fn alert_row(web: &Web, a: &Alert, names: &HashMap<String, String>) -> AlertRow {
+    AlertRow {
+        id: a.id.clone(),
+        severity: a.severity.as_str(),
+        severity_label: web.t(&format!("severity-{}", a.severity.as_str())),
+        title: a.title.clone(),
+        company: web.company_name(a.company_id.as_str()),
+        key: a.key.clone(),
+        opened: web.when(a.opened_at),
+        firing: a.status == AlertStatus::Firing,
+        acknowledged: a.acknowledged_at.map(|at| {
+            let who = a
+                .acknowledged_by
+                .as_ref()
+                .and_then(|id| names.get(id.as_str()))
+                .cloned()
+                .unwrap_or_else(|| web.t("someone"));
+            web.tr.ta(
+                "acknowledged-by",
+                &[("name", &who), ("when", &web.when(at))],
+            )
+        }),
+    }
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    let status = query.status.clone().unwrap_or_else(|| "firing".to_owned());
+    let page = page_request(query.cursor.as_deref()).map_err(|e| web.fail(e))?;
+    let found = state
+        .store
+        .list_alerts(
+            &web.caller.account,
+            &web.caller.scope(),
+            &AlertQuery {
+                company: current_company(&web),
+                status: AlertStatus::parse(&status).ok(),
+                page,
+            },
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let names = names(
+        &state,
+        &web,
+        found.items.iter().filter_map(|a| a.acknowledged_by.clone()),
+    )
+    .await;
+    Ok(render(&AlertsPage {
+        web: &web,
+        alerts: found
+            .items
+            .iter()
+            .map(|a| alert_row(&web, a, &names))
+            .collect(),
+        next: found
+            .next_cursor
+            .map(|c| format!("/alerts?status={status}&cursor={c}")),
+        status,
+    }))
+}
+
+fn state_label(web: &Web, n: &Notification) -> String {
+    web.t(&format!("state-{}", n.state))
+}
+
+async fn rows(
+    state: &AppState,
+    web: &Web,
+    notifications: Vec<Notification>,
+    titles: &HashMap<String, String>,
+) -> Result<Vec<NotificationRow>, AppError> {
+    let names = names(
+        state,
+        web,
+        notifications.iter().map(|n| n.contact_id.clone()),
+    )
+    .await;
+    let mut out = Vec::with_capacity(notifications.len());
+    for n in notifications {
+        let log: Vec<Attempt> = state.store.attempts(&web.caller.account, &n.id).await?;
+        let when = match n.sent_at {
+            Some(at) => web.when(at),
+            None if matches!(n.state.as_str(), "queued" | "failed" | "sending") => {
+                web.when(n.next_attempt_at)
+            }
+            None => String::new(),
+        };
+        out.push(NotificationRow {
+            alert_title: n
+                .alert_id
+                .as_ref()
+                .and_then(|id| titles.get(id))
+                .cloned()
+                .unwrap_or_default(),
+            contact: names
+                .get(n.contact_id.as_str())
+                .cloned()
+                .unwrap_or_default(),
+            kind: web.t(&format!("method-type-{}", n.kind.as_str())),
+            event: web.t(&format!("event-{}", n.event)),
+            state_label: state_label(web, &n),
+            state: n.state.clone(),
+            reason: n.reason.clone(),
+            attempts: n.attempts,
+            when,
+            log: log
+                .into_iter()
+                .map(|a| AttemptRow {
+                    number: a.attempt,
+                    at: web.when(a.finished_at),
+                    outcome: web.t(&format!("outcome-{}", a.outcome.as_str())),
+                    detail: a.detail.unwrap_or_default(),
+                })
+                .collect(),
+            id: n.id,
+            alert_id: n.alert_id,
+            address: n.address,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn detail(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    let alert = state
+        .store
+        .alert(&web.caller.account, &web.caller.scope(), &id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let notifications = state
+        .store
+        .notifications_of_alert(&web.caller.account, &id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let titles = HashMap::from([(alert.id.clone(), alert.title.clone())]);
+    let timeline = rows(&state, &web, notifications, &titles)
+        .await
+        .map_err(|e| web.fail(e))?;
+    let names = names(&state, &web, alert.acknowledged_by.clone().into_iter()).await;
+    Ok(render(&AlertPage {
+        notice: confirmation(&web, query.done.as_deref()),
+        may_acknowledge: alert.status == AlertStatus::Firing && alert.acknowledged_at.is_none(),
+        body: alert.body.clone(),
+        labels: alert.labels.clone().into_iter().collect(),
+        resolved: alert.resolved_at.map(|t| web.when(t)),
+        alert: alert_row(&web, &alert, &names),
+        timeline,
+        web: &web,
+    }))
+}
+
+pub async fn acknowledge(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Path(id): Path<String>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    let scope = web.caller.scope();
+    let before = state
+        .store
+        .alert(&web.caller.account, &scope, &id)
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let after = state
+        .store
+        .acknowledge_alert(
+            &web.caller.account,
+            &scope,
+            &id,
+            &web.caller.user,
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    if before.acknowledged_at != after.acknowledged_at {
+        let (before, after) = (AlertJson::from(&before), AlertJson::from(&after));
+        audit(&state, &web.caller, "alert", Some(&before), Some(&after)).await;
+    }
+    Ok(done(&format!("/alerts/{id}"), "alert-acknowledged"))
+}
+
+const STATES: [&str; 6] = ["queued", "sending", "sent", "failed", "dead", "suppressed"];
+
+pub async fn delivery(
+    State(state): State<Arc<AppState>>,
+    web: Web,
+    Query(query): Query<ListQuery>,
+) -> PageResult {
+    let wanted = query
+        .state
+        .clone()
+        .filter(|s| STATES.contains(&s.as_str()))
+        .unwrap_or_default();
+    let page = page_request(query.cursor.as_deref()).map_err(|e| web.fail(e))?;
+    let mut scope = web.caller.scope();
+    if let Some(company) = current_company(&web) {
+        if scope.includes(&company) {
+            scope = CompanyAccess::Only([company].into());
+        }
+    }
+    let found = state
+        .store
+        .list_notifications(
+            &web.caller.account,
+            &scope,
+            &NotificationQuery {
+                state: (!wanted.is_empty()).then(|| wanted.clone()),
+                page,
+                ..NotificationQuery::default()
+            },
+        )
+        .await
+        .map_err(|e| web.fail(e.into()))?;
+    let mut titles = HashMap::new();
+    for id in found.items.iter().filter_map(|n| n.alert_id.clone()) {
+        if titles.contains_key(&id) {
+            continue;
+        }
+        if let Ok(a) = state.store.alert(&web.caller.account, &scope, &id).await {
+            titles.insert(id, a.title);
+        }
+    }
+    let rows = rows(&state, &web, found.items, &titles)
+        .await
+        .map_err(|e| web.fail(e))?;
+    Ok(render(&DeliveryPage {
+        web: &web,
+        next: found
+            .next_cursor
+            .map(|c| format!("/delivery?state={wanted}&cursor={c}")),
+        state: wanted,
+        states: STATES,
+        rows,
+    }))
+}
