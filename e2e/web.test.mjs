@@ -5,8 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -15,6 +17,7 @@ const token = process.env.REACH_TOKEN;
 const admin = { email: process.env.REACH_ADMIN_EMAIL, password: process.env.REACH_ADMIN_PASSWORD };
 const tech = { email: 'tess.e2e@example.com', password: 'technician password 1' };
 const shots = process.env.REACH_SCREENSHOTS || '../target/e2e';
+const smtpSink = process.env.REACH_SMTP_SINK_DIR;
 mkdirSync(shots, { recursive: true });
 
 let browser;
@@ -231,4 +234,125 @@ test('the company switcher filters the contacts list', async () => {
   await page.getByRole('button', { name: 'Switch' }).click();
   await assert.doesNotReject(page.getByRole('heading', { name: 'Nora Northwind' }).waitFor());
   await page.context().close();
+});
+
+/** Polls `read` until `ok` holds of its value, or fails after `seconds`. */
+async function eventually(what, read, ok, seconds = 15) {
+  const deadline = Date.now() + seconds * 1000;
+  let value;
+  while (Date.now() < deadline) {
+    value = await read();
+    if (ok(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}: ${JSON.stringify(value)?.slice(0, 500)}`);
+}
+
+/** The messages the test SMTP server (tests/support/smtp_sink.py) received so far. */
+function mails() {
+  return readdirSync(smtpSink)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(`${smtpSink}/${f}`, 'utf8')));
+}
+
+test('alerts reach the right people by severity; the email link acknowledges; the pages show it', async () => {
+  assert.ok(smtpSink, 'REACH_SMTP_SINK_DIR: the folder of the test SMTP server');
+  // A webhook receiver that verifies every request with the Standard Webhooks library.
+  const hooks = [];
+  let secret;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      try {
+        hooks.push(new Webhook(secret).verify(body, req.headers));
+        res.writeHead(204).end();
+      } catch (e) {
+        hooks.push({ error: String(e) });
+        res.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const nuria = await api('POST', '/contacts', { name: 'Nuria Alertas', companies: [northwind.id], locale: 'es' });
+    const carla = await api('POST', '/contacts', { name: 'Carla Contoso', companies: [contoso.id] });
+    await api('POST', `/contacts/${nuria.id}/methods`, { type: 'email', address: 'nuria@northwind.example', min_severity: 'warning' });
+    const hook = await api('POST', `/contacts/${nuria.id}/methods`, { type: 'webhook', address: `http://127.0.0.1:${server.address().port}/hook`, min_severity: 'critical' });
+    secret = hook.secret;
+    assert.match(secret, /^whsec_/);
+    const again = await api('GET', `/contacts/${nuria.id}/methods/${hook.id}`);
+    assert.equal(again.secret, undefined, 'the secret is shown once');
+    await api('POST', `/contacts/${carla.id}/methods`, { type: 'email', address: 'carla@contoso.example', min_severity: 'info' });
+
+    const [warning, critical] = await api('POST', '/alerts', [
+      { company_id: northwind.id, key: 'disk:srv-12', severity: 'warning', title: 'Disk 85% on srv-12' },
+      { company_id: northwind.id, key: 'down:db-1', severity: 'critical', title: 'db-1 is down', body: 'No answer to ping for 3 minutes.', labels: { host: 'db-1' } },
+    ]);
+    const toNuria = await eventually('two emails to Nuria', () => mails().filter((m) => m.rcpt_tos.includes('nuria@northwind.example')), (m) => m.length === 2);
+    assert.deepEqual(toNuria.map((m) => m.headers.subject).sort(), ['[CRÍTICA] Northwind E2E: db-1 is down', '[AVISO] Northwind E2E: Disk 85% on srv-12']);
+    await eventually('the critical webhook', () => hooks, (h) => h.length === 1);
+    assert.equal(hooks[0].id, critical.id, `verified by the Standard Webhooks library: ${JSON.stringify(hooks[0])}`);
+    assert.equal(hooks[0].severity, 'critical');
+    assert.equal(mails().filter((m) => m.rcpt_tos.includes('carla@contoso.example')).length, 0, 'Contoso people hear nothing of Northwind');
+
+    // Nuria opens the acknowledge link of the critical email (no sign-in) and acknowledges.
+    const mail = toNuria.find((m) => m.headers.subject.startsWith('[CRÍTICA]'));
+    assert.equal(mail.headers['content-language'], 'es');
+    const link = mail.text.match(/https?:\/\/\S+\/ack\/\S+/)[0];
+    const context = await browser.newContext({ locale: 'en-US' });
+    const visitor = await context.newPage();
+    await visitor.goto(link);
+    await assert.doesNotReject(visitor.getByRole('heading', { name: 'db-1 is down' }).waitFor());
+    await check(visitor, 'es-ack-link');
+    await visitor.getByRole('button', { name: 'Confirmar recepción' }).click();
+    await assert.doesNotReject(visitor.getByText('Confirmada.').first().waitFor());
+    await check(visitor, 'es-ack-link-done');
+    await context.close();
+    const acked = await api('GET', `/alerts/${critical.id}`);
+    assert.equal(acked.acknowledged_by, nuria.id);
+
+    for (const [lang, locale] of [['en', 'en-US'], ['es', 'es-ES']]) {
+      const page = await signIn(admin, locale);
+      await page.goto(base + '/alerts');
+      await assert.doesNotReject(page.getByRole('link', { name: 'db-1 is down' }).waitFor());
+      await check(page, `${lang}-alerts`);
+      await page.getByRole('link', { name: 'db-1 is down' }).click();
+      await assert.doesNotReject(page.getByText(lang === 'en' ? 'Acknowledged by Nuria Alertas' : 'Confirmada por Nuria Alertas').first().waitFor());
+      assert.equal(await page.getByRole('button', { name: lang === 'en' ? 'Acknowledge' : 'Confirmar recepción' }).count(), 0, 'already acknowledged');
+      await assert.doesNotReject(page.locator('.entry.state-sent').first().waitFor());
+      await page.locator('.entry.state-sent details summary').first().click();
+      await check(page, `${lang}-alert`);
+      await page.goto(base + '/delivery?state=sent');
+      await assert.doesNotReject(page.locator('.entry.state-sent').first().waitFor());
+      assert.equal(await page.locator('.entry:not(.state-sent)').count(), 0, 'filtered by state');
+      await check(page, `${lang}-delivery`);
+      await page.context().close();
+    }
+
+    // The warning is acknowledged from its page by the admin.
+    const page = await signIn(admin, 'en-US');
+    await page.goto(`${base}/alerts/${warning.id}`);
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await assert.doesNotReject(page.getByText('Acknowledged. Pending escalations are stopped.').waitFor());
+
+    // Maintenance on the company page: an end before the start is a field error, then added.
+    await page.goto(`${base}/configure/companies/${northwind.id}/edit`);
+    await page.getByLabel('Starts').fill('2030-01-10T22:00');
+    await page.getByLabel('Ends').fill('2030-01-10T21:00');
+    await page.getByRole('button', { name: 'Add a maintenance window' }).click();
+    await assert.doesNotReject(page.getByText('Must be after the start').waitFor());
+    await check(page, 'en-company-maintenance-error');
+    await page.getByLabel('Ends').fill('2030-01-11T02:00');
+    await page.getByLabel('Reason').fill('Database upgrade');
+    await page.getByRole('button', { name: 'Add a maintenance window' }).click();
+    await assert.doesNotReject(page.getByText('Maintenance window added.').waitFor());
+    await assert.doesNotReject(page.getByRole('cell', { name: 'Database upgrade' }).waitFor());
+    await check(page, 'en-company-maintenance');
+    const windows = await api('GET', `/companies/${northwind.id}/maintenance`);
+    assert.equal(windows.items.length, 1);
+    await page.context().close();
+  } finally {
+    server.close();
+  }
 });
