@@ -290,7 +290,7 @@ test('alerts reach the right people by severity; the email link acknowledges; th
       { company_id: northwind.id, key: 'down:db-1', severity: 'critical', title: 'db-1 is down', body: 'No answer to ping for 3 minutes.', labels: { host: 'db-1' } },
     ]);
     const toNuria = await eventually('two emails to Nuria', () => mails().filter((m) => m.rcpt_tos.includes('nuria@northwind.example')), (m) => m.length === 2);
-    assert.deepEqual(toNuria.map((m) => m.headers.subject).sort(), ['[CRÍTICA] Northwind E2E: db-1 is down', '[AVISO] Northwind E2E: Disk 85% on srv-12']);
+    assert.deepEqual(toNuria.map((m) => m.headers.subject).sort(), ['[AVISO] Northwind E2E: Disk 85% on srv-12', '[CRÍTICA] Northwind E2E: db-1 is down']);
     await eventually('the critical webhook', () => hooks, (h) => h.length === 1);
     assert.equal(hooks[0].id, critical.id, `verified by the Standard Webhooks library: ${JSON.stringify(hooks[0])}`);
     assert.equal(hooks[0].severity, 'critical');

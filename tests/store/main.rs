@@ -68,4 +68,5 @@ conformance! {
     alerts::maintenance_suppresses_and_foreign_companies_refuse_the_batch,
     outbox::claims_lease_retry_and_dead_letter,
     outbox::two_workers_never_claim_the_same_notification,
+    outbox::concurrent_ingests_and_claims_all_succeed,
 }

@@ -185,3 +185,57 @@ pub async fn two_workers_never_claim_the_same_notification(store: &SqlStore) {
     );
     assert_eq!(all.len(), 60, "no notification claimed twice");
 }
+
+/// Writers racing on one database all succeed: ingests from several connections while a
+/// worker claims and completes (on SQLite a read-then-write transaction must not fail with
+/// "database is locked").
+pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
+    store
+        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
+        .await
+        .expect("email");
+    let now = Utc::now();
+    let mut writers = tokio::task::JoinSet::new();
+    for lane in 0..6 {
+        let (store, account, company) = (store.clone(), acme.id.clone(), nw.id.clone());
+        writers.spawn(async move {
+            for round in 0..10 {
+                let batch: Vec<_> = (0..5)
+                    .map(|i| alert(company.as_str(), &format!("l{lane}-r{round}-{i}")))
+                    .collect();
+                store.ingest_alerts(&account, &batch, now).await?;
+            }
+            Ok::<_, reach::store::StoreError>(())
+        });
+    }
+    let claimer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut done = 0;
+            while done < 300 {
+                let batch = store
+                    .claim_notifications(now, Duration::seconds(60), 20)
+                    .await?;
+                for n in &batch {
+                    store.notification_sent(&n.id, now).await?;
+                }
+                done += batch.len();
+                tokio::task::yield_now().await;
+            }
+            Ok::<_, reach::store::StoreError>(done)
+        })
+    };
+    while let Some(result) = writers.join_next().await {
+        result.expect("writer").expect("every ingest succeeds");
+    }
+    assert_eq!(
+        claimer
+            .await
+            .expect("claimer")
+            .expect("every claim succeeds"),
+        300
+    );
+}

@@ -24,7 +24,7 @@ pub(super) async fn ingest(
     alerts: &[NewAlert],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let settings = Sql::new("SELECT timezone, require_verified_phones, repeat_interval_minutes FROM accounts WHERE id = ")
         .bind(account.to_string())
         .fetch_optional(&mut *tx)

@@ -87,7 +87,7 @@ pub(super) async fn create(
     account: &AccountId,
     new: &NewContact,
 ) -> Result<Contact> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let id = insert(&mut tx, account, new).await?;
     tx.commit().await?;
     get(pool, account, &CompanyAccess::All, &id).await
@@ -179,7 +179,7 @@ pub(super) async fn update(
     id: &ContactId,
     new: &NewContact,
 ) -> Result<Contact> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let changed = Sql::new("UPDATE contacts SET name = ")
         .bind(new.name.to_string())
         .push(", name_key = ")

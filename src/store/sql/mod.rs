@@ -115,6 +115,17 @@ impl SqlStore {
     }
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads and then writes fails with "database is
+/// locked" (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, and the busy
+/// timeout cannot help it; an immediate one waits its turn.
+pub(crate) async fn begin_write(pool: &AnyPool) -> Result<sqlx::Transaction<'static, Any>> {
+    let sqlite = pool.connect_options().database_url.scheme() == "sqlite";
+    Ok(pool
+        .begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })
+        .await?)
+}
+
 /// A statement with numbered parameters, built piece by piece.
 pub(crate) struct Sql {
     text: String,

@@ -176,7 +176,7 @@ pub(super) async fn use_password_link(
     now: DateTime<Utc>,
     password_hash: &str,
 ) -> Result<bool> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let claimed = Sql::new("UPDATE password_links SET used_at = ")
         .bind(now.timestamp_millis())
         .push(" WHERE token_hash = ")

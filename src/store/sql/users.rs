@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewUser) -> Result<Contact> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let id = contacts::insert(&mut tx, account, &new.contact).await?;
     Sql::new("INSERT INTO users (contact_id, account_id, email, email_key, password_hash, role, created_at) VALUES (")
         .bind(id.to_string())
@@ -164,7 +164,7 @@ pub(super) async fn update(
     id: &ContactId,
     change: &UserChange,
 ) -> Result<Contact> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let stays_admin = change.role == Role::Admin && !change.disabled;
     keep_an_admin(&mut tx, backend, account, id, stays_admin).await?;
     let changed = Sql::new("UPDATE users SET role = ")
@@ -199,7 +199,7 @@ pub(super) async fn delete(
     account: &AccountId,
     id: &ContactId,
 ) -> Result<()> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     keep_an_admin(&mut tx, backend, account, id, false).await?;
     let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
         .bind(account.to_string())
@@ -221,7 +221,7 @@ pub(super) async fn update_profile(
     id: &ContactId,
     profile: &Profile,
 ) -> Result<Contact> {
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let changed = Sql::new("UPDATE contacts SET name = ")
         .bind(profile.name.to_string())
         .push(", name_key = ")
