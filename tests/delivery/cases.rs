@@ -715,3 +715,77 @@ pub async fn without_smtp_emails_are_written_as_eml_files(store: &SqlStore) {
         "{detail}"
     );
 }
+
+pub async fn quiet_hours_hold_until_they_end_unless_resolved(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    // 10:00 UTC is 05:00 in New York, inside 22:00–07:00.
+    let sleeper = person(store, &acme, "Night Owl", CompanyAccess::All, Locale::En).await;
+    let receiver = Receiver::start().await;
+    let new = MethodInput {
+        kind: Some("webhook".into()),
+        address: Some(receiver.url("quiet")),
+        min_severity: Some(Some("info".into())),
+        quiet_hours: Some(("22:00".into(), "07:00".into())),
+        ..MethodInput::default()
+    }
+    .parse(&ParseContext {
+        default_region: Region::parse("ES").unwrap(),
+        allow_loopback: true,
+    })
+    .unwrap();
+    store.add_method(&acme.id, &sleeper.id, &new).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
+    store
+        .ingest_alerts(
+            &acme.id,
+            &[
+                alert(&nw, "held", "warning", "firing"),
+                alert(&nw, "gone", "warning", "firing"),
+                alert(&nw, "loud", "critical", "firing"),
+            ],
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        1,
+        "critical goes through quiet hours"
+    );
+    store
+        .ingest_alerts(
+            &acme.id,
+            &[alert(&nw, "gone", "warning", "resolved")],
+            t0() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    clock.set(t0() + Duration::minutes(119));
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        0,
+        "held until 07:00 New York time"
+    );
+    clock.set(t0() + Duration::hours(2));
+    assert_eq!(worker.run_once().await.unwrap(), 2);
+    let keys: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(keys, ["loud", "held"]);
+    let gone = log(store, &acme.id)
+        .await
+        .into_iter()
+        .find(|n| n.held && n.state == "suppressed")
+        .expect("the resolved one was not sent");
+    assert_eq!(gone.reason.as_deref(), Some("quiet hours"));
+}

@@ -48,4 +48,5 @@ both_backends! {
     the_acknowledge_link_acknowledges_as_the_recipient,
     notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
     without_smtp_emails_are_written_as_eml_files,
+    quiet_hours_hold_until_they_end_unless_resolved,
 }

@@ -201,6 +201,25 @@ pub async fn list(
     }))
 }
 
+/// Why a notification was not sent, in the viewer's language; failures show the provider's
+/// answer as it came.
+fn reason_label(web: &Web, state: &str, reason: &str) -> String {
+    const KNOWN: [&str; 7] = [
+        "maintenance",
+        "quiet hours",
+        "unverified",
+        "rate limited",
+        "contact deleted",
+        "acknowledged",
+        "resolved",
+    ];
+    if state == "suppressed" && KNOWN.contains(&reason) {
+        web.t(&format!("reason-{}", reason.replace(' ', "-")))
+    } else {
+        reason.to_owned()
+    }
+}
+
 fn state_label(web: &Web, n: &Notification) -> String {
     web.t(&format!("state-{}", n.state))
 }
@@ -242,7 +261,7 @@ async fn rows(
             event: web.t(&format!("event-{}", n.event)),
             state_label: state_label(web, &n),
             state: n.state.clone(),
-            reason: n.reason.clone(),
+            reason: n.reason.as_deref().map(|r| reason_label(web, &n.state, r)),
             attempts: n.attempts,
             when,
             log: log
