@@ -368,7 +368,7 @@ async fn enqueue(
     Ok(())
 }
 
-/// `resolved` tells every method that was sent the alert.
+/// `resolved` tells every method that was sent the alert, or is being sent it now.
 async fn notify_resolved(
     conn: &mut AnyConnection,
     account: &AccountId,
@@ -377,7 +377,7 @@ async fn notify_resolved(
 ) -> Result<()> {
     let sent = Sql::new("SELECT DISTINCT method_id FROM notifications WHERE alert_id = ")
         .bind(alert_id.to_owned())
-        .push(" AND state = 'sent'")
+        .push(" AND state IN ('sent', 'sending')")
         .fetch_all(&mut *conn)
         .await?;
     for row in &sent {
