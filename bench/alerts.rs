@@ -5,7 +5,8 @@
 //! notifications/s delivered, p50/p99 from POST to arrival, CPU seconds and peak RSS of
 //! `reach serve`.
 //!
-//! `cargo bench --bench alerts -- [N] [sqlite|postgres ...]` (default: 10000, both).
+//! `cargo bench --bench alerts -- [N] [sqlite|postgres ...]` (default: 10000, both; under
+//! `cargo test --all-targets`, 300 as a smoke test).
 //! PostgreSQL: `REACH_BENCH_POSTGRES` (default postgres://postgres@127.0.0.1:5432/postgres);
 //! a fresh database is created and dropped.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]

@@ -4,6 +4,7 @@
 use crate::auth;
 use crate::config::{Secret, Settings};
 use crate::delivery::email::EmailChannel;
+use crate::delivery::twilio::{Kind, Provider, TwilioChannel};
 use crate::delivery::webhook::WebhookChannel;
 use crate::delivery::{DispatchConfig, Dispatcher, SystemClock, Wakeup};
 use crate::domain::MethodType;
@@ -225,16 +226,32 @@ async fn start_workers(
         send_timeout: settings.send_timeout,
         ..DispatchConfig::default()
     };
-    let dispatcher = Arc::new(
-        Dispatcher::new(
-            state.store.clone(),
-            Arc::new(SystemClock),
-            state.links.clone(),
-            config,
-        )
-        .with_channel(MethodType::Email, Arc::new(email))
-        .with_channel(MethodType::Webhook, Arc::new(webhook)),
-    );
+    let mut dispatcher = Dispatcher::new(
+        state.store.clone(),
+        Arc::new(SystemClock),
+        state.links.clone(),
+        config,
+    )
+    .with_channel(MethodType::Email, Arc::new(email))
+    .with_channel(MethodType::Webhook, Arc::new(webhook));
+    // Without provider credentials, SMS and calls fail with a clear reason (no channel).
+    if let Some(t) = &settings.twilio {
+        let provider = Provider {
+            base_url: settings.twilio_base_url.as_str().to_owned(),
+            account_sid: t.account_sid.clone(),
+            auth_token: t.auth_token.clone(),
+            from: t.from.clone(),
+        };
+        for (kind, channel) in [
+            (MethodType::Sms, Kind::Sms),
+            (MethodType::Phone, Kind::Call),
+        ] {
+            let twilio = TwilioChannel::new(provider.clone(), channel, settings.send_timeout)
+                .context("the HTTP client for SMS and calls could not start")?;
+            dispatcher = dispatcher.with_channel(kind, Arc::new(twilio));
+        }
+    }
+    let dispatcher = Arc::new(dispatcher);
     if state.store.backend() == Backend::Postgres {
         let url = settings.database_url.expose().to_owned();
         let wakeup = wakeup.clone();

@@ -233,10 +233,6 @@ attempts-count = { $count ->
    *[other] { $count } attempts
 }
 contact-deleted = (deleted contact)
-method-type-email = Email
-method-type-sms = Text message
-method-type-phone = Phone call
-method-type-webhook = Webhook
 done-alert-acknowledged = Acknowledged. Pending escalations are stopped.
 nav-delivery-label = Alerts and delivery
 error-invalid-datetime = Enter a date and time
@@ -265,3 +261,16 @@ reason-rate-limited = rate limited
 reason-contact-deleted = contact or method deleted
 reason-acknowledged = acknowledged before it was due
 reason-resolved = resolved before it was sent
+
+## Messages that are not alerts (test, verification code, digest) and phone calls
+note-test-subject = Reach test message
+note-test = This is a test from Reach for { $name } ({ $account }). This method works: alerts sent to it will arrive like this message.
+note-code-subject = Your Reach verification code: { $code }
+note-code = Your Reach verification code is { $code }.
+note-code-expiry = Type it in Reach within 10 minutes. If you did not ask for it, ignore this message.
+note-digest-subject = { $count } more alerts were held back
+note-digest-line = { $count } more alerts for { $company } ({ $critical } critical)
+note-digest-why = They were held back so you are not flooded; open Reach to see them all.
+voice-alert = { $severity } alert for { $company }: { $title }.
+voice-resolved = Resolved: alert for { $company }: { $title }.
+voice-code = Your Reach verification code is

@@ -233,10 +233,6 @@ attempts-count = { $count ->
    *[other] { $count } intentos
 }
 contact-deleted = (contacto eliminado)
-method-type-email = Correo
-method-type-sms = SMS
-method-type-phone = Llamada
-method-type-webhook = Webhook
 done-alert-acknowledged = Confirmada. Las escalaciones pendientes se han detenido.
 nav-delivery-label = Alertas y envíos
 error-invalid-datetime = Introduce una fecha y hora
@@ -265,3 +261,16 @@ reason-rate-limited = límite de envíos
 reason-contact-deleted = contacto o método eliminado
 reason-acknowledged = confirmada antes de tiempo
 reason-resolved = resuelta antes de enviarse
+
+## Messages that are not alerts (test, verification code, digest) and phone calls
+note-test-subject = Mensaje de prueba de Reach
+note-test = Esto es una prueba de Reach para { $name } ({ $account }). Este método funciona: las alertas que se le envíen llegarán como este mensaje.
+note-code-subject = Tu código de verificación de Reach: { $code }
+note-code = Tu código de verificación de Reach es { $code }.
+note-code-expiry = Escríbelo en Reach antes de 10 minutos. Si no lo has pedido, ignora este mensaje.
+note-digest-subject = Se retuvieron { $count } alertas más
+note-digest-line = { $count } alertas más de { $company } ({ $critical } críticas)
+note-digest-why = Se retuvieron para no saturarte; abre Reach para verlas todas.
+voice-alert = Alerta { $severity } de { $company }: { $title }.
+voice-resolved = Resuelta: alerta de { $company }: { $title }.
+voice-code = Tu código de verificación de Reach es

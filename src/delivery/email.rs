@@ -100,9 +100,13 @@ impl EmailChannel {
         let (text, html) = message
             .email_parts()
             .map_err(|e| format!("the message could not be written: {e}"))?;
+        let mut builder = lettre::Message::builder();
         // Every message about one alert refers to the same id, so mail clients thread them.
-        let thread = format!("<alert-{}@{}>", message.alert.id, self.domain);
-        lettre::Message::builder()
+        if let Some(part) = message.alert() {
+            let thread = format!("<alert-{}@{}>", part.alert.id, self.domain);
+            builder = builder.in_reply_to(thread.clone()).references(thread);
+        }
+        builder
             .from(self.from.clone())
             .to(to)
             .subject(message.subject())
@@ -110,8 +114,6 @@ impl EmailChannel {
                 "<{}@{}>",
                 message.notification.id, self.domain
             )))
-            .in_reply_to(thread.clone())
-            .references(thread)
             .raw_header(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
                 "auto-generated".to_owned(),

@@ -65,6 +65,16 @@ impl LinkSigner {
         mac
     }
 
+    /// How a verification code is kept: HMAC-SHA256 under the secret key, bound to its method,
+    /// so the stored value tells nothing without the key.
+    pub fn code_hash(&self, method_id: &str, code: &str) -> String {
+        let digest = self
+            .mac(&format!("code.{method_id}.{code}"))
+            .finalize()
+            .into_bytes();
+        URL_SAFE_NO_PAD.encode(digest)
+    }
+
     /// The token of an acknowledge link.
     pub fn ack_token(&self, grant: &AckGrant) -> String {
         let payload = format!(

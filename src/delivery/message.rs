@@ -1,5 +1,5 @@
-//! What a notification says: built when it is sent from the alert as it is then, in the
-//! recipient's language and time zone.
+//! What a notification says: built when it is sent, from the alert as it is then (or the test,
+//! verification code or digest it carries), in the recipient's language and time zone.
 
 use crate::delivery::links::{ACK_LINK_LIFETIME, AckGrant, LinkSigner};
 use crate::domain::{AlertStatus, Severity};
@@ -15,19 +15,72 @@ pub struct Message {
     pub notification: Notification,
     pub recipient: RecipientInfo,
     pub account_name: String,
+    pub about: About,
+    /// When the message is made.
+    pub now: DateTime<Utc>,
+}
+
+/// What a message is about.
+#[derive(Debug, Clone)]
+pub enum About {
+    Alert(Box<AlertPart>),
+    /// "Send test": proves the method works.
+    Test,
+    /// A six-digit code to type back.
+    Verification {
+        code: String,
+    },
+    /// What flood control held back since the last message to this destination.
+    Digest(Vec<DigestLine>),
+}
+
+/// An alert notification's content.
+#[derive(Debug, Clone)]
+pub struct AlertPart {
     pub alert: Alert,
     pub company_name: String,
     /// The alert's page in the web app.
     pub alert_link: String,
     /// Signed, expiring, no sign-in; only while the alert is firing and unacknowledged.
     pub ack_link: Option<String>,
-    /// When the message is made.
-    pub now: DateTime<Utc>,
+}
+
+/// Alerts of one company held back by flood control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestLine {
+    pub company: String,
+    pub count: i64,
+    pub critical: i64,
 }
 
 impl Message {
-    /// `None` when the context has no alert or no recipient (nothing to say, or nobody).
-    pub fn new(
+    /// A message that is not about an alert.
+    pub fn other(
+        notification: Notification,
+        recipient: RecipientInfo,
+        account_name: String,
+        about: About,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            notification,
+            recipient,
+            account_name,
+            about,
+            now,
+        }
+    }
+
+    /// The alert part, for alert notifications.
+    pub fn alert(&self) -> Option<&AlertPart> {
+        match &self.about {
+            About::Alert(part) => Some(part),
+            _ => None,
+        }
+    }
+
+    /// An alert notification; `None` when the context has no alert or no recipient.
+    pub fn for_alert(
         notification: Notification,
         context: DeliveryContext,
         links: &LinkSigner,
@@ -45,13 +98,15 @@ impl Message {
                 })
             });
         Some(Self {
-            alert_link: format!("{}/alerts/{}", links.public_url(), alert.id),
-            ack_link,
-            company_name: context.company_name.unwrap_or_default(),
+            about: About::Alert(Box::new(AlertPart {
+                alert_link: format!("{}/alerts/{}", links.public_url(), alert.id),
+                ack_link,
+                company_name: context.company_name.unwrap_or_default(),
+                alert,
+            })),
             account_name: context.account_name,
             notification,
             recipient,
-            alert,
             now,
         })
     }
@@ -66,28 +121,117 @@ impl Message {
             .to_string()
     }
 
-    /// The subject line: `[CRITICAL] Northwind: Disk full on srv-12`.
+    /// The subject line: `[CRITICAL] Northwind: Disk full on srv-12`; for an SMS, the whole
+    /// text of an alert.
     pub fn subject(&self) -> String {
         let tr = self.tr();
+        let part = match &self.about {
+            About::Alert(part) => part,
+            About::Test => return tr.t("note-test-subject"),
+            About::Verification { code } => return tr.ta("note-code-subject", &[("code", code)]),
+            About::Digest(lines) => {
+                let total: i64 = lines.iter().map(|l| l.count).sum();
+                return tr.ta("note-digest-subject", &[("count", &total.to_string())]);
+            }
+        };
         let tag = if self.notification.event == "resolved" {
             tr.t("mail-tag-resolved")
         } else {
-            tr.t(severity_id(self.alert.severity)).to_uppercase()
+            tr.t(severity_id(part.alert.severity)).to_uppercase()
         };
         tr.ta(
             "mail-subject",
             &[
                 ("tag", &tag),
-                ("company", &self.company_name),
-                ("title", &self.alert.title),
+                ("company", &part.company_name),
+                ("title", &part.alert.title),
             ],
         )
+    }
+
+    /// What a message that is not an alert says, as paragraphs.
+    fn note_lines(&self) -> Vec<String> {
+        let tr = self.tr();
+        match &self.about {
+            About::Alert(_) => Vec::new(),
+            About::Test => vec![tr.ta(
+                "note-test",
+                &[
+                    ("name", &self.recipient.name),
+                    ("account", &self.account_name),
+                ],
+            )],
+            About::Verification { code } => vec![
+                tr.ta("note-code", &[("code", code)]),
+                tr.t("note-code-expiry"),
+            ],
+            About::Digest(lines) => {
+                let mut out: Vec<String> = lines
+                    .iter()
+                    .map(|l| {
+                        tr.ta(
+                            "note-digest-line",
+                            &[
+                                ("count", &l.count.to_string()),
+                                ("company", &l.company),
+                                ("critical", &l.critical.to_string()),
+                            ],
+                        )
+                    })
+                    .collect();
+                out.push(tr.t("note-digest-why"));
+                out
+            }
+        }
+    }
+
+    /// A text message's body: short, in the recipient's language.
+    pub fn short_text(&self) -> String {
+        let text = match &self.about {
+            About::Alert(_) => self.subject(),
+            _ => self.note_lines().join(" "),
+        };
+        text.chars().take(320).collect()
+    }
+
+    /// What a phone call says (the caller's TwiML repeats it once).
+    pub fn spoken(&self) -> Vec<Spoken> {
+        match &self.about {
+            About::Alert(part) => {
+                let tr = self.tr();
+                let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
+                let id = if self.notification.event == "resolved" {
+                    "voice-resolved"
+                } else {
+                    "voice-alert"
+                };
+                vec![Spoken::Text(tr.ta(
+                    id,
+                    &[
+                        ("severity", &severity),
+                        ("company", &part.company_name),
+                        ("title", &part.alert.title),
+                    ],
+                ))]
+            }
+            About::Verification { code } => {
+                let tr = self.tr();
+                vec![
+                    Spoken::Text(tr.t("voice-code")),
+                    Spoken::Digits(code.clone()),
+                ]
+            }
+            _ => self.note_lines().into_iter().map(Spoken::Text).collect(),
+        }
     }
 
     /// The email's text and HTML parts, from one template.
     pub fn email_parts(&self) -> Result<(String, String), askama::Error> {
         let tr = self.tr();
-        let severity = tr.t(&format!("mail-severity-{}", self.alert.severity.as_str()));
+        let About::Alert(part) = &self.about else {
+            return self.note_parts();
+        };
+        let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
         let event_id = match self.notification.event.as_str() {
             "escalated" => "mail-event-escalated",
             "renotified" => "mail-event-renotified",
@@ -96,49 +240,49 @@ impl Message {
         };
         let headline = tr.ta(
             event_id,
-            &[("severity", &severity), ("company", &self.company_name)],
+            &[("severity", &severity), ("company", &part.company_name)],
         );
         let mut facts = vec![
-            (tr.t("mail-fact-company"), self.company_name.clone()),
+            (tr.t("mail-fact-company"), part.company_name.clone()),
             (
                 tr.t("mail-fact-severity"),
-                tr.t(severity_id(self.alert.severity)),
+                tr.t(severity_id(part.alert.severity)),
             ),
             (
                 tr.t("mail-fact-status"),
-                tr.t(match self.alert.status {
+                tr.t(match part.alert.status {
                     AlertStatus::Firing => "mail-status-firing",
                     AlertStatus::Resolved => "mail-status-resolved",
                 }),
             ),
             (
                 tr.t("mail-fact-started"),
-                self.local_time(self.alert.opened_at),
+                self.local_time(part.alert.opened_at),
             ),
         ];
-        if let Some(at) = self.alert.resolved_at {
+        if let Some(at) = part.alert.resolved_at {
             facts.push((tr.t("mail-fact-resolved"), self.local_time(at)));
         }
-        facts.push((tr.t("mail-fact-key"), self.alert.key.clone()));
+        facts.push((tr.t("mail-fact-key"), part.alert.key.clone()));
         let fields = MailFields {
             lang: tr.lang(),
             subject: self.subject(),
-            colour: match (self.notification.event.as_str(), self.alert.severity) {
+            colour: match (self.notification.event.as_str(), part.alert.severity) {
                 ("resolved", _) => "#1e8e3e",
                 (_, Severity::Critical) => "#c5221f",
                 (_, Severity::Warning) => "#e37400",
                 (_, Severity::Info) => "#1f5fbf",
             },
             headline,
-            title: &self.alert.title,
+            title: &part.alert.title,
             facts,
-            body: self.alert.body.as_deref(),
-            labels: self.alert.labels.iter().collect(),
+            body: part.alert.body.as_deref(),
+            labels: part.alert.labels.iter().collect(),
             labels_heading: tr.t("mail-labels"),
-            ack_link: self.ack_link.as_deref(),
+            ack_link: part.ack_link.as_deref(),
             ack_label: tr.t("mail-ack"),
             ack_note: tr.t("mail-ack-note"),
-            alert_link: &self.alert_link,
+            alert_link: &part.alert_link,
             open_label: tr.t("mail-open"),
             footer: tr.ta(
                 "mail-footer",
@@ -161,9 +305,69 @@ impl Message {
         Ok((text, html))
     }
 
-    /// The webhook's JSON body: the alert, what happened, and its links.
+    /// A message that is not an alert, as text and HTML, from one template.
+    fn note_parts(&self) -> Result<(String, String), askama::Error> {
+        let tr = self.tr();
+        let fields = NoteFields {
+            lang: tr.lang(),
+            subject: self.subject(),
+            code: match &self.about {
+                About::Verification { code } => Some(code.as_str()),
+                _ => None,
+            },
+            lines: self.note_lines(),
+            footer: tr.ta(
+                "mail-footer",
+                &[
+                    ("name", &self.recipient.name),
+                    ("account", &self.account_name),
+                ],
+            ),
+        };
+        let html = NoteMail {
+            html: true,
+            m: &fields,
+        }
+        .render()?;
+        let text = NoteMailText {
+            html: false,
+            m: &fields,
+        }
+        .render()?;
+        Ok((text, html))
+    }
+
+    /// The webhook's JSON body: the alert, what happened, and its links; for other messages,
+    /// their type and text (and the code, for a verification).
     pub fn webhook_body(&self) -> Value {
-        let a = &self.alert;
+        let part = match &self.about {
+            About::Alert(part) => part,
+            other => {
+                let kind = match other {
+                    About::Verification { .. } => "method.verification",
+                    About::Digest(_) => "alert.digest",
+                    _ => "method.test",
+                };
+                let mut body = json!({
+                    "type": kind,
+                    "timestamp": self.now.to_rfc3339(),
+                    "event": self.notification.event,
+                    "subject": self.subject(),
+                    "text": self.note_lines().join("\n"),
+                });
+                if let About::Verification { code } = other {
+                    body["code"] = json!(code);
+                }
+                if let About::Digest(lines) = other {
+                    body["held"] = json!(lines
+                        .iter()
+                        .map(|l| json!({"company": l.company, "count": l.count, "critical": l.critical}))
+                        .collect::<Vec<_>>());
+                }
+                return body;
+            }
+        };
+        let a = &part.alert;
         let time = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
         json!({
             "type": format!("alert.{}", self.notification.event),
@@ -171,7 +375,7 @@ impl Message {
             "event": self.notification.event,
             "id": a.id,
             "company_id": a.company_id.to_string(),
-            "company": {"id": a.company_id.to_string(), "name": self.company_name},
+            "company": {"id": a.company_id.to_string(), "name": part.company_name},
             "key": a.key,
             "severity": a.severity.as_str(),
             "status": a.status.as_str(),
@@ -181,7 +385,7 @@ impl Message {
             "opened_at": a.opened_at.to_rfc3339(),
             "acknowledged_at": time(a.acknowledged_at),
             "resolved_at": time(a.resolved_at),
-            "links": {"alert": self.alert_link, "acknowledge": self.ack_link},
+            "links": {"alert": part.alert_link, "acknowledge": part.ack_link},
         })
     }
 }
@@ -227,4 +431,35 @@ struct AlertMail<'a> {
 struct AlertMailText<'a> {
     html: bool,
     m: &'a MailFields<'a>,
+}
+
+/// A piece of a phone call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spoken {
+    Text(String),
+    /// Read digit by digit.
+    Digits(String),
+}
+
+/// What a message that is not an alert shows, for both parts.
+struct NoteFields<'a> {
+    lang: &'static str,
+    subject: String,
+    code: Option<&'a str>,
+    lines: Vec<String>,
+    footer: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/note.html", escape = "html")]
+struct NoteMail<'a> {
+    html: bool,
+    m: &'a NoteFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/note.html", escape = "none")]
+struct NoteMailText<'a> {
+    html: bool,
+    m: &'a NoteFields<'a>,
 }

@@ -10,10 +10,16 @@
 pub mod email;
 pub mod links;
 pub mod message;
+pub mod twilio;
 pub mod webhook;
 
 pub use links::LinkSigner;
 pub use message::Message;
+
+use message::{About, DigestLine};
+
+/// The window of flood control: at most the account's limit of messages per destination.
+pub const FLOOD_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 use crate::domain::retry::RetryPolicy;
 use crate::domain::{AlertStatus, MethodType};
@@ -179,15 +185,40 @@ impl Dispatcher {
             .claim_notifications(now, self.config.lease, self.config.batch)
             .await?;
         let count = claimed.len();
-        let mut pending = claimed.into_iter();
-        let mut running = tokio::task::JoinSet::new();
+        // One person's address gets its notifications one after the other (flood control counts
+        // what was sent before); different destinations, and webhooks (machines, no flood limit
+        // by default), go at once, up to `concurrency`.
+        let mut by_destination: Vec<Vec<Notification>> = Vec::new();
+        let mut index: HashMap<(MethodType, String), usize> = HashMap::new();
+        for n in claimed {
+            if n.kind == MethodType::Webhook {
+                by_destination.push(vec![n]);
+                continue;
+            }
+            let key = (n.kind, n.address.clone());
+            match index.get(&key) {
+                Some(&i) => by_destination[i].push(n),
+                None => {
+                    index.insert(key, by_destination.len());
+                    by_destination.push(vec![n]);
+                }
+            }
+        }
+        let mut pending = by_destination.into_iter();
+        let mut running: tokio::task::JoinSet<crate::store::Result<()>> =
+            tokio::task::JoinSet::new();
         loop {
             while running.len() < self.config.concurrency.max(1) {
-                let Some(notification) = pending.next() else {
+                let Some(group) = pending.next() else {
                     break;
                 };
                 let me = Arc::clone(self);
-                running.spawn(async move { me.process(notification).await });
+                running.spawn(async move {
+                    for notification in group {
+                        me.process(notification).await?;
+                    }
+                    Ok(())
+                });
             }
             match running.join_next().await {
                 Some(Ok(Ok(()))) => {}
@@ -236,6 +267,28 @@ impl Dispatcher {
         None
     }
 
+    /// Records a claimed notification as not sent, with the reason.
+    async fn suppress(
+        &self,
+        n: &Notification,
+        started: DateTime<Utc>,
+        reason: &str,
+    ) -> crate::store::Result<()> {
+        if self.store.notification_suppressed(&n.id, reason).await? {
+            self.store
+                .record_attempt(&NewAttempt {
+                    notification_id: n.id.clone(),
+                    attempt: n.attempts,
+                    started_at: started,
+                    finished_at: self.clock.now(),
+                    outcome: AttemptOutcome::Suppressed,
+                    detail: Some(reason.to_owned()),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn process(&self, n: Notification) -> crate::store::Result<()> {
         let started = self.clock.now();
         let context = self.store.delivery_context(&n).await?;
@@ -248,22 +301,87 @@ impl Dispatcher {
             detail: Some(detail),
         };
         if let Some(reason) = Self::suppression(&n, &context) {
-            if self.store.notification_suppressed(&n.id, reason).await? {
-                self.store
-                    .record_attempt(&attempt(AttemptOutcome::Suppressed, reason.to_owned()))
-                    .await?;
-            }
-            return Ok(());
+            return self.suppress(&n, started, reason).await;
         }
-        let outcome = match (
-            self.channels.get(&n.kind),
-            Message::new(n.clone(), context, &self.links, started),
-        ) {
+        let is_alert = context.alert.is_some();
+        // Flood control: alerts to a destination beyond the account's limit per window are
+        // held back and told in one digest when the window reopens.
+        if let (true, Some(limit)) = (is_alert, context.flood_limit) {
+            let (count, oldest) = self
+                .store
+                .sent_to(
+                    &context.account_id,
+                    n.kind.as_str(),
+                    &n.address,
+                    started - FLOOD_WINDOW,
+                )
+                .await?;
+            if count >= limit {
+                let reopens = oldest.map_or(started, |t| t + FLOOD_WINDOW);
+                self.store.queue_digest(&n, reopens, started).await?;
+                return self.suppress(&n, started, "rate limited").await;
+            }
+        }
+        let message = match (n.event.as_str(), context.recipient.clone()) {
+            ("test", Some(recipient)) => Some(Message::other(
+                n.clone(),
+                recipient,
+                context.account_name.clone(),
+                About::Test,
+                started,
+            )),
+            ("verification", Some(recipient)) => context
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| p["code"].as_str().map(str::to_owned))
+                .map(|code| {
+                    Message::other(
+                        n.clone(),
+                        recipient,
+                        context.account_name.clone(),
+                        About::Verification { code },
+                        started,
+                    )
+                }),
+            ("digest", Some(recipient)) => {
+                let since = context
+                    .payload
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                    .and_then(|p| p["since"].as_i64())
+                    .and_then(DateTime::from_timestamp_millis)
+                    .unwrap_or(n.created_at);
+                let lines: Vec<DigestLine> = self
+                    .store
+                    .held_back(&n.method_id, since)
+                    .await?
+                    .into_iter()
+                    .map(|(company, count, critical)| DigestLine {
+                        company,
+                        count,
+                        critical,
+                    })
+                    .collect();
+                if lines.is_empty() {
+                    return self.suppress(&n, started, "empty digest").await;
+                }
+                Some(Message::other(
+                    n.clone(),
+                    recipient,
+                    context.account_name.clone(),
+                    About::Digest(lines),
+                    started,
+                ))
+            }
+            _ => Message::for_alert(n.clone(), context, &self.links, started),
+        };
+        let outcome = match (self.channels.get(&n.kind), message) {
             (None, _) => Outcome::Failed(format!(
                 "{} messages are not configured on this server",
                 n.kind.as_str()
             )),
-            (_, None) => Outcome::Failed("nothing to send: the notification has no alert".into()),
+            (_, None) => Outcome::Failed("nothing to send: the notification has no content".into()),
             (Some(channel), Some(message)) => {
                 match tokio::time::timeout(self.config.send_timeout, channel.send(&message)).await {
                     Ok(outcome) => outcome,
@@ -304,6 +422,14 @@ impl Dispatcher {
                 .await?
                 .then(|| attempt(AttemptOutcome::Failed, error.clone())),
         };
+        if n.event == "verification"
+            && recorded
+                .as_ref()
+                .is_some_and(|a| a.outcome != AttemptOutcome::Retry)
+        {
+            // The code is kept hashed elsewhere; the outbox forgets it once it is done.
+            self.store.clear_payload(&n.id).await?;
+        }
         match recorded {
             Some(entry) => self.store.record_attempt(&entry).await?,
             // Another worker took the claim over (our lease ran out): its outcome stands.

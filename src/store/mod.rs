@@ -398,6 +398,66 @@ pub trait Store: Send + Sync + 'static {
         notification_id: &str,
     ) -> impl Future<Output = Result<Vec<Attempt>>> + Send;
 
+    /// Queues a test message to one method of a contact; its notification id.
+    fn queue_test(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// One notification of the account.
+    fn notification(
+        &self,
+        account: &AccountId,
+        id: &str,
+    ) -> impl Future<Output = Result<Notification>> + Send;
+    /// Forgets what a finished notification carried (a verification code).
+    fn clear_payload(&self, id: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Starts a method's verification (code hash, expiry) and queues the code; the
+    /// notification id.
+    #[allow(clippy::too_many_arguments)]
+    fn start_verification(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        code: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// Checks a typed code (by its hash); a match verifies the method.
+    fn confirm_verification(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<VerifyOutcome>> + Send;
+    /// Messages sent to a destination of the account since `since`, and the oldest one's time.
+    fn sent_to(
+        &self,
+        account: &AccountId,
+        kind: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(i64, Option<DateTime<Utc>>)>> + Send;
+    /// Queues a method's flood digest for `at`, unless one is queued.
+    fn queue_digest(
+        &self,
+        held: &Notification,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// What flood control held back for a method since `since`: (company, alerts, critical).
+    fn held_back(
+        &self,
+        method: &MethodId,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
+
     // Audit log.
     fn record_audit(
         &self,

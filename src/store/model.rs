@@ -233,6 +233,22 @@ pub struct DeliveryContext {
     pub company_name: Option<String>,
     /// `None` when the contact or the method was deleted since.
     pub recipient: Option<RecipientInfo>,
+    /// What a message that is not an alert carries (a verification code, a digest's start).
+    pub payload: Option<String>,
+    /// The account's flood limit for this method type (messages per 10 minutes), if any.
+    pub flood_limit: Option<i64>,
+}
+
+/// How a typed verification code was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    Verified,
+    Wrong,
+    Expired,
+    /// Too many wrong codes: ask for a new one.
+    Locked,
+    /// No code was asked for (or it was used).
+    NoCode,
 }
 
 /// The person a notification goes to, in their language and time zone (or the account's).

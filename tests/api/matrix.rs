@@ -104,7 +104,13 @@ fn concrete(path: &str, t: &Targets) -> String {
 /// A body the admin's call succeeds with.
 fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
     Some(match (method, path) {
-        ("POST", "/api/v1/alerts/{id}/ack") => return None,
+        ("POST", "/api/v1/alerts/{id}/ack")
+        | ("POST", "/api/v1/contacts/{id}/methods/{method_id}/test")
+        | ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification") => return None,
+        // No code was sent: the admin's call is refused with a field error on `code`.
+        ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm") => {
+            json!({"code": "000000"})
+        }
         ("POST", "/api/v1/companies/{id}/maintenance") => {
             json!({"starts_at": "2030-01-01T22:00:00Z", "ends_at": "2030-01-02T02:00:00+01:00", "reason": "patching"})
         }
@@ -134,6 +140,9 @@ fn success(method: &str, path: &str) -> u16 {
     match (method, path) {
         ("POST", "/api/v1/alerts") => 202,
         ("POST", "/api/v1/alerts/{id}/ack") => 200,
+        ("POST", "/api/v1/contacts/{id}/methods/{method_id}/test")
+        | ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification") => 202,
+        ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm") => 422,
         _ => success_of(method),
     }
 }

@@ -11,15 +11,16 @@ mod fixtures;
 
 mod cases;
 mod harness;
+mod phones;
 
 macro_rules! both_backends {
-    ($($case:ident),* $(,)?) => {
+    ($($module:ident :: $case:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let db = crate::common::TestDb::sqlite().await;
-                    crate::cases::$case(&db.store).await;
+                    crate::$module::$case(&db.store).await;
                     db.finish().await;
                 }
             )*
@@ -29,7 +30,7 @@ macro_rules! both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
                     let db = crate::common::TestDb::postgres().await;
-                    crate::cases::$case(&db.store).await;
+                    crate::$module::$case(&db.store).await;
                     db.finish().await;
                 }
             )*
@@ -38,15 +39,22 @@ macro_rules! both_backends {
 }
 
 both_backends! {
-    email_arrives_over_smtp_with_both_parts_in_the_recipients_language,
-    smtp_4xx_is_retried_and_5xx_is_permanent,
-    webhooks_are_signed_per_standard_webhooks,
-    failures_back_off_then_die_after_the_budget,
-    a_lost_claim_is_taken_over_after_its_lease,
-    the_ssrf_guard_refuses_at_connect_time_and_sends_nothing,
-    acknowledging_stops_the_escalation,
-    the_acknowledge_link_acknowledges_as_the_recipient,
-    notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
-    without_smtp_emails_are_written_as_eml_files,
-    quiet_hours_hold_until_they_end_unless_resolved,
+    cases::email_arrives_over_smtp_with_both_parts_in_the_recipients_language,
+    cases::smtp_4xx_is_retried_and_5xx_is_permanent,
+    cases::webhooks_are_signed_per_standard_webhooks,
+    cases::failures_back_off_then_die_after_the_budget,
+    cases::a_lost_claim_is_taken_over_after_its_lease,
+    cases::the_ssrf_guard_refuses_at_connect_time_and_sends_nothing,
+    cases::acknowledging_stops_the_escalation,
+    cases::the_acknowledge_link_acknowledges_as_the_recipient,
+    cases::notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
+    cases::without_smtp_emails_are_written_as_eml_files,
+    cases::quiet_hours_hold_until_they_end_unless_resolved,
+    phones::sms_and_calls_follow_the_providers_api,
+    phones::provider_errors_are_retried_or_refused_with_the_reason,
+    phones::without_a_provider_sms_and_calls_fail_with_a_clear_reason,
+    phones::codes_expire_lock_after_five_wrong_tries_and_work_once,
+    phones::unverified_phones_get_only_tests_and_codes,
+    phones::twelve_quick_criticals_give_ten_messages_and_one_digest,
+    phones::send_test_works_on_every_channel,
 }

@@ -13,6 +13,7 @@ pub mod maintenance;
 mod me;
 mod methods;
 mod users;
+pub mod verification;
 
 pub use crate::http::audit;
 pub use json::parse_json;
@@ -83,6 +84,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(methods::create))
         .routes(routes!(methods::get, methods::update, methods::delete))
+        .routes(routes!(verification::test))
+        .routes(routes!(verification::start))
+        .routes(routes!(verification::confirm))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update, users::delete))
         .routes(routes!(audit::list))

@@ -257,7 +257,7 @@ async fn rows(
                 .get(n.contact_id.as_str())
                 .cloned()
                 .unwrap_or_default(),
-            kind: web.t(&format!("method-type-{}", n.kind.as_str())),
+            kind: web.t(&format!("type-{}", n.kind.as_str())),
             event: web.t(&format!("event-{}", n.event)),
             state_label: state_label(web, &n),
             state: n.state.clone(),

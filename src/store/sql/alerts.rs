@@ -403,7 +403,7 @@ async fn notify_resolved(
     Ok(())
 }
 
-const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
+pub(super) const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
     n.event, n.state, n.reason, n.escalation, n.held, n.attempts, n.next_attempt_at, n.created_at, \
     n.sent_at FROM notifications n";
 

@@ -795,6 +795,85 @@ impl Store for SqlStore {
         outbox::attempts(&self.pool, account, notification_id)
     }
 
+    async fn queue_test(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let mut conn = self.pool.acquire().await?;
+        outbox::queue_message(&mut conn, account, contact, method, "test", None, now)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    fn notification(
+        &self,
+        account: &AccountId,
+        id: &str,
+    ) -> impl Future<Output = Result<Notification>> + Send {
+        outbox::notification(&self.pool, account, id)
+    }
+
+    fn clear_payload(&self, id: &str) -> impl Future<Output = Result<()>> + Send {
+        outbox::clear_payload(&self.pool, id)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_verification(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        code: &str,
+        code_hash: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String>> + Send {
+        outbox::start_verification(
+            &self.pool, account, contact, method, code, code_hash, expires_at, now,
+        )
+    }
+
+    fn confirm_verification(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<super::VerifyOutcome>> + Send {
+        outbox::confirm_verification(&self.pool, account, contact, method, code_hash, now)
+    }
+
+    fn sent_to(
+        &self,
+        account: &AccountId,
+        kind: &str,
+        address: &str,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(i64, Option<DateTime<Utc>>)>> + Send {
+        outbox::sent_to(&self.pool, account, kind, address, since)
+    }
+
+    fn queue_digest(
+        &self,
+        held: &Notification,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        outbox::queue_digest(&self.pool, held, at, since)
+    }
+
+    fn held_back(
+        &self,
+        method: &MethodId,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send {
+        outbox::held_back(&self.pool, method, since)
+    }
+
     fn notification_sent(
         &self,
         id: &str,

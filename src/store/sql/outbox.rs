@@ -4,11 +4,14 @@
 
 use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
 use crate::config::Secret;
-use crate::domain::{AccountId, Locale, TimeZone};
+use crate::domain::{AccountId, ContactId, Locale, MethodId, TimeZone};
 use crate::store::{
     Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
-    StoreError,
+    StoreError, VerifyOutcome,
 };
+
+/// Wrong codes after which a verification is locked (a new code must be asked for).
+pub const MAX_CODE_FAILURES: i64 = 5;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyPool, Row};
 
@@ -103,7 +106,8 @@ pub(super) async fn suppress(pool: &AnyPool, id: &str, reason: &str) -> Result<b
 /// What a worker needs to send one claimed notification.
 pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<DeliveryContext> {
     let account = Sql::new(
-        "SELECT a.id, a.name, a.locale, a.timezone FROM accounts a JOIN notifications n \
+        "SELECT a.id, a.name, a.locale, a.timezone, a.flood_limit_email, a.flood_limit_sms, \
+         a.flood_limit_phone, a.flood_limit_webhook, n.payload FROM accounts a JOIN notifications n \
          ON n.account_id = a.id WHERE n.id = ",
     )
     .bind(n.id.clone())
@@ -152,7 +156,11 @@ pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<Delivery
         }),
         None => None,
     };
+    let flood_limit: Option<i64> =
+        account.try_get(format!("flood_limit_{}", n.kind.as_str()).as_str())?;
     Ok(DeliveryContext {
+        payload: account.try_get("payload")?,
+        flood_limit,
         account_id: AccountId::from_string(account.try_get::<String, _>("id")?),
         account_name: account.try_get("name")?,
         alert,
@@ -216,6 +224,267 @@ pub(super) async fn attempts(
                 outcome: parsed(row, "outcome", AttemptOutcome::parse)?,
                 detail: row.try_get("detail")?,
             })
+        })
+        .collect()
+}
+
+/// Queues a message that is not about an alert (test, verification) to one method of a
+/// contact of the account; `None` if there is no such method.
+pub(super) async fn queue_message(
+    conn: &mut sqlx::AnyConnection,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    event: &str,
+    payload: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let inserted = Sql::new(
+        "INSERT INTO notifications (id, account_id, contact_id, method_id, type, address, event, \
+         state, next_attempt_at, created_at, payload) SELECT ",
+    )
+    .bind(id.clone())
+    .push(", account_id, contact_id, id, type, address, ")
+    .bind(event.to_owned())
+    .push(", 'queued', ")
+    .bind(now.timestamp_millis())
+    .push(", ")
+    .bind(now.timestamp_millis())
+    .push(", ")
+    .bind(payload.map(str::to_owned))
+    .push(" FROM contact_methods WHERE account_id = ")
+    .bind(account.to_string())
+    .push(" AND contact_id = ")
+    .bind(contact.to_string())
+    .push(" AND id = ")
+    .bind(method.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
+/// One notification of the account.
+pub(super) async fn notification(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &str,
+) -> Result<Notification> {
+    let row = Sql::new(alerts::NOTIFICATION)
+        .push(" WHERE n.account_id = ")
+        .bind(account.to_string())
+        .push(" AND n.id = ")
+        .bind(id.to_owned())
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    alerts::notification_from_row(&row)
+}
+
+/// Forgets what a finished notification carried (a verification code).
+pub(super) async fn clear_payload(pool: &AnyPool, id: &str) -> Result<()> {
+    Sql::new("UPDATE notifications SET payload = NULL WHERE id = ")
+        .bind(id.to_owned())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Starts (or restarts) a method's verification: the code's hash, its expiry, no failures;
+/// and queues the message that carries the code, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn start_verification(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    code: &str,
+    code_hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let mut tx = super::begin_write(pool).await?;
+    let payload = serde_json::json!({ "code": code }).to_string();
+    let id = queue_message(
+        &mut tx,
+        account,
+        contact,
+        method,
+        "verification",
+        Some(&payload),
+        now,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Sql::new("DELETE FROM method_verifications WHERE method_id = ")
+        .bind(method.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Sql::new("INSERT INTO method_verifications (method_id, code_hash, expires_at, failures, created_at) VALUES (")
+        .bind(method.to_string())
+        .push(", ")
+        .bind(code_hash.to_owned())
+        .push(", ")
+        .bind(expires_at.timestamp_millis())
+        .push(", 0, ")
+        .bind(now.timestamp_millis())
+        .push(")")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Checks a typed code against a method's pending verification: on a match the method is
+/// verified and the code used up; a wrong code counts a failure.
+pub(super) async fn confirm_verification(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<VerifyOutcome> {
+    let mut tx = super::begin_write(pool).await?;
+    let row = Sql::new(
+        "SELECT v.code_hash, v.expires_at, v.failures FROM method_verifications v \
+         JOIN contact_methods m ON m.id = v.method_id WHERE m.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND m.contact_id = ")
+    .bind(contact.to_string())
+    .push(" AND m.id = ")
+    .bind(method.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(VerifyOutcome::NoCode);
+    };
+    let failures: i64 = row.try_get("failures")?;
+    let expires_at = time(&row, "expires_at")?;
+    let stored: String = row.try_get("code_hash")?;
+    let outcome = if failures >= MAX_CODE_FAILURES {
+        VerifyOutcome::Locked
+    } else if now >= expires_at {
+        VerifyOutcome::Expired
+    } else if stored != code_hash {
+        Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
+            .bind(method.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if failures + 1 >= MAX_CODE_FAILURES {
+            VerifyOutcome::Locked
+        } else {
+            VerifyOutcome::Wrong
+        }
+    } else {
+        Sql::new("DELETE FROM method_verifications WHERE method_id = ")
+            .bind(method.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Sql::new("UPDATE contact_methods SET verified = ")
+            .bind(true)
+            .push(" WHERE id = ")
+            .bind(method.to_string())
+            .execute(&mut *tx)
+            .await?;
+        VerifyOutcome::Verified
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// How many messages went to a destination since `since`, and when the oldest of them went.
+pub(super) async fn sent_to(
+    pool: &AnyPool,
+    account: &AccountId,
+    kind: &str,
+    address: &str,
+    since: DateTime<Utc>,
+) -> Result<(i64, Option<DateTime<Utc>>)> {
+    let row = Sql::new(
+        "SELECT COUNT(*) AS n, MIN(sent_at) AS oldest FROM notifications WHERE account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND type = ")
+    .bind(kind.to_owned())
+    .push(" AND address = ")
+    .bind(address.to_owned())
+    .push(" AND state = 'sent' AND sent_at > ")
+    .bind(since.timestamp_millis())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let oldest: Option<i64> = row.try_get("oldest")?;
+    Ok((
+        row.try_get("n")?,
+        oldest.and_then(DateTime::from_timestamp_millis),
+    ))
+}
+
+/// Queues the digest of a method for `at` unless one is already queued.
+pub(super) async fn queue_digest(
+    pool: &AnyPool,
+    n: &Notification,
+    at: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = super::begin_write(pool).await?;
+    let queued = Sql::new("SELECT COUNT(*) AS n FROM notifications WHERE method_id = ")
+        .bind(n.method_id.to_string())
+        .push(" AND event = 'digest' AND state IN ('queued', 'failed', 'sending')")
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get::<i64, _>("n")?;
+    if queued == 0 {
+        let payload = serde_json::json!({ "since": since.timestamp_millis() }).to_string();
+        Sql::new(
+            "INSERT INTO notifications (id, account_id, contact_id, method_id, type, address, event, \
+             state, next_attempt_at, created_at, payload) SELECT ",
+        )
+        .bind(uuid::Uuid::now_v7().simple().to_string())
+        .push(", account_id, contact_id, method_id, type, address, 'digest', 'queued', ")
+        .bind(at.timestamp_millis())
+        .push(", ")
+        .bind(since.timestamp_millis())
+        .push(", ")
+        .bind(payload)
+        .push(" FROM notifications WHERE id = ")
+        .bind(n.id.clone())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What flood control held back for a method since `since`: per company, how many alerts and
+/// how many of them critical.
+pub(super) async fn held_back(
+    pool: &AnyPool,
+    method: &MethodId,
+    since: DateTime<Utc>,
+) -> Result<Vec<(String, i64, i64)>> {
+    let rows = Sql::new(
+        "SELECT c.name AS company, COUNT(*) AS n, \
+         SUM(CASE WHEN a.severity = 'critical' THEN 1 ELSE 0 END) AS critical \
+         FROM notifications n JOIN alerts a ON a.id = n.alert_id JOIN companies c ON c.id = a.company_id \
+         WHERE n.method_id = ",
+    )
+    .bind(method.to_string())
+    .push(" AND n.state = 'suppressed' AND n.reason = 'rate limited' AND n.created_at >= ")
+    .bind(since.timestamp_millis())
+    .push(" GROUP BY c.name ORDER BY c.name")
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("company")?,
+                r.try_get("n")?,
+                r.try_get("critical")?,
+            ))
         })
         .collect()
 }
