@@ -189,13 +189,16 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
     }
     out.flush()?;
     let wakeup = Wakeup::default();
-    let state = Arc::new(AppState::new(
-        store.clone(),
-        secret_key,
-        settings.webhook_allow_loopback,
-        settings.public_url.as_str(),
-        wakeup.clone(),
-    ));
+    let state = Arc::new(
+        AppState::new(
+            store.clone(),
+            secret_key,
+            settings.webhook_allow_loopback,
+            settings.public_url.as_str(),
+            wakeup.clone(),
+        )
+        .with_sms(settings.twilio.is_some()),
+    );
     start_workers(settings, &state, wakeup).await?;
     http::serve(listener, state)
         .await

@@ -1,6 +1,6 @@
 -- Messages that are not about an alert (verification codes, test messages, the digest of what
 -- flood control held back) go through the outbox too; codes are kept hashed; each account has
--- per-destination flood limits.
+-- per-destination flood limits (NULL: no limit).
 ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     CHECK (event IN ('opened', 'escalated', 'renotified', 'resolved', 'report', 'verification', 'test', 'digest'));
@@ -15,7 +15,7 @@ CREATE TABLE method_verifications (
     created_at BIGINT NOT NULL
 );
 
-ALTER TABLE accounts ADD COLUMN flood_limit_email BIGINT NOT NULL DEFAULT 30;
-ALTER TABLE accounts ADD COLUMN flood_limit_sms BIGINT NOT NULL DEFAULT 10;
-ALTER TABLE accounts ADD COLUMN flood_limit_phone BIGINT NOT NULL DEFAULT 10;
+ALTER TABLE accounts ADD COLUMN flood_limit_email BIGINT DEFAULT 30;
+ALTER TABLE accounts ADD COLUMN flood_limit_sms BIGINT DEFAULT 10;
+ALTER TABLE accounts ADD COLUMN flood_limit_phone BIGINT DEFAULT 10;
 ALTER TABLE accounts ADD COLUMN flood_limit_webhook BIGINT;

@@ -47,7 +47,7 @@ CREATE TABLE method_verifications (
     created_at BIGINT NOT NULL
 );
 
-ALTER TABLE accounts ADD COLUMN flood_limit_email BIGINT NOT NULL DEFAULT 30;
-ALTER TABLE accounts ADD COLUMN flood_limit_sms BIGINT NOT NULL DEFAULT 10;
-ALTER TABLE accounts ADD COLUMN flood_limit_phone BIGINT NOT NULL DEFAULT 10;
+ALTER TABLE accounts ADD COLUMN flood_limit_email BIGINT DEFAULT 30;
+ALTER TABLE accounts ADD COLUMN flood_limit_sms BIGINT DEFAULT 10;
+ALTER TABLE accounts ADD COLUMN flood_limit_phone BIGINT DEFAULT 10;
 ALTER TABLE accounts ADD COLUMN flood_limit_webhook BIGINT;

@@ -23,6 +23,47 @@ impl RepeatInterval {
     }
 }
 
+/// Flood control: at most this many messages to one destination per 10 minutes; `None` is no
+/// limit. 1 to 1,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    pub email: Option<u32>,
+    pub sms: Option<u32>,
+    pub phone: Option<u32>,
+    pub webhook: Option<u32>,
+}
+
+impl Default for FloodLimits {
+    /// SPEC: people are protected (sms and phone 10, email 30); machines (webhooks) are not.
+    fn default() -> Self {
+        Self {
+            email: Some(30),
+            sms: Some(10),
+            phone: Some(10),
+            webhook: None,
+        }
+    }
+}
+
+impl FloodLimits {
+    pub const MAX: i64 = 1000;
+
+    /// One limit: a number of messages, or none.
+    pub fn parse_one(value: Option<i64>) -> Result<Option<u32>, Invalid> {
+        value
+            .map(|n| {
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=Self::MAX).contains(&i64::from(*n)))
+                    .ok_or(Invalid::Range {
+                        min: 1,
+                        max: Self::MAX,
+                    })
+            })
+            .transpose()
+    }
+}
+
 /// An account's settings, all of them valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountSettings {
@@ -32,6 +73,7 @@ pub struct AccountSettings {
     pub timezone: TimeZone,
     pub require_verified_phones: bool,
     pub repeat_interval: RepeatInterval,
+    pub flood_limits: FloodLimits,
 }
 
 /// What an admin may change of a user (never their name or email).

@@ -17,7 +17,7 @@ mod user;
 pub mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
-pub use account::{AccountSettings, Profile, RepeatInterval, UserChange};
+pub use account::{AccountSettings, FloodLimits, Profile, RepeatInterval, UserChange};
 pub use alert::{AlertInput, AlertStatus, NewAlert, NewWindow, parse_batch};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
@@ -66,6 +66,14 @@ pub enum Invalid {
     DateTime,
     #[error("Must be after the start")]
     EndsBeforeStart,
+    #[error("This code is not right")]
+    CodeWrong,
+    #[error("This code has expired; ask for a new one")]
+    CodeExpired,
+    #[error("Too many wrong codes; ask for a new one")]
+    CodeLocked,
+    #[error("No code was sent, or it was already used; ask for a new one")]
+    CodeUnknown,
     #[error("Choose at least one company, or all companies")]
     NoCompanies,
     #[error("Only email methods can receive reports")]
@@ -103,6 +111,10 @@ impl Invalid {
             Self::TimeZone => "invalid-timezone",
             Self::DateTime => "invalid-datetime",
             Self::EndsBeforeStart => "ends-before-start",
+            Self::CodeWrong => "code-wrong",
+            Self::CodeExpired => "code-expired",
+            Self::CodeLocked => "code-locked",
+            Self::CodeUnknown => "code-unknown",
             Self::NoCompanies => "no-companies",
             Self::ReportsEmailOnly => "reports-email-only",
             Self::QuietHours => "invalid-quiet-hours",

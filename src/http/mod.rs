@@ -35,6 +35,8 @@ pub struct AppState {
     pub links: LinkSigner,
     /// Tells this process's workers that work was queued.
     pub wakeup: Wakeup,
+    /// Whether an SMS/voice provider is configured (else admins see a warning).
+    pub sms_configured: bool,
 }
 
 impl AppState {
@@ -54,7 +56,15 @@ impl AppState {
             allow_loopback_webhooks,
             public_url,
             wakeup,
+            sms_configured: false,
         }
+    }
+
+    /// With an SMS/voice provider configured, or not.
+    #[must_use]
+    pub fn with_sms(mut self, configured: bool) -> Self {
+        self.sms_configured = configured;
+        self
     }
 
     /// Work was queued: wake the workers here and, on PostgreSQL, on every node.

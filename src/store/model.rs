@@ -21,6 +21,7 @@ pub struct Account {
     pub timezone: TimeZone,
     pub require_verified_phones: bool,
     pub repeat_interval_minutes: i64,
+    pub flood_limits: crate::domain::FloodLimits,
     pub created_at: DateTime<Utc>,
 }
 

@@ -803,3 +803,115 @@ pub async fn alerts_are_stored_with_their_notifications_before_the_answer(app: &
     );
     assert_eq!(app.get(&windows, admin).await.body["items"], json!([]));
 }
+
+pub async fn send_test_verification_codes_and_flood_limits(app: &TestApp) {
+    let admin = &app.admin.token;
+    let nw = app.northwind.id.to_string();
+    let nora = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            json!({"name": "Nora", "companies": [nw]}),
+        )
+        .await
+        .str("/id");
+    let sms = app
+        .post(
+            &format!("/api/v1/contacts/{nora}/methods"),
+            admin,
+            json!({"type": "sms", "address": "+34612345678"}),
+        )
+        .await
+        .str("/id");
+    let base = format!("/api/v1/contacts/{nora}/methods/{sms}");
+    let test = app.post(&format!("{base}/test"), admin, json!(null)).await;
+    assert_eq!(test.status, StatusCode::ACCEPTED, "{}", test.body);
+    assert_eq!(
+        (test.body["method_id"].clone(), test.body["state"].clone()),
+        (json!(sms), json!("queued"))
+    );
+    // Typing a code before one was sent, then a wrong one: 422 on `code`, still unverified.
+    for code in ["123456", "12ab56"] {
+        let refused = app
+            .post(
+                &format!("{base}/verification/confirm"),
+                admin,
+                json!({"code": code}),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            refused.body
+        );
+        assert_eq!(
+            refused.body["errors"][0]["field"], "code",
+            "{}",
+            refused.body
+        );
+    }
+    let sent = app
+        .post(&format!("{base}/verification"), admin, json!(null))
+        .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.body);
+    let wrong = app
+        .post(
+            &format!("{base}/verification/confirm"),
+            admin,
+            json!({"code": "000000"}),
+        )
+        .await;
+    // One chance in a million that 000000 is the code; then the method is verified.
+    if wrong.status == StatusCode::UNPROCESSABLE_ENTITY {
+        assert_eq!(wrong.body["errors"][0]["message"], "This code is not right");
+        assert_eq!(app.get(&base, admin).await.body["verified"], false);
+    }
+    // The technician may not test or verify someone else's method.
+    let denied = app
+        .post(&format!("{base}/test"), &app.tech.token, json!(null))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    // Flood limits: defaults, a change, and field errors.
+    let account = app.get("/api/v1/account", admin).await;
+    assert_eq!(
+        account.body["flood_limits"],
+        json!({"email": 30, "sms": 10, "phone": 10, "webhook": null})
+    );
+    let changed = app
+        .patch(
+            "/api/v1/account",
+            admin,
+            json!({"flood_limits": {"sms": 5, "email": null}}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        changed.body["flood_limits"],
+        json!({"email": null, "sms": 5, "phone": 10, "webhook": null})
+    );
+    let bad = app
+        .patch(
+            "/api/v1/account",
+            admin,
+            json!({"flood_limits": {"sms": 0, "fax": 3}}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<_> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].clone())
+        .collect();
+    assert!(
+        fields.contains(&json!("flood_limits.sms")) && fields.contains(&json!("flood_limits.fax")),
+        "{fields:?}"
+    );
+    assert_eq!(
+        app.get("/api/v1/account", admin).await.body["flood_limits"]["sms"],
+        5,
+        "nothing written"
+    );
+}

@@ -45,6 +45,7 @@ on_both_databases! {
     flows::the_contacts_list_filters_searches_and_pages,
     flows::every_change_is_in_the_audit_log,
     flows::alerts_are_stored_with_their_notifications_before_the_answer,
+    flows::send_test_verification_codes_and_flood_limits,
     errors::errors_are_problem_documents_with_the_right_status,
     errors::bad_values_name_their_field_and_store_nothing,
     errors::internal_errors_show_nothing_of_their_cause,

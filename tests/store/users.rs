@@ -285,8 +285,9 @@ pub async fn a_profile_change_moves_the_login_and_primary_email(store: &SqlStore
 }
 
 pub async fn account_settings_are_updated(store: &SqlStore) {
-    use reach::domain::{AccountSettings, Locale, Region, RepeatInterval, TimeZone};
+    use reach::domain::{AccountSettings, FloodLimits, Locale, Region, RepeatInterval, TimeZone};
     let acme = account(store, "Acme").await;
+    assert_eq!(acme.flood_limits, FloodLimits::default(), "SPEC's defaults");
     account(store, "Taken").await;
     let mut settings = AccountSettings {
         name: Name::parse("Acme Support").expect("name"),
@@ -295,6 +296,12 @@ pub async fn account_settings_are_updated(store: &SqlStore) {
         timezone: TimeZone::parse("America/Mexico_City").expect("zone"),
         require_verified_phones: false,
         repeat_interval: RepeatInterval::parse(30).expect("interval"),
+        flood_limits: FloodLimits {
+            email: None,
+            sms: Some(3),
+            phone: Some(1000),
+            webhook: Some(50),
+        },
     };
     let updated = store
         .update_account(&acme.id, &settings)
@@ -304,6 +311,7 @@ pub async fn account_settings_are_updated(store: &SqlStore) {
     assert_eq!(updated.default_region.as_str(), "MX");
     assert!(!updated.require_verified_phones);
     assert_eq!(updated.repeat_interval_minutes, 30);
+    assert_eq!(updated.flood_limits, settings.flood_limits);
     assert_eq!(store.account(&acme.id).await.expect("read"), updated);
     settings.name = Name::parse("taken").expect("name");
     let clash = store.update_account(&acme.id, &settings).await;

@@ -1,7 +1,9 @@
 use super::json::{AccountJson, ApiJson};
 use super::{Problems, audit};
 use crate::auth::{Admin, Caller};
-use crate::domain::{AccountSettings, Errors, Locale, Name, Region, RepeatInterval, TimeZone};
+use crate::domain::{
+    AccountSettings, Errors, FloodLimits, Invalid, Locale, Name, Region, RepeatInterval, TimeZone,
+};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Store;
@@ -23,6 +25,10 @@ pub struct AccountPatch {
     require_verified_phones: Option<bool>,
     /// 1–10080.
     repeat_interval_minutes: Option<i64>,
+    /// Any of `email`, `sms`, `phone`, `webhook`: 1–1000 messages per destination per 10
+    /// minutes, or `null` for no limit. Types not named keep their limit.
+    #[schema(value_type = Option<Object>)]
+    flood_limits: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[utoipa::path(get, path = "/api/v1/account", tag = "account", summary = "Account settings",
@@ -68,6 +74,35 @@ pub async fn update(
                 .unwrap_or(current.repeat_interval_minutes),
         ),
     );
+    let mut limits = current.flood_limits;
+    for (kind, value) in patch.flood_limits.iter().flatten() {
+        let field = format!("flood_limits.{kind}");
+        let slot = match kind.as_str() {
+            "email" => &mut limits.email,
+            "sms" => &mut limits.sms,
+            "phone" => &mut limits.phone,
+            "webhook" => &mut limits.webhook,
+            _ => {
+                errors.push(
+                    &field,
+                    Invalid::OneOf {
+                        allowed: "email, sms, phone, webhook",
+                    },
+                );
+                continue;
+            }
+        };
+        let number = match value {
+            serde_json::Value::Null => Ok(None),
+            v => v.as_i64().map(Some).ok_or(Invalid::Range {
+                min: 1,
+                max: FloodLimits::MAX,
+            }),
+        };
+        if let Some(limit) = errors.check(&field, number.and_then(FloodLimits::parse_one)) {
+            *slot = limit;
+        }
+    }
     let settings = errors.finish(|| {
         Some(AccountSettings {
             name: name?,
@@ -78,6 +113,7 @@ pub async fn update(
                 .require_verified_phones
                 .unwrap_or(current.require_verified_phones),
             repeat_interval: repeat_interval?,
+            flood_limits: limits,
         })
     })?;
     let after = state

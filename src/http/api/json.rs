@@ -362,6 +362,29 @@ pub struct AccountJson {
     pub timezone: String,
     pub require_verified_phones: bool,
     pub repeat_interval_minutes: i64,
+    /// Flood control: messages per destination per 10 minutes, by method type (`null`: none).
+    pub flood_limits: FloodLimitsJson,
+}
+
+/// Messages per destination per 10 minutes; `null` is no limit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FloodLimitsJson {
+    pub email: Option<i64>,
+    pub sms: Option<i64>,
+    pub phone: Option<i64>,
+    pub webhook: Option<i64>,
+}
+
+impl From<crate::domain::FloodLimits> for FloodLimitsJson {
+    fn from(l: crate::domain::FloodLimits) -> Self {
+        Self {
+            email: l.email.map(i64::from),
+            sms: l.sms.map(i64::from),
+            phone: l.phone.map(i64::from),
+            webhook: l.webhook.map(i64::from),
+        }
+    }
 }
 
 impl From<&Account> for AccountJson {
@@ -374,6 +397,7 @@ impl From<&Account> for AccountJson {
             timezone: a.timezone.as_str().to_owned(),
             require_verified_phones: a.require_verified_phones,
             repeat_interval_minutes: a.repeat_interval_minutes,
+            flood_limits: a.flood_limits.into(),
         }
     }
 }

@@ -112,19 +112,14 @@ pub struct CodeBody {
 
 /// The field error for a code that did not verify.
 pub fn code_error(outcome: VerifyOutcome) -> Option<AppError> {
-    let message = match outcome {
+    let error = match outcome {
         VerifyOutcome::Verified => return None,
-        VerifyOutcome::Wrong => "This code is not right",
-        VerifyOutcome::Expired => "This code has expired; ask for a new one",
-        VerifyOutcome::Locked => "Too many wrong codes; ask for a new one",
-        VerifyOutcome::NoCode => "No code was sent, or it was already used; ask for a new one",
+        VerifyOutcome::Wrong => Invalid::CodeWrong,
+        VerifyOutcome::Expired => Invalid::CodeExpired,
+        VerifyOutcome::Locked => Invalid::CodeLocked,
+        VerifyOutcome::NoCode => Invalid::CodeUnknown,
     };
-    Some(AppError::Validation(vec![FieldError::new(
-        "code",
-        Invalid::Type {
-            message: message.to_owned(),
-        },
-    )]))
+    Some(AppError::Validation(vec![FieldError::new("code", error)]))
 }
 
 /// Checks a typed code: the verified method, or the field error.

@@ -204,7 +204,8 @@ pub async fn list(
 /// Why a notification was not sent, in the viewer's language; failures show the provider's
 /// answer as it came.
 fn reason_label(web: &Web, state: &str, reason: &str) -> String {
-    const KNOWN: [&str; 7] = [
+    const KNOWN: [&str; 8] = [
+        "empty digest",
         "maintenance",
         "quiet hours",
         "unverified",

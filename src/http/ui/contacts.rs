@@ -2,7 +2,9 @@
 //! Edit and Delete (with a confirmation page) for contacts and methods.
 
 use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
-use crate::domain::{CompaniesInput, CompanyId, ContactId, ContactInput, FieldError, QuietHours};
+use crate::domain::{
+    CompaniesInput, CompanyId, ContactId, ContactInput, FieldError, MethodType, QuietHours,
+};
 use crate::error::AppError;
 use crate::http::api::json::ContactJson;
 use crate::http::{AppState, audit};
@@ -167,6 +169,8 @@ struct ContactsPage<'a> {
     next: Option<String>,
     access: ContactFormData,
     errors: FormErrors,
+    /// Admins are told when SMS and phone methods cannot be reached on this server.
+    sms_off: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -200,7 +204,15 @@ async fn contacts_page(
     } else {
         None
     };
+    let sms_off = web.is_admin()
+        && !state.sms_configured
+        && page.items.iter().any(|c| {
+            c.methods
+                .iter()
+                .any(|m| matches!(m.kind, MethodType::Sms | MethodType::Phone))
+        });
     Ok(render(&ContactsPage {
+        sms_off,
         web,
         status,
         q: query.q.clone().unwrap_or_default(),

@@ -115,7 +115,7 @@ struct MethodPage<'a> {
 }
 
 /// The contact whose methods the caller manages: 404 unseen, 403 not theirs to manage.
-async fn managed(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
+pub(super) async fn managed(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
     let contact = visible(state, web, id).await?;
     web.caller
         .may_manage_methods_of(&contact.id)
@@ -135,7 +135,6 @@ async fn parse_context(state: &AppState, web: &Web) -> Result<ParseContext, Resp
     })
 }
 
-/// Where to go back to: My Account for one's own methods from there, else the list.
 /// A new webhook's signing secret, shown this once.
 #[derive(Template)]
 #[template(path = "pages/webhook_secret.html")]
@@ -160,7 +159,8 @@ fn secret_page(
     })
 }
 
-fn back_to(web: &Web, contact: &Contact) -> &'static str {
+/// Where to go back to: My Account for one's own methods from there, else the list.
+pub(super) fn back_to(web: &Web, contact: &Contact) -> &'static str {
     if web.caller.is(&contact.id) && !web.is_admin() {
         "/configure/account"
     } else {

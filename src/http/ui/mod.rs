@@ -13,6 +13,7 @@ mod password_link;
 mod session;
 mod settings;
 mod users;
+mod verify;
 
 pub use crate::i18n::{FormErrors, Tr};
 
@@ -72,6 +73,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/configure/contacts/{id}/methods/{method_id}/edit",
             get(methods::edit_form).post(methods::edit),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/{method_id}/verify",
+            get(verify::form).post(verify::send),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/{method_id}/verify/confirm",
+            post(verify::confirm),
+        )
+        .route(
+            "/configure/contacts/{id}/methods/{method_id}/test",
+            post(verify::test),
         )
         .route(
             "/configure/contacts/{id}/methods/{method_id}/delete",

@@ -1,7 +1,9 @@
 //! Configure > Settings: the account's settings. Admins only.
 
 use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
-use crate::domain::{AccountSettings, Errors, Locale, Name, Region, RepeatInterval, TimeZone};
+use crate::domain::{
+    AccountSettings, Errors, FloodLimits, Locale, Name, Region, RepeatInterval, TimeZone,
+};
 use crate::error::AppError;
 use crate::http::api::json::AccountJson;
 use crate::http::{AppState, audit};
@@ -27,6 +29,14 @@ pub struct SettingsForm {
     pub require_verified_phones: Option<String>,
     #[serde(default)]
     pub repeat_interval_minutes: String,
+    #[serde(default)]
+    pub flood_email: String,
+    #[serde(default)]
+    pub flood_sms: String,
+    #[serde(default)]
+    pub flood_phone: String,
+    #[serde(default)]
+    pub flood_webhook: String,
 }
 
 #[derive(Template)]
@@ -51,7 +61,29 @@ fn form_of(a: &Account) -> SettingsForm {
         timezone: a.timezone.as_str().to_owned(),
         require_verified_phones: a.require_verified_phones.then(|| "on".to_owned()),
         repeat_interval_minutes: a.repeat_interval_minutes.to_string(),
+        flood_email: limit_text(a.flood_limits.email),
+        flood_sms: limit_text(a.flood_limits.sms),
+        flood_phone: limit_text(a.flood_limits.phone),
+        flood_webhook: limit_text(a.flood_limits.webhook),
     }
+}
+
+fn limit_text(limit: Option<u32>) -> String {
+    limit.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// An empty field is no limit.
+fn limit_of(text: &str) -> Result<Option<u32>, crate::domain::Invalid> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse::<i64>()
+        .map_err(|_| crate::domain::Invalid::Range {
+            min: 1,
+            max: FloodLimits::MAX,
+        })
+        .and_then(|n| FloodLimits::parse_one(Some(n)))
 }
 
 pub async fn page(
@@ -101,7 +133,14 @@ pub async fn update(
             })
             .and_then(RepeatInterval::parse),
     );
+    let flood = [
+        errors.check("flood_email", limit_of(&form.flood_email)),
+        errors.check("flood_sms", limit_of(&form.flood_sms)),
+        errors.check("flood_phone", limit_of(&form.flood_phone)),
+        errors.check("flood_webhook", limit_of(&form.flood_webhook)),
+    ];
     let result = match errors.finish(|| {
+        let [email, sms, phone, webhook] = flood;
         Some(AccountSettings {
             name: name?,
             default_region: region?,
@@ -109,6 +148,12 @@ pub async fn update(
             timezone: timezone?,
             require_verified_phones: form.require_verified_phones.is_some(),
             repeat_interval: repeat?,
+            flood_limits: FloodLimits {
+                email: email?,
+                sms: sms?,
+                phone: phone?,
+                webhook: webhook?,
+            },
         })
     }) {
         Ok(settings) => state

@@ -1,12 +1,13 @@
 use super::{Sql, flag, now_millis, parsed, time, unique_as};
 use crate::domain::NewAccount;
-use crate::domain::{AccountId, AccountSettings, Locale, Name, Region, TimeZone};
+use crate::domain::{AccountId, AccountSettings, FloodLimits, Locale, Name, Region, TimeZone};
 use crate::store::{Account, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 const COLUMNS: &str = "SELECT id, name, default_region, locale, timezone, \
-    require_verified_phones, repeat_interval_minutes, created_at FROM accounts";
+    require_verified_phones, repeat_interval_minutes, flood_limit_email, flood_limit_sms, \
+    flood_limit_phone, flood_limit_webhook, created_at FROM accounts";
 
 pub(super) async fn create(pool: &AnyPool, new: &NewAccount) -> Result<Account> {
     let id = AccountId::generate();
@@ -48,6 +49,13 @@ pub(super) async fn get(pool: &AnyPool, account: &AccountId) -> Result<Account> 
     from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
+fn limit(row: &AnyRow, column: &str) -> Result<Option<u32>> {
+    let value: Option<i64> = row.try_get(column)?;
+    value
+        .map(|n| u32::try_from(n).map_err(|_| super::corrupt(column)))
+        .transpose()
+}
+
 fn from_row(row: &AnyRow) -> Result<Account> {
     Ok(Account {
         id: AccountId::from_string(row.try_get::<String, _>("id")?),
@@ -57,6 +65,12 @@ fn from_row(row: &AnyRow) -> Result<Account> {
         timezone: parsed(row, "timezone", TimeZone::parse)?,
         require_verified_phones: flag(row, "require_verified_phones")?,
         repeat_interval_minutes: row.try_get("repeat_interval_minutes")?,
+        flood_limits: FloodLimits {
+            email: limit(row, "flood_limit_email")?,
+            sms: limit(row, "flood_limit_sms")?,
+            phone: limit(row, "flood_limit_phone")?,
+            webhook: limit(row, "flood_limit_webhook")?,
+        },
         created_at: time(row, "created_at")?,
     })
 }
@@ -66,8 +80,8 @@ pub(super) async fn update(
     account: &AccountId,
     settings: &AccountSettings,
 ) -> Result<Account> {
-    let changed = Sql::new("UPDATE accounts SET name = ")
-        .bind(settings.name.to_string())
+    let mut sql = Sql::new("UPDATE accounts SET name = ");
+    sql.bind(settings.name.to_string())
         .push(", name_key = ")
         .bind(settings.name.sort_key())
         .push(", default_region = ")
@@ -79,7 +93,18 @@ pub(super) async fn update(
         .push(", require_verified_phones = ")
         .bind(settings.require_verified_phones)
         .push(", repeat_interval_minutes = ")
-        .bind(i64::from(settings.repeat_interval.minutes()))
+        .bind(i64::from(settings.repeat_interval.minutes()));
+    let limits = settings.flood_limits;
+    for (column, value) in [
+        ("flood_limit_email", limits.email),
+        ("flood_limit_sms", limits.sms),
+        ("flood_limit_phone", limits.phone),
+        ("flood_limit_webhook", limits.webhook),
+    ] {
+        sql.push(&format!(", {column} = "))
+            .bind(value.map(i64::from));
+    }
+    let changed = sql
         .push(" WHERE id = ")
         .bind(account.to_string())
         .execute(pool)
