@@ -356,3 +356,63 @@ test('alerts reach the right people by severity; the email link acknowledges; th
     server.close();
   }
 });
+
+/** The requests the SMS/voice provider stand-in (tests/support/provider_standin.py) received. */
+function providerRequests() {
+  const log = process.env.REACH_PROVIDER_LOG;
+  let text = '';
+  try { text = readFileSync(log, 'utf8'); } catch { return []; }
+  const requests = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(requests.filter((r) => r.violation), [], 'every request follows the provider API');
+  return requests;
+}
+
+test('verify an SMS by code, send a test, and flood control with its digest', async () => {
+  assert.ok(process.env.REACH_PROVIDER_LOG, 'REACH_PROVIDER_LOG: the provider stand-in log');
+  const victor = await api('POST', '/contacts', { name: 'Víctor Verifica', companies: [northwind.id], locale: 'es' });
+  const sms = await api('POST', `/contacts/${victor.id}/methods`, { type: 'sms', address: '+34 699 00 11 22' });
+  const page = await signIn(admin, 'es-ES');
+  await page.goto(`${base}/configure/contacts?q=Víctor`);
+  const entry = page.locator('li.method', { hasText: '+34699001122' });
+  await entry.getByRole('button', { name: 'Verificar' }).click();
+  await page.waitForURL('**/verify?sent=1');
+  const code = (await eventually('the code by SMS', () => providerRequests().filter((r) => r.form.To === '+34699001122'), (r) => r.length === 1))[0]
+    .form.Body.match(/\d{6}/)[0];
+  await check(page, 'es-verify');
+  await page.getByLabel('Código').fill(code === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Verificar' }).click();
+  await assert.doesNotReject(page.getByText('Este código no es correcto').waitFor());
+  assert.equal(await page.getByLabel('Código').getAttribute('aria-invalid'), 'true');
+  await check(page, 'es-verify-error');
+  await page.getByLabel('Código').fill(code);
+  await page.getByRole('button', { name: 'Verificar' }).click();
+  await assert.doesNotReject(page.getByText('El método de contacto está verificado.').waitFor());
+  assert.equal((await api('GET', `/contacts/${victor.id}/methods/${sms.id}`)).verified, true);
+
+  // Send test, then the delivery log shows it.
+  await page.goto(`${base}/configure/contacts?q=Víctor`);
+  await page.locator('li.method', { hasText: '+34699001122' }).getByRole('button', { name: 'Enviar prueba' }).click();
+  await assert.doesNotReject(page.getByText('Hay un mensaje de prueba en camino').waitFor());
+  await eventually('the test SMS', () => providerRequests().filter((r) => r.form.To === '+34699001122'), (r) => r.length === 2);
+  await check(page, 'es-contacts-verify-test');
+
+  // Twelve quick criticals to one number: ten messages, two held back, one digest queued.
+  await api('POST', '/alerts', Array.from({ length: 12 }, (_, i) => ({ company_id: northwind.id, key: `flood-${i}`, severity: 'critical', title: `Flood ${i}` })));
+  const texts = await eventually('ten alert SMS', () => providerRequests().filter((r) => r.form.To === '+34699001122' && r.form.Body.startsWith('[CRÍTICA]')), (r) => r.length >= 10);
+  const log = await eventually('two held back and a digest', async () => (await api('GET', `/notifications?contact=${victor.id}`)).items, (items) => items.filter((n) => n.reason === 'rate limited').length === 2);
+  // One number's notifications go in order, so once two are held back the ten are done.
+  assert.equal(providerRequests().filter((r) => r.form.To === '+34699001122' && r.form.Body.startsWith('[CRÍTICA]')).length, 10, `exactly ten: ${texts.length}`);
+  assert.equal(log.filter((n) => n.state === 'queued').length, 1, 'one digest waits for the window to reopen');
+  await page.goto(`${base}/delivery`);
+  await assert.doesNotReject(page.getByText('Resumen de alertas retenidas').first().waitFor());
+  await assert.doesNotReject(page.getByText('límite de envíos').first().waitFor());
+  await check(page, 'es-delivery-flood');
+
+  // Flood limits on the Settings page.
+  await page.goto(`${base}/configure/settings`);
+  await page.getByLabel('Mensaje de texto').fill('0');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await assert.doesNotReject(page.locator('#f-flood_sms-error').waitFor());
+  await check(page, 'es-settings-flood-error');
+  await page.context().close();
+});

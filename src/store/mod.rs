@@ -436,7 +436,8 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<VerifyOutcome>> + Send;
-    /// Messages sent to a destination of the account since `since`, and the oldest one's time.
+    /// Alert messages sent to a destination of the account since `since` (codes and tests do
+    /// not count), and the oldest one's time.
     fn sent_to(
         &self,
         account: &AccountId,

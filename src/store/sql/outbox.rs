@@ -394,7 +394,8 @@ pub(super) async fn confirm_verification(
     Ok(outcome)
 }
 
-/// How many messages went to a destination since `since`, and when the oldest of them went.
+/// How many alert messages went to a destination since `since`, and when the oldest of them
+/// went. Codes and tests, which people ask for, do not count.
 pub(super) async fn sent_to(
     pool: &AnyPool,
     account: &AccountId,
@@ -410,7 +411,7 @@ pub(super) async fn sent_to(
     .bind(kind.to_owned())
     .push(" AND address = ")
     .bind(address.to_owned())
-    .push(" AND state = 'sent' AND sent_at > ")
+    .push(" AND state = 'sent' AND event IN ('opened', 'escalated', 'renotified', 'resolved') AND sent_at > ")
     .bind(since.timestamp_millis())
     .fetch_optional(pool)
     .await?
