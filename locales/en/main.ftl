@@ -295,3 +295,7 @@ reason-empty-digest = nothing was held back
 sms-not-configured = Text messages and phone calls are off on this server (no provider is configured): SMS and phone methods receive nothing.
 flood-limits = Flood control
 flood-limits-hint = At most this many messages to one address or number per 10 minutes; what is held back is summed up in one message when the window reopens (critical alerts included). Empty: no limit.
+note-verify-link = Verify this address
+verify-link-question = Is { $address } yours? Verifying it lets Reach rely on it for alerts.
+verify-link-expired = This link has expired. Ask for a new code in Reach.
+verify-link-changed = This address has changed or was deleted since the email was sent.

@@ -295,3 +295,7 @@ reason-empty-digest = no se retuvo nada
 sms-not-configured = Los SMS y las llamadas están desactivados en este servidor (no hay proveedor configurado): los métodos de SMS y teléfono no reciben nada.
 flood-limits = Control de saturación
 flood-limits-hint = Como mucho estos mensajes a una dirección o número cada 10 minutos; lo retenido se resume en un mensaje cuando se reabre la ventana (alertas críticas incluidas). Vacío: sin límite.
+note-verify-link = Verificar esta dirección
+verify-link-question = ¿Es tuya { $address }? Verificarla permite a Reach contar con ella para las alertas.
+verify-link-expired = Este enlace ha caducado. Pide un código nuevo en Reach.
+verify-link-changed = Esta dirección ha cambiado o se eliminó después de enviar el correo.

@@ -75,6 +75,65 @@ impl LinkSigner {
         URL_SAFE_NO_PAD.encode(digest)
     }
 
+    /// A signed token for `purpose` carrying `fields` until `expires_at` (base64url of a JSON
+    /// array, a dot, base64url of its HMAC).
+    pub fn token(&self, purpose: &str, fields: &[&str], expires_at: DateTime<Utc>) -> String {
+        let payload = serde_json::json!([purpose, fields, expires_at.timestamp()]).to_string();
+        let signature = self.mac(&payload).finalize().into_bytes();
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode(signature)
+        )
+    }
+
+    /// The fields of a token made by [`Self::token`] for `purpose`, if it is ours and valid.
+    pub fn check(
+        &self,
+        purpose: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, LinkError> {
+        let (payload, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()
+            .and_then(|p| String::from_utf8(p).ok())
+            .ok_or(LinkError::Invalid)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| LinkError::Invalid)?;
+        self.mac(&payload)
+            .verify_slice(&signature)
+            .map_err(|_| LinkError::Invalid)?;
+        let (found, fields, expires): (String, Vec<String>, i64) =
+            serde_json::from_str(&payload).map_err(|_| LinkError::Invalid)?;
+        if found != purpose {
+            return Err(LinkError::Invalid);
+        }
+        if now.timestamp() >= expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(fields)
+    }
+
+    /// The link in a verification email: opening it (and confirming) verifies the method, as
+    /// long as its address is still the one the email went to.
+    pub fn verify_url(
+        &self,
+        account: &str,
+        contact: &str,
+        method: &str,
+        address: &str,
+        expires_at: DateTime<Utc>,
+    ) -> String {
+        format!(
+            "{}/verify/{}",
+            self.public_url,
+            self.token("verify", &[account, contact, method, address], expires_at)
+        )
+    }
+
     /// The token of an acknowledge link.
     pub fn ack_token(&self, grant: &AckGrant) -> String {
         let payload = format!(

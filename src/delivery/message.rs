@@ -26,9 +26,10 @@ pub enum About {
     Alert(Box<AlertPart>),
     /// "Send test": proves the method works.
     Test,
-    /// A six-digit code to type back.
+    /// A six-digit code to type back (and, in an email, a link that verifies the address).
     Verification {
         code: String,
+        link: Option<String>,
     },
     /// What flood control held back since the last message to this destination.
     Digest(Vec<DigestLine>),
@@ -128,7 +129,9 @@ impl Message {
         let part = match &self.about {
             About::Alert(part) => part,
             About::Test => return tr.t("note-test-subject"),
-            About::Verification { code } => return tr.ta("note-code-subject", &[("code", code)]),
+            About::Verification { code, .. } => {
+                return tr.ta("note-code-subject", &[("code", code)]);
+            }
             About::Digest(lines) => {
                 let total: i64 = lines.iter().map(|l| l.count).sum();
                 return tr.ta("note-digest-subject", &[("count", &total.to_string())]);
@@ -161,7 +164,7 @@ impl Message {
                     ("account", &self.account_name),
                 ],
             )],
-            About::Verification { code } => vec![
+            About::Verification { code, .. } => vec![
                 tr.ta("note-code", &[("code", code)]),
                 tr.t("note-code-expiry"),
             ],
@@ -214,7 +217,7 @@ impl Message {
                     ],
                 ))]
             }
-            About::Verification { code } => {
+            About::Verification { code, .. } => {
                 let tr = self.tr();
                 vec![
                     Spoken::Text(tr.t("voice-code")),
@@ -312,7 +315,13 @@ impl Message {
             lang: tr.lang(),
             subject: self.subject(),
             code: match &self.about {
-                About::Verification { code } => Some(code.as_str()),
+                About::Verification { code, .. } => Some(code.as_str()),
+                _ => None,
+            },
+            link: match &self.about {
+                About::Verification {
+                    link: Some(link), ..
+                } => Some((link.as_str(), tr.t("note-verify-link"))),
                 _ => None,
             },
             lines: self.note_lines(),
@@ -355,7 +364,7 @@ impl Message {
                     "subject": self.subject(),
                     "text": self.note_lines().join("\n"),
                 });
-                if let About::Verification { code } = other {
+                if let About::Verification { code, .. } = other {
                     body["code"] = json!(code);
                 }
                 if let About::Digest(lines) = other {
@@ -446,6 +455,8 @@ struct NoteFields<'a> {
     lang: &'static str,
     subject: String,
     code: Option<&'a str>,
+    /// A button: where it goes and what it says.
+    link: Option<(&'a str, String)>,
     lines: Vec<String>,
     footer: String,
 }

@@ -336,11 +336,22 @@ impl Dispatcher {
                 .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
                 .and_then(|p| p["code"].as_str().map(str::to_owned))
                 .map(|code| {
+                    // An email can also be verified by clicking: the link is bound to the
+                    // address it went to.
+                    let link = (n.kind == MethodType::Email).then(|| {
+                        self.links.verify_url(
+                            context.account_id.as_str(),
+                            n.contact_id.as_str(),
+                            n.method_id.as_str(),
+                            &n.address,
+                            started + chrono::Duration::minutes(10),
+                        )
+                    });
                     Message::other(
                         n.clone(),
                         recipient,
                         context.account_name.clone(),
-                        About::Verification { code },
+                        About::Verification { code, link },
                         started,
                     )
                 }),

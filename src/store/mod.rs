@@ -436,6 +436,14 @@ pub trait Store: Send + Sync + 'static {
         code_hash: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<VerifyOutcome>> + Send;
+    /// Verifies a method from a signed email link, if it still has that address.
+    fn verify_by_link(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        address: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Alert messages sent to a destination of the account since `since` (codes and tests do
     /// not count), and the oldest one's time.
     fn sent_to(

@@ -512,4 +512,31 @@ pub async fn send_test_works_on_every_channel(store: &SqlStore) {
     assert_eq!(body["type"], "method.test");
     let eml = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(eml, 1);
+
+    // A verification email carries the code and a link that verifies the address.
+    let email = &methods[0];
+    store
+        .start_verification(
+            &acme.id,
+            &marta.id,
+            &email.id,
+            "765432",
+            &hash(email, "765432"),
+            t0() + Duration::minutes(10),
+            t0(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    let raw = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| {
+            std::fs::read_to_string(e.unwrap().path())
+                .unwrap()
+                .replace("=\r\n", "")
+        })
+        .find(|m| m.contains("765432"))
+        .expect("the verification email");
+    assert!(raw.contains("765432"), "{raw}");
+    assert!(raw.contains("http://reach.test/verify/"), "{raw}");
 }

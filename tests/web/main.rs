@@ -403,6 +403,72 @@ async fn a_new_user_sets_their_password_with_a_one_time_link(app: &TestApp) {
     assert_eq!(reuse.status, StatusCode::NOT_FOUND);
 }
 
+/// An email method is verified with the signed link of its verification email: opening it
+/// changes nothing, the button verifies; a link for an old address or a forged one does not.
+async fn an_email_is_verified_by_its_signed_link(app: &TestApp) {
+    use reach::delivery::LinkSigner;
+    let admin = &app.admin.token;
+    let nora = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            serde_json::json!({"name": "Nora", "companies": "all", "locale": "es"}),
+        )
+        .await
+        .str("/id");
+    let method = app
+        .post(
+            &format!("/api/v1/contacts/{nora}/methods"),
+            admin,
+            serde_json::json!({"type": "email", "address": "nora@example.com"}),
+        )
+        .await
+        .str("/id");
+    let signer = LinkSigner::new("test-secret-key-test-secret-key-00", "http://reach.test");
+    let account = app.get("/api/v1/account", admin).await.str("/id");
+    let soon = chrono::Utc::now() + chrono::Duration::minutes(10);
+    let url = signer.verify_url(&account, &nora, &method, "nora@example.com", soon);
+    let path = url.trim_start_matches("http://reach.test");
+    let verified = || async {
+        app.get(&format!("/api/v1/contacts/{nora}/methods/{method}"), admin)
+            .await
+            .body["verified"]
+            .clone()
+    };
+
+    let mut visitor = Browser::new(app);
+    let shown = visitor.get(path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(
+        html(&shown).contains("¿Es tuya nora@example.com?"),
+        "in Nora's language"
+    );
+    assert_eq!(verified().await, false, "opening the link changes nothing");
+    let csrf = visitor.csrf();
+    let done = visitor.post(path, &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(html(&done).contains("El método de contacto está verificado."));
+    assert_eq!(verified().await, true);
+
+    // A link for another address of this method, an expired one, and a forged one.
+    let other = signer.verify_url(&account, &nora, &method, "old@example.com", soon);
+    let expired = signer.verify_url(
+        &account,
+        &nora,
+        &method,
+        "nora@example.com",
+        chrono::Utc::now(),
+    );
+    let forged = LinkSigner::new("another-key-another-key-another-key", "http://reach.test")
+        .verify_url(&account, &nora, &method, "nora@example.com", soon);
+    for url in [other, expired, forged] {
+        let answer = Browser::new(app)
+            .get(url.trim_start_matches("http://reach.test"))
+            .await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{url}");
+    }
+}
+
 macro_rules! on_both_databases {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -435,4 +501,5 @@ on_both_databases! {
     technicians_are_refused_admin_forms_and_nothing_changes,
     bad_input_is_a_form_error_never_a_server_error,
     a_new_user_sets_their_password_with_a_one_time_link,
+    an_email_is_verified_by_its_signed_link,
 }

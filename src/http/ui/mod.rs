@@ -14,6 +14,7 @@ mod session;
 mod settings;
 mod users;
 mod verify;
+mod verify_link;
 
 pub use crate::i18n::{FormErrors, Tr};
 
@@ -46,6 +47,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
         .route("/ack/{token}", get(ack::show).post(ack::acknowledge))
+        .route(
+            "/verify/{token}",
+            get(verify_link::show).post(verify_link::confirm),
+        )
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))

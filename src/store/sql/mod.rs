@@ -847,6 +847,16 @@ impl Store for SqlStore {
         outbox::confirm_verification(&self.pool, account, contact, method, code_hash, now)
     }
 
+    fn verify_by_link(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        address: &str,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        outbox::verify_by_link(&self.pool, account, contact, method, address)
+    }
+
     fn sent_to(
         &self,
         account: &AccountId,

@@ -489,3 +489,34 @@ pub(super) async fn held_back(
         })
         .collect()
 }
+
+/// Verifies a method from a signed email link, if it still has the address the link went to.
+pub(super) async fn verify_by_link(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    address: &str,
+) -> Result<bool> {
+    let mut tx = super::begin_write(pool).await?;
+    let changed = Sql::new("UPDATE contact_methods SET verified = ")
+        .bind(true)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(contact.to_string())
+        .push(" AND id = ")
+        .bind(method.to_string())
+        .push(" AND address = ")
+        .bind(address.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    if changed == 1 {
+        Sql::new("DELETE FROM method_verifications WHERE method_id = ")
+            .bind(method.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(changed == 1)
+}
