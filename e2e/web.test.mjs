@@ -220,6 +220,7 @@ test("the technician's view: their companies, no add, edit or delete, their own 
   // Admin-only pages refuse them.
   const response = await page.goto(base + '/configure/users');
   assert.equal(response.status(), 403);
+  assert.equal((await page.goto(base + '/audit')).status(), 403);
   await page.context().close();
 });
 
@@ -351,6 +352,10 @@ test('alerts reach the right people by severity; the email link acknowledges; th
     await check(page, 'en-company-maintenance');
     const windows = await api('GET', `/companies/${northwind.id}/maintenance`);
     assert.equal(windows.items.length, 1);
+    // The audit log shows it, newest first.
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await assert.doesNotReject(page.getByRole('cell', { name: /Created · maintenance/ }).first().waitFor());
+    await check(page, 'en-audit');
     await page.context().close();
   } finally {
     server.close();

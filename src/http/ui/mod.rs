@@ -5,6 +5,7 @@
 mod account;
 mod ack;
 mod alerts;
+mod audit;
 mod companies;
 mod contacts;
 
@@ -55,6 +56,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/delivery", get(alerts::delivery))
+        .route("/audit", get(audit::list))
         .route(
             "/set-password/{token}",
             get(password_link::form).post(password_link::set),
