@@ -413,6 +413,15 @@ test('verify an SMS by code, send a test, and flood control with its digest', as
   await assert.doesNotReject(page.getByText('límite de envíos').first().waitFor());
   await check(page, 'es-delivery-flood');
 
+  // The same buttons in English: Send test on the admin's own email.
+  const en = await signIn(admin, 'en-US');
+  await en.goto(`${base}/configure/account`);
+  await en.locator('li.method', { hasText: 'admin@live.example' }).getByRole('button', { name: 'Send test' }).click();
+  await assert.doesNotReject(en.getByText('A test message is on its way').waitFor());
+  assert.ok(await en.locator('li.method', { hasText: 'admin@live.example' }).getByRole('button', { name: 'Verify' }).count() <= 1);
+  await check(en, 'en-account-send-test');
+  await en.context().close();
+
   // Flood limits on the Settings page.
   await page.goto(`${base}/configure/settings`);
   await page.getByLabel('Mensaje de texto').fill('0');
