@@ -356,16 +356,9 @@ impl Dispatcher {
                     )
                 }),
             ("digest", Some(recipient)) => {
-                let since = context
-                    .payload
-                    .as_deref()
-                    .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-                    .and_then(|p| p["since"].as_i64())
-                    .and_then(DateTime::from_timestamp_millis)
-                    .unwrap_or(n.created_at);
                 let lines: Vec<DigestLine> = self
                     .store
-                    .held_back(&n.method_id, since)
+                    .held_back(&n.method_id, started)
                     .await?
                     .into_iter()
                     .map(|(company, count, critical)| DigestLine {

@@ -460,11 +460,12 @@ pub trait Store: Send + Sync + 'static {
         at: DateTime<Utc>,
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// What flood control held back for a method since `since`: (company, alerts, critical).
+    /// What flood control held back for a method since its last digest, up to `until`:
+    /// (company, alerts, critical).
     fn held_back(
         &self,
         method: &MethodId,
-        since: DateTime<Utc>,
+        until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
 
     // Audit log.

@@ -429,6 +429,8 @@ pub async fn twelve_quick_criticals_give_ten_messages_and_one_digest(store: &Sql
         .ingest_alerts(&acme.id, &alerts, clock.now())
         .await
         .unwrap();
+    // The worker takes them a little after they were stored.
+    clock.advance(Duration::seconds(30));
     worker.run_once().await.unwrap();
     let texts: Vec<String> = provider
         .requests()

@@ -879,9 +879,9 @@ impl Store for SqlStore {
     fn held_back(
         &self,
         method: &MethodId,
-        since: DateTime<Utc>,
+        until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send {
-        outbox::held_back(&self.pool, method, since)
+        outbox::held_back(&self.pool, method, until)
     }
 
     fn notification_sent(

@@ -460,23 +460,28 @@ pub(super) async fn queue_digest(
     Ok(())
 }
 
-/// What flood control held back for a method since `since`: per company, how many alerts and
-/// how many of them critical.
+/// What flood control held back for a method since its last digest: per company, how many
+/// alerts and how many of them critical.
 pub(super) async fn held_back(
     pool: &AnyPool,
     method: &MethodId,
-    since: DateTime<Utc>,
+    until: DateTime<Utc>,
 ) -> Result<Vec<(String, i64, i64)>> {
+    // Held back (by the time of the suppression, as its attempt records it) after the last
+    // digest that went out, up to now.
     let rows = Sql::new(
         "SELECT c.name AS company, COUNT(*) AS n, \
          SUM(CASE WHEN a.severity = 'critical' THEN 1 ELSE 0 END) AS critical \
-         FROM notifications n JOIN alerts a ON a.id = n.alert_id JOIN companies c ON c.id = a.company_id \
+         FROM notifications n JOIN delivery_attempts d ON d.notification_id = n.id \
+         JOIN alerts a ON a.id = n.alert_id JOIN companies c ON c.id = a.company_id \
          WHERE n.method_id = ",
     )
     .bind(method.to_string())
-    .push(" AND n.state = 'suppressed' AND n.reason = 'rate limited' AND n.created_at >= ")
-    .bind(since.timestamp_millis())
-    .push(" GROUP BY c.name ORDER BY c.name")
+    .push(" AND n.state = 'suppressed' AND n.reason = 'rate limited' AND d.outcome = 'suppressed' AND d.finished_at <= ")
+    .bind(until.timestamp_millis())
+    .push(" AND d.finished_at > COALESCE((SELECT MAX(sent_at) FROM notifications WHERE method_id = ")
+    .bind(method.to_string())
+    .push(" AND event = 'digest' AND state = 'sent'), 0) GROUP BY c.name ORDER BY c.name")
     .fetch_all(pool)
     .await?;
     rows.iter()
