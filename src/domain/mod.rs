@@ -10,6 +10,7 @@ mod ids;
 mod method;
 mod name;
 mod phone;
+pub mod report;
 pub mod retry;
 pub mod routing;
 mod settings;

@@ -468,6 +468,65 @@ pub trait Store: Send + Sync + 'static {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send;
 
+    // Scheduled reports.
+    fn create_report(
+        &self,
+        account: &AccountId,
+        new: &crate::domain::report::NewReport,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Report>> + Send;
+    fn report(&self, account: &AccountId, id: &str) -> impl Future<Output = Result<Report>> + Send;
+    /// The account's reports, by name.
+    fn list_reports(&self, account: &AccountId)
+    -> impl Future<Output = Result<Vec<Report>>> + Send;
+    fn update_report(
+        &self,
+        account: &AccountId,
+        id: &str,
+        new: &crate::domain::report::NewReport,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Report>> + Send;
+    fn delete_report(
+        &self,
+        account: &AccountId,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Reports of every account whose next run is due (for the scheduler).
+    fn due_reports(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(AccountId, Report)>>> + Send;
+    /// Starts a run once per (report, scheduled time) and moves the next run; `None` if it
+    /// exists already.
+    #[allow(clippy::too_many_arguments)]
+    fn start_run(
+        &self,
+        account: &AccountId,
+        report_id: &str,
+        scheduled_for: DateTime<Utc>,
+        period_start: DateTime<Utc>,
+        next_run_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<ReportRun>>> + Send;
+    fn finish_run(
+        &self,
+        id: &str,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A report's runs, newest first.
+    fn report_runs(
+        &self,
+        account: &AccountId,
+        report_id: &str,
+    ) -> impl Future<Output = Result<Vec<ReportRun>>> + Send;
+    /// A run's notifications: (contact, method, notification, state).
+    fn run_deliveries(
+        &self,
+        run_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String, String, String)>>> + Send;
+
     // Audit log.
     fn record_audit(
         &self,

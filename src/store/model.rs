@@ -317,3 +317,34 @@ pub struct Attempt {
     pub outcome: AttemptOutcome,
     pub detail: Option<String>,
 }
+
+/// A stored report definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub id: String,
+    pub name: String,
+    pub kind: crate::domain::report::ReportKind,
+    pub companies: crate::domain::CompanyAccess,
+    pub schedule: crate::domain::report::Schedule,
+    pub recipients: Vec<ContactId>,
+    pub enabled: bool,
+    /// `None` while disabled.
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One run of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRun {
+    pub id: String,
+    pub report_id: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub state: String,
+    pub scheduled_for: DateTime<Utc>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}

@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod methods;
 mod outbox;
+mod reports;
 mod sessions;
 mod users;
 
@@ -882,6 +883,101 @@ impl Store for SqlStore {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send {
         outbox::held_back(&self.pool, method, until)
+    }
+
+    fn create_report(
+        &self,
+        account: &AccountId,
+        new: &crate::domain::report::NewReport,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<super::Report>> + Send {
+        reports::create(&self.pool, account, new, now)
+    }
+
+    fn report(
+        &self,
+        account: &AccountId,
+        id: &str,
+    ) -> impl Future<Output = Result<super::Report>> + Send {
+        reports::get(&self.pool, account, id)
+    }
+
+    fn list_reports(
+        &self,
+        account: &AccountId,
+    ) -> impl Future<Output = Result<Vec<super::Report>>> + Send {
+        reports::list(&self.pool, account)
+    }
+
+    fn update_report(
+        &self,
+        account: &AccountId,
+        id: &str,
+        new: &crate::domain::report::NewReport,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<super::Report>> + Send {
+        reports::update(&self.pool, account, id, new, now)
+    }
+
+    fn delete_report(
+        &self,
+        account: &AccountId,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        reports::delete(&self.pool, account, id)
+    }
+
+    fn due_reports(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(AccountId, super::Report)>>> + Send {
+        reports::due(&self.pool, now, limit)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_run(
+        &self,
+        account: &AccountId,
+        report_id: &str,
+        scheduled_for: DateTime<Utc>,
+        period_start: DateTime<Utc>,
+        next_run_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<super::ReportRun>>> + Send {
+        reports::start_run(
+            &self.pool,
+            account,
+            report_id,
+            scheduled_for,
+            period_start,
+            next_run_at,
+            now,
+        )
+    }
+
+    fn finish_run(
+        &self,
+        id: &str,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        reports::finish_run(&self.pool, id, error, now)
+    }
+
+    fn report_runs(
+        &self,
+        account: &AccountId,
+        report_id: &str,
+    ) -> impl Future<Output = Result<Vec<super::ReportRun>>> + Send {
+        reports::runs(&self.pool, account, report_id)
+    }
+
+    fn run_deliveries(
+        &self,
+        run_id: &str,
+    ) -> impl Future<Output = Result<Vec<(String, String, String, String)>>> + Send {
+        reports::run_deliveries(&self.pool, run_id)
     }
 
     fn notification_sent(

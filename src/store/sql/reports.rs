@@ -1,0 +1,387 @@
+//! Report definitions and runs. A run is inserted once per (report, scheduled time): the unique
+//! index makes racing schedulers on several nodes produce one run.
+
+use super::{Sql, flag, now_millis, time, unique_as};
+use crate::domain::report::{NewReport, ScheduleInput};
+use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid};
+use crate::store::{Report, ReportRun, Result, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+const COLUMNS: &str = "SELECT id, name, kind, all_companies, companies, schedule, recipients, \
+    enabled, next_run_at, created_at, updated_at FROM reports";
+
+const RUN: &str = "SELECT id, report_id, state, scheduled_for, period_start, period_end, \
+    started_at, finished_at, error FROM report_runs";
+
+fn corrupt(column: &str) -> StoreError {
+    super::corrupt(column)
+}
+
+fn from_row(row: &AnyRow) -> Result<Report> {
+    let ids = |column: &str| -> Result<Vec<String>> {
+        let text: String = row.try_get(column)?;
+        serde_json::from_str(&text).map_err(|_| corrupt(column))
+    };
+    let schedule_text: String = row.try_get("schedule")?;
+    let schedule = serde_json::from_str::<ScheduleInput>(&schedule_text)
+        .ok()
+        .and_then(|s| s.parse("schedule").ok())
+        .ok_or_else(|| corrupt("schedule"))?;
+    let companies = if flag(row, "all_companies")? {
+        CompanyAccess::All
+    } else {
+        CompanyAccess::Only(
+            ids("companies")?
+                .into_iter()
+                .map(CompanyId::from_string)
+                .collect(),
+        )
+    };
+    let next: Option<i64> = row.try_get("next_run_at")?;
+    Ok(Report {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: super::parsed(row, "kind", crate::domain::report::ReportKind::parse)?,
+        companies,
+        schedule,
+        recipients: ids("recipients")?
+            .into_iter()
+            .map(ContactId::from_string)
+            .collect(),
+        enabled: flag(row, "enabled")?,
+        next_run_at: next.and_then(DateTime::from_timestamp_millis),
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+fn run_from_row(row: &AnyRow) -> Result<ReportRun> {
+    let at = |column: &str| -> Result<Option<DateTime<Utc>>> {
+        let millis: Option<i64> = row.try_get(column)?;
+        Ok(millis.and_then(DateTime::from_timestamp_millis))
+    };
+    Ok(ReportRun {
+        id: row.try_get("id")?,
+        report_id: row.try_get("report_id")?,
+        state: row.try_get("state")?,
+        scheduled_for: time(row, "scheduled_for")?,
+        period_start: time(row, "period_start")?,
+        period_end: time(row, "period_end")?,
+        started_at: at("started_at")?,
+        finished_at: at("finished_at")?,
+        error: row.try_get("error")?,
+    })
+}
+
+/// Company and recipient ids must be the account's: field errors otherwise.
+async fn check_ids(conn: &mut AnyConnection, account: &AccountId, new: &NewReport) -> Result<()> {
+    let mut errors = Vec::new();
+    let chosen: Vec<&str> = new.companies.chosen().map(CompanyId::as_str).collect();
+    if !chosen.is_empty() {
+        let found = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ")
+            .bind(account.to_string())
+            .push(" AND id IN ")
+            .bind_list(chosen.iter().copied())
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0);
+        if usize::try_from(found).unwrap_or(0) != chosen.len() {
+            errors.push(FieldError::new("companies", Invalid::UnknownCompany));
+        }
+    }
+    let recipients: Vec<&str> = new.recipients.iter().map(ContactId::as_str).collect();
+    let found = Sql::new("SELECT COUNT(*) AS n FROM contacts WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(recipients.iter().copied())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get::<i64, _>("n"))
+        .transpose()?
+        .unwrap_or(0);
+    if usize::try_from(found).unwrap_or(0) != recipients.len() {
+        errors.push(FieldError::new(
+            "recipients",
+            Invalid::Type {
+                message: "Unknown contact".into(),
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+fn json_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    serde_json::Value::from(ids.map(str::to_owned).collect::<Vec<_>>()).to_string()
+}
+
+fn next_run(new: &NewReport, now: DateTime<Utc>) -> Option<i64> {
+    new.enabled
+        .then(|| new.schedule.next_after(now))
+        .flatten()
+        .map(|t| t.timestamp_millis())
+}
+
+pub(super) async fn create(
+    pool: &AnyPool,
+    account: &AccountId,
+    new: &NewReport,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let mut tx = super::begin_write(pool).await?;
+    check_ids(&mut tx, account, new).await?;
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    Sql::new("INSERT INTO reports (id, account_id, name, kind, all_companies, companies, schedule, recipients, enabled, next_run_at, created_at, updated_at) VALUES (")
+        .bind(id.clone())
+        .push(", ")
+        .bind(account.to_string())
+        .push(", ")
+        .bind(new.name.to_string())
+        .push(", ")
+        .bind(new.kind.as_str())
+        .push(", ")
+        .bind(new.companies == CompanyAccess::All)
+        .push(", ")
+        .bind(json_ids(new.companies.chosen().map(CompanyId::as_str)))
+        .push(", ")
+        .bind(serde_json::to_string(&new.schedule.to_json()).map_err(|_| corrupt("schedule"))?)
+        .push(", ")
+        .bind(json_ids(new.recipients.iter().map(ContactId::as_str)))
+        .push(", ")
+        .bind(new.enabled)
+        .push(", ")
+        .bind(next_run(new, now))
+        .push(", ")
+        .bind(now.timestamp_millis())
+        .push(", ")
+        .bind(now.timestamp_millis())
+        .push(")")
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_as("name"))?;
+    tx.commit().await?;
+    get(pool, account, &id).await
+}
+
+pub(super) async fn get(pool: &AnyPool, account: &AccountId, id: &str) -> Result<Report> {
+    let row = Sql::new(COLUMNS)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+pub(super) async fn list(pool: &AnyPool, account: &AccountId) -> Result<Vec<Report>> {
+    let rows = Sql::new(COLUMNS)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" ORDER BY name, id")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub(super) async fn update(
+    pool: &AnyPool,
+    account: &AccountId,
+    id: &str,
+    new: &NewReport,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let mut tx = super::begin_write(pool).await?;
+    check_ids(&mut tx, account, new).await?;
+    let changed = Sql::new("UPDATE reports SET name = ")
+        .bind(new.name.to_string())
+        .push(", kind = ")
+        .bind(new.kind.as_str())
+        .push(", all_companies = ")
+        .bind(new.companies == CompanyAccess::All)
+        .push(", companies = ")
+        .bind(json_ids(new.companies.chosen().map(CompanyId::as_str)))
+        .push(", schedule = ")
+        .bind(serde_json::to_string(&new.schedule.to_json()).map_err(|_| corrupt("schedule"))?)
+        .push(", recipients = ")
+        .bind(json_ids(new.recipients.iter().map(ContactId::as_str)))
+        .push(", enabled = ")
+        .bind(new.enabled)
+        .push(", next_run_at = ")
+        .bind(next_run(new, now))
+        .push(", updated_at = ")
+        .bind(now.timestamp_millis())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .execute(&mut *tx)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    tx.commit().await?;
+    get(pool, account, id).await
+}
+
+pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &str) -> Result<()> {
+    let changed = Sql::new("DELETE FROM reports WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .execute(pool)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Reports of every account whose next run is due (deployment-wide, for the scheduler).
+pub(super) async fn due(
+    pool: &AnyPool,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<(AccountId, Report)>> {
+    let rows = Sql::new(&COLUMNS.replace("SELECT id,", "SELECT account_id, id,"))
+        .push(" WHERE next_run_at IS NOT NULL AND next_run_at <= ")
+        .bind(now.timestamp_millis())
+        .push(" ORDER BY next_run_at LIMIT ")
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                AccountId::from_string(row.try_get::<String, _>("account_id")?),
+                from_row(row)?,
+            ))
+        })
+        .collect()
+}
+
+/// Starts the run of `report` scheduled for `scheduled_for` and moves the report's next run
+/// to `next_run_at`, in one transaction; `None` if that run already exists (another node
+/// took it).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn start_run(
+    pool: &AnyPool,
+    account: &AccountId,
+    report_id: &str,
+    scheduled_for: DateTime<Utc>,
+    period_start: DateTime<Utc>,
+    next_run_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Option<ReportRun>> {
+    let mut tx = super::begin_write(pool).await?;
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let inserted = Sql::new("INSERT INTO report_runs (id, report_id, account_id, state, scheduled_for, period_start, period_end, started_at, created_at) SELECT ")
+        .bind(id.clone())
+        .push(", id, account_id, 'running', ")
+        .bind(scheduled_for.timestamp_millis())
+        .push(", ")
+        .bind(period_start.timestamp_millis())
+        .push(", ")
+        .bind(scheduled_for.timestamp_millis())
+        .push(", ")
+        .bind(now.timestamp_millis())
+        .push(", ")
+        .bind(now_millis())
+        .push(" FROM reports WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(report_id.to_owned())
+        .push(" ON CONFLICT (report_id, scheduled_for) DO NOTHING")
+        .execute(&mut *tx)
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    if let Some(next) = next_run_at {
+        Sql::new("UPDATE reports SET next_run_at = ")
+            .bind(next.timestamp_millis())
+            .push(" WHERE id = ")
+            .bind(report_id.to_owned())
+            .push(" AND next_run_at IS NOT NULL AND next_run_at <= ")
+            .bind(scheduled_for.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let row = Sql::new(RUN)
+        .push(" WHERE id = ")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    run_from_row(&row).map(Some)
+}
+
+/// Records how a run ended.
+pub(super) async fn finish_run(
+    pool: &AnyPool,
+    id: &str,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    Sql::new("UPDATE report_runs SET state = ")
+        .bind(if error.is_some() { "failed" } else { "done" })
+        .push(", error = ")
+        .bind(error.map(str::to_owned))
+        .push(", finished_at = ")
+        .bind(now.timestamp_millis())
+        .push(" WHERE id = ")
+        .bind(id.to_owned())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A report's runs, newest first.
+pub(super) async fn runs(
+    pool: &AnyPool,
+    account: &AccountId,
+    report_id: &str,
+) -> Result<Vec<ReportRun>> {
+    let rows = Sql::new(RUN)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND report_id = ")
+        .bind(report_id.to_owned())
+        .push(" ORDER BY scheduled_for DESC, id DESC LIMIT 100")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(run_from_row).collect()
+}
+
+/// The notifications of a run: (contact, method, notification, state).
+pub(super) async fn run_deliveries(
+    pool: &AnyPool,
+    run_id: &str,
+) -> Result<Vec<(String, String, String, String)>> {
+    let rows = Sql::new(
+        "SELECT contact_id, method_id, id, state FROM notifications WHERE report_run_id = ",
+    )
+    .bind(run_id.to_owned())
+    .push(" ORDER BY id")
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("contact_id")?,
+                r.try_get("method_id")?,
+                r.try_get("id")?,
+                r.try_get("state")?,
+            ))
+        })
+        .collect()
+}
