@@ -12,6 +12,7 @@ mod fixtures;
 mod isolation;
 mod methods;
 mod outbox;
+mod reports;
 mod users;
 
 macro_rules! conformance {
@@ -69,4 +70,6 @@ conformance! {
     outbox::claims_lease_retry_and_dead_letter,
     outbox::two_workers_never_claim_the_same_notification,
     outbox::concurrent_ingests_and_claims_all_succeed,
+    reports::reports_are_stored_with_their_next_run_and_checked_ids,
+    reports::racing_schedulers_start_each_run_once,
 }
