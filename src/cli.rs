@@ -260,6 +260,13 @@ async fn start_workers(
         let wakeup = wakeup.clone();
         tokio::spawn(async move { listen_for_work(&url, &wakeup).await });
     }
+    let scheduler = crate::reports::Scheduler {
+        store: state.store.clone(),
+        clock: Arc::new(SystemClock),
+        links: state.links.clone(),
+        wakeup: wakeup.clone(),
+    };
+    tokio::spawn(scheduler.run());
     tokio::spawn(dispatcher.run(wakeup));
     Ok(())
 }

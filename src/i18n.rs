@@ -171,3 +171,37 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod ids {
+    use std::collections::BTreeSet;
+
+    fn ids(text: &str) -> Vec<String> {
+        text.lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id.trim().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages_once() {
+        let en = ids(include_str!("../locales/en/main.ftl"));
+        let es = ids(include_str!("../locales/es/main.ftl"));
+        for (lang, list) in [("en", &en), ("es", &es)] {
+            let unique: BTreeSet<_> = list.iter().collect();
+            assert_eq!(unique.len(), list.len(), "{lang} has a message twice");
+        }
+        let (en, es): (BTreeSet<_>, BTreeSet<_>) =
+            (en.into_iter().collect(), es.into_iter().collect());
+        assert_eq!(
+            en.difference(&es).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in es"
+        );
+        assert_eq!(
+            es.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "missing in en"
+        );
+    }
+}

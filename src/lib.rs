@@ -16,5 +16,7 @@ pub mod error;
 pub mod http;
 /// Translations (Fluent), shared by pages and messages.
 pub mod i18n;
+/// Scheduled reports: the scheduler and the content of a run.
+pub mod reports;
 /// Storage: the `Store` trait and its SQLite/PostgreSQL implementation.
 pub mod store;

@@ -308,3 +308,26 @@ audit-change = Change
 audit-create = Created
 audit-update = Changed
 audit-delete = Deleted
+
+## Scheduled reports
+report-subject = Report: { $name }
+report-period = From { $start } to { $end }
+report-attachment = The same numbers are attached as a CSV file.
+report-unsubscribe = Stop sending reports to this address
+report-alerts-total = { $count } alerts in this period.
+report-col-alerts = Alerts
+report-col-ack-p50 = Minutes to acknowledge (median)
+report-col-ack-p90 = Minutes to acknowledge (90th percentile)
+report-col-resolve-p50 = Minutes to resolve (median)
+report-col-resolve-p90 = Minutes to resolve (90th percentile)
+report-top-key = Most frequent: { $key } ({ $count })
+report-notifications-total = { $count } notifications in this period.
+report-failing-method = Keeps failing: { $address } ({ $count } given up)
+report-coverage-intro = For each company and severity: how many people a verified method would reach.
+report-nobody = NOBODY
+report-no-critical = { $name } has no method that receives critical alerts.
+report-unverified-phone = Unverified phone: { $who }
+unsubscribe-title = Stop reports
+unsubscribe-question = Stop sending scheduled reports to { $address }? Alerts keep coming as before.
+unsubscribe-button = Stop reports
+unsubscribe-done = Done: no more reports go to { $address }.

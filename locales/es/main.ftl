@@ -308,3 +308,26 @@ audit-change = Cambio
 audit-create = Creado
 audit-update = Modificado
 audit-delete = Eliminado
+
+## Scheduled reports
+report-subject = Informe: { $name }
+report-period = Del { $start } al { $end }
+report-attachment = Las mismas cifras van adjuntas en un archivo CSV.
+report-unsubscribe = Dejar de enviar informes a esta dirección
+report-alerts-total = { $count } alertas en este periodo.
+report-col-alerts = Alertas
+report-col-ack-p50 = Minutos hasta confirmar (mediana)
+report-col-ack-p90 = Minutos hasta confirmar (percentil 90)
+report-col-resolve-p50 = Minutos hasta resolver (mediana)
+report-col-resolve-p90 = Minutos hasta resolver (percentil 90)
+report-top-key = Más frecuente: { $key } ({ $count })
+report-notifications-total = { $count } notificaciones en este periodo.
+report-failing-method = Sigue fallando: { $address } ({ $count } descartadas)
+report-coverage-intro = Para cada empresa y gravedad: a cuántas personas llegaría un método verificado.
+report-nobody = NADIE
+report-no-critical = { $name } no tiene ningún método que reciba alertas críticas.
+report-unverified-phone = Teléfono sin verificar: { $who }
+unsubscribe-title = Dejar de recibir informes
+unsubscribe-question = ¿Dejar de enviar informes programados a { $address }? Las alertas seguirán llegando igual.
+unsubscribe-button = Dejar de recibir informes
+unsubscribe-done = Hecho: ya no se envían informes a { $address }.

@@ -2,8 +2,9 @@
 //! or, with no SMTP configured, one `.eml` file per message in `REACH_MAIL_DIR`.
 
 use super::{Channel, Message, Outcome, SendFuture};
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
@@ -122,7 +123,16 @@ impl EmailChannel {
                 HeaderName::new_from_ascii_str("Content-Language"),
                 message.recipient.locale.as_str().to_owned(),
             ))
-            .multipart(MultiPart::alternative_plain_html(text, html))
+            .multipart(match &message.about {
+                // A report: the email, and its numbers as a CSV attachment.
+                super::message::About::Report(mail) => MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(text, html))
+                    .singlepart(Attachment::new(mail.csv_name.clone()).body(
+                        mail.csv.clone(),
+                        ContentType::parse("text/csv; charset=utf-8").map_err(|e| e.to_string())?,
+                    )),
+                _ => MultiPart::alternative_plain_html(text, html),
+            })
             .map_err(|e| format!("the message could not be built: {e}"))
     }
 

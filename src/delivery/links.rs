@@ -134,6 +134,21 @@ impl LinkSigner {
         )
     }
 
+    /// The unsubscribe link of a report email: turns `reports` off for that method.
+    pub fn unsubscribe_url(
+        &self,
+        account: &str,
+        contact: &str,
+        method: &str,
+        expires_at: DateTime<Utc>,
+    ) -> String {
+        format!(
+            "{}/unsubscribe/{}",
+            self.public_url,
+            self.token("unsubscribe", &[account, contact, method], expires_at)
+        )
+    }
+
     /// The token of an acknowledge link.
     pub fn ack_token(&self, grant: &AckGrant) -> String {
         let payload = format!(

@@ -33,6 +33,8 @@ pub enum About {
     },
     /// What flood control held back since the last message to this destination.
     Digest(Vec<DigestLine>),
+    /// A scheduled report, written when its run happened (email only).
+    Report(Box<crate::reports::ReportMail>),
 }
 
 /// An alert notification's content.
@@ -136,6 +138,7 @@ impl Message {
                 let total: i64 = lines.iter().map(|l| l.count).sum();
                 return tr.ta("note-digest-subject", &[("count", &total.to_string())]);
             }
+            About::Report(mail) => return mail.subject.clone(),
         };
         let tag = if self.notification.event == "resolved" {
             tr.t("mail-tag-resolved")
@@ -157,6 +160,7 @@ impl Message {
         let tr = self.tr();
         match &self.about {
             About::Alert(_) => Vec::new(),
+            About::Report(mail) => vec![mail.subject.clone()],
             About::Test => vec![tr.ta(
                 "note-test",
                 &[
@@ -231,6 +235,9 @@ impl Message {
     /// The email's text and HTML parts, from one template.
     pub fn email_parts(&self) -> Result<(String, String), askama::Error> {
         let tr = self.tr();
+        if let About::Report(mail) = &self.about {
+            return Ok((mail.text.clone(), mail.html.clone()));
+        }
         let About::Alert(part) = &self.about else {
             return self.note_parts();
         };
@@ -355,6 +362,7 @@ impl Message {
                 let kind = match other {
                     About::Verification { .. } => "method.verification",
                     About::Digest(_) => "alert.digest",
+                    About::Report(_) => "report",
                     _ => "method.test",
                 };
                 let mut body = json!({

@@ -378,9 +378,25 @@ impl Dispatcher {
                     started,
                 ))
             }
+            ("report", Some(recipient)) => context
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<crate::reports::ReportMail>(p).ok())
+                .map(|mail| {
+                    Message::other(
+                        n.clone(),
+                        recipient,
+                        context.account_name.clone(),
+                        About::Report(Box::new(mail)),
+                        started,
+                    )
+                }),
             _ => Message::for_alert(n.clone(), context, &self.links, started),
         };
         let outcome = match (self.channels.get(&n.kind), message) {
+            (_, Some(_)) if n.event == "report" && n.kind != MethodType::Email => {
+                Outcome::Failed("reports go to email methods only".into())
+            }
             (None, _) => Outcome::Failed(format!(
                 "{} messages are not configured on this server",
                 n.kind.as_str()

@@ -59,7 +59,7 @@ pub enum Schedule {
     /// A five-field cron expression (`MIN HOUR DOM MON DOW`) in a zone.
     Cron {
         expression: String,
-        cron: croner::Cron,
+        cron: Box<croner::Cron>,
         timezone: TimeZone,
     },
 }
@@ -71,7 +71,9 @@ impl PartialEq for Schedule {
 }
 
 /// A schedule as given (API body, form, or stored JSON).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,7 +163,7 @@ impl ScheduleInput {
             return errors.finish(|| {
                 Some(Schedule::Cron {
                     expression,
-                    cron: cron?,
+                    cron: Box::new(cron?),
                     timezone: timezone?,
                 })
             });

@@ -44,6 +44,9 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    /// Stored content could not be written or read (a report's template or CSV).
+    #[error("{0}")]
+    Content(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -526,6 +529,55 @@ pub trait Store: Send + Sync + 'static {
         &self,
         run_id: &str,
     ) -> impl Future<Output = Result<Vec<(String, String, String, String)>>> + Send;
+
+    /// Queues a report email to a recipient's method; the notification id.
+    #[allow(clippy::too_many_arguments)]
+    fn queue_report(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        run_id: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String>> + Send;
+    /// Alerts of these companies opened in [start, end).
+    fn alerts_in(
+        &self,
+        account: &AccountId,
+        companies: &[CompanyId],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Alert>>> + Send;
+    /// Notifications about alerts of these companies created in [start, end): (company id,
+    /// type, state, address, attempts, created, sent).
+    #[allow(clippy::type_complexity)]
+    fn notifications_in(
+        &self,
+        account: &AccountId,
+        companies: &[CompanyId],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> impl Future<
+        Output = Result<
+            Vec<(
+                String,
+                String,
+                String,
+                String,
+                i64,
+                DateTime<Utc>,
+                Option<DateTime<Utc>>,
+            )>,
+        >,
+    > + Send;
+    /// Turns a method's reports off (the unsubscribe link).
+    fn unsubscribe(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     // Audit log.
     fn record_audit(

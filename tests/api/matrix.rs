@@ -16,6 +16,7 @@ enum Who {
 /// (Northwind), none of them the technician's own.
 struct Targets {
     alert: String,
+    report: String,
     window: String,
     company: String,
     contact: String,
@@ -76,8 +77,13 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         )
         .await
         .str("/id");
+    let report = app
+        .post("/api/v1/reports", admin, json!({"name": format!("Report {n}"), "kind": "coverage", "companies": "all", "schedule": {"every": "day", "at": "07:00", "timezone": "UTC"}, "recipients": [contact]}))
+        .await
+        .str("/id");
     Targets {
         alert,
+        report,
         window,
         company,
         contact,
@@ -93,6 +99,8 @@ fn concrete(path: &str, t: &Targets) -> String {
         &t.alert
     } else if path.starts_with("/api/v1/users/") {
         &t.user
+    } else if path.starts_with("/api/v1/reports/") {
+        &t.report
     } else {
         &t.contact
     };
@@ -132,6 +140,11 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
             json!({"name": "New User", "email": format!("new{n}@example.com"), "role": "technician", "companies": "all"})
         }
         ("PATCH", "/api/v1/users/{id}") => json!({"disabled": true}),
+        ("POST", "/api/v1/reports") => {
+            json!({"name": format!("New report {n}"), "kind": "alert_summary", "companies": [t.company], "schedule": {"cron": "0 8 * * MON", "timezone": "Europe/Madrid"}, "recipients": [t.contact], "enabled": false})
+        }
+        ("PATCH", "/api/v1/reports/{id}") => json!({"enabled": false}),
+        ("POST", "/api/v1/reports/{id}/run") => return None,
         other => panic!("the matrix has no body for {other:?}: add one"),
     })
 }
@@ -143,6 +156,7 @@ fn success(method: &str, path: &str) -> u16 {
         ("POST", "/api/v1/contacts/{id}/methods/{method_id}/test")
         | ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification") => 202,
         ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm") => 422,
+        ("POST", "/api/v1/reports/{id}/run") => 202,
         _ => success_of(method),
     }
 }
@@ -163,9 +177,13 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
         Who::Outsider if path.contains('{') => 404,
         // Their own token cannot name another account's company: a field error.
         Who::Outsider if (method, path) == ("POST", "/api/v1/alerts") => 422,
+        // Nor another account's contacts as report recipients.
+        Who::Outsider if (method, path) == ("POST", "/api/v1/reports") => 422,
         Who::Outsider => success(method, path),
         Who::Technician => match (method, path) {
             (_, "/api/v1/audit") => 403,
+            // Reports are the admins' (SPEC §1).
+            (_, p) if p.starts_with("/api/v1/reports") => 403,
             // Monitoring posts alerts with any user's token; technicians acknowledge alerts of
             // their companies (SPEC §1).
             ("POST", "/api/v1/alerts") => 202,

@@ -12,6 +12,7 @@ mod fixtures;
 mod cases;
 mod harness;
 mod phones;
+mod reports;
 
 macro_rules! both_backends {
     ($($module:ident :: $case:ident),* $(,)?) => {
@@ -57,4 +58,5 @@ both_backends! {
     phones::unverified_phones_get_only_tests_and_codes,
     phones::twelve_quick_criticals_give_ten_messages_and_one_digest,
     phones::send_test_works_on_every_channel,
+    reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
 }

@@ -29,8 +29,15 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         parts = {}
+        attachments = []
         for part in message.walk():
-            if part.get_content_type() in ("text/plain", "text/html"):
+            if part.get_content_disposition() == "attachment":
+                attachments.append({
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "content": part.get_content() if part.get_content_maintype() == "text" else None,
+                })
+            elif part.get_content_type() in ("text/plain", "text/html"):
                 parts[part.get_content_type()] = part.get_content()
         record = {
             "mail_from": envelope.mail_from,
@@ -39,6 +46,7 @@ class Sink:
             "content_type": message.get_content_type(),
             "text": parts.get("text/plain"),
             "html": parts.get("text/html"),
+            "attachments": attachments,
         }
         self.count += 1
         tmp = os.path.join(self.folder, f".{self.count}.tmp")

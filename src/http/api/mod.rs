@@ -12,6 +12,7 @@ pub mod json;
 pub mod maintenance;
 mod me;
 mod methods;
+mod reports;
 mod users;
 pub mod verification;
 
@@ -100,6 +101,10 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(alerts::notifications))
         .routes(routes!(maintenance::list, maintenance::create))
         .routes(routes!(maintenance::delete))
+        .routes(routes!(reports::list, reports::create))
+        .routes(routes!(reports::get, reports::update, reports::delete))
+        .routes(routes!(reports::run))
+        .routes(routes!(reports::runs))
 }
 
 /// The error answers every endpoint may give, documented once.

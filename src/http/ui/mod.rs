@@ -13,6 +13,7 @@ mod methods;
 mod password_link;
 mod session;
 mod settings;
+mod unsubscribe;
 mod users;
 mod verify;
 mod verify_link;
@@ -51,6 +52,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/verify/{token}",
             get(verify_link::show).post(verify_link::confirm),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::show).post(unsubscribe::confirm),
         )
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::detail))

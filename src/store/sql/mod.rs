@@ -980,6 +980,61 @@ impl Store for SqlStore {
         reports::run_deliveries(&self.pool, run_id)
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn queue_report(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+        run_id: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<String>> + Send {
+        reports::queue_delivery(&self.pool, account, contact, method, run_id, payload, now)
+    }
+
+    fn alerts_in(
+        &self,
+        account: &AccountId,
+        companies: &[CompanyId],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<super::Alert>>> + Send {
+        reports::alerts_in(&self.pool, account, companies, start, end)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn notifications_in(
+        &self,
+        account: &AccountId,
+        companies: &[CompanyId],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> impl Future<
+        Output = Result<
+            Vec<(
+                String,
+                String,
+                String,
+                String,
+                i64,
+                DateTime<Utc>,
+                Option<DateTime<Utc>>,
+            )>,
+        >,
+    > + Send {
+        reports::notifications_in(&self.pool, account, companies, start, end)
+    }
+
+    fn unsubscribe(
+        &self,
+        account: &AccountId,
+        contact: &ContactId,
+        method: &MethodId,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        reports::unsubscribe(&self.pool, account, contact, method)
+    }
+
     fn notification_sent(
         &self,
         id: &str,

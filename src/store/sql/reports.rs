@@ -385,3 +385,134 @@ pub(super) async fn run_deliveries(
         })
         .collect()
 }
+
+/// Queues a report email to one method of a recipient, carrying its content.
+pub(super) async fn queue_delivery(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &crate::domain::MethodId,
+    run_id: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let inserted = Sql::new(
+        "INSERT INTO notifications (id, account_id, report_run_id, contact_id, method_id, type, \
+         address, event, state, next_attempt_at, created_at, payload) SELECT ",
+    )
+    .bind(id.clone())
+    .push(", account_id, ")
+    .bind(run_id.to_owned())
+    .push(", contact_id, id, type, address, 'report', 'queued', ")
+    .bind(now.timestamp_millis())
+    .push(", ")
+    .bind(now.timestamp_millis())
+    .push(", ")
+    .bind(payload.to_owned())
+    .push(" FROM contact_methods WHERE account_id = ")
+    .bind(account.to_string())
+    .push(" AND contact_id = ")
+    .bind(contact.to_string())
+    .push(" AND id = ")
+    .bind(method.to_string())
+    .execute(pool)
+    .await?;
+    if inserted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(id)
+}
+
+/// Alerts of these companies opened in [start, end): (company id, severity, key, opened,
+/// acknowledged, resolved).
+pub(super) async fn alerts_in(
+    pool: &AnyPool,
+    account: &AccountId,
+    companies: &[CompanyId],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<crate::store::Alert>> {
+    let rows = Sql::new(super::alerts::ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id IN ")
+        .bind_list(companies.iter().map(CompanyId::as_str))
+        .push(" AND opened_at >= ")
+        .bind(start.timestamp_millis())
+        .push(" AND opened_at < ")
+        .bind(end.timestamp_millis())
+        .push(" ORDER BY opened_at")
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(super::alerts::alert_from_row).collect()
+}
+
+/// Notifications about alerts of these companies created in [start, end): (company id, type,
+/// state, address, attempts, created, sent).
+#[allow(clippy::type_complexity)]
+pub(super) async fn notifications_in(
+    pool: &AnyPool,
+    account: &AccountId,
+    companies: &[CompanyId],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<
+    Vec<(
+        String,
+        String,
+        String,
+        String,
+        i64,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    )>,
+> {
+    let rows = Sql::new(
+        "SELECT a.company_id, n.type, n.state, n.address, n.attempts, n.created_at, n.sent_at \
+         FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE n.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND a.company_id IN ")
+    .bind_list(companies.iter().map(CompanyId::as_str))
+    .push(" AND n.created_at >= ")
+    .bind(start.timestamp_millis())
+    .push(" AND n.created_at < ")
+    .bind(end.timestamp_millis())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let sent: Option<i64> = r.try_get("sent_at")?;
+            Ok((
+                r.try_get("company_id")?,
+                r.try_get("type")?,
+                r.try_get("state")?,
+                r.try_get("address")?,
+                r.try_get("attempts")?,
+                time(r, "created_at")?,
+                sent.and_then(DateTime::from_timestamp_millis),
+            ))
+        })
+        .collect()
+}
+
+/// Turns a method's reports off (the unsubscribe link); `false` if no such method.
+pub(super) async fn unsubscribe(
+    pool: &AnyPool,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &crate::domain::MethodId,
+) -> Result<bool> {
+    let changed = Sql::new("UPDATE contact_methods SET reports = ")
+        .bind(false)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(contact.to_string())
+        .push(" AND id = ")
+        .bind(method.to_string())
+        .execute(pool)
+        .await?;
+    Ok(changed == 1)
+}

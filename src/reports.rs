@@ -1,0 +1,538 @@
+//! Scheduled reports: the scheduler (claims due runs in the database, so each runs once even
+//! with several nodes), and a run: for each recipient, the report scoped to the companies they
+//! may see, in their language, as an email (HTML and text from one template, the numbers also
+//! as a CSV attachment) to each of their email methods with `reports` on.
+
+use crate::delivery::{Clock, LinkSigner, Wakeup};
+use crate::domain::report::ReportKind;
+use crate::domain::{AccountId, CompanyAccess, CompanyId, MethodType};
+use crate::i18n::Tr;
+use crate::store::{Report, ReportRun, Result, SqlStore, Store, StoreError};
+use askama::Template;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a report email carries through the outbox (its payload).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReportMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub csv_name: String,
+    pub csv: String,
+}
+
+/// How long a report's unsubscribe link works.
+pub const UNSUBSCRIBE_LIFETIME: Duration = Duration::days(90);
+
+/// A run's period: since the previous run, or one day (week, month) before.
+async fn period_start(
+    store: &SqlStore,
+    account: &AccountId,
+    report: &Report,
+    at: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    let previous = store
+        .report_runs(account, &report.id)
+        .await?
+        .into_iter()
+        .map(|r| r.scheduled_for)
+        .find(|t| *t < at);
+    Ok(previous.unwrap_or_else(|| {
+        let default = match &report.schedule {
+            crate::domain::report::Schedule::Calendar { every, .. } => match every {
+                crate::domain::report::Every::Day => Duration::days(1),
+                crate::domain::report::Every::Week(_) => Duration::days(7),
+                crate::domain::report::Every::Month(_) => Duration::days(30),
+            },
+            crate::domain::report::Schedule::Cron { .. } => Duration::days(1),
+        };
+        at - default
+    }))
+}
+
+/// Runs a report now (Run now): the run, with its deliveries queued.
+pub async fn run_now(
+    store: &SqlStore,
+    links: &LinkSigner,
+    account: &AccountId,
+    report: &Report,
+    now: DateTime<Utc>,
+) -> Result<ReportRun> {
+    let start = period_start(store, account, report, now).await?;
+    let run = store
+        .start_run(account, &report.id, now, start, None, now)
+        .await?
+        .ok_or(StoreError::conflict("run"))?;
+    execute(store, links, account, report, &run, now).await?;
+    store
+        .report_runs(account, &report.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == run.id)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Builds and queues every recipient's email, then records the run done (or failed).
+pub async fn execute(
+    store: &SqlStore,
+    links: &LinkSigner,
+    account: &AccountId,
+    report: &Report,
+    run: &ReportRun,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let outcome = deliver(store, links, account, report, run, now).await;
+    let error = outcome.as_ref().err().map(ToString::to_string);
+    store.finish_run(&run.id, error.as_deref(), now).await?;
+    outcome
+}
+
+async fn deliver(
+    store: &SqlStore,
+    links: &LinkSigner,
+    account: &AccountId,
+    report: &Report,
+    run: &ReportRun,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let acc = store.account(account).await?;
+    let companies = store
+        .list_companies(
+            account,
+            &CompanyAccess::All,
+            &crate::store::PageRequest::new(Some(500), None).unwrap_or_default(),
+        )
+        .await?
+        .items;
+    for recipient in &report.recipients {
+        let contact = match store.contact(account, &CompanyAccess::All, recipient).await {
+            Ok(c) => c,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        // Only what the recipient may see: their access and the report's companies.
+        let scope: Vec<(CompanyId, String)> = companies
+            .iter()
+            .filter(|c| contact.companies.includes(&c.id) && report.companies.includes(&c.id))
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect();
+        if scope.is_empty() {
+            continue;
+        }
+        let tr = Tr::new(contact.locale.unwrap_or(acc.locale));
+        let zone = contact.timezone.unwrap_or(acc.timezone);
+        let table = build(
+            store,
+            account,
+            report.kind,
+            &scope,
+            run.period_start,
+            run.period_end,
+            &tr,
+        )
+        .await?;
+        for method in contact
+            .methods
+            .iter()
+            .filter(|m| m.kind == MethodType::Email && m.reports)
+        {
+            let unsubscribe = links.unsubscribe_url(
+                account.as_str(),
+                contact.id.as_str(),
+                method.id.as_str(),
+                now + UNSUBSCRIBE_LIFETIME,
+            );
+            let mail = render(
+                report,
+                run,
+                &table,
+                &tr,
+                zone,
+                &contact.name,
+                &acc.name,
+                &unsubscribe,
+            )?;
+            let payload =
+                serde_json::to_string(&mail).map_err(|e| StoreError::Content(e.to_string()))?;
+            store
+                .queue_report(account, &contact.id, &method.id, &run.id, &payload, now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A report's numbers: headers, rows, and lines said before and after.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub intro: Vec<String>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+fn minutes(values: &mut [i64], percentile: f64) -> String {
+    if values.is_empty() {
+        return "—".to_owned();
+    }
+    values.sort_unstable();
+    let rank = ((percentile / 100.0) * (values.len() - 1) as f64).round() as usize;
+    format!("{}", values[rank.min(values.len() - 1)] / 60)
+}
+
+async fn build(
+    store: &SqlStore,
+    account: &AccountId,
+    kind: ReportKind,
+    scope: &[(CompanyId, String)],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    tr: &Tr,
+) -> Result<Table> {
+    let ids: Vec<CompanyId> = scope.iter().map(|(id, _)| id.clone()).collect();
+    let name_of = |id: &str| {
+        scope
+            .iter()
+            .find(|(c, _)| c.as_str() == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    let h = |id: &str| tr.t(id);
+    match kind {
+        ReportKind::AlertSummary => {
+            let alerts = store.alerts_in(account, &ids, start, end).await?;
+            // Per (company, severity): alerts, seconds to acknowledge, seconds to resolve.
+            type Stats = (i64, Vec<i64>, Vec<i64>);
+            let mut by: BTreeMap<(String, &'static str), Stats> = BTreeMap::new();
+            let mut keys: BTreeMap<String, i64> = BTreeMap::new();
+            for a in &alerts {
+                let entry = by
+                    .entry((name_of(a.company_id.as_str()), a.severity.as_str()))
+                    .or_default();
+                entry.0 += 1;
+                if let Some(t) = a.acknowledged_at {
+                    entry.1.push((t - a.opened_at).num_seconds());
+                }
+                if let Some(t) = a.resolved_at {
+                    entry.2.push((t - a.opened_at).num_seconds());
+                }
+                *keys.entry(a.key.clone()).or_default() += 1;
+            }
+            let mut top: Vec<_> = keys.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let rows = by
+                .into_iter()
+                .map(|((company, severity), (n, mut ack, mut res))| {
+                    vec![
+                        company,
+                        tr.t(&format!("severity-{severity}")),
+                        n.to_string(),
+                        minutes(&mut ack, 50.0),
+                        minutes(&mut ack, 90.0),
+                        minutes(&mut res, 50.0),
+                        minutes(&mut res, 90.0),
+                    ]
+                })
+                .collect();
+            Ok(Table {
+                intro: vec![tr.ta(
+                    "report-alerts-total",
+                    &[("count", &alerts.len().to_string())],
+                )],
+                headers: vec![
+                    h("mail-fact-company"),
+                    h("mail-fact-severity"),
+                    h("report-col-alerts"),
+                    h("report-col-ack-p50"),
+                    h("report-col-ack-p90"),
+                    h("report-col-resolve-p50"),
+                    h("report-col-resolve-p90"),
+                ],
+                rows,
+                notes: top
+                    .iter()
+                    .take(5)
+                    .map(|(k, n)| tr.ta("report-top-key", &[("key", k), ("count", &n.to_string())]))
+                    .collect(),
+            })
+        }
+        ReportKind::DeliverySummary => {
+            let notes = store.notifications_in(account, &ids, start, end).await?;
+            let mut by: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
+            let mut dead: BTreeMap<String, i64> = BTreeMap::new();
+            for (company, kind, state, address, _, _, _) in &notes {
+                *by.entry((name_of(company), kind.clone()))
+                    .or_default()
+                    .entry(state.clone())
+                    .or_default() += 1;
+                if state == "dead" {
+                    *dead.entry(address.clone()).or_default() += 1;
+                }
+            }
+            let states = ["sent", "failed", "dead", "suppressed"];
+            let rows = by
+                .into_iter()
+                .map(|((company, kind), counts)| {
+                    let mut row = vec![company, tr.t(&format!("type-{kind}"))];
+                    row.extend(
+                        states
+                            .iter()
+                            .map(|s| counts.get(*s).copied().unwrap_or(0).to_string()),
+                    );
+                    row
+                })
+                .collect();
+            let mut headers = vec![h("mail-fact-company"), h("field-type")];
+            headers.extend(states.iter().map(|s| tr.t(&format!("state-{s}"))));
+            Ok(Table {
+                intro: vec![tr.ta(
+                    "report-notifications-total",
+                    &[("count", &notes.len().to_string())],
+                )],
+                headers,
+                rows,
+                notes: dead
+                    .iter()
+                    .map(|(address, n)| {
+                        tr.ta(
+                            "report-failing-method",
+                            &[("address", address), ("count", &n.to_string())],
+                        )
+                    })
+                    .collect(),
+            })
+        }
+        ReportKind::Coverage => {
+            let mut rows = Vec::new();
+            let mut nobody = Vec::new();
+            let mut unverified = Vec::new();
+            for (company, name) in scope {
+                let people = store
+                    .list_contacts(
+                        account,
+                        &CompanyAccess::All,
+                        &crate::store::ContactQuery {
+                            company: Some(company.clone()),
+                            page: crate::store::PageRequest::new(Some(500), None)
+                                .unwrap_or_default(),
+                            ..crate::store::ContactQuery::default()
+                        },
+                    )
+                    .await?
+                    .items;
+                let mut row = vec![name.clone()];
+                for severity in [
+                    crate::domain::Severity::Info,
+                    crate::domain::Severity::Warning,
+                    crate::domain::Severity::Critical,
+                ] {
+                    let reached = people
+                        .iter()
+                        .filter(|p| {
+                            p.methods.iter().any(|m| {
+                                m.verified && m.min_severity.is_some_and(|min| min <= severity)
+                            })
+                        })
+                        .count();
+                    row.push(if reached == 0 {
+                        tr.t("report-nobody")
+                    } else {
+                        reached.to_string()
+                    });
+                }
+                rows.push(row);
+                for p in &people {
+                    if !p.methods.iter().any(|m| {
+                        m.min_severity
+                            .is_some_and(|min| min <= crate::domain::Severity::Critical)
+                    }) && !nobody.contains(&p.name)
+                    {
+                        nobody.push(p.name.clone());
+                    }
+                    for m in p.methods.iter().filter(|m| {
+                        matches!(m.kind, MethodType::Sms | MethodType::Phone) && !m.verified
+                    }) {
+                        let line = format!("{} {}", p.name, m.address);
+                        if !unverified.contains(&line) {
+                            unverified.push(line);
+                        }
+                    }
+                }
+            }
+            let mut notes: Vec<String> = nobody
+                .iter()
+                .map(|n| tr.ta("report-no-critical", &[("name", n)]))
+                .collect();
+            notes.extend(
+                unverified
+                    .iter()
+                    .map(|u| tr.ta("report-unverified-phone", &[("who", u)])),
+            );
+            Ok(Table {
+                intro: vec![tr.t("report-coverage-intro")],
+                headers: vec![
+                    h("mail-fact-company"),
+                    tr.t("severity-info"),
+                    tr.t("severity-warning"),
+                    tr.t("severity-critical"),
+                ],
+                rows,
+                notes,
+            })
+        }
+    }
+}
+
+struct ReportFields<'a> {
+    lang: &'static str,
+    subject: String,
+    period: String,
+    intro: &'a [String],
+    headers: &'a [String],
+    rows: &'a [Vec<String>],
+    notes: &'a [String],
+    attachment_note: String,
+    footer: String,
+    unsubscribe: &'a str,
+    unsubscribe_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/report.html", escape = "html")]
+struct ReportHtml<'a> {
+    html: bool,
+    m: &'a ReportFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/report.html", escape = "none")]
+struct ReportText<'a> {
+    html: bool,
+    m: &'a ReportFields<'a>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    report: &Report,
+    run: &ReportRun,
+    table: &Table,
+    tr: &Tr,
+    zone: crate::domain::TimeZone,
+    name: &str,
+    account: &str,
+    unsubscribe: &str,
+) -> Result<ReportMail> {
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&zone.tz())
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
+    let fields = ReportFields {
+        lang: tr.lang(),
+        subject: tr.ta("report-subject", &[("name", &report.name)]),
+        period: tr.ta(
+            "report-period",
+            &[
+                ("start", &local(run.period_start)),
+                ("end", &local(run.period_end)),
+            ],
+        ),
+        intro: &table.intro,
+        headers: &table.headers,
+        rows: &table.rows,
+        notes: &table.notes,
+        attachment_note: tr.t("report-attachment"),
+        footer: tr.ta("mail-footer", &[("name", name), ("account", account)]),
+        unsubscribe,
+        unsubscribe_label: tr.t("report-unsubscribe"),
+    };
+    let fail =
+        |e: askama::Error| StoreError::Content(format!("the report could not be written: {e}"));
+    let html = ReportHtml {
+        html: true,
+        m: &fields,
+    }
+    .render()
+    .map_err(fail)?;
+    let text = ReportText {
+        html: false,
+        m: &fields,
+    }
+    .render()
+    .map_err(fail)?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let csv_error =
+        |e: csv::Error| StoreError::Content(format!("the CSV could not be written: {e}"));
+    csv.write_record(&table.headers).map_err(csv_error)?;
+    for row in &table.rows {
+        csv.write_record(row).map_err(csv_error)?;
+    }
+    let csv = csv
+        .into_inner()
+        .map_err(|e| StoreError::Content(e.to_string()))
+        .and_then(|b| String::from_utf8(b).map_err(|e| StoreError::Content(e.to_string())))?;
+    Ok(ReportMail {
+        subject: fields.subject.clone(),
+        text,
+        html,
+        csv_name: format!(
+            "{}-{}.csv",
+            report.kind.as_str(),
+            run.scheduled_for.format("%Y%m%d")
+        ),
+        csv,
+    })
+}
+
+/// Runs due reports: each node's scheduler claims a due run in the database, so it happens
+/// once; a run missed while every node was down happens once at start-up.
+#[derive(Debug)]
+pub struct Scheduler {
+    pub store: SqlStore,
+    pub clock: Arc<dyn Clock>,
+    pub links: LinkSigner,
+    pub wakeup: Wakeup,
+}
+
+impl Scheduler {
+    /// Starts every due run; how many this node started.
+    pub async fn run_once(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut started = 0;
+        for (account, report) in self.store.due_reports(now, 50).await? {
+            let Some(due) = report.next_run_at else {
+                continue;
+            };
+            let next = report.schedule.next_after(now.max(due));
+            let start = period_start(&self.store, &account, &report, due).await?;
+            if let Some(run) = self
+                .store
+                .start_run(&account, &report.id, due, start, next, now)
+                .await?
+            {
+                if let Err(e) =
+                    execute(&self.store, &self.links, &account, &report, &run, now).await
+                {
+                    tracing::warn!(error = %e, report = %report.id, "a report run failed");
+                }
+                started += 1;
+            }
+        }
+        if started > 0 {
+            self.wakeup.wake();
+        }
+        Ok(started)
+    }
+
+    /// Runs until the process ends, looking for due reports every 15 seconds.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.run_once().await {
+                tracing::warn!(error = %e, "the report scheduler failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(15)).await;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! A report run end to end: scoped per recipient, in their language, through a real SMTP
+//! server, with its CSV attachment and an unsubscribe link.
+
+use crate::fixtures::{account, company, only};
+use crate::harness::{PUBLIC_URL, SECRET_KEY, SmtpSink, dispatcher, t0};
+use chrono::Duration;
+use reach::delivery::{LinkSigner, ManualClock};
+use reach::domain::report::{ReportInput, ScheduleInput};
+use reach::domain::{
+    AlertInput, CompaniesInput, CompanyAccess, Locale, MethodInput, NewContact, ParseContext,
+    Region,
+};
+use reach::store::{Account, Company, Contact, SqlStore, Store};
+use std::sync::Arc;
+
+async fn person(
+    store: &SqlStore,
+    acme: &Account,
+    name: &str,
+    access: CompanyAccess,
+    locale: Locale,
+    email: &str,
+) -> Contact {
+    let c = store
+        .create_contact(
+            &acme.id,
+            &NewContact {
+                name: crate::fixtures::name(name),
+                companies: access,
+                locale: Some(locale),
+                timezone: None,
+            },
+        )
+        .await
+        .unwrap();
+    let m = MethodInput {
+        kind: Some("email".into()),
+        address: Some(email.into()),
+        ..MethodInput::default()
+    }
+    .parse(&ParseContext {
+        default_region: Region::parse("ES").unwrap(),
+        allow_loopback: false,
+    })
+    .unwrap();
+    store.add_method(&acme.id, &c.id, &m).await.unwrap();
+    c
+}
+
+async fn alert(
+    store: &SqlStore,
+    acme: &Account,
+    company: &Company,
+    key: &str,
+    severity: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    let a = AlertInput {
+        company_id: Some(company.id.to_string()),
+        key: Some(key.into()),
+        severity: Some(severity.into()),
+        title: Some(key.into()),
+        ..AlertInput::default()
+    }
+    .parse("")
+    .unwrap();
+    store.ingest_alerts(&acme.id, &[a], at).await.unwrap();
+}
+
+pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let nora = person(
+        store,
+        &acme,
+        "Nora",
+        only(&[&nw]),
+        Locale::Es,
+        "nora@northwind.example",
+    )
+    .await;
+    let carl = person(
+        store,
+        &acme,
+        "Carl",
+        CompanyAccess::All,
+        Locale::En,
+        "carl@acme.example",
+    )
+    .await;
+    let outsider = person(
+        store,
+        &acme,
+        "Olga",
+        only(&[&contoso]),
+        Locale::En,
+        "olga@contoso.example",
+    )
+    .await;
+    for (c, key, sev) in [
+        (&nw, "nw-disk", "warning"),
+        (&nw, "nw-db", "critical"),
+        (&contoso, "contoso-web", "critical"),
+    ] {
+        alert(store, &acme, c, key, sev, t0() - Duration::hours(2)).await;
+    }
+    let report = store
+        .create_report(
+            &acme.id,
+            &ReportInput {
+                name: Some("Daily alerts".into()),
+                kind: Some("alert_summary".into()),
+                companies: Some(CompaniesInput::Chosen(vec![nw.id.to_string()])),
+                schedule: Some(ScheduleInput {
+                    every: Some("day".into()),
+                    at: Some("07:00".into()),
+                    timezone: Some("Europe/Madrid".into()),
+                    ..ScheduleInput::default()
+                }),
+                recipients: Some(vec![
+                    nora.id.to_string(),
+                    carl.id.to_string(),
+                    outsider.id.to_string(),
+                ]),
+                enabled: Some(true),
+            }
+            .parse()
+            .unwrap(),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let signer = LinkSigner::new(SECRET_KEY, PUBLIC_URL);
+    let run = reach::reports::run_now(store, &signer, &acme.id, &report, t0())
+        .await
+        .unwrap();
+    assert_eq!(run.state, "done");
+    assert_eq!(
+        store.run_deliveries(&run.id).await.unwrap().len(),
+        2,
+        "Olga sees none of the report's companies"
+    );
+
+    let smtp = SmtpSink::start();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let worker = dispatcher(store, clock, Some(&smtp), dir.path(), false);
+    worker.run_once().await.unwrap();
+    // The alerts' own emails (2 to Nora, 3 to Carl, 1 to Olga) and the two reports.
+    let mails: Vec<_> = smtp
+        .wait_for(8)
+        .await
+        .into_iter()
+        .filter(|m| !m["attachments"].as_array().unwrap().is_empty())
+        .collect();
+    assert_eq!(mails.len(), 2);
+    let to = |who: &str| {
+        mails
+            .iter()
+            .find(|m| m["rcpt_tos"][0] == who)
+            .unwrap()
+            .clone()
+    };
+    let nora_mail = to("nora@northwind.example");
+    assert_eq!(nora_mail["headers"]["subject"], "Informe: Daily alerts");
+    let csv_text = nora_mail["attachments"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(nora_mail["attachments"][0]["content_type"], "text/csv");
+    for part in [
+        nora_mail["text"].as_str().unwrap(),
+        nora_mail["html"].as_str().unwrap(),
+        csv_text.as_str(),
+    ] {
+        assert!(
+            !part.contains("Contoso") && !part.contains("contoso"),
+            "a Northwind-only recipient sees nothing of Contoso: {part}"
+        );
+        assert!(part.contains("Northwind"), "{part}");
+    }
+    // The CSV parses back to the table the email shows.
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "Empresa");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "critical and warning for Northwind");
+    let text = nora_mail["text"].as_str().unwrap();
+    for row in &rows {
+        let line = row.iter().collect::<Vec<_>>().join(" | ");
+        assert!(
+            text.contains(&line),
+            "the text part has the CSV row {line}: {text}"
+        );
+    }
+    let total: i64 = rows.iter().map(|r| r[2].parse::<i64>().unwrap()).sum();
+    assert_eq!(total, 2);
+    // The unsubscribe link turns reports off for that method only.
+    let link = text
+        .lines()
+        .find_map(|l| {
+            l.split_once(": http://reach.test/unsubscribe/")
+                .map(|(_, t)| t.to_owned())
+        })
+        .expect("unsubscribe link");
+    let fields = signer.check("unsubscribe", &link, t0()).unwrap();
+    assert_eq!(fields[1], nora.id.as_str());
+    // Carl (all companies, English) gets the report of the report's companies: Northwind only.
+    let carl_mail = to("carl@acme.example");
+    assert_eq!(carl_mail["headers"]["subject"], "Report: Daily alerts");
+    assert!(!carl_mail["text"].as_str().unwrap().contains("Contoso"));
+}
