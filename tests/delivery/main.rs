@@ -59,4 +59,5 @@ both_backends! {
     phones::twelve_quick_criticals_give_ten_messages_and_one_digest,
     phones::send_test_works_on_every_channel,
     reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
+    reports::the_scheduler_runs_each_due_report_once_even_when_racing,
 }

@@ -211,3 +211,83 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
     assert_eq!(carl_mail["headers"]["subject"], "Report: Daily alerts");
     assert!(!carl_mail["text"].as_str().unwrap().contains("Contoso"));
 }
+
+pub async fn the_scheduler_runs_each_due_report_once_even_when_racing(store: &SqlStore) {
+    use reach::delivery::Wakeup;
+    use reach::reports::Scheduler;
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let nora = person(
+        store,
+        &acme,
+        "Nora",
+        only(&[&nw]),
+        Locale::En,
+        "nora@example.com",
+    )
+    .await;
+    // Daily at 07:00 UTC; t0 is 10:00 UTC, so the first run is tomorrow at 07:00.
+    let report = store
+        .create_report(
+            &acme.id,
+            &ReportInput {
+                name: Some("Coverage".into()),
+                kind: Some("coverage".into()),
+                companies: Some(CompaniesInput::All),
+                schedule: Some(ScheduleInput {
+                    every: Some("day".into()),
+                    at: Some("07:00".into()),
+                    timezone: Some("UTC".into()),
+                    ..ScheduleInput::default()
+                }),
+                recipients: Some(vec![nora.id.to_string()]),
+                enabled: Some(true),
+            }
+            .parse()
+            .unwrap(),
+            t0(),
+        )
+        .await
+        .unwrap();
+    let first = t0() + Duration::hours(21);
+    assert_eq!(report.next_run_at, Some(first));
+    let clock = Arc::new(ManualClock::new(t0()));
+    let scheduler = |clock: Arc<ManualClock>| Scheduler {
+        store: store.clone(),
+        clock,
+        links: LinkSigner::new(SECRET_KEY, PUBLIC_URL),
+        wakeup: Wakeup::default(),
+    };
+    let (a, b) = (scheduler(clock.clone()), scheduler(clock.clone()));
+    assert_eq!(a.run_once().await.unwrap(), 0, "not due yet");
+    clock.set(first);
+    // Two nodes' schedulers at the same moment: one run.
+    let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
+    assert_eq!(ra.unwrap() + rb.unwrap(), 1);
+    let runs = store.report_runs(&acme.id, &report.id).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].state.as_str(), runs[0].scheduled_for),
+        ("done", first)
+    );
+    assert_eq!(store.run_deliveries(&runs[0].id).await.unwrap().len(), 1);
+    // Every node down for three days: the missed runs happen once, at start-up, then the
+    // schedule goes on from now.
+    clock.set(first + Duration::days(3) + Duration::hours(2));
+    assert_eq!(a.run_once().await.unwrap(), 1);
+    assert_eq!(a.run_once().await.unwrap(), 0);
+    let runs = store.report_runs(&acme.id, &report.id).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        store
+            .report(&acme.id, &report.id)
+            .await
+            .unwrap()
+            .next_run_at,
+        Some(first + Duration::days(4))
+    );
+    assert_eq!(
+        runs[0].period_start, first,
+        "the period runs from the previous run"
+    );
+}

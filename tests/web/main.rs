@@ -469,6 +469,71 @@ async fn an_email_is_verified_by_its_signed_link(app: &TestApp) {
     }
 }
 
+/// The unsubscribe link of a report email turns reports off for that method only; opening it
+/// changes nothing.
+async fn a_report_unsubscribe_link_turns_reports_off(app: &TestApp) {
+    use reach::delivery::LinkSigner;
+    let admin = &app.admin.token;
+    let nora = app
+        .post(
+            "/api/v1/contacts",
+            admin,
+            serde_json::json!({"name": "Nora", "companies": "all"}),
+        )
+        .await
+        .str("/id");
+    let mut methods = Vec::new();
+    for address in ["nora@example.com", "nora@home.example"] {
+        methods.push(
+            app.post(
+                &format!("/api/v1/contacts/{nora}/methods"),
+                admin,
+                serde_json::json!({"type": "email", "address": address}),
+            )
+            .await
+            .str("/id"),
+        );
+    }
+    let account = app.get("/api/v1/account", admin).await.str("/id");
+    let signer = LinkSigner::new("test-secret-key-test-secret-key-00", "http://reach.test");
+    let url = signer.unsubscribe_url(
+        &account,
+        &nora,
+        &methods[0],
+        chrono::Utc::now() + chrono::Duration::days(1),
+    );
+    let path = url.trim_start_matches("http://reach.test");
+    let reports = |m: &str| {
+        let path = format!("/api/v1/contacts/{nora}/methods/{m}");
+        async move { app.get(&path, admin).await.body["reports"].clone() }
+    };
+    let mut visitor = Browser::new(app);
+    let shown = visitor.get(path).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(html(&shown).contains("nora@example.com"));
+    assert_eq!(reports(&methods[0]).await, true, "opening changes nothing");
+    let csrf = visitor.csrf();
+    let done = visitor.post(path, &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(reports(&methods[0]).await, false);
+    assert_eq!(reports(&methods[1]).await, true, "only that method");
+    let forged = LinkSigner::new("another-key-another-key-another-key", "http://reach.test")
+        .unsubscribe_url(
+            &account,
+            &nora,
+            &methods[1],
+            chrono::Utc::now() + chrono::Duration::days(1),
+        );
+    let refused = Browser::new(app)
+        .post(
+            forged.trim_start_matches("http://reach.test"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_ne!(refused.status, StatusCode::OK);
+    assert_eq!(reports(&methods[1]).await, true);
+}
+
 macro_rules! on_both_databases {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -502,4 +567,5 @@ on_both_databases! {
     bad_input_is_a_form_error_never_a_server_error,
     a_new_user_sets_their_password_with_a_one_time_link,
     an_email_is_verified_by_its_signed_link,
+    a_report_unsubscribe_link_turns_reports_off,
 }
