@@ -430,3 +430,51 @@ test('verify an SMS by code, send a test, and flood control with its digest', as
   await check(page, 'es-settings-flood-error');
   await page.context().close();
 });
+
+test('reports: defined on the page, Run now, one email of each kind rendered and looked at', async () => {
+  const page = await signIn(admin, 'en-US');
+  await page.goto(`${base}/configure/reports`);
+  await check(page, 'en-reports');
+  // A bad schedule is a field error; then a good one is saved.
+  await page.getByLabel('Name', { exact: true }).fill('Weekly coverage');
+  await page.getByLabel('Kind').selectOption('coverage');
+  await page.getByLabel('At').fill('');
+  await page.locator('input[name=recipients]').first().check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await assert.doesNotReject(page.locator('#f-at-error').waitFor());
+  await page.getByLabel('At').fill('07:30');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await assert.doesNotReject(page.getByText('The report was saved.').waitFor());
+  await assert.doesNotReject(page.getByRole('cell', { name: 'Weekly coverage' }).waitFor());
+  await page.getByRole('link', { name: 'Edit' }).first().click();
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await assert.doesNotReject(page.getByText('The report ran').waitFor());
+  await check(page, 'en-report-runs');
+  await page.context().close();
+
+  // One report of each kind to Nuria (Spanish, Northwind only), run through the API.
+  const nuria = (await api('GET', '/contacts?q=Nuria')).items[0];
+  const seen = [];
+  for (const kind of ['alert_summary', 'delivery_summary', 'coverage']) {
+    const report = await api('POST', '/reports', { name: `E2E ${kind}`, kind, companies: 'all', schedule: { every: 'day', at: '06:00', timezone: 'Europe/Madrid' }, recipients: [nuria.id] });
+    const run = await api('POST', `/reports/${report.id}/run`);
+    assert.equal(run.state, 'done');
+    assert.equal(run.deliveries.length, 1);
+    const runs = await api('GET', `/reports/${report.id}/runs`);
+    assert.equal(runs.items[0].id, run.id);
+    const mail = (await eventually(`the ${kind} email`, () => mails().filter((m) => m.headers.subject === `Informe: E2E ${kind}`), (m) => m.length === 1))[0];
+    assert.equal(mail.attachments.length, 1);
+    assert.match(mail.attachments[0].filename, new RegExp(`^${kind}-\\d{8}\\.csv$`));
+    for (const part of [mail.text, mail.html, mail.attachments[0].content]) {
+      assert.ok(!part.includes('Contoso'), `Nuria sees nothing of Contoso in the ${kind} report`);
+    }
+    // Open it as a person would: the HTML part in the browser.
+    const context = await browser.newContext();
+    const view = await context.newPage();
+    await view.setContent(mail.html);
+    await view.screenshot({ path: `${shots}/es-report-${kind}.png`, fullPage: true });
+    seen.push(await view.locator('h1').innerText());
+    await context.close();
+  }
+  assert.deepEqual(seen, ['Informe: E2E alert_summary', 'Informe: E2E delivery_summary', 'Informe: E2E coverage']);
+});

@@ -12,7 +12,7 @@ pub mod json;
 pub mod maintenance;
 mod me;
 mod methods;
-mod reports;
+pub mod reports;
 mod users;
 pub mod verification;
 

@@ -11,6 +11,7 @@ mod contacts;
 
 mod methods;
 mod password_link;
+mod reports;
 mod session;
 mod settings;
 mod unsubscribe;
@@ -128,6 +129,19 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(companies::delete_form).post(companies::delete),
         )
         .route("/configure/users", get(users::list).post(users::create))
+        .route(
+            "/configure/reports",
+            get(reports::list).post(reports::create),
+        )
+        .route(
+            "/configure/reports/{id}",
+            get(reports::edit_form).post(reports::edit),
+        )
+        .route("/configure/reports/{id}/run", post(reports::run))
+        .route(
+            "/configure/reports/{id}/delete",
+            get(reports::delete_form).post(reports::delete),
+        )
         .route(
             "/configure/users/{id}/edit",
             get(users::edit_form).post(users::edit),
