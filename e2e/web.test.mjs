@@ -471,7 +471,13 @@ test('reports: defined on the page, Run now, one email of each kind rendered and
     // Open it as a person would: the HTML part in the browser.
     const context = await browser.newContext();
     const view = await context.newPage();
-    await view.setContent(mail.html);
+    // The mail client shows the inline chart: its cid becomes the image itself here.
+    let html = mail.html;
+    for (const image of mail.images) {
+      html = html.replace(`cid:${image.content_id.replace(/[<>]/g, '')}`, `data:${image.content_type};base64,${image.base64}`);
+    }
+    assert.equal(mail.images.length, kind === 'alert_summary' ? 1 : 0, 'the alert summary has its chart');
+    await view.setContent(html);
     await view.screenshot({ path: `${shots}/es-report-${kind}.png`, fullPage: true });
     seen.push(await view.locator('h1').innerText());
     await context.close();

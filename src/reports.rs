@@ -21,7 +21,13 @@ pub struct ReportMail {
     pub html: String,
     pub csv_name: String,
     pub csv: String,
+    /// The chart (PNG, base64), shown in the HTML part as `cid:chart`.
+    #[serde(default)]
+    pub chart_png: Option<String>,
 }
+
+/// The content id of a report's chart in its email.
+pub const CHART_CID: &str = "chart";
 
 /// How long a report's unsubscribe link works.
 pub const UNSUBSCRIBE_LIFETIME: Duration = Duration::days(90);
@@ -131,6 +137,7 @@ async fn deliver(
             run.period_start,
             run.period_end,
             &tr,
+            zone,
         )
         .await?;
         for method in contact
@@ -171,6 +178,8 @@ pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub notes: Vec<String>,
+    /// Alerts per day, for the chart (alert summaries).
+    pub days: Option<DayCounts>,
 }
 
 fn minutes(values: &mut [i64], percentile: f64) -> String {
@@ -182,6 +191,7 @@ fn minutes(values: &mut [i64], percentile: f64) -> String {
     format!("{}", values[rank.min(values.len() - 1)] / 60)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn build(
     store: &SqlStore,
     account: &AccountId,
@@ -190,6 +200,7 @@ async fn build(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     tr: &Tr,
+    zone: crate::domain::TimeZone,
 ) -> Result<Table> {
     let ids: Vec<CompanyId> = scope.iter().map(|(id, _)| id.clone()).collect();
     let name_of = |id: &str| {
@@ -256,12 +267,27 @@ async fn build(
                     .take(5)
                     .map(|(k, n)| tr.ta("report-top-key", &[("key", k), ("count", &n.to_string())]))
                     .collect(),
+                days: Some(per_day(&alerts, start, end, zone)),
             })
         }
         ReportKind::DeliverySummary => {
             let notes = store.notifications_in(account, &ids, start, end).await?;
             let mut by: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
             let mut dead: BTreeMap<String, i64> = BTreeMap::new();
+            // The slowest deliveries: from queued to sent.
+            let mut slowest: Vec<(i64, String, String)> = notes
+                .iter()
+                .filter_map(|(company, _, _, address, _, created, sent)| {
+                    sent.map(|s| {
+                        (
+                            (s - *created).num_seconds(),
+                            name_of(company),
+                            address.clone(),
+                        )
+                    })
+                })
+                .collect();
+            slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
             for (company, kind, state, address, _, _, _) in &notes {
                 *by.entry((name_of(company), kind.clone()))
                     .or_default()
@@ -293,14 +319,27 @@ async fn build(
                 )],
                 headers,
                 rows,
-                notes: dead
+                days: None,
+                notes: slowest
                     .iter()
-                    .map(|(address, n)| {
+                    .take(3)
+                    .filter(|(seconds, _, _)| *seconds > 0)
+                    .map(|(seconds, company, address)| {
+                        tr.ta(
+                            "report-slowest",
+                            &[
+                                ("address", address),
+                                ("company", company),
+                                ("seconds", &seconds.to_string()),
+                            ],
+                        )
+                    })
+                    .chain(dead.iter().map(|(address, n)| {
                         tr.ta(
                             "report-failing-method",
                             &[("address", address), ("count", &n.to_string())],
                         )
-                    })
+                    }))
                     .collect(),
             })
         }
@@ -371,6 +410,7 @@ async fn build(
                     .map(|u| tr.ta("report-unverified-phone", &[("who", u)])),
             );
             Ok(Table {
+                days: None,
                 intro: vec![tr.t("report-coverage-intro")],
                 headers: vec![
                     h("mail-fact-company"),
@@ -387,6 +427,8 @@ async fn build(
 
 struct ReportFields<'a> {
     lang: &'static str,
+    /// The chart's content id and its description, when there is one.
+    chart: Option<(&'static str, String)>,
     subject: String,
     period: String,
     intro: &'a [String],
@@ -429,7 +471,22 @@ fn render(
             .format("%Y-%m-%d %H:%M %Z")
             .to_string()
     };
+    let chart_png = match &table.days {
+        Some(days) => Some(
+            chart(
+                days,
+                &tr.t("report-chart-title"),
+                &tr.t("severity-critical"),
+                &tr.t("report-col-alerts"),
+            )
+            .map_err(StoreError::Content)?,
+        ),
+        None => None,
+    };
     let fields = ReportFields {
+        chart: chart_png
+            .as_ref()
+            .map(|_| (CHART_CID, tr.t("report-chart-title"))),
         lang: tr.lang(),
         subject: tr.ta("report-subject", &[("name", &report.name)]),
         period: tr.ta(
@@ -483,6 +540,10 @@ fn render(
             run.scheduled_for.format("%Y%m%d")
         ),
         csv,
+        chart_png: chart_png.map(|png| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(png)
+        }),
     })
 }
 
@@ -535,4 +596,137 @@ impl Scheduler {
             tokio::time::sleep(std::time::Duration::from_secs(15)).await;
         }
     }
+}
+
+/// Alerts per day of the period, in the recipient's zone: (day, all alerts, critical ones).
+pub type DayCounts = Vec<(chrono::NaiveDate, i64, i64)>;
+
+fn per_day(
+    alerts: &[crate::store::Alert],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    zone: crate::domain::TimeZone,
+) -> DayCounts {
+    let tz = zone.tz();
+    let (first, last) = (
+        start.with_timezone(&tz).date_naive(),
+        end.with_timezone(&tz).date_naive(),
+    );
+    let mut days: BTreeMap<chrono::NaiveDate, (i64, i64)> = BTreeMap::new();
+    let mut day = first;
+    while day <= last && days.len() < 62 {
+        days.insert(day, (0, 0));
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    for a in alerts {
+        let entry = days
+            .entry(a.opened_at.with_timezone(&tz).date_naive())
+            .or_default();
+        entry.0 += 1;
+        if a.severity == crate::domain::Severity::Critical {
+            entry.1 += 1;
+        }
+    }
+    days.into_iter().map(|(d, (n, c))| (d, n, c)).collect()
+}
+
+/// The chart of alerts per day as a PNG: all alerts in blue, the critical ones in red.
+pub fn chart(
+    days: &DayCounts,
+    title: &str,
+    critical_label: &str,
+    all_label: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    use plotters::prelude::*;
+    static FONT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let font_ok = *FONT.get_or_init(|| {
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../assets/fonts/DejaVuSans.ttf"),
+        )
+        .is_ok()
+    });
+    if !font_ok {
+        return Err("the chart font could not be loaded".into());
+    }
+    let (w, h) = (720_u32, 280_u32);
+    let mut buffer = vec![255_u8; (w * h * 3) as usize];
+    {
+        let fail = |e: &dyn std::fmt::Display| e.to_string();
+        let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let top = days.iter().map(|d| d.1).max().unwrap_or(0).max(1);
+        let n = days.len().max(1) as u32;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(40)
+            .build_cartesian_2d((0..n).into_segmented(), 0..top + top / 5 + 1)
+            .map_err(|e| fail(&e))?;
+        let labels: Vec<String> = days
+            .iter()
+            .map(|d| d.0.format("%m-%d").to_string())
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(days.len().min(14))
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style(("sans-serif", 12))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        let blue = RGBColor(31, 95, 191);
+        let red = RGBColor(197, 34, 31);
+        chart
+            .draw_series(days.iter().enumerate().map(|(i, d)| {
+                let x = i as u32;
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), 0),
+                        (SegmentValue::Exact(x + 1), d.1),
+                    ],
+                    blue.filled(),
+                )
+            }))
+            .map_err(|e| fail(&e))?
+            .label(all_label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], blue.filled()));
+        chart
+            .draw_series(days.iter().enumerate().map(|(i, d)| {
+                let x = i as u32;
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), 0),
+                        (SegmentValue::Exact(x + 1), d.2),
+                    ],
+                    red.filled(),
+                )
+            }))
+            .map_err(|e| fail(&e))?
+            .label(critical_label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], red.filled()));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.2))
+            .label_font(("sans-serif", 12))
+            .draw()
+            .map_err(|e| fail(&e))?;
+        root.present().map_err(|e| fail(&e))?;
+    }
+    let image =
+        image::RgbImage::from_raw(w, h, buffer).ok_or("the chart buffer has the wrong size")?;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut png, image::ImageOutputFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(png.into_inner())
 }

@@ -378,3 +378,5 @@ done-report-saved = The report was saved.
 done-report-deleted = The report was deleted.
 done-report-ran = The report ran; its emails are on their way.
 confirm-delete-report = Delete the report { $name } and its runs?
+report-chart-title = Alerts per day
+report-slowest = Slow: { $address } ({ $company }) took { $seconds } s

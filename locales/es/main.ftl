@@ -378,3 +378,5 @@ done-report-saved = Se ha guardado el informe.
 done-report-deleted = Se ha eliminado el informe.
 done-report-ran = El informe se ha ejecutado; sus correos van de camino.
 confirm-delete-report = ¿Eliminar el informe { $name } y sus ejecuciones?
+report-chart-title = Alertas por día
+report-slowest = Lento: { $address } ({ $company }) tardó { $seconds } s

@@ -126,7 +126,7 @@ impl EmailChannel {
             .multipart(match &message.about {
                 // A report: the email, and its numbers as a CSV attachment.
                 super::message::About::Report(mail) => MultiPart::mixed()
-                    .multipart(MultiPart::alternative_plain_html(text, html))
+                    .multipart(report_body(mail, text, html)?)
                     .singlepart(Attachment::new(mail.csv_name.clone()).body(
                         mail.csv.clone(),
                         ContentType::parse("text/csv; charset=utf-8").map_err(|e| e.to_string())?,
@@ -156,6 +156,33 @@ impl EmailChannel {
             },
         }
     }
+}
+
+/// A report's text and HTML parts; the HTML with its chart inline (`cid:chart`) when it has one.
+fn report_body(
+    mail: &crate::reports::ReportMail,
+    text: String,
+    html: String,
+) -> Result<MultiPart, String> {
+    use base64::Engine as _;
+    use lettre::message::SinglePart;
+    let Some(png) = &mail.chart_png else {
+        return Ok(MultiPart::alternative_plain_html(text, html));
+    };
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(png)
+        .map_err(|e| format!("the chart is not valid: {e}"))?;
+    let png_type = ContentType::parse("image/png").map_err(|e| e.to_string())?;
+    Ok(MultiPart::alternative()
+        .singlepart(SinglePart::plain(text))
+        .multipart(
+            MultiPart::related()
+                .singlepart(SinglePart::html(html))
+                .singlepart(
+                    Attachment::new_inline(crate::reports::CHART_CID.to_owned())
+                        .body(png, png_type),
+                ),
+        ))
 }
 
 /// SMTP 5xx is permanent; 4xx, connection and TLS trouble are tried again.

@@ -164,6 +164,17 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
     };
     let nora_mail = to("nora@northwind.example");
     assert_eq!(nora_mail["headers"]["subject"], "Informe: Daily alerts");
+    // The chart of alerts per day, inline in the HTML part.
+    let image = &nora_mail["images"][0];
+    assert_eq!(image["content_type"], "image/png");
+    assert_eq!(image["content_id"], "<chart>");
+    assert!(image["size"].as_u64().unwrap() > 2000, "{image}");
+    assert!(
+        nora_mail["html"]
+            .as_str()
+            .unwrap()
+            .contains("src=\"cid:chart\"")
+    );
     let csv_text = nora_mail["attachments"][0]["content"]
         .as_str()
         .unwrap()

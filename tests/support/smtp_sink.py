@@ -3,6 +3,7 @@ JSON (envelope, headers, text and HTML parts) to the folder given, prints its po
 until its standard input closes. Recipients containing "busy" get 451, "nobody" 550."""
 
 import asyncio
+import base64
 import email
 import json
 import os
@@ -30,8 +31,17 @@ class Sink:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         parts = {}
         attachments = []
+        images = []
         for part in message.walk():
-            if part.get_content_disposition() == "attachment":
+            if part.get_content_maintype() == "image":
+                data = part.get_content()
+                images.append({
+                    "content_type": part.get_content_type(),
+                    "content_id": part.get("content-id"),
+                    "size": len(data),
+                    "base64": base64.b64encode(data).decode(),
+                })
+            elif part.get_content_disposition() == "attachment":
                 attachments.append({
                     "filename": part.get_filename(),
                     "content_type": part.get_content_type(),
@@ -47,6 +57,7 @@ class Sink:
             "text": parts.get("text/plain"),
             "html": parts.get("text/html"),
             "attachments": attachments,
+            "images": images,
         }
         self.count += 1
         tmp = os.path.join(self.folder, f".{self.count}.tmp")
