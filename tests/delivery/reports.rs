@@ -205,6 +205,15 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
             "the text part has the CSV row {line}: {text}"
         );
     }
+    // ...and to the HTML part's table, cell by cell.
+    let html = nora_mail["html"].as_str().unwrap();
+    for row in &rows {
+        let cells: String = row
+            .iter()
+            .map(|c| format!("<td style=\"border-bottom:1px solid #eef0f3\">{c}</td>"))
+            .collect();
+        assert!(html.contains(&cells), "the HTML part has the CSV row {row:?}");
+    }
     let total: i64 = rows.iter().map(|r| r[2].parse::<i64>().unwrap()).sum();
     assert_eq!(total, 2);
     // The unsubscribe link turns reports off for that method only.
