@@ -212,7 +212,10 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
             .iter()
             .map(|c| format!("<td style=\"border-bottom:1px solid #eef0f3\">{c}</td>"))
             .collect();
-        assert!(html.contains(&cells), "the HTML part has the CSV row {row:?}");
+        assert!(
+            html.contains(&cells),
+            "the HTML part has the CSV row {row:?}"
+        );
     }
     let total: i64 = rows.iter().map(|r| r[2].parse::<i64>().unwrap()).sum();
     assert_eq!(total, 2);
