@@ -14,6 +14,10 @@ impl CompaniesInput {
     pub fn parse(&self) -> Result<CompanyAccess, Invalid> {
         match self {
             Self::All => Ok(CompanyAccess::All),
+            // Ids are opaque, but none has control characters (PostgreSQL refuses NUL).
+            Self::Chosen(ids) if ids.iter().any(|id| id.chars().any(char::is_control)) => {
+                Err(Invalid::UnknownCompany)
+            }
             Self::Chosen(ids) => CompanyAccess::only(
                 ids.iter()
                     .map(|id| id.trim())

@@ -532,6 +532,20 @@ impl ReportInput {
                 errors.push("recipients", Invalid::Required);
                 None
             }
+            // Ids are opaque, but none is empty or has control characters.
+            Some(ids)
+                if ids
+                    .iter()
+                    .any(|id| id.trim().is_empty() || id.chars().any(char::is_control)) =>
+            {
+                errors.push(
+                    "recipients",
+                    Invalid::Type {
+                        message: "Unknown contact".into(),
+                    },
+                );
+                None
+            }
             Some(ids) if ids.len() > MAX_RECIPIENTS => {
                 errors.push(
                     "recipients",

@@ -106,7 +106,24 @@ pub fn router(state: Arc<AppState>) -> Router {
             .into_response()
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(refuse_nul))
         .with_state(state)
+}
+
+/// A NUL character in the path or the query names nothing that can exist (and PostgreSQL
+/// refuses it): 404 for a path, 400 for a query, before any handler runs.
+async fn refuse_nul(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    if uri.path().contains("%00") {
+        return AppError::NotFound.into_response();
+    }
+    if uri.query().is_some_and(|q| q.contains("%00")) {
+        return AppError::Malformed("the query has a NUL character".into()).into_response();
+    }
+    next.run(request).await
 }
 
 async fn healthz() -> Json<Value> {
