@@ -36,12 +36,17 @@ pub(super) async fn ingest(
     check_companies(&mut tx, account, alerts).await?;
 
     let mut recipients: HashMap<CompanyId, Vec<Recipient>> = HashMap::new();
+    // Whether each company is in maintenance `now`: asked once per company per batch.
+    let mut maintenance: HashMap<CompanyId, bool> = HashMap::new();
     let mut stored = Vec::with_capacity(alerts.len());
     for alert in alerts {
         if !recipients.contains_key(&alert.company) {
             let loaded = load_recipients(&mut tx, account, &alert.company, account_zone).await?;
             recipients.insert(alert.company.clone(), loaded);
+            let on = in_maintenance(&mut tx, &alert.company, now).await?;
+            maintenance.insert(alert.company.clone(), on);
         }
+        let company_in_maintenance = maintenance.get(&alert.company).copied().unwrap_or(false);
         let people = recipients
             .get(&alert.company)
             .map(Vec::as_slice)
@@ -52,7 +57,7 @@ pub(super) async fn ingest(
                 let id = insert_alert(&mut tx, account, alert, now, None).await?;
                 let policy = Policy {
                     require_verified_phones: require_verified,
-                    in_maintenance: in_maintenance(&mut tx, &alert.company, now).await?,
+                    in_maintenance: company_in_maintenance,
                 };
                 let facts = AlertFacts {
                     company: alert.company.clone(),
@@ -78,7 +83,7 @@ pub(super) async fn ingest(
                 if due {
                     let policy = Policy {
                         require_verified_phones: require_verified,
-                        in_maintenance: in_maintenance(&mut tx, &alert.company, now).await?,
+                        in_maintenance: company_in_maintenance,
                     };
                     let facts = AlertFacts {
                         company: alert.company.clone(),
@@ -127,19 +132,23 @@ pub(super) async fn ingest(
         stored.push(id);
     }
     tx.commit().await?;
-    let mut out = Vec::with_capacity(stored.len());
-    for id in stored {
-        let row = Sql::new(ALERT)
-            .push(" WHERE account_id = ")
-            .bind(account.to_string())
-            .push(" AND id = ")
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        out.push(alert_from_row(&row)?);
+    // Read them back in one statement, answered in the order they came.
+    let rows = Sql::new(ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(stored.iter().map(String::as_str))
+        .fetch_all(pool)
+        .await?;
+    let mut by_id: HashMap<String, Alert> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let alert = alert_from_row(row)?;
+        by_id.insert(alert.id.clone(), alert);
     }
-    Ok(out)
+    stored
+        .iter()
+        .map(|id| by_id.get(id).cloned().ok_or(StoreError::NotFound))
+        .collect()
 }
 
 /// Every company id must be the account's; the others are field errors by index.
