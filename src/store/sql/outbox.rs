@@ -105,51 +105,41 @@ pub(super) async fn suppress(pool: &AnyPool, id: &str, reason: &str) -> Result<b
 
 /// What a worker needs to send one claimed notification.
 pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<DeliveryContext> {
-    let account = Sql::new(
-        "SELECT a.id, a.name, a.locale, a.timezone, a.flood_limit_email, a.flood_limit_sms, \
-         a.flood_limit_phone, a.flood_limit_webhook, n.payload FROM accounts a JOIN notifications n \
-         ON n.account_id = a.id WHERE n.id = ",
+    // One statement: the account, the alert and its company, and the recipient, whose method
+    // must still exist with the contact it had (deleting a contact deletes its methods).
+    let row = Sql::new(
+        "SELECT acc.id AS acc_id, acc.name AS acc_name, acc.locale AS acc_locale, \
+         acc.timezone AS acc_timezone, acc.flood_limit_email, acc.flood_limit_sms, \
+         acc.flood_limit_phone, acc.flood_limit_webhook, n.payload, \
+         al.id, al.company_id, al.key, al.severity, al.status, al.title, al.body, al.labels, \
+         al.opened_at, al.last_notified_at, al.acknowledged_at, al.acknowledged_by, al.resolved_at, \
+         co.name AS company_name, ct.name AS contact_name, ct.locale AS contact_locale, \
+         ct.timezone AS contact_timezone, m.id AS method_present, m.secret \
+         FROM notifications n JOIN accounts acc ON acc.id = n.account_id \
+         LEFT JOIN alerts al ON al.id = n.alert_id \
+         LEFT JOIN companies co ON co.id = al.company_id \
+         LEFT JOIN contact_methods m ON m.id = n.method_id AND m.contact_id = n.contact_id \
+         LEFT JOIN contacts ct ON ct.id = m.contact_id \
+         WHERE n.id = ",
     )
     .bind(n.id.clone())
     .fetch_optional(pool)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let alert = match &n.alert_id {
-        Some(id) => Sql::new(alerts::ALERT)
-            .push(" WHERE id = ")
-            .bind(id.clone())
-            .fetch_optional(pool)
-            .await?
-            .map(|row| alerts::alert_from_row(&row))
-            .transpose()?,
+    let alert = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(alerts::alert_from_row(&row)?),
         None => None,
     };
-    let company_name = match &alert {
-        Some(alert) => Sql::new("SELECT name FROM companies WHERE id = ")
-            .bind(alert.company_id.to_string())
-            .fetch_optional(pool)
-            .await?
-            .map(|row| row.try_get::<String, _>("name"))
-            .transpose()?,
-        None => None,
-    };
-    // The method must still exist, with the contact it had (deleting a contact deletes them).
-    let recipient = Sql::new(
-        "SELECT c.name, c.locale, c.timezone, m.secret FROM contact_methods m \
-         JOIN contacts c ON c.id = m.contact_id WHERE m.id = ",
-    )
-    .bind(n.method_id.to_string())
-    .push(" AND c.id = ")
-    .bind(n.contact_id.to_string())
-    .fetch_optional(pool)
-    .await?;
-    let account_locale = parsed(&account, "locale", Locale::parse)?;
-    let account_timezone = parsed(&account, "timezone", TimeZone::parse)?;
-    let recipient = match recipient {
-        Some(row) => Some(RecipientInfo {
-            name: row.try_get("name")?,
-            locale: parsed_opt(&row, "locale", Locale::parse)?.unwrap_or(account_locale),
-            timezone: parsed_opt(&row, "timezone", TimeZone::parse)?.unwrap_or(account_timezone),
+    let account_locale = parsed(&row, "acc_locale", Locale::parse)?;
+    let account_timezone = parsed(&row, "acc_timezone", TimeZone::parse)?;
+    let recipient = match row.try_get::<Option<String>, _>("method_present")? {
+        Some(_) => Some(RecipientInfo {
+            name: row
+                .try_get::<Option<String>, _>("contact_name")?
+                .unwrap_or_default(),
+            locale: parsed_opt(&row, "contact_locale", Locale::parse)?.unwrap_or(account_locale),
+            timezone: parsed_opt(&row, "contact_timezone", TimeZone::parse)?
+                .unwrap_or(account_timezone),
             webhook_secret: row
                 .try_get::<Option<String>, _>("secret")?
                 .map(Secret::from),
@@ -157,14 +147,14 @@ pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<Delivery
         None => None,
     };
     let flood_limit: Option<i64> =
-        account.try_get(format!("flood_limit_{}", n.kind.as_str()).as_str())?;
+        row.try_get(format!("flood_limit_{}", n.kind.as_str()).as_str())?;
     Ok(DeliveryContext {
-        payload: account.try_get("payload")?,
+        payload: row.try_get("payload")?,
         flood_limit,
-        account_id: AccountId::from_string(account.try_get::<String, _>("id")?),
-        account_name: account.try_get("name")?,
+        account_id: AccountId::from_string(row.try_get::<String, _>("acc_id")?),
+        account_name: row.try_get("acc_name")?,
+        company_name: row.try_get("company_name")?,
         alert,
-        company_name,
         recipient,
     })
 }
