@@ -2,6 +2,7 @@
 //! document, and (later) the web app.
 
 pub mod api;
+mod metrics;
 pub mod ui;
 
 use crate::auth::Caller;
@@ -85,6 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(api)
         .merge(ui::routes())
         .route(

@@ -579,6 +579,9 @@ pub trait Store: Send + Sync + 'static {
         method: &MethodId,
     ) -> impl Future<Output = Result<bool>> + Send;
 
+    /// Deployment-wide operational numbers (`/metrics`).
+    fn metrics(&self, now: DateTime<Utc>) -> impl Future<Output = Result<Metrics>> + Send;
+
     // Audit log.
     fn record_audit(
         &self,

@@ -348,3 +348,15 @@ pub struct ReportRun {
     pub finished_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
 }
+
+/// Operational numbers of the whole deployment (`/metrics`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metrics {
+    /// (state, method type, count)
+    pub notifications: Vec<(String, String, i64)>,
+    /// How long the oldest notification that is due has waited, if any.
+    pub oldest_due_seconds: Option<f64>,
+    pub alerts_firing: i64,
+    /// (state, count)
+    pub report_runs: Vec<(String, i64)>,
+}

@@ -1000,3 +1000,44 @@ pub async fn nul_in_bodies_and_queries_is_refused_not_a_server_error(app: &TestA
         );
     }
 }
+
+/// `GET /metrics`: Prometheus text for admins (counts of the deployment), refused otherwise.
+pub async fn metrics_are_prometheus_text_for_admins(app: &TestApp) {
+    let admin = &app.admin.token;
+    let nw = app.northwind.id.to_string();
+    let posted = app
+        .post(
+            "/api/v1/alerts",
+            admin,
+            json!({"company_id": nw, "key": "m", "severity": "critical", "title": "M"}),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::ACCEPTED);
+    let answer = app.call("GET", "/metrics", Some(admin), None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = answer.body.as_str().expect("text").to_owned();
+    assert!(text.contains("reach_alerts_firing 1"), "{text}");
+    // The admin and the technician (Northwind) take critical alerts by email.
+    assert!(
+        text.contains(r#"reach_notifications{state="queued",channel="email"} 2"#),
+        "{text}"
+    );
+    assert!(text.contains("reach_outbox_oldest_due_seconds"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"));
+    assert_eq!(
+        app.call("GET", "/metrics", Some(&app.tech.token), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.call("GET", "/metrics", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -49,6 +49,7 @@ on_both_databases! {
     flows::ids_with_control_characters_are_field_errors,
     flows::ids_with_nul_in_paths_are_not_found,
     flows::nul_in_bodies_and_queries_is_refused_not_a_server_error,
+    flows::metrics_are_prometheus_text_for_admins,
     errors::errors_are_problem_documents_with_the_right_status,
     errors::bad_values_name_their_field_and_store_nothing,
     errors::internal_errors_show_nothing_of_their_cause,

@@ -1035,6 +1035,10 @@ impl Store for SqlStore {
         reports::unsubscribe(&self.pool, account, contact, method)
     }
 
+    fn metrics(&self, now: DateTime<Utc>) -> impl Future<Output = Result<super::Metrics>> + Send {
+        outbox::metrics(&self.pool, now)
+    }
+
     fn notification_sent(
         &self,
         id: &str,
