@@ -75,11 +75,9 @@ impl LinkSigner {
         URL_SAFE_NO_PAD.encode(digest)
     }
 
-    /// A signed token for `purpose` carrying `fields` until `expires_at` (base64url of a JSON
-    /// array, a dot, base64url of its HMAC).
-    pub fn token(&self, purpose: &str, fields: &[&str], expires_at: DateTime<Utc>) -> String {
-        let payload = serde_json::json!([purpose, fields, expires_at.timestamp()]).to_string();
-        let signature = self.mac(&payload).finalize().into_bytes();
+    /// A token carrying `payload`, signed.
+    fn seal(&self, payload: &str) -> String {
+        let signature = self.mac(payload).finalize().into_bytes();
         format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(payload),
@@ -87,13 +85,8 @@ impl LinkSigner {
         )
     }
 
-    /// The fields of a token made by [`Self::token`] for `purpose`, if it is ours and valid.
-    pub fn check(
-        &self,
-        purpose: &str,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<String>, LinkError> {
+    /// The payload of a token (`base64url(payload).base64url(HMAC)`) whose signature is ours.
+    fn signed_payload(&self, token: &str) -> Result<String, LinkError> {
         let (payload, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
@@ -106,6 +99,24 @@ impl LinkSigner {
         self.mac(&payload)
             .verify_slice(&signature)
             .map_err(|_| LinkError::Invalid)?;
+        Ok(payload)
+    }
+
+    /// A signed token for `purpose` carrying `fields` until `expires_at` (base64url of a JSON
+    /// array, a dot, base64url of its HMAC).
+    pub fn token(&self, purpose: &str, fields: &[&str], expires_at: DateTime<Utc>) -> String {
+        let payload = serde_json::json!([purpose, fields, expires_at.timestamp()]).to_string();
+        self.seal(&payload)
+    }
+
+    /// The fields of a token made by [`Self::token`] for `purpose`, if it is ours and valid.
+    pub fn check(
+        &self,
+        purpose: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, LinkError> {
+        let payload = self.signed_payload(token)?;
         let (found, fields, expires): (String, Vec<String>, i64) =
             serde_json::from_str(&payload).map_err(|_| LinkError::Invalid)?;
         if found != purpose {
@@ -158,12 +169,7 @@ impl LinkSigner {
             grant.contact_id,
             grant.expires_at.timestamp()
         );
-        let signature = self.mac(&payload).finalize().into_bytes();
-        format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(payload),
-            URL_SAFE_NO_PAD.encode(signature)
-        )
+        self.seal(&payload)
     }
 
     /// The whole acknowledge link.
@@ -173,18 +179,7 @@ impl LinkSigner {
 
     /// Checks a token from a link; the grant if it is ours and still valid at `now`.
     pub fn check_ack(&self, token: &str, now: DateTime<Utc>) -> Result<AckGrant, LinkError> {
-        let (payload, signature) = token.split_once('.').ok_or(LinkError::Invalid)?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()
-            .and_then(|p| String::from_utf8(p).ok())
-            .ok_or(LinkError::Invalid)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| LinkError::Invalid)?;
-        self.mac(&payload)
-            .verify_slice(&signature)
-            .map_err(|_| LinkError::Invalid)?;
+        let payload = self.signed_payload(token)?;
         let mut parts = payload.split('.');
         let (Some("ack"), Some(account), Some(alert), Some(contact), Some(expires), None) = (
             parts.next(),

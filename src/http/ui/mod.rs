@@ -9,15 +9,14 @@ mod audit;
 mod companies;
 mod contacts;
 
+mod method_link;
 mod methods;
 mod password_link;
 mod reports;
 mod session;
 mod settings;
-mod unsubscribe;
 mod users;
 mod verify;
-mod verify_link;
 
 pub use crate::i18n::{FormErrors, Tr};
 
@@ -52,11 +51,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ack/{token}", get(ack::show).post(ack::acknowledge))
         .route(
             "/verify/{token}",
-            get(verify_link::show).post(verify_link::confirm),
+            get(method_link::verify_show).post(method_link::verify_confirm),
         )
         .route(
             "/unsubscribe/{token}",
-            get(unsubscribe::show).post(unsubscribe::confirm),
+            get(method_link::unsubscribe_show).post(method_link::unsubscribe_confirm),
         )
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::detail))

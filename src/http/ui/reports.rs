@@ -285,6 +285,15 @@ async fn page(
     }))
 }
 
+/// One of the account's reports, or the error page.
+async fn report(state: &AppState, web: &Web, id: &str) -> Result<Report, axum::response::Response> {
+    state
+        .store
+        .report(&web.caller.account, id)
+        .await
+        .map_err(|e| web.fail(e.into()))
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
     web: Web,
@@ -339,11 +348,7 @@ pub async fn edit_form(
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = state
-        .store
-        .report(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let report = report(&state, &web, &id).await?;
     let status = confirmation(&web, q.done.as_deref());
     page(
         &state,
@@ -363,11 +368,7 @@ pub async fn edit(
     Form(form): Form<ReportForm>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
-    let current = state
-        .store
-        .report(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let current = report(&state, &web, &id).await?;
     let result = match form.input().parse() {
         Ok(new) => state
             .store
@@ -399,11 +400,7 @@ pub async fn run(
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = state
-        .store
-        .report(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let report = report(&state, &web, &id).await?;
     crate::reports::run_now(
         &state.store,
         &state.links,
@@ -423,11 +420,7 @@ pub async fn delete_form(
     Path(id): Path<String>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = state
-        .store
-        .report(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let report = report(&state, &web, &id).await?;
     let question = web
         .tr
         .ta("confirm-delete-report", &[("name", &report.name)]);
@@ -441,11 +434,7 @@ pub async fn delete(
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
     web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = state
-        .store
-        .report(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let report = report(&state, &web, &id).await?;
     state
         .store
         .delete_report(&web.caller.account, &id)

@@ -804,7 +804,7 @@ impl Store for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let mut conn = self.pool.acquire().await?;
-        outbox::queue_message(&mut conn, account, contact, method, "test", None, now)
+        outbox::queue_message(&mut conn, account, contact, method, "test", None, None, now)
             .await?
             .ok_or(StoreError::NotFound)
     }

@@ -218,24 +218,28 @@ pub(super) async fn attempts(
         .collect()
 }
 
-/// Queues a message that is not about an alert (test, verification) to one method of a
-/// contact of the account; `None` if there is no such method.
+/// Queues a message that is not about an alert (test, verification code, a report run's
+/// email) to one method of a contact of the account; `None` if there is no such method.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn queue_message(
     conn: &mut sqlx::AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
     event: &str,
+    report_run_id: Option<&str>,
     payload: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Option<String>> {
     let id = uuid::Uuid::now_v7().simple().to_string();
     let inserted = Sql::new(
-        "INSERT INTO notifications (id, account_id, contact_id, method_id, type, address, event, \
-         state, next_attempt_at, created_at, payload) SELECT ",
+        "INSERT INTO notifications (id, account_id, report_run_id, contact_id, method_id, type, \
+         address, event, state, next_attempt_at, created_at, payload) SELECT ",
     )
     .bind(id.clone())
-    .push(", account_id, contact_id, id, type, address, ")
+    .push(", account_id, ")
+    .bind(report_run_id.map(str::to_owned))
+    .push(", contact_id, id, type, address, ")
     .bind(event.to_owned())
     .push(", 'queued', ")
     .bind(now.timestamp_millis())
@@ -301,6 +305,7 @@ pub(super) async fn start_verification(
         contact,
         method,
         "verification",
+        None,
         Some(&payload),
         now,
     )

@@ -1,7 +1,7 @@
 //! Report definitions and runs. A run is inserted once per (report, scheduled time): the unique
 //! index makes racing schedulers on several nodes produce one run.
 
-use super::{Sql, flag, now_millis, time, unique_as};
+use super::{Sql, flag, now_millis, time};
 use crate::domain::report::{NewReport, ScheduleInput};
 use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid};
 use crate::store::{Report, ReportRun, Result, StoreError};
@@ -129,6 +129,47 @@ fn next_run(new: &NewReport, now: DateTime<Utc>) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
+/// The columns a definition sets, in the order [`push_fields`] binds them.
+const FIELDS: [&str; 8] = [
+    "name",
+    "kind",
+    "all_companies",
+    "companies",
+    "schedule",
+    "recipients",
+    "enabled",
+    "next_run_at",
+];
+
+/// Binds the values of [`FIELDS`], each after `before(column)`: shared by insert and update.
+fn push_fields(
+    sql: &mut Sql,
+    new: &NewReport,
+    now: DateTime<Utc>,
+    before: impl Fn(&str) -> String,
+) -> Result<()> {
+    let schedule =
+        serde_json::to_string(&new.schedule.to_json()).map_err(|_| corrupt("schedule"))?;
+    let [name, kind, all, companies, sched, recipients, enabled, next] = FIELDS;
+    sql.push(&before(name))
+        .bind(new.name.to_string())
+        .push(&before(kind))
+        .bind(new.kind.as_str())
+        .push(&before(all))
+        .bind(new.companies == CompanyAccess::All)
+        .push(&before(companies))
+        .bind(json_ids(new.companies.chosen().map(CompanyId::as_str)))
+        .push(&before(sched))
+        .bind(schedule)
+        .push(&before(recipients))
+        .bind(json_ids(new.recipients.iter().map(ContactId::as_str)))
+        .push(&before(enabled))
+        .bind(new.enabled)
+        .push(&before(next))
+        .bind(next_run(new, now));
+    Ok(())
+}
+
 pub(super) async fn create(
     pool: &AnyPool,
     account: &AccountId,
@@ -138,34 +179,19 @@ pub(super) async fn create(
     let mut tx = super::begin_write(pool).await?;
     check_ids(&mut tx, account, new).await?;
     let id = uuid::Uuid::now_v7().simple().to_string();
-    Sql::new("INSERT INTO reports (id, account_id, name, kind, all_companies, companies, schedule, recipients, enabled, next_run_at, created_at, updated_at) VALUES (")
-        .bind(id.clone())
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO reports (id, account_id, created_at, updated_at, {}) VALUES (",
+        FIELDS.join(", ")
+    ));
+    sql.bind(id.clone())
         .push(", ")
         .bind(account.to_string())
         .push(", ")
-        .bind(new.name.to_string())
-        .push(", ")
-        .bind(new.kind.as_str())
-        .push(", ")
-        .bind(new.companies == CompanyAccess::All)
-        .push(", ")
-        .bind(json_ids(new.companies.chosen().map(CompanyId::as_str)))
-        .push(", ")
-        .bind(serde_json::to_string(&new.schedule.to_json()).map_err(|_| corrupt("schedule"))?)
-        .push(", ")
-        .bind(json_ids(new.recipients.iter().map(ContactId::as_str)))
-        .push(", ")
-        .bind(new.enabled)
-        .push(", ")
-        .bind(next_run(new, now))
-        .push(", ")
         .bind(now.timestamp_millis())
         .push(", ")
-        .bind(now.timestamp_millis())
-        .push(")")
-        .execute(&mut *tx)
-        .await
-        .map_err(unique_as("name"))?;
+        .bind(now.timestamp_millis());
+    push_fields(&mut sql, new, now, |_| ", ".to_owned())?;
+    sql.push(")").execute(&mut *tx).await?;
     tx.commit().await?;
     get(pool, account, &id).await
 }
@@ -201,24 +227,10 @@ pub(super) async fn update(
 ) -> Result<Report> {
     let mut tx = super::begin_write(pool).await?;
     check_ids(&mut tx, account, new).await?;
-    let changed = Sql::new("UPDATE reports SET name = ")
-        .bind(new.name.to_string())
-        .push(", kind = ")
-        .bind(new.kind.as_str())
-        .push(", all_companies = ")
-        .bind(new.companies == CompanyAccess::All)
-        .push(", companies = ")
-        .bind(json_ids(new.companies.chosen().map(CompanyId::as_str)))
-        .push(", schedule = ")
-        .bind(serde_json::to_string(&new.schedule.to_json()).map_err(|_| corrupt("schedule"))?)
-        .push(", recipients = ")
-        .bind(json_ids(new.recipients.iter().map(ContactId::as_str)))
-        .push(", enabled = ")
-        .bind(new.enabled)
-        .push(", next_run_at = ")
-        .bind(next_run(new, now))
-        .push(", updated_at = ")
-        .bind(now.timestamp_millis())
+    let mut sql = Sql::new("UPDATE reports SET updated_at = ");
+    sql.bind(now.timestamp_millis());
+    push_fields(&mut sql, new, now, |column| format!(", {column} = "))?;
+    let changed = sql
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
@@ -396,32 +408,19 @@ pub(super) async fn queue_delivery(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
-    let inserted = Sql::new(
-        "INSERT INTO notifications (id, account_id, report_run_id, contact_id, method_id, type, \
-         address, event, state, next_attempt_at, created_at, payload) SELECT ",
+    let mut conn = pool.acquire().await?;
+    super::outbox::queue_message(
+        &mut conn,
+        account,
+        contact,
+        method,
+        "report",
+        Some(run_id),
+        Some(payload),
+        now,
     )
-    .bind(id.clone())
-    .push(", account_id, ")
-    .bind(run_id.to_owned())
-    .push(", contact_id, id, type, address, 'report', 'queued', ")
-    .bind(now.timestamp_millis())
-    .push(", ")
-    .bind(now.timestamp_millis())
-    .push(", ")
-    .bind(payload.to_owned())
-    .push(" FROM contact_methods WHERE account_id = ")
-    .bind(account.to_string())
-    .push(" AND contact_id = ")
-    .bind(contact.to_string())
-    .push(" AND id = ")
-    .bind(method.to_string())
-    .execute(pool)
-    .await?;
-    if inserted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(id)
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 /// Alerts of these companies opened in [start, end): (company id, severity, key, opened,
