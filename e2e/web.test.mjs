@@ -483,4 +483,16 @@ test('reports: defined on the page, Run now, one email of each kind rendered and
     await context.close();
   }
   assert.deepEqual(seen, ['Informe: E2E alert_summary', 'Informe: E2E delivery_summary', 'Informe: E2E coverage']);
+
+  // The same pages in Spanish: Reports, and maintenance windows on a company.
+  const es = await signIn(admin, 'es-ES');
+  await es.goto(`${base}/configure/reports`);
+  await assert.doesNotReject(es.getByRole('heading', { name: 'Añadir un informe' }).waitFor());
+  await assert.doesNotReject(es.getByRole('cell', { name: 'Cobertura' }).first().waitFor());
+  await check(es, 'es-reports');
+  await es.goto(`${base}/configure/companies/${northwind.id}/edit`);
+  await assert.doesNotReject(es.getByRole('heading', { name: 'Ventanas de mantenimiento' }).waitFor());
+  await assert.doesNotReject(es.getByRole('cell', { name: 'Database upgrade' }).waitFor());
+  await check(es, 'es-company-maintenance');
+  await es.context().close();
 });
