@@ -1,5 +1,7 @@
 //! Reach: who must be told and how to reach them, and then telling them.
 
+/// The use cases, one function per action: capability, one transaction, audit inside it.
+pub mod app;
 /// Password hashing and API tokens.
 pub mod auth;
 /// The command-line commands, called by `main.rs`.
@@ -16,7 +18,9 @@ pub mod error;
 pub mod http;
 /// Translations (Fluent), shared by pages and messages.
 pub mod i18n;
+/// The public JSON form of each resource (API answers, audit before/after).
+pub mod repr;
 /// Scheduled reports: the scheduler and the content of a run.
 pub mod reports;
-/// Storage: the `Store` trait and its SQLite/PostgreSQL implementation.
+/// Storage: repositories per resource over a connection or transaction, SQLite and PostgreSQL.
 pub mod store;

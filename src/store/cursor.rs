@@ -52,6 +52,15 @@ impl PageRequest {
         Ok(Self { limit, cursor })
     }
 
+    /// The largest page, after `next_cursor` of the previous one (`None`: the first page); a
+    /// cursor this store wrote always parses, anything else starts over.
+    pub fn largest_after(next_cursor: Option<&str>) -> Self {
+        Self {
+            limit: Self::MAX_LIMIT,
+            cursor: next_cursor.and_then(|c| Cursor::parse(c).ok()),
+        }
+    }
+
     pub fn limit(&self) -> u32 {
         self.limit
     }

@@ -1,10 +1,10 @@
 use super::json::{ApiJson, CompanyJson, CompanyList};
-use super::{ApiQuery, Problems, audit, page_request};
+use super::{ApiQuery, Problems, page_request};
+use crate::app;
 use crate::auth::{Admin, Caller};
 use crate::domain::{CompanyId, Errors, Name};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::Store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -44,10 +44,7 @@ pub async fn list(
         &mut errors,
     );
     errors.finish(|| Some(()))?;
-    let result = state
-        .store
-        .list_companies(&caller.account, &caller.scope(), &page)
-        .await?;
+    let result = app::companies::list(&state, &caller, &page).await?;
     Ok(Json(CompanyList {
         items: result.items.iter().map(CompanyJson::from).collect(),
         next_cursor: result.next_cursor,
@@ -58,13 +55,12 @@ pub async fn list(
     request_body = CompanyBody, responses((status = 201, body = CompanyJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     ApiJson(body): ApiJson<CompanyBody>,
 ) -> Result<(StatusCode, Json<CompanyJson>), AppError> {
     let name = Name::parse(&body.name).map_err(|e| field_error("name", e))?;
-    let company = CompanyJson::from(&state.store.create_company(&caller.account, &name).await?);
-    audit(&state, &caller, "company", None, Some(&company)).await;
-    Ok((StatusCode::CREATED, Json(company)))
+    let company = app::companies::create(&state, &admin, &name).await?;
+    Ok((StatusCode::CREATED, Json(CompanyJson::from(&company))))
 }
 
 #[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", summary = "Read a company",
@@ -74,14 +70,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CompanyJson>, AppError> {
-    let company = state
-        .store
-        .company(
-            &caller.account,
-            &caller.scope(),
-            &CompanyId::from_string(id),
-        )
-        .await?;
+    let company = app::companies::get(&state, &caller, &CompanyId::from_string(id)).await?;
     Ok(Json(CompanyJson::from(&company)))
 }
 
@@ -90,26 +79,15 @@ pub async fn get(
     responses((status = 200, body = CompanyJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CompanyBody>,
 ) -> Result<Json<CompanyJson>, AppError> {
     let id = CompanyId::from_string(id);
-    let before = CompanyJson::from(
-        &state
-            .store
-            .company(&caller.account, &caller.scope(), &id)
-            .await?,
-    );
+    app::companies::get(&state, &admin.0, &id).await?;
     let name = Name::parse(&body.name).map_err(|e| field_error("name", e))?;
-    let after = CompanyJson::from(
-        &state
-            .store
-            .rename_company(&caller.account, &id, &name)
-            .await?,
-    );
-    audit(&state, &caller, "company", Some(&before), Some(&after)).await;
-    Ok(Json(after))
+    let after = app::companies::rename(&state, &admin, &id, &name).await?;
+    Ok(Json(CompanyJson::from(&after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies",
@@ -117,18 +95,10 @@ pub async fn update(
     params(("id" = String, Path)), responses((status = 204), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let id = CompanyId::from_string(id);
-    let before = CompanyJson::from(
-        &state
-            .store
-            .company(&caller.account, &caller.scope(), &id)
-            .await?,
-    );
-    state.store.delete_company(&caller.account, &id).await?;
-    audit(&state, &caller, "company", Some(&before), None).await;
+    app::companies::delete(&state, &admin, &CompanyId::from_string(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,13 +1,13 @@
 //! Maintenance windows of a company: while one is on, the company's alerts are recorded and
 //! their notifications `suppressed (maintenance)`.
 
-use super::json::{ApiJson, time};
-use super::{Problems, audit};
+use super::json::{ApiJson, WindowJson};
+use super::Problems;
+use crate::app;
 use crate::auth::{Admin, Caller};
 use crate::domain::{CompanyId, Invalid, NewWindow};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{MaintenanceWindow, Store};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -28,34 +28,6 @@ pub struct WindowBody {
     reason: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WindowJson {
-    pub id: String,
-    pub company_id: String,
-    #[schema(format = DateTime)]
-    pub starts_at: String,
-    #[schema(format = DateTime)]
-    pub ends_at: String,
-    pub reason: Option<String>,
-}
-
-impl From<&MaintenanceWindow> for WindowJson {
-    fn from(w: &MaintenanceWindow) -> Self {
-        Self {
-            id: w.id.clone(),
-            company_id: w.company_id.to_string(),
-            starts_at: time(w.starts_at),
-            ends_at: time(w.ends_at),
-            reason: w.reason.clone(),
-        }
-    }
-}
-
-impl crate::http::Audited for WindowJson {
-    fn audit_id(&self) -> &str {
-        &self.id
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WindowList {
@@ -77,18 +49,7 @@ pub async fn list(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<WindowList>, AppError> {
-    let company = state
-        .store
-        .company(
-            &caller.account,
-            &caller.scope(),
-            &CompanyId::from_string(id),
-        )
-        .await?;
-    let windows = state
-        .store
-        .list_maintenance(&caller.account, &company.id)
-        .await?;
+    let (_, windows) = app::companies::windows(&state, &caller, &CompanyId::from_string(id)).await?;
     Ok(Json(WindowList {
         items: windows.iter().map(WindowJson::from).collect(),
         next_cursor: None,
@@ -100,43 +61,17 @@ pub async fn list(
     request_body = WindowBody, responses((status = 201, body = WindowJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<WindowBody>,
 ) -> Result<(StatusCode, Json<WindowJson>), AppError> {
-    let company = state
-        .store
-        .company(
-            &caller.account,
-            &caller.scope(),
-            &CompanyId::from_string(id),
-        )
-        .await?;
+    let company = app::companies::get(&state, &admin.0, &CompanyId::from_string(id)).await?;
     let window = NewWindow::parse(
         instant(&body.starts_at),
         instant(&body.ends_at),
         body.reason.as_deref(),
     )?;
-    let window_id = state
-        .store
-        .add_maintenance(
-            &caller.account,
-            &company.id,
-            window.starts_at,
-            window.ends_at,
-            window.reason.as_deref(),
-        )
-        .await?;
-    let windows = state
-        .store
-        .list_maintenance(&caller.account, &company.id)
-        .await?;
-    let window = windows
-        .iter()
-        .find(|w| w.id == window_id)
-        .map(WindowJson::from)
-        .ok_or(AppError::NotFound)?;
-    audit(&state, &caller, "maintenance", None, Some(&window)).await;
+    let window = WindowJson::from(&app::companies::add_window(&state, &admin, &company.id, &window).await?);
     Ok((StatusCode::CREATED, Json(window)))
 }
 
@@ -145,23 +80,9 @@ pub async fn create(
     params(("id" = String, Path), ("window_id" = String, Path)), responses((status = 204), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path((id, window_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let company = CompanyId::from_string(id);
-    let windows = state
-        .store
-        .list_maintenance(&caller.account, &company)
-        .await?;
-    let before = windows
-        .iter()
-        .find(|w| w.id == window_id)
-        .map(WindowJson::from)
-        .ok_or(AppError::NotFound)?;
-    state
-        .store
-        .delete_maintenance(&caller.account, &company, &window_id)
-        .await?;
-    audit(&state, &caller, "maintenance", Some(&before), None).await;
+    app::companies::delete_window(&state, &admin, &CompanyId::from_string(id), &window_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

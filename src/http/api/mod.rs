@@ -16,7 +16,6 @@ pub mod reports;
 mod users;
 pub mod verification;
 
-pub use crate::http::audit;
 pub use json::parse_json;
 
 use crate::domain::{FieldError, Invalid};

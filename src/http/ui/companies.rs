@@ -1,12 +1,13 @@
 //! Configure > Companies: add, rename, delete (with confirmation). Admins only.
 
-use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
+use super::{
+    AdminWeb, Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render,
+};
+use crate::app;
 use crate::domain::{CompanyId, FieldError, Invalid, Name, NewWindow};
 use crate::error::AppError;
-use crate::http::api::json::CompanyJson;
-use crate::http::api::maintenance::WindowJson;
-use crate::http::{AppState, audit};
-use crate::store::{Company, MaintenanceWindow, Store};
+use crate::http::AppState;
+use crate::store::Company;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -68,11 +69,10 @@ async fn windows(
     company: &CompanyId,
 ) -> Result<Vec<WindowRow>, axum::response::Response> {
     let now = chrono::Utc::now();
-    Ok(state
-        .store
-        .list_maintenance(&web.caller.account, company)
+    Ok(app::companies::windows(state, &web.caller, company)
         .await
-        .map_err(|e| web.fail(e.into()))?
+        .map_err(|e| web.fail(e))?
+        .1
         .into_iter()
         .map(|w| WindowRow {
             starts: web.when(w.starts_at),
@@ -119,8 +119,7 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-pub async fn list(web: Web, Query(query): Query<DoneQuery>) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
+pub async fn list(AdminWeb(web, _): AdminWeb, Query(query): Query<DoneQuery>) -> PageResult {
     let status = confirmation(&web, query.done.as_deref());
     Ok(render(&CompaniesPage {
         web: &web,
@@ -136,24 +135,15 @@ fn field_errors(fields: &[FieldError], web: &Web) -> FormErrors {
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Form(form): Form<NameForm>,
 ) -> PageResult {
-    let admin = web.caller.admin().map_err(|e| web.fail(e))?;
     let result = match Name::parse(&form.name) {
-        Ok(name) => state
-            .store
-            .create_company(&admin.0.account, &name)
-            .await
-            .map_err(AppError::from),
+        Ok(name) => app::companies::create(&state, &admin, &name).await,
         Err(e) => Err(AppError::Validation(vec![FieldError::new("name", e)])),
     };
     match result {
-        Ok(company) => {
-            let after = CompanyJson::from(&company);
-            audit(&state, &web.caller, "company", None, Some(&after)).await;
-            Ok(done(LIST, "company-added"))
-        }
+        Ok(_) => Ok(done(LIST, "company-added")),
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             Ok(refused(render(&CompaniesPage {
                 web: &web,
@@ -171,24 +161,17 @@ async fn company(
     web: &Web,
     id: &str,
 ) -> Result<Company, axum::response::Response> {
-    state
-        .store
-        .company(
-            &web.caller.account,
-            &web.caller.scope(),
-            &CompanyId::from_string(id),
-        )
+    app::companies::get(state, &web.caller, &CompanyId::from_string(id))
         .await
-        .map_err(|e| web.fail(e.into()))
+        .map_err(|e| web.fail(e))
 }
 
 pub async fn edit_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Path(id): Path<String>,
     Query(query): Query<DoneQuery>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let company = company(&state, &web, &id).await?;
     let status = confirmation(&web, query.done.as_deref());
     edit_page(
@@ -228,11 +211,10 @@ fn local_instant(web: &Web, value: &str) -> Result<chrono::DateTime<chrono::Utc>
 
 pub async fn add_window(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(form): Form<WindowForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let company = company(&state, &web, &id).await?;
     let parsed = NewWindow::parse(
         local_instant(&web, &form.starts_at),
@@ -258,82 +240,38 @@ pub async fn add_window(
             .map(refused);
         }
     };
-    let window_id = state
-        .store
-        .add_maintenance(
-            &web.caller.account,
-            &company.id,
-            window.starts_at,
-            window.ends_at,
-            window.reason.as_deref(),
-        )
+    app::companies::add_window(&state, &admin, &company.id, &window)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let after = WindowJson::from(&MaintenanceWindow {
-        id: window_id,
-        company_id: company.id.clone(),
-        starts_at: window.starts_at,
-        ends_at: window.ends_at,
-        reason: window.reason,
-    });
-    audit(&state, &web.caller, "maintenance", None, Some(&after)).await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(&format!("{LIST}/{id}/edit"), "maintenance-added"))
 }
 
 pub async fn delete_window(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path((id, window_id)): Path<(String, String)>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let company = company(&state, &web, &id).await?;
-    let before = state
-        .store
-        .list_maintenance(&web.caller.account, &company.id)
+    app::companies::delete_window(&state, &admin, &company.id, &window_id)
         .await
-        .map_err(|e| web.fail(e.into()))?
-        .into_iter()
-        .find(|w| w.id == window_id)
-        .ok_or_else(|| web.fail(AppError::NotFound))?;
-    state
-        .store
-        .delete_maintenance(&web.caller.account, &company.id, &window_id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
-    audit(
-        &state,
-        &web.caller,
-        "maintenance",
-        Some(&WindowJson::from(&before)),
-        None,
-    )
-    .await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(&format!("{LIST}/{id}/edit"), "maintenance-deleted"))
 }
 
 pub async fn edit(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(form): Form<NameForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let current = company(&state, &web, &id).await?;
     let result = match Name::parse(&form.name) {
-        Ok(name) => state
-            .store
-            .rename_company(&web.caller.account, &current.id, &name)
-            .await
-            .map_err(AppError::from),
+        Ok(name) => app::companies::rename(&state, &admin, &current.id, &name).await,
         Err(e) => Err(AppError::Validation(vec![FieldError::new("name", e)])),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (CompanyJson::from(&current), CompanyJson::from(&after));
-            audit(&state, &web.caller, "company", Some(&before), Some(&after)).await;
-            Ok(done(LIST, "company-saved"))
-        }
+        Ok(_) => Ok(done(LIST, "company-saved")),
         Err(AppError::Validation(f) | AppError::Conflict(f)) => edit_page(
             &state,
             &web,
@@ -352,10 +290,9 @@ pub async fn edit(
 
 pub async fn delete_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let company = company(&state, &web, &id).await?;
     let question = web
         .tr
@@ -365,18 +302,13 @@ pub async fn delete_form(
 
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let current = company(&state, &web, &id).await?;
-    state
-        .store
-        .delete_company(&web.caller.account, &current.id)
+    app::companies::delete(&state, &admin, &current.id)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let before = CompanyJson::from(&current);
-    audit(&state, &web.caller, "company", Some(&before), None).await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "company-deleted"))
 }

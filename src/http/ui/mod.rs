@@ -21,10 +21,12 @@ mod verify;
 pub use crate::i18n::{FormErrors, Tr};
 
 use crate::auth::Caller;
-use crate::domain::{CompanyAccess, TimeZone};
+use crate::domain::TimeZone;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Company, PageRequest, Store};
+use crate::app;
+use crate::auth::Admin;
+use crate::store::Company;
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -309,42 +311,24 @@ impl FromRequestParts<Arc<AppState>> for Web {
             .get(ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let internal = |e: crate::store::StoreError| {
-            let tr = Tr::choose(None, accept.as_deref());
-            tracing::error!(error = %e, "loading the session failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                tr.t("error-page-internal"),
-            )
-                .into_response()
-        };
-        let login = state
-            .store
-            .login_by_session(&crate::auth::hash_token(&session), chrono::Utc::now())
+        let user = app::session::page_user(state, &session)
             .await
-            .map_err(internal)?
+            .map_err(|e| {
+                let tr = Tr::choose(None, accept.as_deref());
+                tracing::error!(error = %e, "loading the session failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    tr.t("error-page-internal"),
+                )
+                    .into_response()
+            })?
             .ok_or_else(to_login)?;
-        let caller = Caller::from_login(login).map_err(|_| to_login())?;
-        let me = state
-            .store
-            .contact(&caller.account, &CompanyAccess::All, &caller.user)
-            .await
-            .map_err(internal)?;
-        let account = state
-            .store
-            .account(&caller.account)
-            .await
-            .map_err(internal)?;
-        let companies = state
-            .store
-            .list_companies(
-                &caller.account,
-                &caller.scope(),
-                &PageRequest::new(Some(500), None).unwrap_or_default(),
-            )
-            .await
-            .map_err(internal)?
-            .items;
+        let app::session::PageUser {
+            caller,
+            me,
+            account,
+            companies,
+        } = user;
         let current_company = jar
             .get(COMPANY_COOKIE)
             .map(|c| c.value().to_owned())
@@ -359,6 +343,26 @@ impl FromRequestParts<Arc<AppState>> for Web {
             path: parts.uri.path().to_owned(),
             caller,
         })
+    }
+}
+
+/// A signed-in admin's page: the [`Admin`] capability beside the page context; anyone else
+/// gets the "not allowed" page before the handler runs (and before its form is read).
+#[derive(Debug)]
+pub struct AdminWeb(pub Web, pub Admin);
+
+impl FromRequestParts<Arc<AppState>> for AdminWeb {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Response> {
+        let web = Web::from_request_parts(parts, state).await?;
+        match web.caller.admin() {
+            Ok(admin) => Ok(Self(web, admin)),
+            Err(e) => Err(web.fail(e)),
+        }
     }
 }
 

@@ -3,13 +3,13 @@ use crate::domain::NewAccount;
 use crate::domain::{AccountId, AccountSettings, FloodLimits, Locale, Name, Region, TimeZone};
 use crate::store::{Account, Result, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 const COLUMNS: &str = "SELECT id, name, default_region, locale, timezone, \
     require_verified_phones, repeat_interval_minutes, flood_limit_email, flood_limit_sms, \
     flood_limit_phone, flood_limit_webhook, created_at FROM accounts";
 
-pub(super) async fn create(pool: &AnyPool, new: &NewAccount) -> Result<Account> {
+pub async fn create(db: &mut AnyConnection, new: &NewAccount) -> Result<Account> {
     let id = AccountId::generate();
     Sql::new("INSERT INTO accounts (id, name, name_key, default_region, locale, timezone, created_at) VALUES (")
         .bind(id.to_string())
@@ -26,26 +26,26 @@ pub(super) async fn create(pool: &AnyPool, new: &NewAccount) -> Result<Account> 
         .push(", ")
         .bind(now_millis())
         .push(")")
-        .execute(pool)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("account"))?;
-    get(pool, &id).await
+    get(db, &id).await
 }
 
-pub(super) async fn by_name(pool: &AnyPool, name: &Name) -> Result<Option<Account>> {
+pub async fn by_name(db: &mut AnyConnection, name: &Name) -> Result<Option<Account>> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(" WHERE name_key = ").bind(name.sort_key());
-    sql.fetch_optional(pool)
+    sql.fetch_optional(&mut *db)
         .await?
         .as_ref()
         .map(from_row)
         .transpose()
 }
 
-pub(super) async fn get(pool: &AnyPool, account: &AccountId) -> Result<Account> {
+pub async fn get(db: &mut AnyConnection, account: &AccountId) -> Result<Account> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(" WHERE id = ").bind(account.to_string());
-    let row = sql.fetch_optional(pool).await?;
+    let row = sql.fetch_optional(&mut *db).await?;
     from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
@@ -75,8 +75,8 @@ fn from_row(row: &AnyRow) -> Result<Account> {
     })
 }
 
-pub(super) async fn update(
-    pool: &AnyPool,
+pub async fn update(
+    db: &mut AnyConnection,
     account: &AccountId,
     settings: &AccountSettings,
 ) -> Result<Account> {
@@ -107,11 +107,11 @@ pub(super) async fn update(
     let changed = sql
         .push(" WHERE id = ")
         .bind(account.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("name"))?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    get(pool, account).await
+    get(db, account).await
 }

@@ -12,28 +12,27 @@ use crate::store::{
 };
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 
-pub(super) const ALERT: &str = "SELECT id, company_id, key, severity, status, title, body, labels, opened_at, \
+pub const ALERT: &str = "SELECT id, company_id, key, severity, status, title, body, labels, opened_at, \
     last_notified_at, acknowledged_at, acknowledged_by, resolved_at FROM alerts";
 
-pub(super) async fn ingest(
-    pool: &AnyPool,
+pub async fn ingest(
+    db: &mut AnyConnection,
     account: &AccountId,
     alerts: &[NewAlert],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
-    let mut tx = super::begin_write(pool).await?;
     let settings = Sql::new("SELECT timezone, require_verified_phones, repeat_interval_minutes FROM accounts WHERE id = ")
         .bind(account.to_string())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
     let account_zone = parsed(&settings, "timezone", TimeZone::parse)?;
     let require_verified = flag(&settings, "require_verified_phones")?;
     let repeat = Duration::minutes(settings.try_get::<i64, _>("repeat_interval_minutes")?);
-    check_companies(&mut tx, account, alerts).await?;
+    check_companies(&mut *db, account, alerts).await?;
 
     let mut recipients: HashMap<CompanyId, Vec<Recipient>> = HashMap::new();
     // Whether each company is in maintenance `now`: asked once per company per batch.
@@ -41,9 +40,9 @@ pub(super) async fn ingest(
     let mut stored = Vec::with_capacity(alerts.len());
     for alert in alerts {
         if !recipients.contains_key(&alert.company) {
-            let loaded = load_recipients(&mut tx, account, &alert.company, account_zone).await?;
+            let loaded = load_recipients(&mut *db, account, &alert.company, account_zone).await?;
             recipients.insert(alert.company.clone(), loaded);
-            let on = in_maintenance(&mut tx, &alert.company, now).await?;
+            let on = in_maintenance(&mut *db, &alert.company, now).await?;
             maintenance.insert(alert.company.clone(), on);
         }
         let company_in_maintenance = maintenance.get(&alert.company).copied().unwrap_or(false);
@@ -51,10 +50,10 @@ pub(super) async fn ingest(
             .get(&alert.company)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let open = find_open(&mut tx, account, alert).await?;
+        let open = find_open(&mut *db, account, alert).await?;
         let id = match (alert.status, open) {
             (AlertStatus::Firing, None) => {
-                let id = insert_alert(&mut tx, account, alert, now, None).await?;
+                let id = insert_alert(&mut *db, account, alert, now, None).await?;
                 let policy = Policy {
                     require_verified_phones: require_verified,
                     in_maintenance: company_in_maintenance,
@@ -65,7 +64,7 @@ pub(super) async fn ingest(
                     opened_at: now,
                 };
                 enqueue(
-                    &mut tx,
+                    &mut *db,
                     account,
                     &id,
                     "opened",
@@ -103,12 +102,12 @@ pub(super) async fn ingest(
                             )
                         })
                         .collect();
-                    enqueue(&mut tx, account, &id, "renotified", &plans, now).await?;
+                    enqueue(&mut *db, account, &id, "renotified", &plans, now).await?;
                     Sql::new("UPDATE alerts SET last_notified_at = ")
                         .bind(now.timestamp_millis())
                         .push(" WHERE id = ")
                         .bind(id.clone())
-                        .execute(&mut *tx)
+                        .execute(&mut *db)
                         .await?;
                 }
                 id
@@ -119,26 +118,25 @@ pub(super) async fn ingest(
                     .bind(now.timestamp_millis())
                     .push(" WHERE id = ")
                     .bind(id.clone())
-                    .execute(&mut *tx)
+                    .execute(&mut *db)
                     .await?;
-                notify_resolved(&mut tx, account, &id, now).await?;
+                notify_resolved(&mut *db, account, &id, now).await?;
                 id
             }
             // A resolution of nothing open is kept, for the record, and tells nobody.
             (AlertStatus::Resolved, None) => {
-                insert_alert(&mut tx, account, alert, now, Some(now)).await?
+                insert_alert(&mut *db, account, alert, now, Some(now)).await?
             }
         };
         stored.push(id);
     }
-    tx.commit().await?;
     // Read them back in one statement, answered in the order they came.
     let rows = Sql::new(ALERT)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id IN ")
         .bind_list(stored.iter().map(String::as_str))
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     let mut by_id: HashMap<String, Alert> = HashMap::with_capacity(rows.len());
     for row in &rows {
@@ -412,12 +410,12 @@ async fn notify_resolved(
     Ok(())
 }
 
-pub(super) const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
+pub const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
     n.event, n.state, n.reason, n.escalation, n.held, n.attempts, n.next_attempt_at, n.created_at, \
     n.sent_at FROM notifications n";
 
-pub(super) async fn notifications_of_alert(
-    pool: &AnyPool,
+pub async fn notifications_of_alert(
+    db: &mut AnyConnection,
     account: &AccountId,
     alert_id: &str,
 ) -> Result<Vec<Notification>> {
@@ -427,7 +425,7 @@ pub(super) async fn notifications_of_alert(
         .push(" AND n.alert_id = ")
         .bind(alert_id.to_owned())
         .push(" ORDER BY n.id")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter().map(notification_from_row).collect()
 }
@@ -444,8 +442,8 @@ fn push_scope(sql: &mut Sql, column: &str, scope: &CompanyAccess) {
     }
 }
 
-pub(super) async fn list_alerts(
-    pool: &AnyPool,
+pub async fn list_alerts(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
     query: &AlertQuery,
@@ -460,7 +458,7 @@ pub(super) async fn list_alerts(
         sql.push(" AND status = ").bind(status.as_str());
     }
     super::push_newest_first(&mut sql, "id", &query.page);
-    let rows = sql.fetch_all(pool).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
     let items = rows
         .iter()
         .map(alert_from_row)
@@ -470,8 +468,8 @@ pub(super) async fn list_alerts(
     }))
 }
 
-pub(super) async fn get_alert(
-    pool: &AnyPool,
+pub async fn get_alert(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
     id: &str,
@@ -481,14 +479,14 @@ pub(super) async fn get_alert(
     push_scope(&mut sql, "company_id", scope);
     sql.push(" AND id = ").bind(id.to_owned());
     let row = sql
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
     alert_from_row(&row)
 }
 
-pub(super) async fn acknowledge(
-    pool: &AnyPool,
+pub async fn acknowledge(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
     id: &str,
@@ -496,7 +494,7 @@ pub(super) async fn acknowledge(
     now: DateTime<Utc>,
 ) -> Result<Alert> {
     // Visible to the caller, or not found (scope applies before anything changes).
-    get_alert(pool, account, scope, id).await?;
+    get_alert(db, account, scope, id).await?;
     Sql::new("UPDATE alerts SET acknowledged_at = ")
         .bind(now.timestamp_millis())
         .push(", acknowledged_by = ")
@@ -506,13 +504,13 @@ pub(super) async fn acknowledge(
         .push(" AND id = ")
         .bind(id.to_owned())
         .push(" AND status = 'firing' AND acknowledged_at IS NULL")
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
-    get_alert(pool, account, scope, id).await
+    get_alert(db, account, scope, id).await
 }
 
-pub(super) async fn list_notifications(
-    pool: &AnyPool,
+pub async fn list_notifications(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
     query: &NotificationQuery,
@@ -531,7 +529,7 @@ pub(super) async fn list_notifications(
         sql.push(" AND n.state = ").bind(state.clone());
     }
     super::push_newest_first(&mut sql, "n.id", &query.page);
-    let rows = sql.fetch_all(pool).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
     let items = rows
         .iter()
         .map(notification_from_row)
@@ -541,7 +539,7 @@ pub(super) async fn list_notifications(
     }))
 }
 
-pub(super) fn notification_from_row(row: &AnyRow) -> Result<Notification> {
+pub fn notification_from_row(row: &AnyRow) -> Result<Notification> {
     let sent: Option<i64> = row.try_get("sent_at")?;
     Ok(Notification {
         id: row.try_get("id")?,
@@ -562,8 +560,8 @@ pub(super) fn notification_from_row(row: &AnyRow) -> Result<Notification> {
     })
 }
 
-pub(super) async fn add_maintenance(
-    pool: &AnyPool,
+pub async fn add_maintenance(
+    db: &mut AnyConnection,
     account: &AccountId,
     company: &CompanyId,
     starts_at: DateTime<Utc>,
@@ -583,7 +581,7 @@ pub(super) async fn add_maintenance(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(company.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     if inserted == 0 {
         return Err(StoreError::NotFound);
@@ -591,8 +589,8 @@ pub(super) async fn add_maintenance(
     Ok(id)
 }
 
-pub(super) async fn list_maintenance(
-    pool: &AnyPool,
+pub async fn list_maintenance(
+    db: &mut AnyConnection,
     account: &AccountId,
     company: &CompanyId,
 ) -> Result<Vec<MaintenanceWindow>> {
@@ -601,7 +599,7 @@ pub(super) async fn list_maintenance(
         .push(" AND company_id = ")
         .bind(company.to_string())
         .push(" ORDER BY starts_at, id")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter()
         .map(|row| {
@@ -616,8 +614,8 @@ pub(super) async fn list_maintenance(
         .collect()
 }
 
-pub(super) async fn delete_maintenance(
-    pool: &AnyPool,
+pub async fn delete_maintenance(
+    db: &mut AnyConnection,
     account: &AccountId,
     company: &CompanyId,
     id: &str,
@@ -628,7 +626,7 @@ pub(super) async fn delete_maintenance(
         .bind(company.to_string())
         .push(" AND id = ")
         .bind(id.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     if deleted == 0 {
         return Err(StoreError::NotFound);
@@ -636,7 +634,7 @@ pub(super) async fn delete_maintenance(
     Ok(())
 }
 
-pub(super) fn alert_from_row(row: &AnyRow) -> Result<Alert> {
+pub fn alert_from_row(row: &AnyRow) -> Result<Alert> {
     let labels: String = row.try_get("labels")?;
     let at = |column: &str| -> Result<Option<DateTime<Utc>>> {
         let millis: Option<i64> = row.try_get(column)?;

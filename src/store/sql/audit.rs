@@ -2,10 +2,10 @@ use super::{Sql, now_millis, time};
 use crate::domain::{AccountId, ContactId};
 use crate::store::{AuditEntry, AuditQuery, NewAuditEntry, Page, Result};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
-pub(super) async fn record(
-    pool: &AnyPool,
+pub async fn record(
+    db: &mut AnyConnection,
     account: &AccountId,
     entry: &NewAuditEntry,
 ) -> Result<()> {
@@ -34,14 +34,14 @@ pub(super) async fn record(
     .push(", ")
     .bind(now_millis())
     .push(")")
-    .execute(pool)
+    .execute(&mut *db)
     .await?;
     Ok(())
 }
 
 /// Newest first. Ids are UUIDv7, so their order is the order of writing.
-pub(super) async fn list(
-    pool: &AnyPool,
+pub async fn list(
+    db: &mut AnyConnection,
     account: &AccountId,
     query: &AuditQuery,
 ) -> Result<Page<AuditEntry>> {
@@ -63,7 +63,7 @@ pub(super) async fn list(
         sql.push(" AND at < ").bind(until.timestamp_millis());
     }
     super::push_newest_first(&mut sql, "id", &query.page);
-    let rows = sql.fetch_all(pool).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
     let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok(super::newest_first_page(items, &query.page, |e| {
         e.id.as_str()

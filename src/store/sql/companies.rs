@@ -2,11 +2,11 @@ use super::{Sql, now_millis, page, push_page, time, unique_as};
 use crate::domain::{AccountId, CompanyAccess, CompanyId, CompanyScope, Name};
 use crate::store::{Company, Page, PageRequest, Result, StoreError};
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 const COLUMNS: &str = "SELECT id, name, name_key, created_at FROM companies";
 
-pub(super) async fn create(pool: &AnyPool, account: &AccountId, name: &Name) -> Result<Company> {
+pub async fn create(db: &mut AnyConnection, account: &AccountId, name: &Name) -> Result<Company> {
     let id = CompanyId::generate();
     Sql::new("INSERT INTO companies (id, account_id, name, name_key, created_at) VALUES (")
         .bind(id.to_string())
@@ -19,10 +19,10 @@ pub(super) async fn create(pool: &AnyPool, account: &AccountId, name: &Name) -> 
         .push(", ")
         .bind(now_millis())
         .push(")")
-        .execute(pool)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("name"))?;
-    get(pool, account, &CompanyAccess::All, &id).await
+    get(db, account, &CompanyAccess::All, &id).await
 }
 
 /// `WHERE account_id = .. AND <in scope>`
@@ -40,27 +40,27 @@ fn select(account: &AccountId, scope: &CompanyScope) -> Sql {
     sql
 }
 
-pub(super) async fn get(
-    pool: &AnyPool,
+pub async fn get(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyScope,
     id: &CompanyId,
 ) -> Result<Company> {
     let mut sql = select(account, scope);
     sql.push(" AND id = ").bind(id.to_string());
-    let row = sql.fetch_optional(pool).await?;
+    let row = sql.fetch_optional(&mut *db).await?;
     from_row(&row.ok_or(StoreError::NotFound)?).map(|(c, _)| c)
 }
 
-pub(super) async fn list(
-    pool: &AnyPool,
+pub async fn list(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyScope,
     request: &PageRequest,
 ) -> Result<Page<Company>> {
     let mut sql = select(account, scope);
     push_page(&mut sql, "name_key", "id", request);
-    let rows = sql.fetch_all(pool).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
     let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     let mut result = page(items, request, |(c, key)| (key.clone(), c.id.to_string()));
     Ok(Page {
@@ -69,8 +69,8 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn rename(
-    pool: &AnyPool,
+pub async fn rename(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &CompanyId,
     name: &Name,
@@ -83,18 +83,18 @@ pub(super) async fn rename(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("name"))?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    get(pool, account, &CompanyAccess::All, id).await
+    get(db, account, &CompanyAccess::All, id).await
 }
 
-pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &CompanyId) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &CompanyId) -> Result<()> {
     // Access sets lose the company through ON DELETE CASCADE on contact_companies.
-    super::delete_owned(pool, "companies", account, id.as_str()).await
+    super::delete_owned(db, "companies", account, id.as_str()).await
 }
 
 fn from_row(row: &AnyRow) -> Result<(Company, String)> {

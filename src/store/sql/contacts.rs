@@ -6,9 +6,8 @@ use crate::domain::{
     NewContact, Role, TimeZone,
 };
 use crate::store::{Contact, ContactKind, ContactQuery, Page, Result, StoreError, UserInfo};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
 const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_companies, c.locale, c.timezone, \
@@ -16,7 +15,7 @@ const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_companies, c.local
     FROM contacts c LEFT JOIN users u ON u.contact_id = c.id";
 
 /// Inserts the contact row and its access set; the caller commits.
-pub(super) async fn insert(
+pub async fn insert(
     conn: &mut AnyConnection,
     account: &AccountId,
     new: &NewContact,
@@ -49,7 +48,7 @@ pub(super) async fn insert(
 }
 
 /// Replaces the contact's chosen companies, refusing any that is not the account's.
-pub(super) async fn write_access(
+pub async fn write_access(
     conn: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
@@ -82,15 +81,13 @@ pub(super) async fn write_access(
     Ok(())
 }
 
-pub(super) async fn create(
-    pool: &AnyPool,
+pub async fn create(
+    db: &mut AnyConnection,
     account: &AccountId,
     new: &NewContact,
 ) -> Result<Contact> {
-    let mut tx = super::begin_write(pool).await?;
-    let id = insert(&mut tx, account, new).await?;
-    tx.commit().await?;
-    get(pool, account, &CompanyAccess::All, &id).await
+    let id = insert(&mut *db, account, new).await?;
+    get(db, account, &CompanyAccess::All, &id).await
 }
 
 /// The contacts of the account that the scope can see.
@@ -112,21 +109,21 @@ fn select(account: &AccountId, scope: &CompanyScope) -> Sql {
     sql
 }
 
-pub(super) async fn get(
-    pool: &AnyPool,
+pub async fn get(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyScope,
     id: &ContactId,
 ) -> Result<Contact> {
     let mut sql = select(account, scope);
     sql.push(" AND c.id = ").bind(id.to_string());
-    let rows = sql.fetch_all(pool).await?;
-    let mut found = hydrate(pool, account, &rows).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
+    let mut found = hydrate(db, account, &rows).await?;
     found.pop().map(|(c, _)| c).ok_or(StoreError::NotFound)
 }
 
-pub(super) async fn list(
-    pool: &AnyPool,
+pub async fn list(
+    db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyScope,
     query: &ContactQuery,
@@ -162,8 +159,8 @@ pub(super) async fn list(
         None => &mut sql,
     };
     push_page(&mut sql, "c.name_key", "c.id", &query.page);
-    let rows = sql.fetch_all(pool).await?;
-    let items = hydrate(pool, account, &rows).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
+    let items = hydrate(db, account, &rows).await?;
     let result = page(items, &query.page, |(c, key)| {
         (key.clone(), c.id.to_string())
     });
@@ -173,13 +170,12 @@ pub(super) async fn list(
     })
 }
 
-pub(super) async fn update(
-    pool: &AnyPool,
+pub async fn update(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &ContactId,
     new: &NewContact,
 ) -> Result<Contact> {
-    let mut tx = super::begin_write(pool).await?;
     let changed = Sql::new("UPDATE contacts SET name = ")
         .bind(new.name.to_string())
         .push(", name_key = ")
@@ -196,25 +192,24 @@ pub(super) async fn update(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    write_access(&mut tx, account, id, &new.companies).await?;
-    tx.commit().await?;
-    get(pool, account, &CompanyAccess::All, id).await
+    write_access(&mut *db, account, id, &new.companies).await?;
+    get(db, account, &CompanyAccess::All, id).await
 }
 
-pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &ContactId) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ContactId) -> Result<()> {
     // Methods, access rows, the user's login and tokens go by ON DELETE CASCADE.
-    super::delete_owned(pool, "contacts", account, id.as_str()).await
+    super::delete_owned(db, "contacts", account, id.as_str()).await
 }
 
 /// Builds contacts from their rows, with access sets and methods loaded in two queries.
 /// Each comes with its sort key, for cursors.
 async fn hydrate(
-    pool: &AnyPool,
+    db: &mut AnyConnection,
     account: &AccountId,
     rows: &[AnyRow],
 ) -> Result<Vec<(Contact, String)>> {
@@ -229,7 +224,7 @@ async fn hydrate(
     let access_rows =
         Sql::new("SELECT contact_id, company_id FROM contact_companies WHERE contact_id IN ")
             .bind_list(ids.iter().map(String::as_str))
-            .fetch_all(pool)
+            .fetch_all(&mut *db)
             .await?;
     for row in &access_rows {
         chosen
@@ -239,7 +234,7 @@ async fn hydrate(
                 row.try_get::<String, _>("company_id")?,
             ));
     }
-    let mut methods_of = methods::for_contacts(pool, account, &ids).await?;
+    let mut methods_of = methods::for_contacts(db, account, &ids).await?;
     rows.iter()
         .map(|row| {
             let id: String = row.try_get("id")?;

@@ -7,7 +7,7 @@ use crate::store::{Method, Result, StoreError};
 use chrono::NaiveTime;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{Executor, Row};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
@@ -112,7 +112,7 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
 }
 
 /// Adds a user's primary email method; the caller commits.
-pub(super) async fn insert_primary(
+pub async fn insert_primary(
     conn: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
@@ -129,20 +129,20 @@ pub(super) async fn insert_primary(
         .ok_or(StoreError::NotFound)
 }
 
-pub(super) async fn add(
-    pool: &AnyPool,
+pub async fn add(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     new: &NewMethod,
 ) -> Result<Method> {
-    let id = insert(pool, account, contact, new, false)
+    let id = insert(db, account, contact, new, false)
         .await?
         .ok_or(StoreError::NotFound)?;
-    get(pool, account, contact, &id).await
+    get(db, account, contact, &id).await
 }
 
-pub(super) async fn get(
-    pool: &AnyPool,
+pub async fn get(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     id: &MethodId,
@@ -154,19 +154,19 @@ pub(super) async fn get(
         .bind(contact.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
     from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
-pub(super) async fn update(
-    pool: &AnyPool,
+pub async fn update(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     id: &MethodId,
     new: &NewMethod,
 ) -> Result<Method> {
-    let current = get(pool, account, contact, id).await?;
+    let current = get(db, account, contact, id).await?;
     let same_address =
         current.kind == new.address.method_type() && current.address == new.address.as_str();
     if current.primary && !same_address {
@@ -186,29 +186,29 @@ pub(super) async fn update(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
-    get(pool, account, contact, id).await
+    get(db, account, contact, id).await
 }
 
-pub(super) async fn delete(
-    pool: &AnyPool,
+pub async fn delete(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     id: &MethodId,
 ) -> Result<()> {
-    if get(pool, account, contact, id).await?.primary {
+    if get(db, account, contact, id).await?.primary {
         return Err(StoreError::Protected(
             "a user's primary email cannot be deleted",
         ));
     }
-    super::delete_owned(pool, "contact_methods", account, id.as_str()).await
+    super::delete_owned(db, "contact_methods", account, id.as_str()).await
 }
 
 /// The methods of these contacts (of this account), by contact id, primary email first and
 /// then in the order they were added.
-pub(super) async fn for_contacts(
-    pool: &AnyPool,
+pub async fn for_contacts(
+    db: &mut AnyConnection,
     account: &AccountId,
     contacts: &[String],
 ) -> Result<HashMap<String, Vec<Method>>> {
@@ -218,7 +218,7 @@ pub(super) async fn for_contacts(
         .push(" AND contact_id IN ")
         .bind_list(contacts.iter().map(String::as_str))
         .push(" ORDER BY is_primary DESC, created_at, id")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     let mut by_contact: HashMap<String, Vec<Method>> = HashMap::new();
     for row in &rows {

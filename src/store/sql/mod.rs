@@ -2,30 +2,22 @@
 //! between SQLite and PostgreSQL (numbered `$N` parameters, `ON CONFLICT`, lower-cased key
 //! columns instead of `ILIKE`); where the backends differ, [`Backend`] says which is in use.
 
-mod accounts;
-mod alerts;
-mod audit;
-mod companies;
-mod contacts;
-mod methods;
-mod outbox;
-mod reports;
-mod sessions;
-mod users;
+pub mod accounts;
+pub mod alerts;
+pub mod audit;
+pub mod companies;
+pub mod contacts;
+pub mod methods;
+pub mod outbox;
+pub mod reports;
+pub mod sessions;
+pub mod users;
 
-use super::{
-    Account, Alert, AlertQuery, Attempt, AuditEntry, AuditQuery, Company, Contact, ContactQuery,
-    DeliveryContext, Login, LoginFailures, MaintenanceWindow, NewAttempt, NewAuditEntry,
-    Notification, NotificationQuery, Page, PageRequest, Result, Store, StoreError,
-};
-use crate::domain::{
-    AccountId, AccountSettings, CompanyId, CompanyScope, ContactId, EmailAddress, MethodId, Name,
-    NewAccount, NewAlert, NewContact, NewMethod, NewUser, Profile, TokenId, UserChange,
-};
+use super::{Page, PageRequest, Result, StoreError};
+use crate::domain::AccountId;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Arguments, Connection, Encode, Executor, Row, Type};
-use std::future::Future;
 use std::time::Duration;
 
 /// Which database engine a [`SqlStore`] talks to.
@@ -34,6 +26,24 @@ pub enum Backend {
     Sqlite,
     Postgres,
 }
+
+impl Backend {
+    /// The engine behind a connection, for the few statements that differ.
+    pub fn of(db: &AnyConnection) -> Self {
+        if db.backend_name().eq_ignore_ascii_case("postgresql") {
+            Self::Postgres
+        } else {
+            Self::Sqlite
+        }
+    }
+}
+
+/// A write transaction: every repository function that changes something runs on one, and
+/// nothing of it is visible until [`sqlx::Transaction::commit`].
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// A pooled connection for reads.
+pub type ReadConn = sqlx::pool::PoolConnection<Any>;
 
 /// [`Store`] on SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
@@ -108,6 +118,57 @@ impl SqlStore {
                 .await?;
         }
         Ok(())
+    }
+
+    /// A connection for reads (each statement sees committed data).
+    pub async fn read(&self) -> Result<ReadConn> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Begins a write transaction (see [`begin_write`]).
+    pub async fn write(&self) -> Result<Tx> {
+        begin_write(&self.pool).await
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The deployment's secret key: the one stored, or `generated` stored now.
+    pub async fn secret_key(&self, generated: &str) -> Result<String> {
+        Sql::new("INSERT INTO deployment (key, value) VALUES ('secret_key', ")
+            .bind(generated.to_owned())
+            .push(") ON CONFLICT (key) DO NOTHING")
+            .execute(&self.pool)
+            .await?;
+        let row = Sql::new("SELECT value FROM deployment WHERE key = 'secret_key'")
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("value")?)
+    }
+
+    /// Whether anybody can log in yet.
+    pub async fn has_users(&self) -> Result<bool> {
+        let row = Sql::new("SELECT COUNT(*) AS n FROM users")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| r.try_get::<i64, _>("n"))
+            .transpose()?
+            .unwrap_or(0)
+            > 0)
     }
 
     /// Closes every connection (tests drop their database afterwards).
@@ -236,7 +297,7 @@ pub(crate) fn unique_as(field: &'static str) -> impl FnOnce(StoreError) -> Store
 
 /// Deletes the row `id` of `table` if it belongs to the account; `NotFound` otherwise.
 pub(crate) async fn delete_owned(
-    pool: &AnyPool,
+    db: &mut AnyConnection,
     table: &'static str,
     account: &AccountId,
     id: &str,
@@ -245,7 +306,7 @@ pub(crate) async fn delete_owned(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     if deleted == 0 {
         return Err(StoreError::NotFound);
@@ -367,717 +428,4 @@ pub(crate) fn newest_first_page<T>(
         None
     };
     Page { items, next_cursor }
-}
-
-impl Store for SqlStore {
-    async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
-        Ok(())
-    }
-
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn secret_key(&self, generated: &str) -> Result<String> {
-        Sql::new("INSERT INTO deployment (key, value) VALUES ('secret_key', ")
-            .bind(generated.to_owned())
-            .push(") ON CONFLICT (key) DO NOTHING")
-            .execute(&self.pool)
-            .await?;
-        let row = Sql::new("SELECT value FROM deployment WHERE key = 'secret_key'")
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(row.try_get("value")?)
-    }
-
-    async fn has_users(&self) -> Result<bool> {
-        let row = Sql::new("SELECT COUNT(*) AS n FROM users")
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64, _>("n"))
-            .transpose()?
-            .unwrap_or(0)
-            > 0)
-    }
-
-    fn create_account(&self, new: &NewAccount) -> impl Future<Output = Result<Account>> + Send {
-        accounts::create(&self.pool, new)
-    }
-
-    fn account_by_name(&self, name: &Name) -> impl Future<Output = Result<Option<Account>>> + Send {
-        accounts::by_name(&self.pool, name)
-    }
-
-    fn account(&self, account: &AccountId) -> impl Future<Output = Result<Account>> + Send {
-        accounts::get(&self.pool, account)
-    }
-
-    fn update_account(
-        &self,
-        account: &AccountId,
-        settings: &AccountSettings,
-    ) -> impl Future<Output = Result<Account>> + Send {
-        accounts::update(&self.pool, account, settings)
-    }
-
-    fn create_company(
-        &self,
-        account: &AccountId,
-        name: &Name,
-    ) -> impl Future<Output = Result<Company>> + Send {
-        companies::create(&self.pool, account, name)
-    }
-
-    fn company(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        id: &CompanyId,
-    ) -> impl Future<Output = Result<Company>> + Send {
-        companies::get(&self.pool, account, scope, id)
-    }
-
-    fn list_companies(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        page: &PageRequest,
-    ) -> impl Future<Output = Result<Page<Company>>> + Send {
-        companies::list(&self.pool, account, scope, page)
-    }
-
-    fn rename_company(
-        &self,
-        account: &AccountId,
-        id: &CompanyId,
-        name: &Name,
-    ) -> impl Future<Output = Result<Company>> + Send {
-        companies::rename(&self.pool, account, id, name)
-    }
-
-    fn delete_company(
-        &self,
-        account: &AccountId,
-        id: &CompanyId,
-    ) -> impl Future<Output = Result<()>> + Send {
-        companies::delete(&self.pool, account, id)
-    }
-
-    fn create_contact(
-        &self,
-        account: &AccountId,
-        new: &NewContact,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        contacts::create(&self.pool, account, new)
-    }
-
-    fn contact(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        id: &ContactId,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        contacts::get(&self.pool, account, scope, id)
-    }
-
-    fn list_contacts(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        query: &ContactQuery,
-    ) -> impl Future<Output = Result<Page<Contact>>> + Send {
-        contacts::list(&self.pool, account, scope, query)
-    }
-
-    fn update_contact(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-        new: &NewContact,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        contacts::update(&self.pool, account, id, new)
-    }
-
-    fn delete_contact(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-    ) -> impl Future<Output = Result<()>> + Send {
-        contacts::delete(&self.pool, account, id)
-    }
-
-    fn add_method(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        new: &NewMethod,
-    ) -> impl Future<Output = Result<super::Method>> + Send {
-        methods::add(&self.pool, account, contact, new)
-    }
-
-    fn method(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        id: &MethodId,
-    ) -> impl Future<Output = Result<super::Method>> + Send {
-        methods::get(&self.pool, account, contact, id)
-    }
-
-    fn update_method(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        id: &MethodId,
-        new: &NewMethod,
-    ) -> impl Future<Output = Result<super::Method>> + Send {
-        methods::update(&self.pool, account, contact, id, new)
-    }
-
-    fn delete_method(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        id: &MethodId,
-    ) -> impl Future<Output = Result<()>> + Send {
-        methods::delete(&self.pool, account, contact, id)
-    }
-
-    fn create_user(
-        &self,
-        account: &AccountId,
-        new: &NewUser,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        users::create(&self.pool, account, new)
-    }
-
-    fn update_user(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-        change: &UserChange,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        users::update(&self.pool, self.backend, account, id, change)
-    }
-
-    fn delete_user(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-    ) -> impl Future<Output = Result<()>> + Send {
-        users::delete(&self.pool, self.backend, account, id)
-    }
-
-    fn update_profile(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-        profile: &Profile,
-    ) -> impl Future<Output = Result<Contact>> + Send {
-        users::update_profile(&self.pool, account, id, profile)
-    }
-
-    fn set_password(
-        &self,
-        account: &AccountId,
-        id: &ContactId,
-        password_hash: &str,
-    ) -> impl Future<Output = Result<()>> + Send {
-        users::set_password(&self.pool, account, id, password_hash)
-    }
-
-    fn login_by_email(
-        &self,
-        email: &EmailAddress,
-    ) -> impl Future<Output = Result<Option<Login>>> + Send {
-        users::login_by_email(&self.pool, email)
-    }
-
-    fn create_token(
-        &self,
-        account: &AccountId,
-        user: &ContactId,
-        name: &Name,
-        token_hash: &str,
-    ) -> impl Future<Output = Result<TokenId>> + Send {
-        users::create_token(&self.pool, account, user, name, token_hash)
-    }
-
-    fn login_by_token(
-        &self,
-        token_hash: &str,
-    ) -> impl Future<Output = Result<Option<Login>>> + Send {
-        users::login_by_token(&self.pool, token_hash)
-    }
-
-    fn record_audit(
-        &self,
-        account: &AccountId,
-        entry: &NewAuditEntry,
-    ) -> impl Future<Output = Result<()>> + Send {
-        audit::record(&self.pool, account, entry)
-    }
-
-    fn list_audit(
-        &self,
-        account: &AccountId,
-        query: &AuditQuery,
-    ) -> impl Future<Output = Result<Page<AuditEntry>>> + Send {
-        audit::list(&self.pool, account, query)
-    }
-
-    fn create_session(
-        &self,
-        account: &AccountId,
-        user: &ContactId,
-        id_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        sessions::create(&self.pool, account, user, id_hash, expires_at)
-    }
-
-    fn login_by_session(
-        &self,
-        id_hash: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<Login>>> + Send {
-        sessions::login(&self.pool, id_hash, now)
-    }
-
-    fn delete_session(&self, id_hash: &str) -> impl Future<Output = Result<()>> + Send {
-        sessions::delete(&self.pool, id_hash)
-    }
-
-    fn login_failures(
-        &self,
-        email_key: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<LoginFailures>> + Send {
-        sessions::failures(&self.pool, email_key, now)
-    }
-
-    fn record_login_failure(
-        &self,
-        email_key: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<LoginFailures>> + Send {
-        sessions::record_failure(&self.pool, email_key, now)
-    }
-
-    fn clear_login_failures(&self, email_key: &str) -> impl Future<Output = Result<()>> + Send {
-        sessions::clear_failures(&self.pool, email_key)
-    }
-
-    fn create_password_link(
-        &self,
-        account: &AccountId,
-        user: &ContactId,
-        token_hash: &str,
-        expires_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        sessions::create_password_link(&self.pool, account, user, token_hash, expires_at)
-    }
-
-    fn password_link(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<Login>>> + Send {
-        sessions::password_link(&self.pool, token_hash, now)
-    }
-
-    fn use_password_link(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-        password_hash: &str,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        sessions::use_password_link(&self.pool, token_hash, now, password_hash)
-    }
-
-    fn ingest_alerts(
-        &self,
-        account: &AccountId,
-        alerts: &[NewAlert],
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<Alert>>> + Send {
-        alerts::ingest(&self.pool, account, alerts, now)
-    }
-
-    fn notifications_of_alert(
-        &self,
-        account: &AccountId,
-        alert_id: &str,
-    ) -> impl Future<Output = Result<Vec<Notification>>> + Send {
-        alerts::notifications_of_alert(&self.pool, account, alert_id)
-    }
-
-    fn add_maintenance(
-        &self,
-        account: &AccountId,
-        company: &CompanyId,
-        starts_at: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-        reason: Option<&str>,
-    ) -> impl Future<Output = Result<String>> + Send {
-        alerts::add_maintenance(&self.pool, account, company, starts_at, ends_at, reason)
-    }
-
-    fn list_alerts(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        query: &AlertQuery,
-    ) -> impl Future<Output = Result<Page<Alert>>> + Send {
-        alerts::list_alerts(&self.pool, account, scope, query)
-    }
-
-    fn alert(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        id: &str,
-    ) -> impl Future<Output = Result<Alert>> + Send {
-        alerts::get_alert(&self.pool, account, scope, id)
-    }
-
-    fn list_notifications(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        query: &NotificationQuery,
-    ) -> impl Future<Output = Result<Page<Notification>>> + Send {
-        alerts::list_notifications(&self.pool, account, scope, query)
-    }
-
-    fn acknowledge_alert(
-        &self,
-        account: &AccountId,
-        scope: &CompanyScope,
-        id: &str,
-        by: &ContactId,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Alert>> + Send {
-        alerts::acknowledge(&self.pool, account, scope, id, by, now)
-    }
-
-    fn claim_notifications(
-        &self,
-        now: DateTime<Utc>,
-        lease: chrono::Duration,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<Notification>>> + Send {
-        outbox::claim(&self.pool, self.backend, now, lease, limit)
-    }
-
-    fn delivery_context(
-        &self,
-        notification: &Notification,
-    ) -> impl Future<Output = Result<DeliveryContext>> + Send {
-        outbox::context(&self.pool, notification)
-    }
-
-    fn record_attempt(&self, attempt: &NewAttempt) -> impl Future<Output = Result<()>> + Send {
-        outbox::record_attempt(&self.pool, attempt)
-    }
-
-    fn attempts(
-        &self,
-        account: &AccountId,
-        notification_id: &str,
-    ) -> impl Future<Output = Result<Vec<Attempt>>> + Send {
-        outbox::attempts(&self.pool, account, notification_id)
-    }
-
-    async fn queue_test(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-        now: DateTime<Utc>,
-    ) -> Result<String> {
-        let mut conn = self.pool.acquire().await?;
-        outbox::queue_message(&mut conn, account, contact, method, "test", None, None, now)
-            .await?
-            .ok_or(StoreError::NotFound)
-    }
-
-    fn notification(
-        &self,
-        account: &AccountId,
-        id: &str,
-    ) -> impl Future<Output = Result<Notification>> + Send {
-        outbox::notification(&self.pool, account, id)
-    }
-
-    fn clear_payload(&self, id: &str) -> impl Future<Output = Result<()>> + Send {
-        outbox::clear_payload(&self.pool, id)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn start_verification(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-        code: &str,
-        code_hash: &str,
-        expires_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<String>> + Send {
-        outbox::start_verification(
-            &self.pool, account, contact, method, code, code_hash, expires_at, now,
-        )
-    }
-
-    fn confirm_verification(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-        code_hash: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<super::VerifyOutcome>> + Send {
-        outbox::confirm_verification(&self.pool, account, contact, method, code_hash, now)
-    }
-
-    fn verify_by_link(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-        address: &str,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        outbox::verify_by_link(&self.pool, account, contact, method, address)
-    }
-
-    fn sent_to(
-        &self,
-        account: &AccountId,
-        kind: &str,
-        address: &str,
-        since: DateTime<Utc>,
-    ) -> impl Future<Output = Result<(i64, Option<DateTime<Utc>>)>> + Send {
-        outbox::sent_to(&self.pool, account, kind, address, since)
-    }
-
-    fn queue_digest(
-        &self,
-        held: &Notification,
-        at: DateTime<Utc>,
-        since: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        outbox::queue_digest(&self.pool, held, at, since)
-    }
-
-    fn held_back(
-        &self,
-        method: &MethodId,
-        until: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<(String, i64, i64)>>> + Send {
-        outbox::held_back(&self.pool, method, until)
-    }
-
-    fn create_report(
-        &self,
-        account: &AccountId,
-        new: &crate::domain::report::NewReport,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<super::Report>> + Send {
-        reports::create(&self.pool, account, new, now)
-    }
-
-    fn report(
-        &self,
-        account: &AccountId,
-        id: &str,
-    ) -> impl Future<Output = Result<super::Report>> + Send {
-        reports::get(&self.pool, account, id)
-    }
-
-    fn list_reports(
-        &self,
-        account: &AccountId,
-    ) -> impl Future<Output = Result<Vec<super::Report>>> + Send {
-        reports::list(&self.pool, account)
-    }
-
-    fn update_report(
-        &self,
-        account: &AccountId,
-        id: &str,
-        new: &crate::domain::report::NewReport,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<super::Report>> + Send {
-        reports::update(&self.pool, account, id, new, now)
-    }
-
-    fn delete_report(
-        &self,
-        account: &AccountId,
-        id: &str,
-    ) -> impl Future<Output = Result<()>> + Send {
-        reports::delete(&self.pool, account, id)
-    }
-
-    fn due_reports(
-        &self,
-        now: DateTime<Utc>,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<(AccountId, super::Report)>>> + Send {
-        reports::due(&self.pool, now, limit)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn start_run(
-        &self,
-        account: &AccountId,
-        report_id: &str,
-        scheduled_for: DateTime<Utc>,
-        period_start: DateTime<Utc>,
-        next_run_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Option<super::ReportRun>>> + Send {
-        reports::start_run(
-            &self.pool,
-            account,
-            report_id,
-            scheduled_for,
-            period_start,
-            next_run_at,
-            now,
-        )
-    }
-
-    fn finish_run(
-        &self,
-        id: &str,
-        error: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<()>> + Send {
-        reports::finish_run(&self.pool, id, error, now)
-    }
-
-    fn report_runs(
-        &self,
-        account: &AccountId,
-        report_id: &str,
-    ) -> impl Future<Output = Result<Vec<super::ReportRun>>> + Send {
-        reports::runs(&self.pool, account, report_id)
-    }
-
-    fn run_deliveries(
-        &self,
-        run_id: &str,
-    ) -> impl Future<Output = Result<Vec<(String, String, String, String)>>> + Send {
-        reports::run_deliveries(&self.pool, run_id)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn queue_report(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-        run_id: &str,
-        payload: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<String>> + Send {
-        reports::queue_delivery(&self.pool, account, contact, method, run_id, payload, now)
-    }
-
-    fn alerts_in(
-        &self,
-        account: &AccountId,
-        companies: &[CompanyId],
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<super::Alert>>> + Send {
-        reports::alerts_in(&self.pool, account, companies, start, end)
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn notifications_in(
-        &self,
-        account: &AccountId,
-        companies: &[CompanyId],
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> impl Future<
-        Output = Result<
-            Vec<(
-                String,
-                String,
-                String,
-                String,
-                i64,
-                DateTime<Utc>,
-                Option<DateTime<Utc>>,
-            )>,
-        >,
-    > + Send {
-        reports::notifications_in(&self.pool, account, companies, start, end)
-    }
-
-    fn unsubscribe(
-        &self,
-        account: &AccountId,
-        contact: &ContactId,
-        method: &MethodId,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        reports::unsubscribe(&self.pool, account, contact, method)
-    }
-
-    fn metrics(&self, now: DateTime<Utc>) -> impl Future<Output = Result<super::Metrics>> + Send {
-        outbox::metrics(&self.pool, now)
-    }
-
-    fn notification_sent(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        outbox::complete(&self.pool, id, now)
-    }
-
-    fn notification_failed(
-        &self,
-        id: &str,
-        error: &str,
-        retry_at: Option<DateTime<Utc>>,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        outbox::fail(&self.pool, id, error, retry_at)
-    }
-
-    fn notification_suppressed(
-        &self,
-        id: &str,
-        reason: &str,
-    ) -> impl Future<Output = Result<bool>> + Send {
-        outbox::suppress(&self.pool, id, reason)
-    }
-
-    fn list_maintenance(
-        &self,
-        account: &AccountId,
-        company: &CompanyId,
-    ) -> impl Future<Output = Result<Vec<MaintenanceWindow>>> + Send {
-        alerts::list_maintenance(&self.pool, account, company)
-    }
-
-    fn delete_maintenance(
-        &self,
-        account: &AccountId,
-        company: &CompanyId,
-        id: &str,
-    ) -> impl Future<Output = Result<()>> + Send {
-        alerts::delete_maintenance(&self.pool, account, company, id)
-    }
 }

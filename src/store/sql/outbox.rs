@@ -13,7 +13,7 @@ use crate::store::{
 /// Wrong codes after which a verification is locked (a new code must be asked for).
 pub const MAX_CODE_FAILURES: i64 = 5;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
     reason, escalation, held, attempts, next_attempt_at, created_at, sent_at";
@@ -22,9 +22,8 @@ const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, a
 /// expired lease, i.e. a node died mid-send) for `lease`: they become `sending`, their
 /// attempt counted. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
 /// SQLite runs the one statement alone.
-pub(super) async fn claim(
-    pool: &AnyPool,
-    backend: Backend,
+pub async fn claim(
+    db: &mut AnyConnection,
     now: DateTime<Utc>,
     lease: Duration,
     limit: u32,
@@ -38,11 +37,11 @@ pub(super) async fn claim(
         .bind(now_ms)
         .push(")) ORDER BY next_attempt_at, id LIMIT ")
         .bind(i64::from(limit));
-    if backend == Backend::Postgres {
+    if Backend::of(db) == Backend::Postgres {
         sql.push(" FOR UPDATE SKIP LOCKED");
     }
     sql.push(")").push(RETURNING);
-    let rows = sql.fetch_all(pool).await?;
+    let rows = sql.fetch_all(&mut *db).await?;
     let mut claimed = rows
         .iter()
         .map(super::alerts::notification_from_row)
@@ -52,7 +51,7 @@ pub(super) async fn claim(
 }
 
 /// Marks a claimed notification sent. `false` if it was not `sending` any more.
-pub(super) async fn complete(pool: &AnyPool, id: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn complete(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<bool> {
     let changed = Sql::new(
         "UPDATE notifications SET state = 'sent', lease_until = NULL, reason = NULL, sent_at = ",
     )
@@ -60,14 +59,14 @@ pub(super) async fn complete(pool: &AnyPool, id: &str, now: DateTime<Utc>) -> Re
     .push(" WHERE id = ")
     .bind(id.to_owned())
     .push(" AND state = 'sending'")
-    .execute(pool)
+    .execute(&mut *db)
     .await?;
     Ok(changed == 1)
 }
 
 /// Records a failed attempt: `failed` until `retry_at`, or `dead` when there is none.
-pub(super) async fn fail(
-    pool: &AnyPool,
+pub async fn fail(
+    db: &mut AnyConnection,
     id: &str,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
@@ -84,27 +83,27 @@ pub(super) async fn fail(
         .push(" WHERE id = ")
         .bind(id.to_owned())
         .push(" AND state = 'sending'")
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(changed == 1)
 }
 
 /// Records a claimed notification as not to be sent (e.g. the alert was acknowledged before
 /// its escalation came due), with the reason.
-pub(super) async fn suppress(pool: &AnyPool, id: &str, reason: &str) -> Result<bool> {
+pub async fn suppress(db: &mut AnyConnection, id: &str, reason: &str) -> Result<bool> {
     let changed =
         Sql::new("UPDATE notifications SET state = 'suppressed', lease_until = NULL, reason = ")
             .bind(reason.to_owned())
             .push(" WHERE id = ")
             .bind(id.to_owned())
             .push(" AND state = 'sending'")
-            .execute(pool)
+            .execute(&mut *db)
             .await?;
     Ok(changed == 1)
 }
 
 /// What a worker needs to send one claimed notification.
-pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<DeliveryContext> {
+pub async fn context(db: &mut AnyConnection, n: &Notification) -> Result<DeliveryContext> {
     // One statement: the account, the alert and its company, and the recipient, whose method
     // must still exist with the contact it had (deleting a contact deletes its methods).
     let row = Sql::new(
@@ -123,7 +122,7 @@ pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<Delivery
          WHERE n.id = ",
     )
     .bind(n.id.clone())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?
     .ok_or(StoreError::NotFound)?;
     let alert = match row.try_get::<Option<String>, _>("id")? {
@@ -160,7 +159,7 @@ pub(super) async fn context(pool: &AnyPool, n: &Notification) -> Result<Delivery
 }
 
 /// Adds one attempt to a notification's log.
-pub(super) async fn record_attempt(pool: &AnyPool, attempt: &NewAttempt) -> Result<()> {
+pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Result<()> {
     Sql::new(
         "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, finished_at, \
          outcome, detail) VALUES (",
@@ -184,14 +183,14 @@ pub(super) async fn record_attempt(pool: &AnyPool, attempt: &NewAttempt) -> Resu
             .map(|d| d.chars().take(2000).collect::<String>()),
     )
     .push(")")
-    .execute(pool)
+    .execute(&mut *db)
     .await?;
     Ok(())
 }
 
 /// A notification's attempts, first first; empty for one of another account.
-pub(super) async fn attempts(
-    pool: &AnyPool,
+pub async fn attempts(
+    db: &mut AnyConnection,
     account: &AccountId,
     notification_id: &str,
 ) -> Result<Vec<Attempt>> {
@@ -203,7 +202,7 @@ pub(super) async fn attempts(
     .push(" AND d.notification_id = ")
     .bind(notification_id.to_owned())
     .push(" ORDER BY d.attempt, d.started_at")
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|row| {
@@ -221,7 +220,7 @@ pub(super) async fn attempts(
 /// Queues a message that is not about an alert (test, verification code, a report run's
 /// email) to one method of a contact of the account; `None` if there is no such method.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn queue_message(
+pub async fn queue_message(
     conn: &mut sqlx::AnyConnection,
     account: &AccountId,
     contact: &ContactId,
@@ -259,8 +258,8 @@ pub(super) async fn queue_message(
 }
 
 /// One notification of the account.
-pub(super) async fn notification(
-    pool: &AnyPool,
+pub async fn notification(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &str,
 ) -> Result<Notification> {
@@ -269,17 +268,17 @@ pub(super) async fn notification(
         .bind(account.to_string())
         .push(" AND n.id = ")
         .bind(id.to_owned())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
     alerts::notification_from_row(&row)
 }
 
 /// Forgets what a finished notification carried (a verification code).
-pub(super) async fn clear_payload(pool: &AnyPool, id: &str) -> Result<()> {
+pub async fn clear_payload(db: &mut AnyConnection, id: &str) -> Result<()> {
     Sql::new("UPDATE notifications SET payload = NULL WHERE id = ")
         .bind(id.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(())
 }
@@ -287,8 +286,8 @@ pub(super) async fn clear_payload(pool: &AnyPool, id: &str) -> Result<()> {
 /// Starts (or restarts) a method's verification: the code's hash, its expiry, no failures;
 /// and queues the message that carries the code, in one transaction.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn start_verification(
-    pool: &AnyPool,
+pub async fn start_verification(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
@@ -297,10 +296,9 @@ pub(super) async fn start_verification(
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let mut tx = super::begin_write(pool).await?;
     let payload = serde_json::json!({ "code": code }).to_string();
     let id = queue_message(
-        &mut tx,
+        &mut *db,
         account,
         contact,
         method,
@@ -313,7 +311,7 @@ pub(super) async fn start_verification(
     .ok_or(StoreError::NotFound)?;
     Sql::new("DELETE FROM method_verifications WHERE method_id = ")
         .bind(method.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     Sql::new("INSERT INTO method_verifications (method_id, code_hash, expires_at, failures, created_at) VALUES (")
         .bind(method.to_string())
@@ -324,23 +322,21 @@ pub(super) async fn start_verification(
         .push(", 0, ")
         .bind(now.timestamp_millis())
         .push(")")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
 /// Checks a typed code against a method's pending verification: on a match the method is
 /// verified and the code used up; a wrong code counts a failure.
-pub(super) async fn confirm_verification(
-    pool: &AnyPool,
+pub async fn confirm_verification(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
     code_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<VerifyOutcome> {
-    let mut tx = super::begin_write(pool).await?;
     let row = Sql::new(
         "SELECT v.code_hash, v.expires_at, v.failures FROM method_verifications v \
          JOIN contact_methods m ON m.id = v.method_id WHERE m.account_id = ",
@@ -350,7 +346,7 @@ pub(super) async fn confirm_verification(
     .bind(contact.to_string())
     .push(" AND m.id = ")
     .bind(method.to_string())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *db)
     .await?;
     let Some(row) = row else {
         return Ok(VerifyOutcome::NoCode);
@@ -365,7 +361,7 @@ pub(super) async fn confirm_verification(
     } else if stored != code_hash {
         Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
             .bind(method.to_string())
-            .execute(&mut *tx)
+            .execute(&mut *db)
             .await?;
         if failures + 1 >= MAX_CODE_FAILURES {
             VerifyOutcome::Locked
@@ -375,24 +371,23 @@ pub(super) async fn confirm_verification(
     } else {
         Sql::new("DELETE FROM method_verifications WHERE method_id = ")
             .bind(method.to_string())
-            .execute(&mut *tx)
+            .execute(&mut *db)
             .await?;
         Sql::new("UPDATE contact_methods SET verified = ")
             .bind(true)
             .push(" WHERE id = ")
             .bind(method.to_string())
-            .execute(&mut *tx)
+            .execute(&mut *db)
             .await?;
         VerifyOutcome::Verified
     };
-    tx.commit().await?;
     Ok(outcome)
 }
 
 /// How many alert messages went to a destination since `since`, and when the oldest of them
 /// went. Codes and tests, which people ask for, do not count.
-pub(super) async fn sent_to(
-    pool: &AnyPool,
+pub async fn sent_to(
+    db: &mut AnyConnection,
     account: &AccountId,
     kind: &str,
     address: &str,
@@ -408,7 +403,7 @@ pub(super) async fn sent_to(
     .bind(address.to_owned())
     .push(" AND state = 'sent' AND event IN ('opened', 'escalated', 'renotified', 'resolved') AND sent_at > ")
     .bind(since.timestamp_millis())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?
     .ok_or(StoreError::NotFound)?;
     let oldest: Option<i64> = row.try_get("oldest")?;
@@ -419,17 +414,16 @@ pub(super) async fn sent_to(
 }
 
 /// Queues the digest of a method for `at` unless one is already queued.
-pub(super) async fn queue_digest(
-    pool: &AnyPool,
+pub async fn queue_digest(
+    db: &mut AnyConnection,
     n: &Notification,
     at: DateTime<Utc>,
     since: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = super::begin_write(pool).await?;
     let queued = Sql::new("SELECT COUNT(*) AS n FROM notifications WHERE method_id = ")
         .bind(n.method_id.to_string())
         .push(" AND event = 'digest' AND state IN ('queued', 'failed', 'sending')")
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?
         .try_get::<i64, _>("n")?;
@@ -448,17 +442,16 @@ pub(super) async fn queue_digest(
         .bind(payload)
         .push(" FROM notifications WHERE id = ")
         .bind(n.id.clone())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
 /// What flood control held back for a method since its last digest: per company, how many
 /// alerts and how many of them critical.
-pub(super) async fn held_back(
-    pool: &AnyPool,
+pub async fn held_back(
+    db: &mut AnyConnection,
     method: &MethodId,
     until: DateTime<Utc>,
 ) -> Result<Vec<(String, i64, i64)>> {
@@ -477,7 +470,7 @@ pub(super) async fn held_back(
     .push(" AND d.finished_at > COALESCE((SELECT MAX(sent_at) FROM notifications WHERE method_id = ")
     .bind(method.to_string())
     .push(" AND event = 'digest' AND state = 'sent'), 0) GROUP BY c.name ORDER BY c.name")
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -491,14 +484,13 @@ pub(super) async fn held_back(
 }
 
 /// Verifies a method from a signed email link, if it still has the address the link went to.
-pub(super) async fn verify_by_link(
-    pool: &AnyPool,
+pub async fn verify_by_link(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
     address: &str,
 ) -> Result<bool> {
-    let mut tx = super::begin_write(pool).await?;
     let changed = Sql::new("UPDATE contact_methods SET verified = ")
         .bind(true)
         .push(" WHERE account_id = ")
@@ -509,43 +501,42 @@ pub(super) async fn verify_by_link(
         .bind(method.to_string())
         .push(" AND address = ")
         .bind(address.to_owned())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if changed == 1 {
         Sql::new("DELETE FROM method_verifications WHERE method_id = ")
             .bind(method.to_string())
-            .execute(&mut *tx)
+            .execute(&mut *db)
             .await?;
     }
-    tx.commit().await?;
     Ok(changed == 1)
 }
 
 /// Deployment-wide numbers for `/metrics`: notifications by state and type, the age of the
 /// oldest due notification, firing alerts, report runs by state.
-pub(super) async fn metrics(pool: &AnyPool, now: DateTime<Utc>) -> Result<crate::store::Metrics> {
+pub async fn metrics(db: &mut AnyConnection, now: DateTime<Utc>) -> Result<crate::store::Metrics> {
     let by_state = Sql::new("SELECT state, type, COUNT(*) AS n FROM notifications GROUP BY state, type ORDER BY state, type")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("state")?, r.try_get("type")?, r.try_get("n")?)))
         .collect::<Result<Vec<(String, String, i64)>>>()?;
     let oldest: Option<i64> = Sql::new("SELECT MIN(next_attempt_at) AS oldest FROM notifications WHERE state IN ('queued', 'failed') AND next_attempt_at <= ")
         .bind(now.timestamp_millis())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .map(|r| r.try_get("oldest"))
         .transpose()?
         .flatten();
     let firing: i64 = Sql::new("SELECT COUNT(*) AS n FROM alerts WHERE status = 'firing'")
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .map(|r| r.try_get("n"))
         .transpose()?
         .unwrap_or(0);
     let runs =
         Sql::new("SELECT state, COUNT(*) AS n FROM report_runs GROUP BY state ORDER BY state")
-            .fetch_all(pool)
+            .fetch_all(&mut *db)
             .await?
             .iter()
             .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))

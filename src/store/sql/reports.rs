@@ -7,7 +7,7 @@ use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, FieldError, 
 use crate::store::{Report, ReportRun, Result, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
 const COLUMNS: &str = "SELECT id, name, kind, all_companies, companies, schedule, recipients, \
     enabled, next_run_at, created_at, updated_at FROM reports";
@@ -170,14 +170,13 @@ fn push_fields(
     Ok(())
 }
 
-pub(super) async fn create(
-    pool: &AnyPool,
+pub async fn create(
+    db: &mut AnyConnection,
     account: &AccountId,
     new: &NewReport,
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    let mut tx = super::begin_write(pool).await?;
-    check_ids(&mut tx, account, new).await?;
+    check_ids(&mut *db, account, new).await?;
     let id = uuid::Uuid::now_v7().simple().to_string();
     let mut sql = Sql::new(&format!(
         "INSERT INTO reports (id, account_id, created_at, updated_at, {}) VALUES (",
@@ -191,42 +190,40 @@ pub(super) async fn create(
         .push(", ")
         .bind(now.timestamp_millis());
     push_fields(&mut sql, new, now, |_| ", ".to_owned())?;
-    sql.push(")").execute(&mut *tx).await?;
-    tx.commit().await?;
-    get(pool, account, &id).await
+    sql.push(")").execute(&mut *db).await?;
+    get(db, account, &id).await
 }
 
-pub(super) async fn get(pool: &AnyPool, account: &AccountId, id: &str) -> Result<Report> {
+pub async fn get(db: &mut AnyConnection, account: &AccountId, id: &str) -> Result<Report> {
     let row = Sql::new(COLUMNS)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_owned())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
-pub(super) async fn list(pool: &AnyPool, account: &AccountId) -> Result<Vec<Report>> {
+pub async fn list(db: &mut AnyConnection, account: &AccountId) -> Result<Vec<Report>> {
     let rows = Sql::new(COLUMNS)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" ORDER BY name, id")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter().map(from_row).collect()
 }
 
-pub(super) async fn update(
-    pool: &AnyPool,
+pub async fn update(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &str,
     new: &NewReport,
     now: DateTime<Utc>,
 ) -> Result<Report> {
-    let mut tx = super::begin_write(pool).await?;
-    check_ids(&mut tx, account, new).await?;
+    check_ids(&mut *db, account, new).await?;
     let mut sql = Sql::new("UPDATE reports SET updated_at = ");
     sql.bind(now.timestamp_millis());
     push_fields(&mut sql, new, now, |column| format!(", {column} = "))?;
@@ -235,21 +232,20 @@ pub(super) async fn update(
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_owned())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    tx.commit().await?;
-    get(pool, account, id).await
+    get(db, account, id).await
 }
 
-pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &str) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &str) -> Result<()> {
     let changed = Sql::new("DELETE FROM reports WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);
@@ -258,8 +254,8 @@ pub(super) async fn delete(pool: &AnyPool, account: &AccountId, id: &str) -> Res
 }
 
 /// Reports of every account whose next run is due (deployment-wide, for the scheduler).
-pub(super) async fn due(
-    pool: &AnyPool,
+pub async fn due(
+    db: &mut AnyConnection,
     now: DateTime<Utc>,
     limit: u32,
 ) -> Result<Vec<(AccountId, Report)>> {
@@ -268,7 +264,7 @@ pub(super) async fn due(
         .bind(now.timestamp_millis())
         .push(" ORDER BY next_run_at LIMIT ")
         .bind(i64::from(limit))
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter()
         .map(|row| {
@@ -284,8 +280,8 @@ pub(super) async fn due(
 /// to `next_run_at`, in one transaction; `None` if that run already exists (another node
 /// took it).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn start_run(
-    pool: &AnyPool,
+pub async fn start_run(
+    db: &mut AnyConnection,
     account: &AccountId,
     report_id: &str,
     scheduled_for: DateTime<Utc>,
@@ -293,7 +289,6 @@ pub(super) async fn start_run(
     next_run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<ReportRun>> {
-    let mut tx = super::begin_write(pool).await?;
     let id = uuid::Uuid::now_v7().simple().to_string();
     let inserted = Sql::new("INSERT INTO report_runs (id, report_id, account_id, state, scheduled_for, period_start, period_end, started_at, created_at) SELECT ")
         .bind(id.clone())
@@ -312,7 +307,7 @@ pub(super) async fn start_run(
         .push(" AND id = ")
         .bind(report_id.to_owned())
         .push(" ON CONFLICT (report_id, scheduled_for) DO NOTHING")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if inserted == 0 {
         return Ok(None);
@@ -324,22 +319,21 @@ pub(super) async fn start_run(
             .bind(report_id.to_owned())
             .push(" AND next_run_at IS NOT NULL AND next_run_at <= ")
             .bind(scheduled_for.timestamp_millis())
-            .execute(&mut *tx)
+            .execute(&mut *db)
             .await?;
     }
-    tx.commit().await?;
     let row = Sql::new(RUN)
         .push(" WHERE id = ")
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
     run_from_row(&row).map(Some)
 }
 
 /// Records how a run ended.
-pub(super) async fn finish_run(
-    pool: &AnyPool,
+pub async fn finish_run(
+    db: &mut AnyConnection,
     id: &str,
     error: Option<&str>,
     now: DateTime<Utc>,
@@ -352,14 +346,14 @@ pub(super) async fn finish_run(
         .bind(now.timestamp_millis())
         .push(" WHERE id = ")
         .bind(id.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(())
 }
 
 /// A report's runs, newest first.
-pub(super) async fn runs(
-    pool: &AnyPool,
+pub async fn runs(
+    db: &mut AnyConnection,
     account: &AccountId,
     report_id: &str,
 ) -> Result<Vec<ReportRun>> {
@@ -369,14 +363,14 @@ pub(super) async fn runs(
         .push(" AND report_id = ")
         .bind(report_id.to_owned())
         .push(" ORDER BY scheduled_for DESC, id DESC LIMIT 100")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter().map(run_from_row).collect()
 }
 
 /// The notifications of a run: (contact, method, notification, state).
-pub(super) async fn run_deliveries(
-    pool: &AnyPool,
+pub async fn run_deliveries(
+    db: &mut AnyConnection,
     run_id: &str,
 ) -> Result<Vec<(String, String, String, String)>> {
     let rows = Sql::new(
@@ -384,7 +378,7 @@ pub(super) async fn run_deliveries(
     )
     .bind(run_id.to_owned())
     .push(" ORDER BY id")
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -399,8 +393,8 @@ pub(super) async fn run_deliveries(
 }
 
 /// Queues a report email to one method of a recipient, carrying its content.
-pub(super) async fn queue_delivery(
-    pool: &AnyPool,
+pub async fn queue_delivery(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &crate::domain::MethodId,
@@ -408,9 +402,8 @@ pub(super) async fn queue_delivery(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let mut conn = pool.acquire().await?;
     super::outbox::queue_message(
-        &mut conn,
+        db,
         account,
         contact,
         method,
@@ -425,8 +418,8 @@ pub(super) async fn queue_delivery(
 
 /// Alerts of these companies opened in [start, end): (company id, severity, key, opened,
 /// acknowledged, resolved).
-pub(super) async fn alerts_in(
-    pool: &AnyPool,
+pub async fn alerts_in(
+    db: &mut AnyConnection,
     account: &AccountId,
     companies: &[CompanyId],
     start: DateTime<Utc>,
@@ -442,7 +435,7 @@ pub(super) async fn alerts_in(
         .push(" AND opened_at < ")
         .bind(end.timestamp_millis())
         .push(" ORDER BY opened_at")
-        .fetch_all(pool)
+        .fetch_all(&mut *db)
         .await?;
     rows.iter().map(super::alerts::alert_from_row).collect()
 }
@@ -450,8 +443,8 @@ pub(super) async fn alerts_in(
 /// Notifications about alerts of these companies created in [start, end): (company id, type,
 /// state, address, attempts, created, sent).
 #[allow(clippy::type_complexity)]
-pub(super) async fn notifications_in(
-    pool: &AnyPool,
+pub async fn notifications_in(
+    db: &mut AnyConnection,
     account: &AccountId,
     companies: &[CompanyId],
     start: DateTime<Utc>,
@@ -478,7 +471,7 @@ pub(super) async fn notifications_in(
     .bind(start.timestamp_millis())
     .push(" AND n.created_at < ")
     .bind(end.timestamp_millis())
-    .fetch_all(pool)
+    .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
@@ -497,8 +490,8 @@ pub(super) async fn notifications_in(
 }
 
 /// Turns a method's reports off (the unsubscribe link); `false` if no such method.
-pub(super) async fn unsubscribe(
-    pool: &AnyPool,
+pub async fn unsubscribe(
+    db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &crate::domain::MethodId,
@@ -511,7 +504,7 @@ pub(super) async fn unsubscribe(
         .bind(contact.to_string())
         .push(" AND id = ")
         .bind(method.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(changed == 1)
 }

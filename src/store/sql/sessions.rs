@@ -2,10 +2,10 @@ use super::{Sql, users};
 use crate::domain::{AccountId, ContactId};
 use crate::store::{Login, LoginFailures, Result};
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
-pub(super) async fn create(
-    pool: &AnyPool,
+pub async fn create(
+    db: &mut AnyConnection,
     account: &AccountId,
     user: &ContactId,
     id_hash: &str,
@@ -24,13 +24,13 @@ pub(super) async fn create(
     .push(", ")
     .bind(expires_at.timestamp_millis())
     .push(")")
-    .execute(pool)
+    .execute(&mut *db)
     .await?;
     Ok(())
 }
 
-pub(super) async fn login(
-    pool: &AnyPool,
+pub async fn login(
+    db: &mut AnyConnection,
     id_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Login>> {
@@ -39,15 +39,15 @@ pub(super) async fn login(
         .bind(id_hash.to_owned())
         .push(" AND s.expires_at > ")
         .bind(now.timestamp_millis())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
-    users::login(pool, row).await
+    users::login(db, row).await
 }
 
-pub(super) async fn delete(pool: &AnyPool, id_hash: &str) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, id_hash: &str) -> Result<()> {
     Sql::new("DELETE FROM sessions WHERE id_hash = ")
         .bind(id_hash.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(())
 }
@@ -57,8 +57,8 @@ const WINDOW_MINUTES: i64 = 15;
 /// This many failures in the window lock the email for the window.
 pub const LOCK_AFTER: i64 = 5;
 
-pub(super) async fn failures(
-    pool: &AnyPool,
+pub async fn failures(
+    db: &mut AnyConnection,
     email_key: &str,
     now: DateTime<Utc>,
 ) -> Result<LoginFailures> {
@@ -66,7 +66,7 @@ pub(super) async fn failures(
         "SELECT failures, last_failure_at, locked_until FROM login_failures WHERE email_key = ",
     )
     .bind(email_key.to_owned())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *db)
     .await?;
     let Some(row) = row else {
         return Ok(LoginFailures {
@@ -91,12 +91,12 @@ pub(super) async fn failures(
     })
 }
 
-pub(super) async fn record_failure(
-    pool: &AnyPool,
+pub async fn record_failure(
+    db: &mut AnyConnection,
     email_key: &str,
     now: DateTime<Utc>,
 ) -> Result<LoginFailures> {
-    let failures = failures(pool, email_key, now).await?.failures + 1;
+    let failures = failures(db, email_key, now).await?.failures + 1;
     // Stored to the millisecond; answer what is stored.
     let locked_until = (failures >= LOCK_AFTER)
         .then(|| now + Duration::minutes(WINDOW_MINUTES))
@@ -115,7 +115,7 @@ pub(super) async fn record_failure(
         ") ON CONFLICT (email_key) DO UPDATE SET failures = excluded.failures, \
                last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
     )
-    .execute(pool)
+    .execute(&mut *db)
     .await?;
     Ok(LoginFailures {
         failures,
@@ -123,16 +123,16 @@ pub(super) async fn record_failure(
     })
 }
 
-pub(super) async fn clear_failures(pool: &AnyPool, email_key: &str) -> Result<()> {
+pub async fn clear_failures(db: &mut AnyConnection, email_key: &str) -> Result<()> {
     Sql::new("DELETE FROM login_failures WHERE email_key = ")
         .bind(email_key.to_owned())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(())
 }
 
-pub(super) async fn create_password_link(
-    pool: &AnyPool,
+pub async fn create_password_link(
+    db: &mut AnyConnection,
     account: &AccountId,
     user: &ContactId,
     token_hash: &str,
@@ -147,14 +147,14 @@ pub(super) async fn create_password_link(
         .push(", ")
         .bind(expires_at.timestamp_millis())
         .push(")")
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     Ok(())
 }
 
 /// The user of an unused, unexpired link.
-pub(super) async fn password_link(
-    pool: &AnyPool,
+pub async fn password_link(
+    db: &mut AnyConnection,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Login>> {
@@ -163,27 +163,26 @@ pub(super) async fn password_link(
         .bind(token_hash.to_owned())
         .push(" AND p.used_at IS NULL AND p.expires_at > ")
         .bind(now.timestamp_millis())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
-    users::login(pool, row).await
+    users::login(db, row).await
 }
 
 /// Uses the link once: sets the password and answers true, or answers false for a used,
 /// expired or unknown link.
-pub(super) async fn use_password_link(
-    pool: &AnyPool,
+pub async fn use_password_link(
+    db: &mut AnyConnection,
     token_hash: &str,
     now: DateTime<Utc>,
     password_hash: &str,
 ) -> Result<bool> {
-    let mut tx = super::begin_write(pool).await?;
     let claimed = Sql::new("UPDATE password_links SET used_at = ")
         .bind(now.timestamp_millis())
         .push(" WHERE token_hash = ")
         .bind(token_hash.to_owned())
         .push(" AND used_at IS NULL AND expires_at > ")
         .bind(now.timestamp_millis())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if claimed == 0 {
         return Ok(false);
@@ -193,8 +192,7 @@ pub(super) async fn use_password_link(
         .push(" WHERE contact_id = (SELECT user_id FROM password_links WHERE token_hash = ")
         .bind(token_hash.to_owned())
         .push(")")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
-    tx.commit().await?;
     Ok(true)
 }

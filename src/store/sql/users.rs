@@ -4,13 +4,11 @@ use crate::domain::{
     TokenId, UserChange,
 };
 use crate::store::{Contact, Login, Result, StoreError};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
 
-pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewUser) -> Result<Contact> {
-    let mut tx = super::begin_write(pool).await?;
-    let id = contacts::insert(&mut tx, account, &new.contact).await?;
+pub async fn create(db: &mut AnyConnection, account: &AccountId, new: &NewUser) -> Result<Contact> {
+    let id = contacts::insert(&mut *db, account, &new.contact).await?;
     Sql::new("INSERT INTO users (contact_id, account_id, email, email_key, password_hash, role, created_at) VALUES (")
         .bind(id.to_string())
         .push(", ")
@@ -26,28 +24,27 @@ pub(super) async fn create(pool: &AnyPool, account: &AccountId, new: &NewUser) -
         .push(", ")
         .bind(now_millis())
         .push(")")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("email"))?;
-    methods::insert_primary(&mut tx, account, &id, &new.email).await?;
-    tx.commit().await?;
-    contacts::get(pool, account, &CompanyAccess::All, &id).await
+    methods::insert_primary(&mut *db, account, &id, &new.email).await?;
+    contacts::get(db, account, &CompanyAccess::All, &id).await
 }
 
-pub(super) const LOGIN: &str = "SELECT u.contact_id, u.account_id, u.role, u.disabled, u.password_hash, \
+pub const LOGIN: &str = "SELECT u.contact_id, u.account_id, u.role, u.disabled, u.password_hash, \
     c.name, c.all_companies FROM users u JOIN contacts c ON c.id = u.contact_id";
 
-pub(super) async fn login_by_email(pool: &AnyPool, email: &EmailAddress) -> Result<Option<Login>> {
+pub async fn login_by_email(db: &mut AnyConnection, email: &EmailAddress) -> Result<Option<Login>> {
     let row = Sql::new(LOGIN)
         .push(" WHERE u.email_key = ")
         .bind(email.key())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
-    login(pool, row).await
+    login(db, row).await
 }
 
-pub(super) async fn create_token(
-    pool: &AnyPool,
+pub async fn create_token(
+    db: &mut AnyConnection,
     account: &AccountId,
     user: &ContactId,
     name: &Name,
@@ -68,7 +65,7 @@ pub(super) async fn create_token(
     .bind(account.to_string())
     .push(" AND contact_id = ")
     .bind(user.to_string())
-    .execute(pool)
+    .execute(&mut *db)
     .await
     .map_err(unique_as("token"))?;
     if inserted == 0 {
@@ -77,16 +74,16 @@ pub(super) async fn create_token(
     Ok(id)
 }
 
-pub(super) async fn login_by_token(pool: &AnyPool, token_hash: &str) -> Result<Option<Login>> {
+pub async fn login_by_token(db: &mut AnyConnection, token_hash: &str) -> Result<Option<Login>> {
     let row = Sql::new(LOGIN)
         .push(" JOIN api_tokens t ON t.user_id = u.contact_id WHERE t.token_hash = ")
         .bind(token_hash.to_owned())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *db)
         .await?;
-    login(pool, row).await
+    login(db, row).await
 }
 
-pub(super) async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<Login>> {
+pub async fn login(db: &mut AnyConnection, row: Option<AnyRow>) -> Result<Option<Login>> {
     let Some(row) = row else { return Ok(None) };
     let user_id: String = row.try_get("contact_id")?;
     let companies = if flag(&row, "all_companies")? {
@@ -94,7 +91,7 @@ pub(super) async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<
     } else {
         let rows = Sql::new("SELECT company_id FROM contact_companies WHERE contact_id = ")
             .bind(user_id.clone())
-            .fetch_all(pool)
+            .fetch_all(&mut *db)
             .await?;
         CompanyAccess::Only(
             rows.iter()
@@ -121,7 +118,6 @@ pub(super) async fn login(pool: &AnyPool, row: Option<AnyRow>) -> Result<Option<
 /// admins demoting each other cannot both succeed (SQLite runs one writer at a time).
 async fn keep_an_admin(
     conn: &mut AnyConnection,
-    backend: Backend,
     account: &AccountId,
     user: &ContactId,
     stays_admin: bool,
@@ -129,7 +125,7 @@ async fn keep_an_admin(
     if stays_admin {
         return Ok(());
     }
-    if backend == Backend::Postgres {
+    if Backend::of(conn) == Backend::Postgres {
         Sql::new("SELECT id FROM accounts WHERE id = ")
             .bind(account.to_string())
             .push(" FOR UPDATE")
@@ -157,16 +153,14 @@ async fn keep_an_admin(
     Ok(())
 }
 
-pub(super) async fn update(
-    pool: &AnyPool,
-    backend: Backend,
+pub async fn update(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &ContactId,
     change: &UserChange,
 ) -> Result<Contact> {
-    let mut tx = super::begin_write(pool).await?;
     let stays_admin = change.role == Role::Admin && !change.disabled;
-    keep_an_admin(&mut tx, backend, account, id, stays_admin).await?;
+    keep_an_admin(&mut *db, account, id, stays_admin).await?;
     let changed = Sql::new("UPDATE users SET role = ")
         .bind(change.role.as_str())
         .push(", disabled = ")
@@ -175,7 +169,7 @@ pub(super) async fn update(
         .bind(account.to_string())
         .push(" AND contact_id = ")
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);
@@ -186,42 +180,37 @@ pub(super) async fn update(
         .bind(now_millis())
         .push(" WHERE id = ")
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
-    contacts::write_access(&mut tx, account, id, &change.companies).await?;
-    tx.commit().await?;
-    contacts::get(pool, account, &CompanyAccess::All, id).await
+    contacts::write_access(&mut *db, account, id, &change.companies).await?;
+    contacts::get(db, account, &CompanyAccess::All, id).await
 }
 
-pub(super) async fn delete(
-    pool: &AnyPool,
-    backend: Backend,
+pub async fn delete(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &ContactId,
 ) -> Result<()> {
-    let mut tx = super::begin_write(pool).await?;
-    keep_an_admin(&mut tx, backend, account, id, false).await?;
+    keep_an_admin(&mut *db, account, id, false).await?;
     let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
         .bind(id.to_string())
         .push(" AND id IN (SELECT contact_id FROM users)")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if deleted == 0 {
         return Err(StoreError::NotFound);
     }
-    tx.commit().await?;
     Ok(())
 }
 
-pub(super) async fn update_profile(
-    pool: &AnyPool,
+pub async fn update_profile(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &ContactId,
     profile: &Profile,
 ) -> Result<Contact> {
-    let mut tx = super::begin_write(pool).await?;
     let changed = Sql::new("UPDATE contacts SET name = ")
         .bind(profile.name.to_string())
         .push(", name_key = ")
@@ -237,7 +226,7 @@ pub(super) async fn update_profile(
         .push(" AND id = ")
         .bind(id.to_string())
         .push(" AND id IN (SELECT contact_id FROM users)")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);
@@ -248,7 +237,7 @@ pub(super) async fn update_profile(
         .bind(profile.email.key())
         .push(" WHERE contact_id = ")
         .bind(id.to_string())
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await
         .map_err(unique_as("email"))?;
     let address = profile.email.to_string();
@@ -261,14 +250,13 @@ pub(super) async fn update_profile(
         .push(" WHERE contact_id = ")
         .bind(id.to_string())
         .push(" AND is_primary")
-        .execute(&mut *tx)
+        .execute(&mut *db)
         .await?;
-    tx.commit().await?;
-    contacts::get(pool, account, &CompanyAccess::All, id).await
+    contacts::get(db, account, &CompanyAccess::All, id).await
 }
 
-pub(super) async fn set_password(
-    pool: &AnyPool,
+pub async fn set_password(
+    db: &mut AnyConnection,
     account: &AccountId,
     id: &ContactId,
     password_hash: &str,
@@ -279,7 +267,7 @@ pub(super) async fn set_password(
         .bind(account.to_string())
         .push(" AND contact_id = ")
         .bind(id.to_string())
-        .execute(pool)
+        .execute(&mut *db)
         .await?;
     if changed == 0 {
         return Err(StoreError::NotFound);

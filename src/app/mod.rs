@@ -1,0 +1,79 @@
+//! The use cases: one module per resource, one function per action. Each takes a capability
+//! (`&Admin` for admin-only actions, `&Caller` otherwise, a signed-link grant for links used
+//! without signing in), opens one write transaction, asks `domain/` to decide, writes through
+//! the store's repositories on that transaction and records the audit entry in the same
+//! transaction, so a change and its audit entry commit or roll back together. `http/api` and
+//! `http/ui` only parse input, call these and render the result.
+
+pub mod audit;
+pub mod companies;
+pub mod session;
+
+use crate::config::Secret;
+use crate::delivery::{LinkSigner, Wakeup};
+use crate::store::SqlStore;
+
+/// What every use case may need: the store, the link signer, the workers' wake-up and the
+/// deployment's settings. The web server shares one (`http::AppState` is this).
+#[derive(Debug)]
+pub struct App {
+    pub store: SqlStore,
+    /// Signs links, sessions and webhooks.
+    pub secret_key: Secret,
+    /// `REACH_WEBHOOK_ALLOW_LOOPBACK`
+    pub allow_loopback_webhooks: bool,
+    /// Session cookies get `Secure` when the public URL is https.
+    pub secure_cookies: bool,
+    /// `REACH_PUBLIC_URL` without its trailing slash: the base of links shown and sent.
+    pub public_url: String,
+    /// Signs and checks the links put in messages.
+    pub links: LinkSigner,
+    /// Tells this process's workers that work was queued.
+    pub wakeup: Wakeup,
+    /// Whether an SMS/voice provider is configured (else admins see a warning).
+    pub sms_configured: bool,
+}
+
+impl App {
+    pub fn new(
+        store: SqlStore,
+        secret_key: Secret,
+        allow_loopback_webhooks: bool,
+        public_url: &str,
+        wakeup: Wakeup,
+    ) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            links: LinkSigner::new(secret_key.expose(), &public_url),
+            secure_cookies: public_url.starts_with("https:"),
+            store,
+            secret_key,
+            allow_loopback_webhooks,
+            public_url,
+            wakeup,
+            sms_configured: false,
+        }
+    }
+
+    /// With an SMS/voice provider configured, or not.
+    #[must_use]
+    pub fn with_sms(mut self, configured: bool) -> Self {
+        self.sms_configured = configured;
+        self
+    }
+
+    /// Work was queued: wake the workers here and, on PostgreSQL, on every node.
+    pub async fn work_queued(&self) {
+        self.wakeup.wake();
+        if let Err(e) = self.store.announce_work().await {
+            tracing::warn!(error = %e, "could not announce queued work to other nodes");
+        }
+    }
+}
+
+
+/// Commits a use case's transaction: its change and its audit entry land together or not at all.
+pub(crate) async fn commit(tx: crate::store::Tx) -> Result<(), crate::error::AppError> {
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(())
+}
