@@ -6,14 +6,15 @@ use crate::config::{Secret, Settings};
 use crate::delivery::email::EmailChannel;
 use crate::delivery::twilio::{Kind, Provider, TwilioChannel};
 use crate::delivery::webhook::WebhookChannel;
-use crate::delivery::{DispatchConfig, Dispatcher, SystemClock, Wakeup};
+use crate::delivery::{DispatchConfig, Dispatcher};
+use crate::runtime::{SystemClock, Wakeup};
 use crate::domain::MethodType;
 use crate::domain::{
     CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Password, Region,
     Role, TimeZone,
 };
 use crate::http::{self, AppState};
-use crate::store::{self, Backend, SqlStore, Store, StoreError};
+use crate::store::{self, Backend, SqlStore, StoreError};
 use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -89,20 +90,24 @@ pub async fn admin_create(
     let password_hash = auth::hash_password(&password)?;
 
     let store = open_store(settings).await?;
-    let account = match store.account_by_name(&account_name).await? {
+    // The account (found or made) and its admin land together.
+    let mut tx = store.write().await?;
+    let account = match store::accounts::by_name(&mut tx, &account_name).await? {
         Some(account) => account,
-        None => store
-            .create_account(&NewAccount {
+        None => store::accounts::create(
+            &mut tx,
+            &NewAccount {
                 name: account_name.clone(),
                 default_region: Region::parse("US").map_err(anyhow::Error::msg)?,
                 locale: Locale::En,
                 timezone: TimeZone::default(),
-            })
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => anyhow!("the account {account_name} already exists"),
-                other => other.into(),
-            })?,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => anyhow!("the account {account_name} already exists"),
+            other => other.into(),
+        })?,
     };
     let user = NewUser {
         contact: NewContact {
@@ -115,13 +120,13 @@ pub async fn admin_create(
         role: Role::Admin,
         password_hash: Some(password_hash),
     };
-    store
-        .create_user(&account.id, &user)
+    store::users::create(&mut tx, &account.id, &user)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => anyhow!("a user with the email {email} already exists"),
             other => other.into(),
         })?;
+    tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(account = %account.name, %email, "admin created");
     if generated {
         writeln!(out, "{}", password.expose())?;
@@ -139,16 +144,16 @@ pub async fn token_create(
     let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     let label = Name::parse(label).map_err(|e| anyhow!("--name: {e}"))?;
     let store = open_store(settings).await?;
-    let Some(login) = store.login_by_email(&email).await? else {
+    let Some(login) = store::users::login_by_email(&mut *store.read().await?, &email).await? else {
         bail!("no user has the email {email}");
     };
     if login.disabled {
         bail!("the user {email} is disabled");
     }
     let (token, hash) = auth::generate_token();
-    store
-        .create_token(&login.account_id, &login.user_id, &label, &hash)
-        .await?;
+    let mut tx = store.write().await?;
+    store::users::create_token(&mut tx, &login.account_id, &login.user_id, &label, &hash).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     tracing::info!(%email, token = %label, "API token created");
     writeln!(out, "{token}")?;
     Ok(())

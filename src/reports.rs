@@ -3,31 +3,18 @@
 //! may see, in their language, as an email (HTML and text from one template, the numbers also
 //! as a CSV attachment) to each of their email methods with `reports` on.
 
-use crate::delivery::{Clock, LinkSigner, Wakeup};
+use crate::links::LinkSigner;
+use crate::runtime::{Clock, Wakeup};
 use crate::domain::report::ReportKind;
-use crate::domain::{AccountId, CompanyAccess, CompanyId, MethodType};
+use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, MethodId, MethodType};
 use crate::i18n::Tr;
-use crate::store::{Report, ReportRun, Result, SqlStore, Store, StoreError};
+use crate::store::{self, Contact, Report, ReportRun, Result, SqlStore, StoreError};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// What a report email carries through the outbox (its payload).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ReportMail {
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    pub csv_name: String,
-    pub csv: String,
-    /// The chart (PNG, base64), shown in the HTML part as `cid:chart`.
-    #[serde(default)]
-    pub chart_png: Option<String>,
-}
-
-/// The content id of a report's chart in its email.
-pub const CHART_CID: &str = "chart";
+pub use crate::delivery::message::{CHART_CID, ReportMail};
 
 /// How long a report's unsubscribe link works.
 pub const UNSUBSCRIBE_LIFETIME: Duration = Duration::days(90);
@@ -39,8 +26,7 @@ async fn period_start(
     report: &Report,
     at: DateTime<Utc>,
 ) -> Result<DateTime<Utc>> {
-    let previous = store
-        .report_runs(account, &report.id)
+    let previous = store::reports::runs(&mut *store.read().await?, account, &report.id)
         .await?
         .into_iter()
         .map(|r| r.scheduled_for)
@@ -67,13 +53,16 @@ pub async fn run_now(
     now: DateTime<Utc>,
 ) -> Result<ReportRun> {
     let start = period_start(store, account, report, now).await?;
-    let run = store
-        .start_run(account, &report.id, now, start, None, now)
-        .await?
-        .ok_or(StoreError::conflict("run"))?;
+    let run = {
+        let mut tx = store.write().await?;
+        let run = store::reports::start_run(&mut tx, account, &report.id, now, start, None, now)
+            .await?
+            .ok_or(StoreError::conflict("run"))?;
+        tx.commit().await?;
+        run
+    };
     execute(store, links, account, report, &run, now).await?;
-    store
-        .report_runs(account, &report.id)
+    store::reports::runs(&mut *store.read().await?, account, &report.id)
         .await?
         .into_iter()
         .find(|r| r.id == run.id)
@@ -89,31 +78,59 @@ pub async fn execute(
     run: &ReportRun,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let outcome = deliver(store, links, account, report, run, now).await;
+    // Everything is built first; then the deliveries and the run's end land in one
+    // transaction (a failed build records the run failed and queues nothing).
+    let mut outcome = deliveries(store, links, account, report, run, now).await;
+    if let Ok(deliveries) = &outcome {
+        let mut tx = store.write().await?;
+        match queue_all(&mut tx, account, &run.id, deliveries, now).await {
+            Ok(()) => {
+                store::reports::finish_run(&mut tx, &run.id, None, now).await?;
+                tx.commit().await?;
+                return Ok(());
+            }
+            // Nothing of this run is queued (the transaction rolls back); it is recorded failed.
+            Err(e) => outcome = Err(e),
+        }
+    }
     let error = outcome.as_ref().err().map(ToString::to_string);
-    store.finish_run(&run.id, error.as_deref(), now).await?;
-    outcome
+    let mut tx = store.write().await?;
+    store::reports::finish_run(&mut tx, &run.id, error.as_deref(), now).await?;
+    tx.commit().await?;
+    outcome.map(drop)
 }
 
-async fn deliver(
+async fn queue_all(
+    tx: &mut sqlx::AnyConnection,
+    account: &AccountId,
+    run: &str,
+    deliveries: &[(ContactId, MethodId, String)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for (contact, method, payload) in deliveries {
+        store::reports::queue_delivery(tx, account, contact, method, run, payload, now).await?;
+    }
+    Ok(())
+}
+
+/// Each recipient's email for each of their email methods with reports on: (contact, method,
+/// the queued payload).
+async fn deliveries(
     store: &SqlStore,
     links: &LinkSigner,
     account: &AccountId,
     report: &Report,
     run: &ReportRun,
     now: DateTime<Utc>,
-) -> Result<()> {
-    let acc = store.account(account).await?;
-    let companies = store
-        .list_companies(
-            account,
-            &CompanyAccess::All,
-            &crate::store::PageRequest::new(Some(500), None).unwrap_or_default(),
-        )
-        .await?
-        .items;
+) -> Result<Vec<(ContactId, MethodId, String)>> {
+    let mut db = store.read().await?;
+    let acc = store::accounts::get(&mut db, account).await?;
+    let companies = store::companies::all(&mut db, account, &CompanyAccess::All).await?;
+    let mut out = Vec::new();
     for recipient in &report.recipients {
-        let contact = match store.contact(account, &CompanyAccess::All, recipient).await {
+        let contact = match store::contacts::get(&mut db, account, &CompanyAccess::All, recipient)
+            .await
+        {
             Ok(c) => c,
             Err(StoreError::NotFound) => continue,
             Err(e) => return Err(e),
@@ -130,7 +147,7 @@ async fn deliver(
         let tr = Tr::new(contact.locale.unwrap_or(acc.locale));
         let zone = contact.timezone.unwrap_or(acc.timezone);
         let table = build(
-            store,
+            &mut db,
             account,
             report.kind,
             &scope,
@@ -163,12 +180,33 @@ async fn deliver(
             )?;
             let payload =
                 serde_json::to_string(&mail).map_err(|e| StoreError::Content(e.to_string()))?;
-            store
-                .queue_report(account, &contact.id, &method.id, &run.id, &payload, now)
-                .await?;
+            out.push((contact.id.clone(), method.id.clone(), payload));
         }
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Every contact with access to a company (all pages of them).
+async fn contacts_of(
+    db: &mut sqlx::AnyConnection,
+    account: &AccountId,
+    company: &CompanyId,
+) -> Result<Vec<Contact>> {
+    let mut all = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let query = store::ContactQuery {
+            company: Some(company.clone()),
+            page: store::PageRequest::largest_after(next.as_deref()),
+            ..store::ContactQuery::default()
+        };
+        let page = store::contacts::list(db, account, &CompanyAccess::All, &query).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => next = Some(cursor),
+            None => return Ok(all),
+        }
+    }
 }
 
 /// A report's numbers: headers, rows, and lines said before and after.
@@ -193,7 +231,7 @@ fn minutes(values: &mut [i64], percentile: f64) -> String {
 
 #[allow(clippy::too_many_arguments)]
 async fn build(
-    store: &SqlStore,
+    db: &mut sqlx::AnyConnection,
     account: &AccountId,
     kind: ReportKind,
     scope: &[(CompanyId, String)],
@@ -213,7 +251,7 @@ async fn build(
     let h = |id: &str| tr.t(id);
     match kind {
         ReportKind::AlertSummary => {
-            let alerts = store.alerts_in(account, &ids, start, end).await?;
+            let alerts = store::reports::alerts_in(db, account, &ids, start, end).await?;
             // Per (company, severity): alerts, seconds to acknowledge, seconds to resolve.
             type Stats = (i64, Vec<i64>, Vec<i64>);
             let mut by: BTreeMap<(String, &'static str), Stats> = BTreeMap::new();
@@ -271,7 +309,7 @@ async fn build(
             })
         }
         ReportKind::DeliverySummary => {
-            let notes = store.notifications_in(account, &ids, start, end).await?;
+            let notes = store::reports::notifications_in(db, account, &ids, start, end).await?;
             let mut by: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
             let mut dead: BTreeMap<String, i64> = BTreeMap::new();
             // The slowest deliveries: from queued to sent.
@@ -348,19 +386,7 @@ async fn build(
             let mut nobody = Vec::new();
             let mut unverified = Vec::new();
             for (company, name) in scope {
-                let people = store
-                    .list_contacts(
-                        account,
-                        &CompanyAccess::All,
-                        &crate::store::ContactQuery {
-                            company: Some(company.clone()),
-                            page: crate::store::PageRequest::new(Some(500), None)
-                                .unwrap_or_default(),
-                            ..crate::store::ContactQuery::default()
-                        },
-                    )
-                    .await?
-                    .items;
+                let people = contacts_of(db, account, company).await?;
                 let mut row = vec![name.clone()];
                 for severity in [
                     crate::domain::Severity::Info,
@@ -562,17 +588,22 @@ impl Scheduler {
     pub async fn run_once(&self) -> Result<usize> {
         let now = self.clock.now();
         let mut started = 0;
-        for (account, report) in self.store.due_reports(now, 50).await? {
+        let due = store::reports::due(&mut *self.store.read().await?, now, 50).await?;
+        for (account, report) in due {
             let Some(due) = report.next_run_at else {
                 continue;
             };
             let next = report.schedule.next_after(now.max(due));
             let start = period_start(&self.store, &account, &report, due).await?;
-            if let Some(run) = self
-                .store
-                .start_run(&account, &report.id, due, start, next, now)
-                .await?
-            {
+            let run = {
+                let mut tx = self.store.write().await?;
+                let run =
+                    store::reports::start_run(&mut tx, &account, &report.id, due, start, next, now)
+                        .await?;
+                tx.commit().await?;
+                run
+            };
+            if let Some(run) = run {
                 if let Err(e) =
                     execute(&self.store, &self.links, &account, &report, &run, now).await
                 {

@@ -5,12 +5,22 @@
 //! transaction, so a change and its audit entry commit or roll back together. `http/api` and
 //! `http/ui` only parse input, call these and render the result.
 
+pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod companies;
+pub mod ingest;
+pub mod contacts;
+pub mod methods;
+pub mod reports;
 pub mod session;
+pub mod signin;
+pub mod users;
+pub mod verification;
 
 use crate::config::Secret;
-use crate::delivery::{LinkSigner, Wakeup};
+use crate::links::LinkSigner;
+use crate::runtime::Wakeup;
 use crate::store::SqlStore;
 
 /// What every use case may need: the store, the link signer, the workers' wake-up and the
@@ -60,6 +70,11 @@ impl App {
     pub fn with_sms(mut self, configured: bool) -> Self {
         self.sms_configured = configured;
         self
+    }
+
+    /// Whether the database answers (`/readyz`).
+    pub async fn ready(&self) -> Result<(), crate::store::StoreError> {
+        self.store.ping().await
     }
 
     /// Work was queued: wake the workers here and, on PostgreSQL, on every node.

@@ -5,7 +5,7 @@ use super::App;
 use crate::auth::{Caller, hash_token};
 use crate::domain::CompanyAccess;
 use crate::error::AppError;
-use crate::store::{self, Account, Company, Contact, PageRequest};
+use crate::store::{self, Account, Company, Contact};
 
 /// What a signed-in page needs about its user.
 #[derive(Debug)]
@@ -30,21 +30,17 @@ pub async fn page_user(app: &App, session: &str) -> Result<Option<PageUser>, App
     Ok(Some(PageUser { caller, me, account, companies }))
 }
 
-/// Every company in the caller's scope, page after page.
+/// Every company in the caller's scope, by name.
 pub(crate) async fn all_companies(
     db: &mut sqlx::AnyConnection,
     caller: &Caller,
 ) -> Result<Vec<Company>, AppError> {
-    let scope = caller.scope();
-    let mut all = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let request = PageRequest::largest_after(next.as_deref());
-        let page = store::companies::list(db, &caller.account, &scope, &request).await?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) => next = Some(cursor),
-            None => return Ok(all),
-        }
-    }
+    Ok(store::companies::all(db, &caller.account, &caller.scope()).await?)
+}
+
+/// The enabled user of an API token (`Unauthorized`: no such token, or the user is disabled).
+pub async fn caller_by_token(app: &App, token: &str) -> Result<Caller, AppError> {
+    let mut db = app.store.read().await?;
+    let login = store::users::login_by_token(&mut db, &hash_token(token)).await?;
+    Caller::from_login(login.ok_or(AppError::Unauthorized)?)
 }

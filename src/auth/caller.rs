@@ -1,7 +1,7 @@
 use crate::domain::{AccountId, CompanyAccess, CompanyScope, ContactId, Role};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Login, Store};
+use crate::store::Login;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -89,12 +89,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthorized)?;
-        let login = state
-            .store
-            .login_by_token(&super::hash_token(token))
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        Self::from_login(login)
+        crate::app::session::caller_by_token(state, token).await
     }
 }
 

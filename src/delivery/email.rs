@@ -160,7 +160,7 @@ impl EmailChannel {
 
 /// A report's text and HTML parts; the HTML with its chart inline (`cid:chart`) when it has one.
 fn report_body(
-    mail: &crate::reports::ReportMail,
+    mail: &crate::delivery::message::ReportMail,
     text: String,
     html: String,
 ) -> Result<MultiPart, String> {
@@ -179,7 +179,7 @@ fn report_body(
             MultiPart::related()
                 .singlepart(SinglePart::html(html))
                 .singlepart(
-                    Attachment::new_inline(crate::reports::CHART_CID.to_owned())
+                    Attachment::new_inline(crate::delivery::message::CHART_CID.to_owned())
                         .body(png, png_type),
                 ),
         ))

@@ -1,7 +1,8 @@
 //! What a notification says: built when it is sent, from the alert as it is then (or the test,
 //! verification code or digest it carries), in the recipient's language and time zone.
 
-use crate::delivery::links::{ACK_LINK_LIFETIME, AckGrant, LinkSigner};
+use crate::domain::notification::Event;
+use crate::links::{ACK_LINK_LIFETIME, AckGrant, LinkSigner};
 use crate::domain::{AlertStatus, Severity};
 use crate::i18n::Tr;
 use crate::store::{Alert, DeliveryContext, Notification, RecipientInfo};
@@ -34,7 +35,7 @@ pub enum About {
     /// What flood control held back since the last message to this destination.
     Digest(Vec<DigestLine>),
     /// A scheduled report, written when its run happened (email only).
-    Report(Box<crate::reports::ReportMail>),
+    Report(Box<ReportMail>),
 }
 
 /// An alert notification's content.
@@ -102,7 +103,7 @@ impl Message {
             });
         Some(Self {
             about: About::Alert(Box::new(AlertPart {
-                alert_link: format!("{}/alerts/{}", links.public_url(), alert.id),
+                alert_link: links.alert_url(&alert.id),
                 ack_link,
                 company_name: context.company_name.unwrap_or_default(),
                 alert,
@@ -140,7 +141,7 @@ impl Message {
             }
             About::Report(mail) => return mail.subject.clone(),
         };
-        let tag = if self.notification.event == "resolved" {
+        let tag = if self.notification.event == Event::Resolved {
             tr.t("mail-tag-resolved")
         } else {
             tr.t(severity_id(part.alert.severity)).to_uppercase()
@@ -207,7 +208,7 @@ impl Message {
             About::Alert(part) => {
                 let tr = self.tr();
                 let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
-                let id = if self.notification.event == "resolved" {
+                let id = if self.notification.event == Event::Resolved {
                     "voice-resolved"
                 } else {
                     "voice-alert"
@@ -242,10 +243,10 @@ impl Message {
             return self.note_parts();
         };
         let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
-        let event_id = match self.notification.event.as_str() {
-            "escalated" => "mail-event-escalated",
-            "renotified" => "mail-event-renotified",
-            "resolved" => "mail-event-resolved",
+        let event_id = match self.notification.event {
+            Event::Escalated => "mail-event-escalated",
+            Event::Renotified => "mail-event-renotified",
+            Event::Resolved => "mail-event-resolved",
             _ => "mail-event-opened",
         };
         let headline = tr.ta(
@@ -277,8 +278,8 @@ impl Message {
         let fields = MailFields {
             lang: tr.lang(),
             subject: self.subject(),
-            colour: match (self.notification.event.as_str(), part.alert.severity) {
-                ("resolved", _) => "#1e8e3e",
+            colour: match (self.notification.event, part.alert.severity) {
+                (Event::Resolved, _) => "#1e8e3e",
                 (_, Severity::Critical) => "#c5221f",
                 (_, Severity::Warning) => "#e37400",
                 (_, Severity::Info) => "#1f5fbf",
@@ -482,3 +483,20 @@ struct NoteMailText<'a> {
     html: bool,
     m: &'a NoteFields<'a>,
 }
+
+
+/// What a report email carries through the outbox (its payload).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReportMail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub csv_name: String,
+    pub csv: String,
+    /// The chart (PNG, base64), shown in the HTML part as `cid:chart`.
+    #[serde(default)]
+    pub chart_png: Option<String>,
+}
+
+/// The content id of a report's chart in its email.
+pub const CHART_CID: &str = "chart";

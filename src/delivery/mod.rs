@@ -6,16 +6,17 @@
 //!
 //! Workers are woken when work is queued ([`Wakeup`]: in-process, plus `LISTEN/NOTIFY` on
 //! PostgreSQL so every node hears it) and otherwise poll once a second for work that came due.
+//! The clock, the wake-up and the link signer live outside (`runtime`, `links`): delivery and
+//! reports both use them, and reports hand delivery their emails (`message::ReportMail`).
 
 pub mod email;
-pub mod links;
 pub mod message;
 pub mod twilio;
 pub mod webhook;
 
-pub use links::LinkSigner;
 pub use message::Message;
 
+use crate::domain::notification::{self, AlertNow, Event, Pickup};
 use message::{About, DigestLine};
 
 /// The window of flood control: at most the account's limit of messages per destination.
@@ -23,78 +24,16 @@ pub const FLOOD_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 use crate::domain::retry::RetryPolicy;
 use crate::domain::{AlertStatus, MethodType};
-use crate::store::{AttemptOutcome, NewAttempt, Notification, SqlStore, Store};
+use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification, SqlStore, outbox};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
-
-/// The time, injectable so tests move it instead of sleeping.
-pub trait Clock: Send + Sync + fmt::Debug {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that moves only when told (tests).
-#[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Mutex::new(at))
-    }
-
-    pub fn set(&self, at: DateTime<Utc>) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = at;
-    }
-
-    pub fn advance(&self, by: chrono::Duration) {
-        let mut now = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *now += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// Wakes the workers of this process when work is queued.
-#[derive(Debug, Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
-
-impl Wakeup {
-    pub fn wake(&self) {
-        self.0.notify_one();
-    }
-
-    pub async fn woken(&self) {
-        self.0.notified().await;
-    }
-}
+use crate::links::LinkSigner;
+use crate::runtime::{Clock, Wakeup};
 
 /// How one attempt ended, as a channel reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,25 +116,37 @@ impl Dispatcher {
         self
     }
 
-    /// Claims one batch of due notifications and sends them all; how many were claimed.
+    /// Claims one batch of due notifications, reads what they all need in one statement, and
+    /// sends them; how many were claimed.
+    #[tracing::instrument(skip_all, fields(claimed))]
     pub async fn run_once(self: &Arc<Self>) -> crate::store::Result<usize> {
         let now = self.clock.now();
-        let claimed = self
-            .store
-            .claim_notifications(now, self.config.lease, self.config.batch)
-            .await?;
+        let claimed = {
+            let mut tx = self.store.write().await?;
+            let claimed = outbox::claim(&mut tx, now, self.config.lease, self.config.batch).await?;
+            tx.commit().await?;
+            claimed
+        };
         let count = claimed.len();
+        tracing::Span::current().record("claimed", count);
+        let mut contexts = outbox::contexts(&mut *self.store.read().await?, &claimed).await?;
         // One person's address gets its notifications one after the other (flood control counts
         // what was sent before); different destinations, and webhooks (machines, no flood limit
         // by default), go at once, up to `concurrency`.
-        let mut by_destination: Vec<Vec<Notification>> = Vec::new();
+        let mut by_destination: Vec<Vec<(Notification, DeliveryContext)>> = Vec::new();
         let mut index: HashMap<(MethodType, String), usize> = HashMap::new();
         for n in claimed {
-            if n.kind == MethodType::Webhook {
+            let Some(context) = contexts.remove(&n.id) else {
+                // Claimed rows are never deleted; a missing one is a bug worth hearing of.
+                tracing::error!(notification = %n.id, "a claimed notification could not be read");
+                continue;
+            };
+            let n = (n, context);
+            if n.0.kind == MethodType::Webhook {
                 by_destination.push(vec![n]);
                 continue;
             }
-            let key = (n.kind, n.address.clone());
+            let key = (n.0.kind, n.0.address.clone());
             match index.get(&key) {
                 Some(&i) => by_destination[i].push(n),
                 None => {
@@ -214,8 +165,8 @@ impl Dispatcher {
                 };
                 let me = Arc::clone(self);
                 running.spawn(async move {
-                    for notification in group {
-                        me.process(notification).await?;
+                    for (notification, context) in group {
+                        me.process(notification, context).await?;
                     }
                     Ok(())
                 });
@@ -246,25 +197,18 @@ impl Dispatcher {
         }
     }
 
-    /// Why a claimed notification must not go out any more, if it must not.
-    fn suppression(
-        n: &Notification,
-        context: &crate::store::DeliveryContext,
-    ) -> Option<&'static str> {
-        if context.recipient.is_none() {
-            return Some("contact deleted");
+    /// What the pure rule needs to know of a claimed notification.
+    fn pickup(n: &Notification, context: &DeliveryContext) -> Pickup {
+        Pickup {
+            event: n.event,
+            escalation: n.escalation,
+            held: n.held,
+            recipient_exists: context.recipient.is_some(),
+            alert: context.alert.as_ref().map(|a| AlertNow {
+                resolved: a.status == AlertStatus::Resolved,
+                acknowledged: a.acknowledged_at.is_some(),
+            }),
         }
-        let alert = context.alert.as_ref()?;
-        if n.event == "resolved" {
-            return None;
-        }
-        if alert.status == AlertStatus::Resolved {
-            return Some(if n.held { "quiet hours" } else { "resolved" });
-        }
-        if alert.acknowledged_at.is_some() && (n.escalation || n.held) {
-            return Some("acknowledged");
-        }
-        None
     }
 
     /// Records a claimed notification as not sent, with the reason.
@@ -274,24 +218,25 @@ impl Dispatcher {
         started: DateTime<Utc>,
         reason: &str,
     ) -> crate::store::Result<()> {
-        if self.store.notification_suppressed(&n.id, reason).await? {
-            self.store
-                .record_attempt(&NewAttempt {
-                    notification_id: n.id.clone(),
-                    attempt: n.attempts,
-                    started_at: started,
-                    finished_at: self.clock.now(),
-                    outcome: AttemptOutcome::Suppressed,
-                    detail: Some(reason.to_owned()),
-                })
-                .await?;
+        let mut tx = self.store.write().await?;
+        if outbox::suppress(&mut tx, &n.id, reason).await? {
+            let attempt = NewAttempt {
+                notification_id: n.id.clone(),
+                attempt: n.attempts,
+                started_at: started,
+                finished_at: self.clock.now(),
+                outcome: AttemptOutcome::Suppressed,
+                detail: Some(reason.to_owned()),
+            };
+            outbox::record_attempt(&mut tx, &attempt).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn process(&self, n: Notification) -> crate::store::Result<()> {
+    #[tracing::instrument(skip_all, fields(notification = %n.id, kind = n.kind.as_str(), event = %n.event))]
+    async fn process(&self, n: Notification, context: DeliveryContext) -> crate::store::Result<()> {
         let started = self.clock.now();
-        let context = self.store.delivery_context(&n).await?;
         let attempt = |outcome, detail: String| NewAttempt {
             notification_id: n.id.clone(),
             attempt: n.attempts,
@@ -300,37 +245,38 @@ impl Dispatcher {
             outcome,
             detail: Some(detail),
         };
-        if let Some(reason) = Self::suppression(&n, &context) {
+        if let Some(reason) = notification::suppression(Self::pickup(&n, &context)) {
             return self.suppress(&n, started, reason).await;
         }
         let is_alert = context.alert.is_some();
         // Flood control: alerts to a destination beyond the account's limit per window are
         // held back and told in one digest when the window reopens.
         if let (true, Some(limit)) = (is_alert, context.flood_limit) {
-            let (count, oldest) = self
-                .store
-                .sent_to(
-                    &context.account_id,
-                    n.kind.as_str(),
-                    &n.address,
-                    started - FLOOD_WINDOW,
-                )
-                .await?;
+            let (count, oldest) = outbox::sent_to(
+                &mut *self.store.read().await?,
+                &context.account_id,
+                n.kind.as_str(),
+                &n.address,
+                started - FLOOD_WINDOW,
+            )
+            .await?;
             if count >= limit {
                 let reopens = oldest.map_or(started, |t| t + FLOOD_WINDOW);
-                self.store.queue_digest(&n, reopens, started).await?;
+                let mut tx = self.store.write().await?;
+                outbox::queue_digest(&mut tx, &n, reopens, started).await?;
+                tx.commit().await?;
                 return self.suppress(&n, started, "rate limited").await;
             }
         }
-        let message = match (n.event.as_str(), context.recipient.clone()) {
-            ("test", Some(recipient)) => Some(Message::other(
+        let message = match (n.event, context.recipient.clone()) {
+            (Event::Test, Some(recipient)) => Some(Message::other(
                 n.clone(),
                 recipient,
                 context.account_name.clone(),
                 About::Test,
                 started,
             )),
-            ("verification", Some(recipient)) => context
+            (Event::Verification, Some(recipient)) => context
                 .payload
                 .as_deref()
                 .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
@@ -355,11 +301,10 @@ impl Dispatcher {
                         started,
                     )
                 }),
-            ("digest", Some(recipient)) => {
-                let lines: Vec<DigestLine> = self
-                    .store
-                    .held_back(&n.method_id, started)
-                    .await?
+            (Event::Digest, Some(recipient)) => {
+                let lines: Vec<DigestLine> =
+                    outbox::held_back(&mut *self.store.read().await?, &n.method_id, started)
+                        .await?
                     .into_iter()
                     .map(|(company, count, critical)| DigestLine {
                         company,
@@ -378,10 +323,10 @@ impl Dispatcher {
                     started,
                 ))
             }
-            ("report", Some(recipient)) => context
+            (Event::Report, Some(recipient)) => context
                 .payload
                 .as_deref()
-                .and_then(|p| serde_json::from_str::<crate::reports::ReportMail>(p).ok())
+                .and_then(|p| serde_json::from_str::<crate::delivery::message::ReportMail>(p).ok())
                 .map(|mail| {
                     Message::other(
                         n.clone(),
@@ -394,7 +339,7 @@ impl Dispatcher {
             _ => Message::for_alert(n.clone(), context, &self.links, started),
         };
         let outcome = match (self.channels.get(&n.kind), message) {
-            (_, Some(_)) if n.event == "report" && n.kind != MethodType::Email => {
+            (_, Some(_)) if n.event == Event::Report && n.kind != MethodType::Email => {
                 Outcome::Failed("reports go to email methods only".into())
             }
             (None, _) => Outcome::Failed(format!(
@@ -412,11 +357,12 @@ impl Dispatcher {
                 }
             }
         };
+        // The outcome, its attempt and (for a finished verification) the forgotten code land
+        // in one transaction.
         let now = self.clock.now();
+        let mut tx = self.store.write().await?;
         let recorded = match &outcome {
-            Outcome::Sent(answer) => self
-                .store
-                .notification_sent(&n.id, now)
+            Outcome::Sent(answer) => outbox::complete(&mut tx, &n.id, now)
                 .await?
                 .then(|| attempt(AttemptOutcome::Sent, answer.clone())),
             Outcome::Retry(error) => {
@@ -431,32 +377,30 @@ impl Dispatcher {
                 } else {
                     AttemptOutcome::Failed
                 };
-                self.store
-                    .notification_failed(&n.id, error, retry_at)
+                outbox::fail(&mut tx, &n.id, error, retry_at)
                     .await?
                     .then(|| attempt(kind, error.clone()))
             }
-            Outcome::Failed(error) => self
-                .store
-                .notification_failed(&n.id, error, None)
+            Outcome::Failed(error) => outbox::fail(&mut tx, &n.id, error, None)
                 .await?
                 .then(|| attempt(AttemptOutcome::Failed, error.clone())),
         };
-        if n.event == "verification"
+        if n.event == Event::Verification
             && recorded
                 .as_ref()
                 .is_some_and(|a| a.outcome != AttemptOutcome::Retry)
         {
             // The code is kept hashed elsewhere; the outbox forgets it once it is done.
-            self.store.clear_payload(&n.id).await?;
+            outbox::clear_payload(&mut tx, &n.id).await?;
         }
         match recorded {
-            Some(entry) => self.store.record_attempt(&entry).await?,
+            Some(entry) => outbox::record_attempt(&mut tx, &entry).await?,
             // Another worker took the claim over (our lease ran out): its outcome stands.
             None => {
                 tracing::warn!(notification = %n.id, "the claim was taken over before the send finished")
             }
         }
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -7,6 +7,8 @@ mod alert;
 mod contact;
 mod email;
 mod ids;
+pub mod lifecycle;
+pub mod notification;
 mod method;
 mod name;
 mod phone;

@@ -2,10 +2,10 @@
 //! state and channel, how long the oldest due notification has waited, firing alerts, report
 //! runs by state. Counts only, but of every account: an admin's bearer token is required.
 
+use crate::app;
 use crate::auth::Admin;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::Store;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -20,9 +20,9 @@ type Labels = Vec<(String, String)>;
 
 pub async fn metrics(
     State(state): State<Arc<AppState>>,
-    Admin(_): Admin,
+    admin: Admin,
 ) -> Result<impl IntoResponse, AppError> {
-    let m = state.store.metrics(chrono::Utc::now()).await?;
+    let m = app::alerts::metrics(&state, &admin).await?;
     let mut registry = Registry::with_prefix("reach");
     let notifications = Family::<Labels, Gauge>::default();
     for (state, kind, n) in &m.notifications {

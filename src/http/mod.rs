@@ -13,6 +13,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tower_http::trace::TraceLayer;
 use tokio::net::TcpListener;
 
 pub use crate::app::App as AppState;
@@ -49,7 +50,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(refuse_nul))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// One span per request, named by its method and route — the route pattern, not the path:
+/// signed links and set-password tokens travel in paths and must not reach the logs.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", axum::extract::MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route)
 }
 
 /// A NUL character in the path or the query names nothing that can exist (and PostgreSQL
@@ -73,7 +85,7 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Result<Json<Value>, AppError> {
-    match state.store.ping().await {
+    match state.ready().await {
         Ok(()) => Ok(Json(json!({"status": "ready"}))),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");

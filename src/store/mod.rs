@@ -11,7 +11,8 @@ mod sql;
 pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::{
-    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, methods,
+    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, ingest,
+    methods,
     outbox, reports, sessions, users,
 };
 

@@ -185,10 +185,8 @@ pub struct Notification {
     pub method_id: MethodId,
     pub kind: MethodType,
     pub address: String,
-    /// `opened`, `escalated`, `renotified`, `resolved` or `report`.
-    pub event: String,
-    /// `queued`, `sending`, `sent`, `failed`, `dead` or `suppressed`.
-    pub state: String,
+    pub event: crate::domain::notification::Event,
+    pub state: crate::domain::notification::State,
     pub reason: Option<String>,
     pub escalation: bool,
     pub held: bool,
@@ -240,17 +238,7 @@ pub struct DeliveryContext {
     pub flood_limit: Option<i64>,
 }
 
-/// How a typed verification code was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VerifyOutcome {
-    Verified,
-    Wrong,
-    Expired,
-    /// Too many wrong codes: ask for a new one.
-    Locked,
-    /// No code was asked for (or it was used).
-    NoCode,
-}
+pub use crate::domain::lifecycle::VerifyOutcome;
 
 /// The person a notification goes to, in their language and time zone (or the account's).
 #[derive(Debug, Clone)]

@@ -1,12 +1,12 @@
+use super::Problems;
 use super::json::{AccountJson, ApiJson};
-use super::{Problems, audit};
+use crate::app;
 use crate::auth::{Admin, Caller};
 use crate::domain::{
     AccountSettings, Errors, FloodLimits, Invalid, Locale, Name, Region, RepeatInterval, TimeZone,
 };
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::Store;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -37,7 +37,7 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<AccountJson>, AppError> {
-    let account = state.store.account(&caller.account).await?;
+    let account = app::account::get(&state, &caller).await?;
     Ok(Json(AccountJson::from(&account)))
 }
 
@@ -45,10 +45,10 @@ pub async fn get(
     request_body = AccountPatch, responses((status = 200, body = AccountJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     ApiJson(patch): ApiJson<AccountPatch>,
 ) -> Result<Json<AccountJson>, AppError> {
-    let current = state.store.account(&caller.account).await?;
+    let current = app::account::get(&state, &admin.0).await?;
     let mut errors = Errors::default();
     let name = errors.check(
         "name",
@@ -116,11 +116,6 @@ pub async fn update(
             flood_limits: limits,
         })
     })?;
-    let after = state
-        .store
-        .update_account(&caller.account, &settings)
-        .await?;
-    let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
-    audit(&state, &caller, "account", Some(&before), Some(&after)).await;
-    Ok(Json(after))
+    let after = app::account::update(&state, &admin, &settings).await?;
+    Ok(Json(AccountJson::from(&after)))
 }

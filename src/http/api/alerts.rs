@@ -1,16 +1,16 @@
 //! Alerts in (`POST /api/v1/alerts`: one alert or a batch, stored with every notification it
 //! implies before the 202), the alerts list, and the delivery log (`/api/v1/notifications`).
 
-use super::json::{ApiJson, SeverityJson, from_value, time};
+use super::json::{AlertJson, AlertList, ApiJson, NotificationJson, NotificationList, from_value};
 use super::{ApiQuery, Problems, page_request};
+use crate::app::{self, alerts::Acknowledger};
 use crate::auth::Caller;
 use crate::domain::{
-    AlertInput, AlertStatus, CompanyId, ContactId, Errors, FieldError, Invalid, Severity,
-    parse_batch,
+    AlertInput, AlertStatus, CompanyId, ContactId, Errors, FieldError, Invalid, parse_batch,
 };
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Alert, AlertQuery, Notification, NotificationQuery, Store};
+use crate::store::{AlertQuery, NotificationQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,116 +63,12 @@ pub enum AlertsBody {
     Many(Vec<AlertBody>),
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AlertJson {
-    pub id: String,
-    pub company_id: String,
-    pub key: String,
-    pub severity: SeverityJson,
-    /// `firing` or `resolved`.
-    pub status: String,
-    pub title: String,
-    pub body: Option<String>,
-    pub labels: BTreeMap<String, String>,
-    #[schema(format = DateTime)]
-    pub opened_at: String,
-    #[schema(format = DateTime)]
-    pub acknowledged_at: Option<String>,
-    /// The contact or user who acknowledged it.
-    pub acknowledged_by: Option<String>,
-    #[schema(format = DateTime)]
-    pub resolved_at: Option<String>,
-}
-
-impl From<&Alert> for AlertJson {
-    fn from(a: &Alert) -> Self {
-        Self {
-            id: a.id.clone(),
-            company_id: a.company_id.to_string(),
-            key: a.key.clone(),
-            severity: severity(a.severity),
-            status: a.status.as_str().to_owned(),
-            title: a.title.clone(),
-            body: a.body.clone(),
-            labels: a.labels.clone(),
-            opened_at: time(a.opened_at),
-            acknowledged_at: a.acknowledged_at.map(time),
-            acknowledged_by: a.acknowledged_by.as_ref().map(ToString::to_string),
-            resolved_at: a.resolved_at.map(time),
-        }
-    }
-}
-
-fn severity(s: Severity) -> SeverityJson {
-    match s {
-        Severity::Info => SeverityJson::Info,
-        Severity::Warning => SeverityJson::Warning,
-        Severity::Critical => SeverityJson::Critical,
-    }
-}
-
 /// The stored alerts: an object for an object posted, an array for an array.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum Stored {
     One(Box<AlertJson>),
     Many(Vec<AlertJson>),
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlertList {
-    pub items: Vec<AlertJson>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationJson {
-    pub id: String,
-    pub alert_id: Option<String>,
-    pub report_run_id: Option<String>,
-    pub contact_id: String,
-    pub method_id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub address: String,
-    /// `queued`, `sending`, `sent`, `failed`, `dead` or `suppressed`.
-    pub state: String,
-    /// Why it was suppressed or failed.
-    pub reason: Option<String>,
-    pub attempts: i64,
-    #[schema(format = DateTime)]
-    pub next_attempt_at: Option<String>,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub sent_at: Option<String>,
-}
-
-impl From<&Notification> for NotificationJson {
-    fn from(n: &Notification) -> Self {
-        let pending = matches!(n.state.as_str(), "queued" | "failed" | "sending");
-        Self {
-            id: n.id.clone(),
-            alert_id: n.alert_id.clone(),
-            report_run_id: None,
-            contact_id: n.contact_id.to_string(),
-            method_id: n.method_id.to_string(),
-            kind: n.kind.as_str().to_owned(),
-            address: n.address.clone(),
-            state: n.state.clone(),
-            reason: n.reason.clone(),
-            attempts: n.attempts,
-            next_attempt_at: pending.then(|| time(n.next_attempt_at)),
-            created_at: time(n.created_at),
-            sent_at: n.sent_at.map(time),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationList {
-    pub items: Vec<NotificationJson>,
-    pub next_cursor: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts",
@@ -200,11 +96,7 @@ pub async fn ingest(
         let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
         parse_batch(&inputs)?
     };
-    let stored = state
-        .store
-        .ingest_alerts(&caller.account, &alerts, chrono::Utc::now())
-        .await?;
-    state.work_queued().await;
+    let stored = app::alerts::ingest(&state, &caller, &alerts).await?;
     let mut json: Vec<AlertJson> = stored.iter().map(AlertJson::from).collect();
     let answer = match (one, json.pop()) {
         (true, Some(alert)) => Stored::One(Box::new(alert)),
@@ -255,10 +147,7 @@ pub async fn list(
             page,
         })
     })?;
-    let page = state
-        .store
-        .list_alerts(&caller.account, &caller.scope(), &query)
-        .await?;
+    let page = app::alerts::list(&state, &caller, &query).await?;
     Ok(Json(AlertList {
         items: page.items.iter().map(AlertJson::from).collect(),
         next_cursor: page.next_cursor,
@@ -272,10 +161,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AlertJson>, AppError> {
-    let alert = state
-        .store
-        .alert(&caller.account, &caller.scope(), &id)
-        .await?;
+    let alert = app::alerts::get(&state, &caller, &id).await?;
     Ok(Json(AlertJson::from(&alert)))
 }
 
@@ -287,27 +173,8 @@ pub async fn acknowledge(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AlertJson>, AppError> {
-    let before = AlertJson::from(
-        &state
-            .store
-            .alert(&caller.account, &caller.scope(), &id)
-            .await?,
-    );
-    let alert = state
-        .store
-        .acknowledge_alert(
-            &caller.account,
-            &caller.scope(),
-            &id,
-            &caller.user,
-            chrono::Utc::now(),
-        )
-        .await?;
-    let after = AlertJson::from(&alert);
-    if before.acknowledged_at != after.acknowledged_at {
-        crate::http::audit(&state, &caller, "alert", Some(&before), Some(&after)).await;
-    }
-    Ok(Json(after))
+    let acked = app::alerts::acknowledge(&state, Acknowledger::Caller(&caller), &id).await?;
+    Ok(Json(AlertJson::from(&acked.alert)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -356,18 +223,9 @@ pub async fn notifications(
             page,
         })
     })?;
-    let page = state
-        .store
-        .list_notifications(&caller.account, &caller.scope(), &query)
-        .await?;
+    let page = app::alerts::notifications(&state, &caller, &query).await?;
     Ok(Json(NotificationList {
         items: page.items.iter().map(NotificationJson::from).collect(),
         next_cursor: page.next_cursor,
     }))
-}
-
-impl crate::http::Audited for AlertJson {
-    fn audit_id(&self) -> &str {
-        &self.id
-    }
 }

@@ -1,10 +1,11 @@
 use super::json::{AuditJson, AuditList};
 use super::{ApiQuery, Problems, page_request};
+use crate::app;
 use crate::auth::Admin;
 use crate::domain::{ContactId, Errors, Invalid};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{AuditQuery, Store};
+use crate::store::AuditQuery;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -34,7 +35,7 @@ pub struct AuditParams {
     params(AuditParams), responses((status = 200, body = AuditList), Problems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditList>, AppError> {
     let mut errors = Errors::default();
@@ -70,7 +71,7 @@ pub async fn list(
             page,
         })
     })?;
-    let result = state.store.list_audit(&caller.account, &query).await?;
+    let result = app::audit::list(&state, &admin, &query).await?;
     Ok(Json(AuditList {
         items: result.items.iter().map(AuditJson::from).collect(),
         next_cursor: result.next_cursor,

@@ -1,12 +1,13 @@
 use super::json::{
     ApiJson, CompaniesJson, ContactJson, ContactList, nullable, patched_preferences,
 };
-use super::{ApiQuery, Problems, audit, page_request};
+use super::{ApiQuery, Problems, page_request};
+use crate::app;
 use crate::auth::{Admin, Caller};
 use crate::domain::{CompanyId, ContactId, ContactInput, Errors, Invalid, Name, NewContact};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Contact, ContactKind, ContactQuery, Store};
+use crate::store::{Contact, ContactKind, ContactQuery};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -102,10 +103,7 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ContactList>, AppError> {
     let query = params.query(None)?;
-    let page = state
-        .store
-        .list_contacts(&caller.account, &caller.scope(), &query)
-        .await?;
+    let page = app::contacts::list(&state, &caller, &query).await?;
     Ok(Json(ContactList::from(page)))
 }
 
@@ -113,7 +111,7 @@ pub async fn list(
     request_body = ContactBody, responses((status = 201, body = ContactJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<(StatusCode, Json<ContactJson>), AppError> {
     let new = ContactInput {
@@ -123,9 +121,8 @@ pub async fn create(
         timezone: body.timezone,
     }
     .parse()?;
-    let contact = ContactJson::from(&state.store.create_contact(&caller.account, &new).await?);
-    audit(&state, &caller, "contact", None, Some(&contact)).await;
-    Ok((StatusCode::CREATED, Json(contact)))
+    let contact = app::contacts::create(&state, &admin, &new).await?;
+    Ok((StatusCode::CREATED, Json(ContactJson::from(&contact))))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", summary = "Read a contact or user",
@@ -135,14 +132,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ContactJson>, AppError> {
-    let contact = state
-        .store
-        .contact(
-            &caller.account,
-            &caller.scope(),
-            &ContactId::from_string(id),
-        )
-        .await?;
+    let contact = app::contacts::get(&state, &caller, &ContactId::from_string(id)).await?;
     Ok(Json(ContactJson::from(&contact)))
 }
 
@@ -153,8 +143,8 @@ fn patched(current: &Contact, patch: ContactPatch) -> Result<NewContact, AppErro
         None => Some(Name::parse(&current.name).map_err(|_| AppError::NotFound)?),
         Some(n) => errors.check("name", Name::parse(n)),
     };
-    if current.user.is_some() && name.as_ref().is_some_and(|n| n.as_str() != current.name) {
-        return Err(AppError::Forbidden);
+    if let Some(name) = &name {
+        app::contacts::may_rename(current, name)?;
     }
     let companies = match &patch.companies {
         None => Some(current.companies.clone()),
@@ -182,30 +172,15 @@ fn patched(current: &Contact, patch: ContactPatch) -> Result<NewContact, AppErro
     responses((status = 200, body = ContactJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<ContactPatch>,
 ) -> Result<Json<ContactJson>, AppError> {
     let id = ContactId::from_string(id);
-    let current = state
-        .store
-        .contact(&caller.account, &caller.scope(), &id)
-        .await?;
+    let current = app::contacts::get(&state, &admin.0, &id).await?;
     let new = patched(&current, patch)?;
-    let after = state
-        .store
-        .update_contact(&caller.account, &id, &new)
-        .await?;
-    let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-    audit(
-        &state,
-        &caller,
-        object_type(&current),
-        Some(&before),
-        Some(&after),
-    )
-    .await;
-    Ok(Json(after))
+    let after = app::contacts::update(&state, &admin, &id, &new).await?;
+    Ok(Json(ContactJson::from(&after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
@@ -213,26 +188,9 @@ pub async fn update(
     params(("id" = String, Path)), responses((status = 204), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let id = ContactId::from_string(id);
-    let current = state
-        .store
-        .contact(&caller.account, &caller.scope(), &id)
-        .await?;
-    match current.kind() {
-        ContactKind::User => state.store.delete_user(&caller.account, &id).await?,
-        ContactKind::Contact => state.store.delete_contact(&caller.account, &id).await?,
-    }
-    let before = ContactJson::from(&current);
-    audit(&state, &caller, object_type(&current), Some(&before), None).await;
+    app::contacts::delete(&state, &admin, &ContactId::from_string(id)).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-pub(super) fn object_type(contact: &Contact) -> &'static str {
-    match contact.kind() {
-        ContactKind::User => "user",
-        ContactKind::Contact => "contact",
-    }
 }

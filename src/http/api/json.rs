@@ -8,8 +8,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use serde::{Deserialize, Deserializer};
 
 /// A JSON body: 415 unless it is `application/json`, 413 above the limit, 400 when it is not
 /// JSON, 422 naming the field when a value has the wrong type or an unknown field is sent.

@@ -1,10 +1,10 @@
+use super::Problems;
 use super::json::{ApiJson, ContactJson, nullable, patched_preferences};
-use super::{Problems, audit};
-use crate::auth::{self, Caller};
-use crate::domain::{CompanyAccess, EmailAddress, Errors, Name, Password, Profile};
+use crate::app;
+use crate::auth::Caller;
+use crate::domain::{EmailAddress, Errors, Name, Password, Profile};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::Store;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -33,10 +33,7 @@ pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
 ) -> Result<Json<ContactJson>, AppError> {
-    let me = state
-        .store
-        .contact(&caller.account, &CompanyAccess::All, &caller.user)
-        .await?;
+    let me = app::users::me(&state, &caller).await?;
     Ok(Json(ContactJson::from(&me)))
 }
 
@@ -48,10 +45,7 @@ pub async fn update(
     caller: Caller,
     ApiJson(patch): ApiJson<MePatch>,
 ) -> Result<Json<ContactJson>, AppError> {
-    let current = state
-        .store
-        .contact(&caller.account, &CompanyAccess::All, &caller.user)
-        .await?;
+    let current = app::users::me(&state, &caller).await?;
     let current_email = current
         .user
         .as_ref()
@@ -87,18 +81,6 @@ pub async fn update(
             password?,
         ))
     })?;
-    let password_hash = password.as_ref().map(auth::hash_password).transpose()?;
-    let after = state
-        .store
-        .update_profile(&caller.account, &caller.user, &profile)
-        .await?;
-    if let Some(hash) = password_hash {
-        state
-            .store
-            .set_password(&caller.account, &caller.user, &hash)
-            .await?;
-    }
-    let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-    audit(&state, &caller, "user", Some(&before), Some(&after)).await;
-    Ok(Json(after))
+    let after = app::users::update_profile(&state, &caller, &profile, password).await?;
+    Ok(Json(ContactJson::from(&after)))
 }

@@ -1,10 +1,11 @@
+use super::Problems;
 use super::json::{ApiJson, MethodJson, nullable};
-use super::{Problems, audit};
+use crate::app;
 use crate::auth::Caller;
-use crate::domain::{ContactId, MethodId, MethodInput, ParseContext, QuietHours};
+use crate::domain::{ContactId, MethodId, MethodInput, QuietHours};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Contact, Method, Store};
+use crate::store::Method;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -64,29 +65,6 @@ pub struct MethodPatch {
     quiet_hours: Option<Option<QuietHoursBody>>,
 }
 
-/// The contact whose methods the caller wants to change: 404 when they cannot see it, 403 when
-/// they see it but may not manage its methods.
-async fn managed_contact(
-    state: &AppState,
-    caller: &Caller,
-    id: &ContactId,
-) -> Result<Contact, AppError> {
-    let contact = state
-        .store
-        .contact(&caller.account, &caller.scope(), id)
-        .await?;
-    caller.may_manage_methods_of(id)?;
-    Ok(contact)
-}
-
-async fn parse_context(state: &AppState, caller: &Caller) -> Result<ParseContext, AppError> {
-    let account = state.store.account(&caller.account).await?;
-    Ok(ParseContext {
-        default_region: account.default_region,
-        allow_loopback: state.allow_loopback_webhooks,
-    })
-}
-
 fn quiet(q: Option<QuietHoursBody>) -> Option<(String, String)> {
     q.map(|q| (q.from, q.to))
 }
@@ -102,7 +80,7 @@ pub async fn create(
     ApiJson(body): ApiJson<MethodBody>,
 ) -> Result<(StatusCode, Json<MethodJson>), AppError> {
     let contact = ContactId::from_string(id);
-    managed_contact(&state, &caller, &contact).await?;
+    app::methods::contact(&state, &caller, &contact).await?;
     let new = MethodInput {
         kind: Some(body.kind),
         address: Some(body.address),
@@ -112,14 +90,12 @@ pub async fn create(
         delay_minutes: body.delay_minutes,
         quiet_hours: body.quiet_hours.and_then(quiet),
     }
-    .parse(&parse_context(&state, &caller).await?)?;
-    let added = state
-        .store
-        .add_method(&caller.account, &contact, &new)
-        .await?;
-    let method = MethodJson::from(&added);
-    audit(&state, &caller, "method", None, Some(&method)).await;
-    Ok((StatusCode::CREATED, Json(method.with_secret(&added))))
+    .parse(&app::methods::parse_context(&state, &caller).await?)?;
+    let added = app::methods::add(&state, &caller, &contact, &new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MethodJson::from(&added).with_secret(&added)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",
@@ -131,15 +107,8 @@ pub async fn get(
     caller: Caller,
     Path((id, method_id)): Path<(String, String)>,
 ) -> Result<Json<MethodJson>, AppError> {
-    let contact = ContactId::from_string(id);
-    state
-        .store
-        .contact(&caller.account, &caller.scope(), &contact)
-        .await?;
-    let method = state
-        .store
-        .method(&caller.account, &contact, &MethodId::from_string(method_id))
-        .await?;
+    let (contact, method_id) = (ContactId::from_string(id), MethodId::from_string(method_id));
+    let method = app::methods::get(&state, &caller, &contact, &method_id).await?;
     Ok(Json(MethodJson::from(&method)))
 }
 
@@ -184,23 +153,15 @@ pub async fn update(
     Path((id, method_id)): Path<(String, String)>,
     ApiJson(patch): ApiJson<MethodPatch>,
 ) -> Result<Json<MethodJson>, AppError> {
-    let contact = ContactId::from_string(id);
-    managed_contact(&state, &caller, &contact).await?;
-    let method_id = MethodId::from_string(method_id);
-    let current = state
-        .store
-        .method(&caller.account, &contact, &method_id)
-        .await?;
-    let new = patched(&current, patch).parse(&parse_context(&state, &caller).await?)?;
-    let after = state
-        .store
-        .update_method(&caller.account, &contact, &method_id, &new)
-        .await?;
-    let (before, answer) = (MethodJson::from(&current), MethodJson::from(&after));
-    audit(&state, &caller, "method", Some(&before), Some(&answer)).await;
+    let (contact, method_id) = (ContactId::from_string(id), MethodId::from_string(method_id));
+    let (_, current) = app::methods::managed(&state, &caller, &contact, &method_id).await?;
+    let ctx = app::methods::parse_context(&state, &caller).await?;
+    let new = patched(&current, patch).parse(&ctx)?;
+    let saved = app::methods::update(&state, &caller, &contact, &method_id, &new).await?;
+    let answer = MethodJson::from(&saved.method);
     // A method that has just become a webhook shows its new secret, once.
-    Ok(Json(if current.secret.is_none() {
-        answer.with_secret(&after)
+    Ok(Json(if saved.new_secret {
+        answer.with_secret(&saved.method)
     } else {
         answer
     }))
@@ -215,18 +176,7 @@ pub async fn delete(
     caller: Caller,
     Path((id, method_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    let contact = ContactId::from_string(id);
-    managed_contact(&state, &caller, &contact).await?;
-    let method_id = MethodId::from_string(method_id);
-    let current = state
-        .store
-        .method(&caller.account, &contact, &method_id)
-        .await?;
-    state
-        .store
-        .delete_method(&caller.account, &contact, &method_id)
-        .await?;
-    let before = MethodJson::from(&current);
-    audit(&state, &caller, "method", Some(&before), None).await;
+    let (contact, method_id) = (ContactId::from_string(id), MethodId::from_string(method_id));
+    app::methods::delete(&state, &caller, &contact, &method_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,13 +1,13 @@
 use super::contacts::ListParams;
 use super::json::{ApiJson, CompaniesJson, ContactJson, ContactList};
-use super::{ApiQuery, Problems, audit};
-use crate::auth::{self, Admin, Caller};
-use crate::domain::{
-    ContactId, ContactInput, EmailAddress, Errors, NewUser, Password, Role, UserChange,
-};
+use super::{ApiQuery, Problems};
+use crate::app;
+use crate::app::users::{FirstPassword, UserToAdd};
+use crate::auth::{Admin, Caller};
+use crate::domain::{ContactId, ContactInput, EmailAddress, Errors, Password, Role, UserChange};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Contact, ContactKind, Store};
+use crate::store::ContactKind;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -51,10 +51,7 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ContactList>, AppError> {
     let query = params.query(Some(ContactKind::User))?;
-    let page = state
-        .store
-        .list_contacts(&caller.account, &caller.scope(), &query)
-        .await?;
+    let page = app::contacts::list(&state, &caller, &query).await?;
     Ok(Json(ContactList::from(page)))
 }
 
@@ -62,7 +59,7 @@ pub async fn list(
     request_body = UserBody, responses((status = 201, body = ContactJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     ApiJson(body): ApiJson<UserBody>,
 ) -> Result<(StatusCode, Json<ContactJson>), AppError> {
     let mut errors = Errors::default();
@@ -82,32 +79,21 @@ pub async fn create(
     let email = errors.check("email", EmailAddress::parse(&body.email));
     let role = errors.check("role", Role::parse(&body.role));
     let password = match &body.password {
-        None => Some(None),
-        Some(p) => errors.check("password", Password::parse(p)).map(Some),
+        None => Some(FirstPassword::Unset),
+        Some(p) => errors
+            .check("password", Password::parse(p))
+            .map(FirstPassword::Given),
     };
-    let (contact, email, role, password) =
-        errors.finish(|| Some((contact?, email?, role?, password?)))?;
-    let password_hash = password.as_ref().map(auth::hash_password).transpose()?;
-    let new = NewUser {
-        contact,
-        email,
-        role,
-        password_hash,
-    };
-    let user = ContactJson::from(&state.store.create_user(&caller.account, &new).await?);
-    audit(&state, &caller, "user", None, Some(&user)).await;
-    Ok((StatusCode::CREATED, Json(user)))
-}
-
-async fn user(state: &AppState, caller: &Caller, id: &ContactId) -> Result<Contact, AppError> {
-    let contact = state
-        .store
-        .contact(&caller.account, &caller.scope(), id)
-        .await?;
-    match contact.kind() {
-        ContactKind::User => Ok(contact),
-        ContactKind::Contact => Err(AppError::NotFound),
-    }
+    let new = errors.finish(|| {
+        Some(UserToAdd {
+            contact: contact?,
+            email: email?,
+            role: role?,
+            password: password?,
+        })
+    })?;
+    let added = app::users::create(&state, &admin, new).await?;
+    Ok((StatusCode::CREATED, Json(ContactJson::from(&added.user))))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", summary = "Read a user",
@@ -117,7 +103,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ContactJson>, AppError> {
-    let user = user(&state, &caller, &ContactId::from_string(id)).await?;
+    let user = app::users::get(&state, &caller, &ContactId::from_string(id)).await?;
     Ok(Json(ContactJson::from(&user)))
 }
 
@@ -127,7 +113,7 @@ pub async fn get(
     responses((status = 200, body = ContactJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<ContactJson>, AppError> {
@@ -135,7 +121,7 @@ pub async fn update(
         return Err(AppError::Forbidden);
     }
     let id = ContactId::from_string(id);
-    let current = user(&state, &caller, &id).await?;
+    let current = app::users::get(&state, &admin.0, &id).await?;
     let info = current.user.as_ref().ok_or(AppError::NotFound)?;
     let mut errors = Errors::default();
     let role = match &patch.role {
@@ -153,13 +139,8 @@ pub async fn update(
             disabled: patch.disabled.unwrap_or(info.disabled),
         })
     })?;
-    let after = state
-        .store
-        .update_user(&caller.account, &id, &change)
-        .await?;
-    let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-    audit(&state, &caller, "user", Some(&before), Some(&after)).await;
-    Ok(Json(after))
+    let after = app::users::update(&state, &admin, &id, &change).await?;
+    Ok(Json(ContactJson::from(&after)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
@@ -167,13 +148,9 @@ pub async fn update(
     params(("id" = String, Path)), responses((status = 204), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Admin(caller): Admin,
+    admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let id = ContactId::from_string(id);
-    let current = user(&state, &caller, &id).await?;
-    state.store.delete_user(&caller.account, &id).await?;
-    let before = ContactJson::from(&current);
-    audit(&state, &caller, "user", Some(&before), None).await;
+    app::users::delete(&state, &admin, &ContactId::from_string(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,51 +1,25 @@
 //! Send test, and verification by a six-digit code sent through the method itself (SPEC §1):
 //! the code expires after 10 minutes and locks after 5 wrong tries.
 
-use super::alerts::NotificationJson;
-use super::json::{ApiJson, MethodJson};
-use super::{Problems, audit};
+use super::Problems;
+use super::json::{ApiJson, MethodJson, NotificationJson};
+use crate::app;
 use crate::auth::Caller;
-use crate::domain::{ContactId, FieldError, Invalid, MethodId};
+use crate::domain::{ContactId, MethodId};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Store, VerifyOutcome};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use rand::Rng as _;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::ToSchema;
 
-/// How long a verification code works.
-pub const CODE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
-
-/// The contact and method the caller may act on (admins: anyone's; others: their own).
-async fn method(
-    state: &AppState,
-    caller: &Caller,
-    contact: &str,
-    method: &str,
-) -> Result<(ContactId, MethodId), AppError> {
-    let contact = ContactId::from_string(contact);
-    state
-        .store
-        .contact(&caller.account, &caller.scope(), &contact)
-        .await?;
-    caller.may_manage_methods_of(&contact)?;
-    let method = MethodId::from_string(method);
-    state
-        .store
-        .method(&caller.account, &contact, &method)
-        .await?;
-    Ok((contact, method))
-}
-
-async fn queued(state: &AppState, caller: &Caller, id: &str) -> Result<NotificationJson, AppError> {
-    state.work_queued().await;
-    Ok(NotificationJson::from(
-        &state.store.notification(&caller.account, id).await?,
-    ))
+fn ids(contact: String, method: String) -> (ContactId, MethodId) {
+    (
+        ContactId::from_string(contact),
+        MethodId::from_string(method),
+    )
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/test", tag = "contacts",
@@ -57,20 +31,9 @@ pub async fn test(
     caller: Caller,
     Path((id, method_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<NotificationJson>), AppError> {
-    let (contact, method) = self::method(&state, &caller, &id, &method_id).await?;
-    let queued_id = state
-        .store
-        .queue_test(&caller.account, &contact, &method, chrono::Utc::now())
-        .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(queued(&state, &caller, &queued_id).await?),
-    ))
-}
-
-/// A new six-digit code.
-pub fn new_code() -> String {
-    format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
+    let (contact, method) = ids(id, method_id);
+    let queued = app::verification::send_test(&state, &caller, &contact, &method).await?;
+    Ok((StatusCode::ACCEPTED, Json(NotificationJson::from(&queued))))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification", tag = "contacts",
@@ -82,25 +45,9 @@ pub async fn start(
     caller: Caller,
     Path((id, method_id)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<NotificationJson>), AppError> {
-    let (contact, method) = self::method(&state, &caller, &id, &method_id).await?;
-    let code = new_code();
-    let now = chrono::Utc::now();
-    let queued_id = state
-        .store
-        .start_verification(
-            &caller.account,
-            &contact,
-            &method,
-            &code,
-            &state.links.code_hash(method.as_str(), &code),
-            now + CODE_LIFETIME,
-            now,
-        )
-        .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(queued(&state, &caller, &queued_id).await?),
-    ))
+    let (contact, method) = ids(id, method_id);
+    let queued = app::verification::start(&state, &caller, &contact, &method).await?;
+    Ok((StatusCode::ACCEPTED, Json(NotificationJson::from(&queued))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,52 +55,6 @@ pub async fn start(
 pub struct CodeBody {
     /// The six digits received.
     code: String,
-}
-
-/// The field error for a code that did not verify.
-pub fn code_error(outcome: VerifyOutcome) -> Option<AppError> {
-    let error = match outcome {
-        VerifyOutcome::Verified => return None,
-        VerifyOutcome::Wrong => Invalid::CodeWrong,
-        VerifyOutcome::Expired => Invalid::CodeExpired,
-        VerifyOutcome::Locked => Invalid::CodeLocked,
-        VerifyOutcome::NoCode => Invalid::CodeUnknown,
-    };
-    Some(AppError::Validation(vec![FieldError::new("code", error)]))
-}
-
-/// Checks a typed code: the verified method, or the field error.
-pub async fn check_code(
-    state: &AppState,
-    caller: &Caller,
-    contact: &ContactId,
-    method: &MethodId,
-    code: &str,
-) -> Result<crate::store::Method, AppError> {
-    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let outcome = if code.len() == 6 && code.chars().all(|c| c.is_ascii_digit()) {
-        state
-            .store
-            .confirm_verification(
-                &caller.account,
-                contact,
-                method,
-                &state.links.code_hash(method.as_str(), &code),
-                chrono::Utc::now(),
-            )
-            .await?
-    } else {
-        VerifyOutcome::Wrong
-    };
-    if let Some(error) = code_error(outcome) {
-        return Err(error);
-    }
-    let before = state.store.method(&caller.account, contact, method).await?;
-    let mut unverified = MethodJson::from(&before);
-    unverified.verified = false;
-    let after = MethodJson::from(&before);
-    audit(state, caller, "method", Some(&unverified), Some(&after)).await;
-    Ok(before)
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm", tag = "contacts",
@@ -166,7 +67,8 @@ pub async fn confirm(
     Path((id, method_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<CodeBody>,
 ) -> Result<Json<MethodJson>, AppError> {
-    let (contact, method) = self::method(&state, &caller, &id, &method_id).await?;
-    let verified = check_code(&state, &caller, &contact, &method, &body.code).await?;
+    let (contact, method) = ids(id, method_id);
+    let verified =
+        app::verification::confirm(&state, &caller, &contact, &method, &body.code).await?;
     Ok(Json(MethodJson::from(&verified)))
 }

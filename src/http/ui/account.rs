@@ -2,14 +2,11 @@
 
 use super::contacts::{MethodView, own_methods};
 use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
-use crate::auth;
-use crate::domain::{
-    CompanyAccess, EmailAddress, Errors, Invalid, Locale, Name, Password, Profile, TimeZone,
-};
+use crate::app;
+use crate::domain::{EmailAddress, Errors, Locale, Name, Password, Profile, TimeZone};
 use crate::error::AppError;
-use crate::http::api::json::ContactJson;
-use crate::http::{AppState, audit};
-use crate::store::{Contact, Store};
+use crate::http::AppState;
+use crate::store::Contact;
 use askama::Template;
 use axum::extract::{Query, State};
 use serde::Deserialize;
@@ -56,11 +53,9 @@ pub struct DoneQuery {
 }
 
 async fn me(state: &AppState, web: &Web) -> Result<Contact, axum::response::Response> {
-    state
-        .store
-        .contact(&web.caller.account, &CompanyAccess::All, &web.caller.user)
+    app::users::me(state, &web.caller)
         .await
-        .map_err(|e| web.fail(e.into()))
+        .map_err(|e| web.fail(e))
 }
 
 fn profile_of(me: &Contact) -> ProfileForm {
@@ -144,19 +139,11 @@ pub async fn update(
             timezone: timezone?,
         })
     }) {
-        Ok(profile) => state
-            .store
-            .update_profile(&web.caller.account, &web.caller.user, &profile)
-            .await
-            .map_err(AppError::from),
+        Ok(profile) => app::users::update_profile(&state, &web.caller, &profile, None).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-            audit(&state, &web.caller, "user", Some(&before), Some(&after)).await;
-            Ok(done(PAGE, "profile-saved"))
-        }
+        Ok(_) => Ok(done(PAGE, "profile-saved")),
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
             Ok(refused(render(&account_page(
@@ -177,53 +164,11 @@ pub async fn password(
     web: Web,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
-    let current = me(&state, &web).await?;
-    let email = current
-        .user
-        .as_ref()
-        .map(|u| u.email.clone())
-        .unwrap_or_default();
-    let hash = match EmailAddress::parse(&email) {
-        Ok(email) => state
-            .store
-            .login_by_email(&email)
-            .await
-            .map_err(|e| web.fail(e.into()))?
-            .and_then(|l| l.password_hash),
-        Err(_) => None,
-    };
-    let typed = form.current.clone();
-    let matches = tokio::task::spawn_blocking(move || {
-        hash.is_some_and(|h| auth::verify_password(&typed, &h))
-    })
-    .await
-    .unwrap_or(false);
-    let mut errors = Errors::default();
-    if !matches {
-        errors.push("current", Invalid::WrongPassword);
-    }
-    let new = errors.check("new", Password::parse(&form.new));
-    match errors.finish(|| new) {
-        Ok(new) => {
-            let hash = auth::hash_password(&new).map_err(|e| web.fail(AppError::Internal(e)))?;
-            state
-                .store
-                .set_password(&web.caller.account, &web.caller.user, &hash)
-                .await
-                .map_err(|e| web.fail(e.into()))?;
-            crate::http::record(
-                &state,
-                &web.caller,
-                "update",
-                "password",
-                web.caller.user.as_str(),
-                None,
-                None,
-            )
-            .await;
-            Ok(done(PAGE, "password-changed"))
-        }
-        Err(fields) => {
+    let new = Password::parse(&form.new);
+    match app::users::change_password(&state, &web.caller, &form.current, new).await {
+        Ok(()) => Ok(done(PAGE, "password-changed")),
+        Err(AppError::Validation(fields)) => {
+            let current = me(&state, &web).await?;
             let errors = FormErrors::new(&web.tr, &fields);
             Ok(refused(render(&account_page(
                 &web,
@@ -234,5 +179,6 @@ pub async fn password(
                 None,
             ))))
         }
+        Err(other) => Err(web.fail(other)),
     }
 }

@@ -3,10 +3,11 @@
 //! acknowledges it, in the name of the person the message was sent to.
 
 use super::{CsrfToken, PageResult, Tr, render, visitor_tr};
-use crate::delivery::links::{AckGrant, LinkError};
-use crate::domain::{AlertStatus, CompanyAccess};
+use crate::app::{self, alerts::LinkedAlert};
+use crate::links::{AckGrant, LinkError};
+use crate::domain::AlertStatus;
 use crate::http::AppState;
-use crate::store::{Alert, Store, StoreError};
+use crate::store::Alert;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -76,69 +77,37 @@ async fn page(
         Err(LinkError::Expired) => return Err(invalid(visitor, "ack-link-expired")),
         Err(LinkError::Invalid) => return Err(invalid(visitor, "ack-link-invalid")),
     };
-    let all = CompanyAccess::All;
-    let account = &grant.account_id;
-    let internal = |e: StoreError| {
-        tracing::error!(error = %e, "acknowledge link failed");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            visitor.t("error-page-internal"),
-        )
-            .into_response()
+    let link = match app::alerts::ack_link(state, &grant, acknowledge).await {
+        Ok(link) => link,
+        Err(e) => {
+            tracing::error!(error = %e, "acknowledge link failed");
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                visitor.t("error-page-internal"),
+            )
+                .into_response());
+        }
     };
     // The person the message went to reads the page in their language.
-    let person = match state.store.contact(account, &all, &grant.contact_id).await {
-        Ok(contact) => Some(contact),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(internal(e)),
-    };
-    let locale = match person.as_ref().and_then(|p| p.locale) {
-        Some(locale) => Some(locale),
-        None => match state.store.account(account).await {
-            Ok(a) => Some(a.locale),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(internal(e)),
-        },
-    };
-    let tr = locale.map_or_else(|| visitor_tr(headers), Tr::new);
-    if person.is_none() {
+    let tr = link.locale.map_or_else(|| visitor_tr(headers), Tr::new);
+    let Some(LinkedAlert {
+        alert,
+        company,
+        acknowledger,
+        done,
+    }) = link.alert
+    else {
         return Err(invalid(tr, "ack-link-invalid"));
-    }
-    let alert = match state.store.alert(account, &all, &grant.alert_id).await {
-        Ok(alert) => alert,
-        Err(StoreError::NotFound) => return Err(invalid(tr, "ack-link-invalid")),
-        Err(e) => return Err(internal(e)),
     };
-    let done =
-        acknowledge && alert.status == AlertStatus::Firing && alert.acknowledged_at.is_none();
-    let alert = if done {
-        let acked = state
-            .store
-            .acknowledge_alert(account, &all, &alert.id, &grant.contact_id, now)
-            .await
-            .map_err(internal)?;
-        tracing::info!(alert = %acked.id, by = %grant.contact_id, "acknowledged by link");
-        acked
-    } else {
-        alert
-    };
-    let company = match state.store.company(account, &all, &alert.company_id).await {
-        Ok(c) => c.name.to_string(),
-        Err(StoreError::NotFound) => String::new(),
-        Err(e) => return Err(internal(e)),
-    };
-    let acknowledged_by = match &alert.acknowledged_by {
-        Some(id) => Some(match state.store.contact(account, &all, id).await {
-            Ok(c) => c.name,
-            Err(StoreError::NotFound) => tr.t("someone"),
-            Err(e) => return Err(internal(e)),
-        }),
-        None => None,
-    };
+    let company = company.map(|c| c.name).unwrap_or_default();
+    let acknowledged_by = alert
+        .acknowledged_by
+        .as_ref()
+        .map(|_| acknowledger.map_or_else(|| tr.t("someone"), |c| c.name));
     Ok(render(&AckPage {
         tr,
         csrf,
-        action: format!("/ack/{token}"),
+        action: crate::links::fill(crate::links::paths::ACK, &token),
         problem: None,
         alert: Some(alert),
         company,

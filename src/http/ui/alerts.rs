@@ -4,13 +4,12 @@
 //! top bar.
 
 use super::{Form, PageResult, Web, confirmation, done, render};
-use crate::domain::{AlertStatus, CompanyAccess, CompanyId, ContactId};
+use crate::app::{self, alerts::Acknowledger, alerts::Delivery};
+use crate::domain::{AlertStatus, CompanyId, ContactId};
 use crate::error::AppError;
-use crate::http::api::alerts::AlertJson;
-use crate::http::{AppState, audit};
-use crate::store::{
-    Alert, AlertQuery, Attempt, Cursor, Notification, NotificationQuery, PageRequest, Store,
-};
+use crate::links;
+use crate::http::AppState;
+use crate::store::{Alert, AlertQuery, Cursor, Notification, NotificationQuery, PageRequest};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -113,27 +112,19 @@ fn current_company(web: &Web) -> Option<CompanyId> {
     web.current_company.as_deref().map(CompanyId::from_string)
 }
 
+/// The names of these contacts; deleted ones read "contact deleted".
 async fn names(
     state: &AppState,
     web: &Web,
-    ids: impl Iterator<Item = ContactId>,
-) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+    ids: Vec<&ContactId>,
+) -> Result<HashMap<String, String>, AppError> {
+    let mut names = app::alerts::contact_names(state, &web.caller, &ids).await?;
     for id in ids {
-        if out.contains_key(id.as_str()) {
-            continue;
-        }
-        let name = match state
-            .store
-            .contact(&web.caller.account, &CompanyAccess::All, &id)
-            .await
-        {
-            Ok(c) => c.name,
-            Err(_) => web.t("contact-deleted"),
-        };
-        out.insert(id.to_string(), name);
+        names
+            .entry(id.to_string())
+            .or_insert_with(|| web.t("contact-deleted"));
     }
-    out
+    Ok(names)
 }
 
 fn alert_row(web: &Web, a: &Alert, names: &HashMap<String, String>) -> AlertRow {
@@ -168,25 +159,22 @@ pub async fn list(
 ) -> PageResult {
     let status = query.status.clone().unwrap_or_else(|| "firing".to_owned());
     let page = page_request(query.cursor.as_deref()).map_err(|e| web.fail(e))?;
-    let found = state
-        .store
-        .list_alerts(
-            &web.caller.account,
-            &web.caller.scope(),
-            &AlertQuery {
-                company: current_company(&web),
-                status: AlertStatus::parse(&status).ok(),
-                page,
-            },
-        )
+    let query = AlertQuery {
+        company: current_company(&web),
+        status: AlertStatus::parse(&status).ok(),
+        page,
+    };
+    let found = app::alerts::list(&state, &web.caller, &query)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let names = names(
-        &state,
-        &web,
-        found.items.iter().filter_map(|a| a.acknowledged_by.clone()),
-    )
-    .await;
+        .map_err(|e| web.fail(e))?;
+    let acknowledgers = found
+        .items
+        .iter()
+        .filter_map(|a| a.acknowledged_by.as_ref())
+        .collect();
+    let names = names(&state, &web, acknowledgers)
+        .await
+        .map_err(|e| web.fail(e))?;
     Ok(render(&AlertsPage {
         web: &web,
         alerts: found
@@ -228,18 +216,24 @@ fn state_label(web: &Web, n: &Notification) -> String {
 async fn rows(
     state: &AppState,
     web: &Web,
-    notifications: Vec<Notification>,
+    deliveries: Vec<Delivery>,
     titles: &HashMap<String, String>,
 ) -> Result<Vec<NotificationRow>, AppError> {
     let names = names(
         state,
         web,
-        notifications.iter().map(|n| n.contact_id.clone()),
+        deliveries
+            .iter()
+            .map(|d| &d.notification.contact_id)
+            .collect(),
     )
-    .await;
-    let mut out = Vec::with_capacity(notifications.len());
-    for n in notifications {
-        let log: Vec<Attempt> = state.store.attempts(&web.caller.account, &n.id).await?;
+    .await?;
+    let mut out = Vec::with_capacity(deliveries.len());
+    for Delivery {
+        notification: n,
+        attempts: log,
+    } in deliveries
+    {
         let when = match n.sent_at {
             Some(at) => web.when(at),
             None if matches!(n.state.as_str(), "queued" | "failed" | "sending") => {
@@ -261,8 +255,8 @@ async fn rows(
             kind: web.t(&format!("type-{}", n.kind.as_str())),
             event: web.t(&format!("event-{}", n.event)),
             state_label: state_label(web, &n),
-            state: n.state.clone(),
-            reason: n.reason.as_deref().map(|r| reason_label(web, &n.state, r)),
+            state: n.state.as_str().to_owned(),
+            reason: n.reason.as_deref().map(|r| reason_label(web, n.state.as_str(), r)),
             attempts: n.attempts,
             when,
             log: log
@@ -288,21 +282,16 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
-    let alert = state
-        .store
-        .alert(&web.caller.account, &web.caller.scope(), &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
-    let notifications = state
-        .store
-        .notifications_of_alert(&web.caller.account, &id)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
-    let titles = HashMap::from([(alert.id.clone(), alert.title.clone())]);
-    let timeline = rows(&state, &web, notifications, &titles)
+    let (alert, deliveries) = app::alerts::timeline(&state, &web.caller, &id)
         .await
         .map_err(|e| web.fail(e))?;
-    let names = names(&state, &web, alert.acknowledged_by.clone().into_iter()).await;
+    let titles = HashMap::from([(alert.id.clone(), alert.title.clone())]);
+    let timeline = rows(&state, &web, deliveries, &titles)
+        .await
+        .map_err(|e| web.fail(e))?;
+    let names = names(&state, &web, alert.acknowledged_by.iter().collect())
+        .await
+        .map_err(|e| web.fail(e))?;
     Ok(render(&AlertPage {
         notice: confirmation(&web, query.done.as_deref()),
         may_acknowledge: alert.status == AlertStatus::Firing && alert.acknowledged_at.is_none(),
@@ -321,28 +310,10 @@ pub async fn acknowledge(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let scope = web.caller.scope();
-    let before = state
-        .store
-        .alert(&web.caller.account, &scope, &id)
+    app::alerts::acknowledge(&state, Acknowledger::Caller(&web.caller), &id)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let after = state
-        .store
-        .acknowledge_alert(
-            &web.caller.account,
-            &scope,
-            &id,
-            &web.caller.user,
-            chrono::Utc::now(),
-        )
-        .await
-        .map_err(|e| web.fail(e.into()))?;
-    if before.acknowledged_at != after.acknowledged_at {
-        let (before, after) = (AlertJson::from(&before), AlertJson::from(&after));
-        audit(&state, &web.caller, "alert", Some(&before), Some(&after)).await;
-    }
-    Ok(done(&format!("/alerts/{id}"), "alert-acknowledged"))
+        .map_err(|e| web.fail(e))?;
+    Ok(done(&links::fill(links::paths::ALERT, &id), "alert-acknowledged"))
 }
 
 const STATES: [&str; 6] = ["queued", "sending", "sent", "failed", "dead", "suppressed"];
@@ -358,42 +329,22 @@ pub async fn delivery(
         .filter(|s| STATES.contains(&s.as_str()))
         .unwrap_or_default();
     let page = page_request(query.cursor.as_deref()).map_err(|e| web.fail(e))?;
-    let mut scope = web.caller.scope();
-    if let Some(company) = current_company(&web) {
-        if scope.includes(&company) {
-            scope = CompanyAccess::Only([company].into());
-        }
-    }
-    let found = state
-        .store
-        .list_notifications(
-            &web.caller.account,
-            &scope,
-            &NotificationQuery {
-                state: (!wanted.is_empty()).then(|| wanted.clone()),
-                page,
-                ..NotificationQuery::default()
-            },
-        )
+    let query = NotificationQuery {
+        state: (!wanted.is_empty()).then(|| wanted.clone()),
+        page,
+        ..NotificationQuery::default()
+    };
+    let company = current_company(&web);
+    let log = app::alerts::delivery_log(&state, &web.caller, company.as_ref(), &query)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let mut titles = HashMap::new();
-    for id in found.items.iter().filter_map(|n| n.alert_id.clone()) {
-        if titles.contains_key(&id) {
-            continue;
-        }
-        if let Ok(a) = state.store.alert(&web.caller.account, &scope, &id).await {
-            titles.insert(id, a.title);
-        }
-    }
-    let rows = rows(&state, &web, found.items, &titles)
+        .map_err(|e| web.fail(e))?;
+    let next = log.page.next_cursor.clone();
+    let rows = rows(&state, &web, log.page.items, &log.titles)
         .await
         .map_err(|e| web.fail(e))?;
     Ok(render(&DeliveryPage {
         web: &web,
-        next: found
-            .next_cursor
-            .map(|c| format!("/delivery?state={wanted}&cursor={c}")),
+        next: next.map(|c| format!("/delivery?state={wanted}&cursor={c}")),
         state: wanted,
         states: STATES,
         rows,

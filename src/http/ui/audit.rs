@@ -1,9 +1,10 @@
 //! The Audit log: every change, who made it and when, newest first. Admins only.
 
-use super::{PageResult, Web, render};
+use super::{AdminWeb, PageResult, Web, render};
+use crate::app;
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{AuditQuery, Cursor, PageRequest, Store};
+use crate::store::{AuditQuery, Cursor, PageRequest};
 use askama::Template;
 use axum::extract::{Query, State};
 use serde::Deserialize;
@@ -68,10 +69,9 @@ fn change(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>)
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Query(params): Query<AuditParams>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let cursor = params
         .cursor
         .as_deref()
@@ -79,17 +79,13 @@ pub async fn list(
         .map(Cursor::parse)
         .transpose()
         .map_err(|_| web.fail(AppError::NotFound))?;
-    let page = state
-        .store
-        .list_audit(
-            &web.caller.account,
-            &AuditQuery {
-                page: PageRequest::new(Some(100), cursor).unwrap_or_default(),
-                ..AuditQuery::default()
-            },
-        )
+    let query = AuditQuery {
+        page: PageRequest::new(Some(100), cursor).unwrap_or_default(),
+        ..AuditQuery::default()
+    };
+    let page = app::audit::list(&state, &admin, &query)
         .await
-        .map_err(|e| web.fail(e.into()))?;
+        .map_err(|e| web.fail(e))?;
     let rows = page
         .items
         .iter()

@@ -1,14 +1,16 @@
 //! Configure > Contacts: the list of users and contacts, Add a Contact, Add Contact Method,
 //! Edit and Delete (with a confirmation page) for contacts and methods.
 
-use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
+use super::{
+    AdminWeb, Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render,
+};
+use crate::app;
 use crate::domain::{
     CompaniesInput, CompanyId, ContactId, ContactInput, FieldError, MethodType, QuietHours,
 };
 use crate::error::AppError;
-use crate::http::api::json::ContactJson;
-use crate::http::{AppState, audit};
-use crate::store::{Contact, ContactKind, ContactQuery, Cursor, Method, PageRequest, Store};
+use crate::http::AppState;
+use crate::store::{Contact, ContactKind, ContactQuery, Cursor, Method, PageRequest};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -194,11 +196,9 @@ async fn contacts_page(
         kind: None,
         page: PageRequest::new(Some(100), cursor).unwrap_or_default(),
     };
-    let page = state
-        .store
-        .list_contacts(&web.caller.account, &web.caller.scope(), &list)
+    let page = app::contacts::list(state, &web.caller, &list)
         .await
-        .map_err(|e| web.fail(e.into()))?;
+        .map_err(|e| web.fail(e))?;
     let status = if errors.is_empty() {
         confirmation(web, query.done.as_deref())
     } else {
@@ -243,26 +243,19 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Form(form): Form<ContactFormData>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let new = match form.input().parse() {
         Ok(new) => new,
         Err(fields) => return invalid_contact(&state, &web, form, fields).await,
     };
-    match state.store.create_contact(&web.caller.account, &new).await {
-        Ok(contact) => {
-            let after = ContactJson::from(&contact);
-            audit(&state, &web.caller, "contact", None, Some(&after)).await;
-            Ok(done(LIST, "contact-added"))
+    match app::contacts::create(&state, &admin, &new).await {
+        Ok(_) => Ok(done(LIST, "contact-added")),
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
+            invalid_contact(&state, &web, form, fields).await
         }
-        Err(e) => match AppError::from(e) {
-            AppError::Validation(fields) | AppError::Conflict(fields) => {
-                invalid_contact(&state, &web, form, fields).await
-            }
-            other => Err(web.fail(other)),
-        },
+        Err(other) => Err(web.fail(other)),
     }
 }
 
@@ -280,15 +273,9 @@ async fn invalid_contact(
 
 /// A contact the caller can see.
 pub(super) async fn visible(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
-    state
-        .store
-        .contact(
-            &web.caller.account,
-            &web.caller.scope(),
-            &ContactId::from_string(id),
-        )
+    app::contacts::get(state, &web.caller, &ContactId::from_string(id))
         .await
-        .map_err(|e| web.fail(e.into()))
+        .map_err(|e| web.fail(e))
 }
 
 #[derive(Template)]
@@ -303,10 +290,9 @@ struct ContactEditPage<'a> {
 
 pub async fn edit_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let contact = visible(&state, &web, &id).await?;
     Ok(render(&ContactEditPage {
         web: &web,
@@ -319,11 +305,10 @@ pub async fn edit_form(
 
 pub async fn edit(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(mut form): Form<ContactFormData>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let current = visible(&state, &web, &id).await?;
     if current.kind() == ContactKind::User {
         // A user's name is theirs to change (My Account).
@@ -333,26 +318,11 @@ pub async fn edit(
     input.locale = current.locale.map(|l| l.as_str().to_owned());
     input.timezone = current.timezone.map(|t| t.as_str().to_owned());
     let result = match input.parse() {
-        Ok(new) => state
-            .store
-            .update_contact(&web.caller.account, &current.id, &new)
-            .await
-            .map_err(AppError::from),
+        Ok(new) => app::contacts::update(&state, &admin, &current.id, &new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-            audit(
-                &state,
-                &web.caller,
-                object_type(&current),
-                Some(&before),
-                Some(&after),
-            )
-            .await;
-            Ok(done(LIST, "contact-saved"))
-        }
+        Ok(_) => Ok(done(LIST, "contact-saved")),
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
             Ok(render(&ContactEditPage {
@@ -367,19 +337,11 @@ pub async fn edit(
     }
 }
 
-fn object_type(c: &Contact) -> &'static str {
-    match c.kind() {
-        ContactKind::User => "user",
-        ContactKind::Contact => "contact",
-    }
-}
-
 pub async fn delete_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let contact = visible(&state, &web, &id).await?;
     let question = web
         .tr
@@ -389,36 +351,14 @@ pub async fn delete_form(
 
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let current = visible(&state, &web, &id).await?;
-    let deleted = match current.kind() {
-        ContactKind::User => {
-            state
-                .store
-                .delete_user(&web.caller.account, &current.id)
-                .await
-        }
-        ContactKind::Contact => {
-            state
-                .store
-                .delete_contact(&web.caller.account, &current.id)
-                .await
-        }
-    };
-    deleted.map_err(|e| web.fail(e.into()))?;
-    let before = ContactJson::from(&current);
-    audit(
-        &state,
-        &web.caller,
-        object_type(&current),
-        Some(&before),
-        None,
-    )
-    .await;
+    app::contacts::delete(&state, &admin, &current.id)
+        .await
+        .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "contact-deleted"))
 }
 

@@ -4,10 +4,10 @@
 //! address the link was made for.
 
 use super::{CsrfToken, PageResult, Tr, render, visitor_tr};
-use crate::delivery::links::LinkError;
-use crate::domain::{AccountId, CompanyAccess, ContactId, MethodId};
+use crate::app;
+use crate::app::verification::{LinkPurpose, LinkState};
+use crate::links::LinkError;
 use crate::http::AppState;
-use crate::store::{Store, StoreError};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -15,27 +15,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use std::sync::Arc;
 
-/// What a link does, and the message ids its page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    Verify,
-    Unsubscribe,
-}
-
-impl Action {
-    /// The purpose its tokens are signed for.
-    fn purpose(self) -> &'static str {
-        match self {
-            Self::Verify => "verify",
-            Self::Unsubscribe => "unsubscribe",
-        }
-    }
-
-    fn path(self) -> &'static str {
-        match self {
-            Self::Verify => "/verify",
-            Self::Unsubscribe => "/unsubscribe",
-        }
+fn path(act: LinkPurpose) -> &'static str {
+    match act {
+        LinkPurpose::Verify => "/verify",
+        LinkPurpose::Unsubscribe => "/unsubscribe",
     }
 }
 
@@ -66,11 +49,11 @@ async fn page(
     headers: &HeaderMap,
     csrf: String,
     token: &str,
-    act: Action,
+    act: LinkPurpose,
     confirm: bool,
 ) -> PageResult {
     let visitor = visitor_tr(headers);
-    let verify = act == Action::Verify;
+    let verify = act == LinkPurpose::Verify;
     let refuse = |tr: Tr, why: &str| {
         let page = MethodLinkPage {
             problem: Some(tr.t(why)),
@@ -88,74 +71,50 @@ async fn page(
     } else {
         "ack-link-expired"
     };
-    let fields = match state.links.check(act.purpose(), token, chrono::Utc::now()) {
-        Ok(fields) => fields,
+    let link = match app::verification::check_link(state, act, token, chrono::Utc::now()) {
+        Ok(link) => link,
         Err(LinkError::Expired) => return Err(refuse(visitor, expired)),
         Err(LinkError::Invalid) => return Err(refuse(visitor, "ack-link-invalid")),
     };
-    // (account, contact, method) and, for verification, the address the email went to.
-    let (ids, sent_to) = match (act, fields.as_slice()) {
-        (Action::Verify, [a, c, m, address]) => ([a, c, m], Some(address)),
-        (Action::Unsubscribe, [a, c, m]) => ([a, c, m], None),
-        _ => return Err(refuse(visitor, "ack-link-invalid")),
+    let shown = if confirm {
+        app::verification::follow_link(state, &link).await
+    } else {
+        app::verification::open_link(state, &link).await
     };
-    let (account, contact, method) = (
-        AccountId::from_string(ids[0].as_str()),
-        ContactId::from_string(ids[1].as_str()),
-        MethodId::from_string(ids[2].as_str()),
-    );
-    let internal = |e: StoreError| {
-        tracing::error!(error = %e, link = act.purpose(), "signed link failed");
+    let shown = shown.map_err(|e| {
+        tracing::error!(error = %e, link = act.as_str(), "signed link failed");
         (
             StatusCode::INTERNAL_SERVER_ERROR,
             visitor.t("error-page-internal"),
         )
             .into_response()
-    };
-    let person = match state
-        .store
-        .contact(&account, &CompanyAccess::All, &contact)
-        .await
-    {
-        Ok(p) => p,
-        Err(StoreError::NotFound) => return Err(refuse(visitor, "ack-link-invalid")),
-        Err(e) => return Err(internal(e)),
-    };
+    })?;
     // The person the message went to reads the page in their language.
-    let tr = person.locale.map_or_else(|| visitor_tr(headers), Tr::new);
-    let Some(address) = person
-        .methods
-        .iter()
-        .find(|m| m.id == method)
-        .map(|m| m.address.clone())
-    else {
-        let why = if verify {
-            "verify-link-changed"
-        } else {
-            "ack-link-invalid"
-        };
-        return Err(refuse(tr, why));
+    let person_tr =
+        |locale: Option<crate::domain::Locale>| locale.map_or_else(|| visitor_tr(headers), Tr::new);
+    let (tr, address, done) = match shown {
+        LinkState::Unknown => return Err(refuse(visitor, "ack-link-invalid")),
+        LinkState::Gone { locale } => {
+            let why = if verify {
+                "verify-link-changed"
+            } else {
+                "ack-link-invalid"
+            };
+            return Err(refuse(person_tr(locale), why));
+        }
+        LinkState::Changed { locale } => {
+            return Err(refuse(person_tr(locale), "verify-link-changed"));
+        }
+        LinkState::Valid {
+            locale,
+            address,
+            done,
+        } => (person_tr(locale), address, done),
     };
-    if sent_to.is_some_and(|a| *a != address) {
-        return Err(refuse(tr, "verify-link-changed"));
-    }
-    let done = confirm
-        && match act {
-            Action::Verify => state
-                .store
-                .verify_by_link(&account, &contact, &method, &address)
-                .await
-                .map_err(internal)?,
-            Action::Unsubscribe => state
-                .store
-                .unsubscribe(&account, &contact, &method)
-                .await
-                .map_err(internal)?,
-        };
     Ok(render(&MethodLinkPage {
         tr,
         csrf,
-        action: format!("{}/{token}", act.path()),
+        action: format!("{}/{token}", path(act)),
         problem: None,
         address,
         done,
@@ -169,7 +128,7 @@ pub async fn verify_show(
     Extension(csrf): Extension<CsrfToken>,
     Path(token): Path<String>,
 ) -> PageResult {
-    page(&state, &headers, csrf.0, &token, Action::Verify, false).await
+    page(&state, &headers, csrf.0, &token, LinkPurpose::Verify, false).await
 }
 
 pub async fn verify_confirm(
@@ -178,7 +137,7 @@ pub async fn verify_confirm(
     Extension(csrf): Extension<CsrfToken>,
     Path(token): Path<String>,
 ) -> PageResult {
-    page(&state, &headers, csrf.0, &token, Action::Verify, true).await
+    page(&state, &headers, csrf.0, &token, LinkPurpose::Verify, true).await
 }
 
 pub async fn unsubscribe_show(
@@ -187,7 +146,15 @@ pub async fn unsubscribe_show(
     Extension(csrf): Extension<CsrfToken>,
     Path(token): Path<String>,
 ) -> PageResult {
-    page(&state, &headers, csrf.0, &token, Action::Unsubscribe, false).await
+    page(
+        &state,
+        &headers,
+        csrf.0,
+        &token,
+        LinkPurpose::Unsubscribe,
+        false,
+    )
+    .await
 }
 
 pub async fn unsubscribe_confirm(
@@ -196,5 +163,13 @@ pub async fn unsubscribe_confirm(
     Extension(csrf): Extension<CsrfToken>,
     Path(token): Path<String>,
 ) -> PageResult {
-    page(&state, &headers, csrf.0, &token, Action::Unsubscribe, true).await
+    page(
+        &state,
+        &headers,
+        csrf.0,
+        &token,
+        LinkPurpose::Unsubscribe,
+        true,
+    )
+    .await
 }

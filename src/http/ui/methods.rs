@@ -1,13 +1,13 @@
 //! Contact methods on Configure > Contacts (and My Account): Add Contact Method, Edit and
 //! Delete with a confirmation page. Admins manage anyone's; others only their own.
 
-use super::contacts::{LIST, visible};
+use super::contacts::LIST;
 use super::{Form, FormErrors, PageResult, Web, confirm, done, refused, render};
-use crate::domain::{FieldError, MethodId, MethodInput, ParseContext, QuietHours};
+use crate::app;
+use crate::domain::{ContactId, FieldError, MethodId, MethodInput, QuietHours};
 use crate::error::AppError;
-use crate::http::api::json::MethodJson;
-use crate::http::{AppState, audit};
-use crate::store::{Contact, Method, Store};
+use crate::http::AppState;
+use crate::store::{Contact, Method};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -116,23 +116,22 @@ struct MethodPage<'a> {
 
 /// The contact whose methods the caller manages: 404 unseen, 403 not theirs to manage.
 pub(super) async fn managed(state: &AppState, web: &Web, id: &str) -> Result<Contact, Response> {
-    let contact = visible(state, web, id).await?;
-    web.caller
-        .may_manage_methods_of(&contact.id)
-        .map_err(|e| web.fail(e))?;
-    Ok(contact)
+    app::methods::contact(state, &web.caller, &ContactId::from_string(id))
+        .await
+        .map_err(|e| web.fail(e))
 }
 
-async fn parse_context(state: &AppState, web: &Web) -> Result<ParseContext, Response> {
-    let account = state
-        .store
-        .account(&web.caller.account)
+/// A method the caller manages, with its contact.
+pub(super) async fn managed_method(
+    state: &AppState,
+    web: &Web,
+    id: &str,
+    method_id: &str,
+) -> Result<(Contact, Method), Response> {
+    let (contact, method) = (ContactId::from_string(id), MethodId::from_string(method_id));
+    app::methods::managed(state, &web.caller, &contact, &method)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    Ok(ParseContext {
-        default_region: account.default_region,
-        allow_loopback: state.allow_loopback_webhooks,
-    })
+        .map_err(|e| web.fail(e))
 }
 
 /// A new webhook's signing secret, shown this once.
@@ -155,13 +154,13 @@ fn secret_page(
         web,
         address: &method.address,
         secret,
-        back: back_to(web, contact),
+        back: back_to(web, &contact.id),
     })
 }
 
 /// Where to go back to: My Account for one's own methods from there, else the list.
-pub(super) fn back_to(web: &Web, contact: &Contact) -> &'static str {
-    if web.caller.is(&contact.id) && !web.is_admin() {
+pub(super) fn back_to(web: &Web, contact: &ContactId) -> &'static str {
+    if web.caller.is(contact) && !web.is_admin() {
         "/configure/account"
     } else {
         LIST
@@ -195,7 +194,9 @@ pub async fn create(
     if form.min_severity == "default" {
         form.min_severity.clear();
     }
-    let ctx = parse_context(&state, &web).await?;
+    let ctx = app::methods::parse_context(&state, &web.caller)
+        .await
+        .map_err(|e| web.fail(e))?;
     let parsed = form.input().and_then(|input| {
         let mut input = input;
         if form.min_severity.is_empty() {
@@ -204,22 +205,14 @@ pub async fn create(
         input.parse(&ctx)
     });
     let result = match parsed {
-        Ok(new) => state
-            .store
-            .add_method(&web.caller.account, &contact.id, &new)
-            .await
-            .map_err(AppError::from),
+        Ok(new) => app::methods::add(&state, &web.caller, &contact.id, &new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(method) => {
-            let after = MethodJson::from(&method);
-            audit(&state, &web.caller, "method", None, Some(&after)).await;
-            Ok(match &method.secret {
-                Some(secret) => secret_page(&web, &contact, &method, secret.expose()),
-                None => done(back_to(&web, &contact), "method-added"),
-            })
-        }
+        Ok(method) => Ok(match &method.secret {
+            Some(secret) => secret_page(&web, &contact, &method, secret.expose()),
+            None => done(back_to(&web, &contact.id), "method-added"),
+        }),
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
             Ok(refused(render(&MethodPage {
@@ -236,30 +229,12 @@ pub async fn create(
     }
 }
 
-async fn method_of(
-    state: &AppState,
-    web: &Web,
-    contact: &Contact,
-    method_id: &str,
-) -> Result<Method, Response> {
-    state
-        .store
-        .method(
-            &web.caller.account,
-            &contact.id,
-            &MethodId::from_string(method_id),
-        )
-        .await
-        .map_err(|e| web.fail(e.into()))
-}
-
 pub async fn edit_form(
     State(state): State<Arc<AppState>>,
     web: Web,
     Path((id, method_id)): Path<(String, String)>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let method = method_of(&state, &web, &contact, &method_id).await?;
+    let (contact, method) = managed_method(&state, &web, &id, &method_id).await?;
     Ok(render(&MethodPage {
         web: &web,
         contact_name: contact.name,
@@ -277,32 +252,27 @@ pub async fn edit(
     Path((id, method_id)): Path<(String, String)>,
     Form(mut form): Form<MethodFormData>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let current = method_of(&state, &web, &contact, &method_id).await?;
+    let (contact, current) = managed_method(&state, &web, &id, &method_id).await?;
     if current.primary {
         // The primary email changes with the user's email (My Account).
         form.kind = "email".into();
         form.address = current.address.clone();
     }
-    let ctx = parse_context(&state, &web).await?;
+    let ctx = app::methods::parse_context(&state, &web.caller)
+        .await
+        .map_err(|e| web.fail(e))?;
     let result = match form.input().and_then(|input| input.parse(&ctx)) {
-        Ok(new) => state
-            .store
-            .update_method(&web.caller.account, &contact.id, &current.id, &new)
-            .await
-            .map_err(AppError::from),
+        Ok(new) => app::methods::update(&state, &web.caller, &contact.id, &current.id, &new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(saved) => {
-            let (before, after) = (MethodJson::from(&current), MethodJson::from(&saved));
-            audit(&state, &web.caller, "method", Some(&before), Some(&after)).await;
-            Ok(match (&current.secret, &saved.secret) {
-                // It has just become a webhook: its new secret, once.
-                (None, Some(secret)) => secret_page(&web, &contact, &saved, secret.expose()),
-                _ => done(back_to(&web, &contact), "method-saved"),
-            })
-        }
+        Ok(saved) => Ok(match &saved.method.secret {
+            // It has just become a webhook: its new secret, once.
+            Some(secret) if saved.new_secret => {
+                secret_page(&web, &contact, &saved.method, secret.expose())
+            }
+            _ => done(back_to(&web, &contact.id), "method-saved"),
+        }),
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
             Ok(refused(render(&MethodPage {
@@ -324,8 +294,7 @@ pub async fn delete_form(
     web: Web,
     Path((id, method_id)): Path<(String, String)>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let method = method_of(&state, &web, &contact, &method_id).await?;
+    let (contact, method) = managed_method(&state, &web, &id, &method_id).await?;
     let question = web.tr.ta(
         "confirm-delete-method",
         &[("address", &method.address), ("name", &contact.name)],
@@ -334,7 +303,7 @@ pub async fn delete_form(
         &web,
         question,
         format!("{LIST}/{id}/methods/{method_id}/delete"),
-        back_to(&web, &contact),
+        back_to(&web, &contact.id),
     ))
 }
 
@@ -344,14 +313,9 @@ pub async fn delete(
     Path((id, method_id)): Path<(String, String)>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let current = method_of(&state, &web, &contact, &method_id).await?;
-    state
-        .store
-        .delete_method(&web.caller.account, &contact.id, &current.id)
+    let (contact, method) = (ContactId::from_string(id), MethodId::from_string(method_id));
+    app::methods::delete(&state, &web.caller, &contact, &method)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let before = MethodJson::from(&current);
-    audit(&state, &web.caller, "method", Some(&before), None).await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(back_to(&web, &contact), "method-deleted"))
 }

@@ -2,10 +2,11 @@
 //! gave them. No sign-in needed; the link works once and expires.
 
 use super::{CsrfToken, Form, PageResult, Tr, refused, render, visitor_tr};
-use crate::auth;
+use crate::app::signin;
 use crate::domain::Password;
+use crate::error::AppError;
+use crate::links;
 use crate::http::AppState;
-use crate::store::Store;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -32,16 +33,13 @@ pub async fn form(
     Path(token): Path<String>,
 ) -> PageResult {
     let tr = visitor_tr(&headers);
-    let valid = state
-        .store
-        .password_link(&auth::hash_token(&token), chrono::Utc::now())
+    let valid = signin::password_link_valid(&state, &token)
         .await
-        .map_err(|e| internal(&tr, e))?
-        .is_some();
+        .map_err(|e| internal(&tr, e))?;
     let page = render(&SetPasswordPage {
         tr,
         csrf: csrf.0,
-        action: format!("/set-password/{token}"),
+        action: links::fill(links::paths::SET_PASSWORD, &token),
         valid,
         error: None,
     });
@@ -70,7 +68,7 @@ pub async fn set(
         render(&SetPasswordPage {
             tr,
             csrf: csrf.0.clone(),
-            action: format!("/set-password/{token}"),
+            action: links::fill(links::paths::SET_PASSWORD, &token),
             valid,
             error,
         })
@@ -82,17 +80,7 @@ pub async fn set(
             return Ok(refused(again(tr, true, Some(message))));
         }
     };
-    let hash = auth::hash_password(&password).map_err(|e| {
-        tracing::error!(error = %e, "hashing failed");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            tr.t("error-page-internal"),
-        )
-            .into_response()
-    })?;
-    let used = state
-        .store
-        .use_password_link(&auth::hash_token(&token), chrono::Utc::now(), &hash)
+    let used = signin::set_password_with_link(&state, &token, &password)
         .await
         .map_err(|e| internal(&tr, e))?;
     if used {
@@ -102,8 +90,8 @@ pub async fn set(
     }
 }
 
-fn internal(tr: &Tr, e: crate::store::StoreError) -> axum::response::Response {
-    tracing::error!(error = %e, "set-password link failed");
+fn internal(tr: &Tr, e: AppError) -> axum::response::Response {
+    tracing::error!(error = format!("{e:#}"), "set-password link failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         tr.t("error-page-internal"),

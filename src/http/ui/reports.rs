@@ -1,13 +1,16 @@
 //! Configure > Reports (admins): define scheduled reports, Run now, and see their runs.
 
 use super::contacts::{ContactFormData, companies_label};
-use super::{Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render};
+use super::{
+    AdminWeb, Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render,
+};
+use crate::app;
+use crate::auth::Admin;
 use crate::domain::report::{ReportInput, Schedule, ScheduleInput};
 use crate::domain::{CompaniesInput, CompanyAccess};
 use crate::error::AppError;
-use crate::http::api::reports::ReportJson;
-use crate::http::{AppState, audit};
-use crate::store::{ContactQuery, PageRequest, Report, Store};
+use crate::http::AppState;
+use crate::store::Report;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -197,68 +200,50 @@ fn schedule_label(web: &Web, s: &Schedule) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The Reports page: the list, the form (a new report's, or the edited one's with its runs).
 async fn page(
     state: &AppState,
     web: &Web,
+    admin: &Admin,
     status: Option<String>,
     form: ReportForm,
     errors: FormErrors,
     editing: Option<&str>,
 ) -> PageResult {
-    let reports = state
-        .store
-        .list_reports(&web.caller.account)
+    let fail = |e| web.fail(e);
+    let reports = app::reports::list(state, admin).await.map_err(fail)?;
+    let people = app::reports::recipients(state, admin)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    let people = state
-        .store
-        .list_contacts(
-            &web.caller.account,
-            &CompanyAccess::All,
-            &ContactQuery {
-                page: PageRequest::new(Some(500), None).unwrap_or_default(),
-                ..ContactQuery::default()
-            },
-        )
-        .await
-        .map_err(|e| web.fail(e.into()))?
-        .items
+        .map_err(fail)?
         .into_iter()
         .map(|c| (c.id.to_string(), c.name))
         .collect();
-    let mut runs = Vec::new();
-    if let Some(id) = editing {
-        for run in state
-            .store
-            .report_runs(&web.caller.account, id)
-            .await
-            .map_err(|e| web.fail(e.into()))?
-        {
-            let deliveries = state
-                .store
-                .run_deliveries(&run.id)
-                .await
-                .map_err(|e| web.fail(e.into()))?;
-            let sent = deliveries.iter().filter(|d| d.3 == "sent").count();
-            runs.push(RunRow {
-                state: web.t(&format!("run-{}", run.state)),
-                scheduled: web.when(run.scheduled_for),
+    let runs = match editing {
+        Some(id) => app::reports::runs(state, admin, id).await.map_err(fail)?,
+        None => Vec::new(),
+    };
+    let runs = runs
+        .iter()
+        .map(|r| {
+            let sent = r.deliveries.iter().filter(|d| d.3 == "sent").count();
+            RunRow {
+                state: web.t(&format!("run-{}", r.run.state)),
+                scheduled: web.when(r.run.scheduled_for),
                 period: format!(
                     "{} – {}",
-                    web.when(run.period_start),
-                    web.when(run.period_end)
+                    web.when(r.run.period_start),
+                    web.when(r.run.period_end)
                 ),
                 deliveries: web.tr.ta(
                     "run-deliveries",
                     &[
                         ("sent", &sent.to_string()),
-                        ("total", &deliveries.len().to_string()),
+                        ("total", &r.deliveries.len().to_string()),
                     ],
                 ),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let access = form.access_form();
     Ok(render(&ReportsPage {
         reports: reports
@@ -285,55 +270,39 @@ async fn page(
     }))
 }
 
-/// One of the account's reports, or the error page.
-async fn report(state: &AppState, web: &Web, id: &str) -> Result<Report, axum::response::Response> {
-    state
-        .store
-        .report(&web.caller.account, id)
-        .await
-        .map_err(|e| web.fail(e.into()))
-}
-
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let status = confirmation(&web, q.done.as_deref());
     let form = ReportForm::fresh(&web);
-    page(&state, &web, status, form, FormErrors::default(), None).await
+    page(
+        &state,
+        &web,
+        &admin,
+        status,
+        form,
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Form(form): Form<ReportForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let result = match form.input().parse() {
-        Ok(new) => state
-            .store
-            .create_report(&web.caller.account, &new, chrono::Utc::now())
-            .await
-            .map_err(AppError::from),
+        Ok(new) => app::reports::create(&state, &admin, &new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(report) => {
-            audit(
-                &state,
-                &web.caller,
-                "report",
-                None,
-                Some(&ReportJson::from(&report)),
-            )
-            .await;
-            Ok(done(LIST, "report-saved"))
-        }
+        Ok(_) => Ok(done(LIST, "report-saved")),
         Err(AppError::Validation(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            page(&state, &web, None, form, errors, None)
+            page(&state, &web, &admin, None, form, errors, None)
                 .await
                 .map(refused)
         }
@@ -343,18 +312,21 @@ pub async fn create(
 
 pub async fn edit_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = report(&state, &web, &id).await?;
+    let report = app::reports::get(&state, &admin, &id)
+        .await
+        .map_err(|e| web.fail(e))?;
     let status = confirmation(&web, q.done.as_deref());
+    let form = ReportForm::of(&report);
     page(
         &state,
         &web,
+        &admin,
         status,
-        ReportForm::of(&report),
+        form,
         FormErrors::default(),
         Some(&id),
     )
@@ -363,29 +335,22 @@ pub async fn edit_form(
 
 pub async fn edit(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(form): Form<ReportForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let current = report(&state, &web, &id).await?;
+    app::reports::get(&state, &admin, &id)
+        .await
+        .map_err(|e| web.fail(e))?;
     let result = match form.input().parse() {
-        Ok(new) => state
-            .store
-            .update_report(&web.caller.account, &id, &new, chrono::Utc::now())
-            .await
-            .map_err(AppError::from),
+        Ok(new) => app::reports::update(&state, &admin, &id, &new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (ReportJson::from(&current), ReportJson::from(&after));
-            audit(&state, &web.caller, "report", Some(&before), Some(&after)).await;
-            Ok(done(&format!("{LIST}/{id}"), "report-saved"))
-        }
+        Ok(_) => Ok(done(&format!("{LIST}/{id}"), "report-saved")),
         Err(AppError::Validation(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
-            page(&state, &web, None, form, errors, Some(&id))
+            page(&state, &web, &admin, None, form, errors, Some(&id))
                 .await
                 .map(refused)
         }
@@ -395,32 +360,24 @@ pub async fn edit(
 
 pub async fn run(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = report(&state, &web, &id).await?;
-    crate::reports::run_now(
-        &state.store,
-        &state.links,
-        &web.caller.account,
-        &report,
-        chrono::Utc::now(),
-    )
-    .await
-    .map_err(|e| web.fail(e.into()))?;
-    state.work_queued().await;
+    app::reports::run_now(&state, &admin, &id)
+        .await
+        .map_err(|e| web.fail(e))?;
     Ok(done(&format!("{LIST}/{id}"), "report-ran"))
 }
 
 pub async fn delete_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = report(&state, &web, &id).await?;
+    let report = app::reports::get(&state, &admin, &id)
+        .await
+        .map_err(|e| web.fail(e))?;
     let question = web
         .tr
         .ta("confirm-delete-report", &[("name", &report.name)]);
@@ -429,24 +386,12 @@ pub async fn delete_form(
 
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let report = report(&state, &web, &id).await?;
-    state
-        .store
-        .delete_report(&web.caller.account, &id)
+    app::reports::delete(&state, &admin, &id)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    audit(
-        &state,
-        &web.caller,
-        "report",
-        Some(&ReportJson::from(&report)),
-        None,
-    )
-    .await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "report-deleted"))
 }

@@ -3,10 +3,9 @@
 use super::{
     COMPANY_COOKIE, CsrfToken, Form, PageResult, SESSION_COOKIE, Tr, Web, render, visitor_tr,
 };
-use crate::auth;
+use crate::app::signin::{self, SignIn};
 use crate::domain::EmailAddress;
 use crate::http::AppState;
-use crate::store::Store;
 use askama::Template;
 use axum::Extension;
 use axum::extract::State;
@@ -14,12 +13,8 @@ use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use chrono::{Duration, Utc};
 use serde::Deserialize;
 use std::sync::Arc;
-
-/// How long a session lasts.
-const SESSION_DAYS: i64 = 14;
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]
@@ -38,18 +33,15 @@ pub struct HomeQuery {
 }
 
 pub async fn home(
-    state: State<Arc<AppState>>,
+    State(state): State<Arc<AppState>>,
     jar: CookieJar,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
     axum::extract::Query(query): axum::extract::Query<HomeQuery>,
 ) -> Response {
     if let Some(session) = jar.get(SESSION_COOKIE) {
-        let hash = auth::hash_token(session.value());
-        if let Ok(Some(login)) = state.store.login_by_session(&hash, Utc::now()).await {
-            if !login.disabled {
-                return Redirect::to("/configure/contacts").into_response();
-            }
+        if let Ok(true) = signin::signed_in(&state, session.value()).await {
+            return Redirect::to("/configure/contacts").into_response();
         }
     }
     let tr = visitor_tr(&headers);
@@ -78,9 +70,9 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> PageResult {
     let tr = visitor_tr(&headers);
-    let again = |tr: Tr, error: String| {
+    let again = |error: String| {
         render(&LoginPage {
-            tr,
+            tr: tr.clone(),
             csrf: csrf.0.clone(),
             status: None,
             email: form.email.clone(),
@@ -88,78 +80,24 @@ pub async fn login(
         })
     };
     let Ok(email) = EmailAddress::parse(&form.email) else {
-        return Ok(again(tr.clone(), tr.t("login-failed")));
+        return Ok(again(tr.t("login-failed")));
     };
-    let key = email.key();
-    let now = Utc::now();
-    let internal = |e: crate::store::StoreError| {
-        tracing::error!(error = %e, "sign-in failed");
-        again(tr.clone(), tr.t("error-page-internal"))
-    };
-    let failures = state
-        .store
-        .login_failures(&key, now)
-        .await
-        .map_err(internal)?;
-    if let Some(until) = failures.locked_until {
-        let minutes = (until - now).num_minutes().max(1).to_string();
-        return Ok(again(
-            tr.clone(),
-            tr.ta("login-locked", &[("minutes", &minutes)]),
-        ));
-    }
-    let login = state.store.login_by_email(&email).await.map_err(internal)?;
-    let password = form.password.clone();
-    let hash = login.as_ref().and_then(|l| l.password_hash.clone());
-    // Hash even for unknown emails, so timing does not tell which emails exist.
-    let verified = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => auth::verify_password(&password, &hash),
-        None => {
-            auth::verify_password(&password, DUMMY_HASH);
-            false
+    let session = match signin::sign_in(&state, &email, &form.password).await {
+        Ok(SignIn::Session(session)) => session,
+        Ok(SignIn::Locked { minutes }) => {
+            let minutes = minutes.to_string();
+            return Ok(again(tr.ta("login-locked", &[("minutes", &minutes)])));
         }
-    })
-    .await
-    .unwrap_or(false);
-    let login = match login {
-        Some(login) if verified && !login.disabled => login,
-        _ => {
-            let failures = state
-                .store
-                .record_login_failure(&key, now)
-                .await
-                .map_err(internal)?;
-            // Each failure slows the next answer a little more, until the lock.
-            let pause =
-                std::time::Duration::from_millis(250 * failures.failures.clamp(0, 8) as u64);
-            tokio::time::sleep(pause).await;
-            let message = match failures.locked_until {
-                Some(_) => tr.ta("login-locked", &[("minutes", "15")]),
-                None => tr.t("login-failed"),
-            };
-            return Ok(again(tr.clone(), message));
+        Ok(SignIn::Failed) => return Ok(again(tr.t("login-failed"))),
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in failed");
+            return Ok(again(tr.t("error-page-internal")));
         }
     };
-    state
-        .store
-        .clear_login_failures(&key)
-        .await
-        .map_err(internal)?;
-    let session = auth::generate_password() + &auth::generate_password();
-    state
-        .store
-        .create_session(
-            &login.account_id,
-            &login.user_id,
-            &auth::hash_token(&session),
-            now + Duration::days(SESSION_DAYS),
-        )
-        .await
-        .map_err(internal)?;
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!(
         "{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_DAYS * 24 * 3600
+        signin::SESSION_DAYS * 24 * 3600
     );
     let mut response = Redirect::to("/configure/contacts").into_response();
     if let Ok(value) = cookie.parse() {
@@ -167,9 +105,6 @@ pub async fn login(
     }
     Ok(response)
 }
-
-/// An argon2id hash of a random password, checked against when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YWJjZGVmZ2hpamtsbW5vcA$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy";
 
 #[derive(Debug, Deserialize)]
 pub struct Empty {}
@@ -180,11 +115,7 @@ pub async fn logout(
     Form(_): Form<Empty>,
 ) -> Response {
     if let Some(session) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state
-            .store
-            .delete_session(&auth::hash_token(session.value()))
-            .await
-        {
+        if let Err(e) = signin::sign_out(&state, session.value()).await {
             tracing::error!(error = %e, "could not delete a session");
         }
     }

@@ -1,13 +1,13 @@
 //! Configure > Settings: the account's settings. Admins only.
 
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
+use super::{AdminWeb, Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
+use crate::app;
 use crate::domain::{
     AccountSettings, Errors, FloodLimits, Locale, Name, Region, RepeatInterval, TimeZone,
 };
 use crate::error::AppError;
-use crate::http::api::json::AccountJson;
-use crate::http::{AppState, audit};
-use crate::store::{Account, Store};
+use crate::http::AppState;
+use crate::store::Account;
 use askama::Template;
 use axum::extract::{Query, State};
 use serde::Deserialize;
@@ -88,15 +88,12 @@ fn limit_of(text: &str) -> Result<Option<u32>, crate::domain::Invalid> {
 
 pub async fn page(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Query(query): Query<DoneQuery>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let account = state
-        .store
-        .account(&web.caller.account)
+    let account = app::account::get(&state, &admin.0)
         .await
-        .map_err(|e| web.fail(e.into()))?;
+        .map_err(|e| web.fail(e))?;
     let status = confirmation(&web, query.done.as_deref());
     Ok(render(&SettingsPage {
         web: &web,
@@ -108,15 +105,9 @@ pub async fn page(
 
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Form(form): Form<SettingsForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
-    let current = state
-        .store
-        .account(&web.caller.account)
-        .await
-        .map_err(|e| web.fail(e.into()))?;
     let mut errors = Errors::default();
     let name = errors.check("name", Name::parse(&form.name));
     let region = errors.check("default_region", Region::parse(&form.default_region));
@@ -156,19 +147,11 @@ pub async fn update(
             },
         })
     }) {
-        Ok(settings) => state
-            .store
-            .update_account(&web.caller.account, &settings)
-            .await
-            .map_err(AppError::from),
+        Ok(settings) => app::account::update(&state, &admin, &settings).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (AccountJson::from(&current), AccountJson::from(&after));
-            audit(&state, &web.caller, "account", Some(&before), Some(&after)).await;
-            Ok(done(PAGE, "settings-saved"))
-        }
+        Ok(_) => Ok(done(PAGE, "settings-saved")),
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
             Ok(refused(render(&SettingsPage {

@@ -2,24 +2,21 @@
 //! no field for another user's name or email.
 
 use super::contacts::{ContactFormData, companies_label};
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
-use crate::auth;
+use super::{AdminWeb, Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
+use crate::app;
+use crate::app::users::{FirstPassword, LINK_DAYS, UserToAdd};
 use crate::domain::{
-    CompaniesInput, ContactId, ContactInput, EmailAddress, Errors, NewUser, Password, Role,
-    UserChange,
+    CompaniesInput, ContactId, ContactInput, EmailAddress, Errors, Password, Role, UserChange,
 };
 use crate::error::AppError;
-use crate::http::api::json::ContactJson;
-use crate::http::{AppState, audit};
-use crate::store::{Contact, ContactKind, ContactQuery, PageRequest, Store};
+use crate::http::AppState;
+use crate::store::{Contact, ContactKind, ContactQuery, PageRequest};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use std::sync::Arc;
 
 const LIST: &str = "/configure/users";
-/// How long a set-password link lasts.
-const LINK_DAYS: i64 = 7;
 
 pub struct UserRow {
     pub id: String,
@@ -110,11 +107,9 @@ async fn users_page(
         page: PageRequest::new(Some(500), None).unwrap_or_default(),
         ..Default::default()
     };
-    let users = state
-        .store
-        .list_contacts(&web.caller.account, &web.caller.scope(), &query)
+    let users = app::contacts::list(state, &web.caller, &query)
         .await
-        .map_err(|e| web.fail(e.into()))?
+        .map_err(|e| web.fail(e))?
         .items
         .iter()
         .map(|c| UserRow {
@@ -145,10 +140,9 @@ async fn users_page(
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Query(query): Query<DoneQuery>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let status = confirmation(&web, query.done.as_deref());
     let form = UserForm {
         role: "technician".into(),
@@ -160,10 +154,9 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Form(form): Form<UserForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let mut errors = Errors::default();
     let contact = ContactInput {
         name: Some(form.name.clone()),
@@ -180,53 +173,31 @@ pub async fn create(
     .ok();
     let email = errors.check("email", EmailAddress::parse(&form.email));
     let role = errors.check("role", Role::parse(&form.role));
+    // No password: a one-time link for the user to set one, shown once beside the message.
     let password = match form.password.as_str() {
-        "" => Some(None),
-        p => errors.check("password", Password::parse(p)).map(Some),
+        "" => Some(FirstPassword::Link),
+        p => errors
+            .check("password", Password::parse(p))
+            .map(FirstPassword::Given),
     };
-    let result = match errors.finish(|| Some((contact?, email?, role?, password?))) {
-        Ok((contact, email, role, password)) => {
-            let password_hash = password
-                .as_ref()
-                .map(auth::hash_password)
-                .transpose()
-                .map_err(|e| web.fail(AppError::Internal(e)))?;
-            let new = NewUser {
-                contact,
-                email,
-                role,
-                password_hash,
-            };
-            state
-                .store
-                .create_user(&web.caller.account, &new)
-                .await
-                .map_err(AppError::from)
-        }
+    let new = errors.finish(|| {
+        Some(UserToAdd {
+            contact: contact?,
+            email: email?,
+            role: role?,
+            password: password?,
+        })
+    });
+    let result = match new {
+        Ok(new) => app::users::create(&state, &admin, new).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(user) => {
-            let after = ContactJson::from(&user);
-            audit(&state, &web.caller, "user", None, Some(&after)).await;
-            if !form.password.is_empty() {
-                return Ok(done(LIST, "user-added"));
-            }
-            // No password: a one-time link for the user to set one. It is shown once, beside
-            // the message; only its hash is kept.
-            let token = auth::generate_password() + &auth::generate_password();
-            let expires = chrono::Utc::now() + chrono::Duration::days(LINK_DAYS);
-            state
-                .store
-                .create_password_link(
-                    &web.caller.account,
-                    &user.id,
-                    &auth::hash_token(&token),
-                    expires,
-                )
-                .await
-                .map_err(|e| web.fail(e.into()))?;
-            let link = format!("{}/set-password/{token}", state.public_url);
+        Ok(app::users::AddedUser { link: None, .. }) => Ok(done(LIST, "user-added")),
+        Ok(app::users::AddedUser {
+            user,
+            link: Some(link),
+        }) => {
             let status = web.tr.ta(
                 "done-user-added-link",
                 &[("name", &user.name), ("days", &LINK_DAYS.to_string())],
@@ -257,19 +228,9 @@ pub async fn create(
 }
 
 async fn user(state: &AppState, web: &Web, id: &str) -> Result<Contact, axum::response::Response> {
-    let contact = state
-        .store
-        .contact(
-            &web.caller.account,
-            &web.caller.scope(),
-            &ContactId::from_string(id),
-        )
+    app::users::get(state, &web.caller, &ContactId::from_string(id))
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    match contact.kind() {
-        ContactKind::User => Ok(contact),
-        ContactKind::Contact => Err(web.fail(AppError::NotFound)),
-    }
+        .map_err(|e| web.fail(e))
 }
 
 fn form_of(c: &Contact) -> UserForm {
@@ -293,10 +254,9 @@ fn form_of(c: &Contact) -> UserForm {
 
 pub async fn edit_form(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, _): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let user = user(&state, &web, &id).await?;
     let form = form_of(&user);
     let access = form.access_form();
@@ -317,11 +277,10 @@ pub async fn edit_form(
 
 pub async fn edit(
     State(state): State<Arc<AppState>>,
-    web: Web,
+    AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
     Form(form): Form<UserForm>,
 ) -> PageResult {
-    web.caller.admin().map_err(|e| web.fail(e))?;
     let current = user(&state, &web, &id).await?;
     let mut errors = Errors::default();
     let role = errors.check("role", Role::parse(&form.role));
@@ -333,19 +292,11 @@ pub async fn edit(
             disabled: form.disabled.is_some(),
         })
     }) {
-        Ok(change) => state
-            .store
-            .update_user(&web.caller.account, &current.id, &change)
-            .await
-            .map_err(AppError::from),
+        Ok(change) => app::users::update(&state, &admin, &current.id, &change).await,
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
-        Ok(after) => {
-            let (before, after) = (ContactJson::from(&current), ContactJson::from(&after));
-            audit(&state, &web.caller, "user", Some(&before), Some(&after)).await;
-            Ok(done(LIST, "user-saved"))
-        }
+        Ok(_) => Ok(done(LIST, "user-saved")),
         Err(AppError::Validation(f) | AppError::Conflict(f)) => {
             let errors = FormErrors::new(&web.tr, &f);
             let access = form.access_form();

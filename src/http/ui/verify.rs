@@ -1,15 +1,16 @@
 //! Verify (a code sent through the method, typed back here) and Send test, next to each
 //! method. Whoever may manage a method's contact may use them.
 
-use super::methods::{back_to, managed};
+use super::methods::{back_to, managed_method};
 use super::{Form, FormErrors, PageResult, Web, done, refused, render};
-use crate::domain::MethodId;
+use crate::app;
+use crate::domain::{ContactId, MethodId};
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::http::api::verification::{CODE_LIFETIME, check_code, new_code};
-use crate::store::{Method, Store};
+use crate::store::Method;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -51,16 +52,7 @@ async fn page(
     notice: Option<String>,
     errors: FormErrors,
 ) -> PageResult {
-    let contact = managed(state, web, contact_id).await?;
-    let method = state
-        .store
-        .method(
-            &web.caller.account,
-            &contact.id,
-            &MethodId::from_string(method_id),
-        )
-        .await
-        .map_err(|e| web.fail(e.into()))?;
+    let (contact, method) = managed_method(state, web, contact_id, method_id).await?;
     let base = base(contact_id, method_id);
     Ok(render(&VerifyPage {
         kind: web.t(&format!("type-{}", method.kind.as_str())),
@@ -68,7 +60,7 @@ async fn page(
         contact_name: contact.name.clone(),
         action: format!("{base}/verify/confirm"),
         resend: format!("{base}/verify"),
-        back: back_to(web, &contact),
+        back: back_to(web, &contact.id),
         method,
         errors,
         web,
@@ -85,6 +77,13 @@ pub async fn form(
     page(&state, &web, &id, &method_id, notice, FormErrors::default()).await
 }
 
+fn ids(contact: &str, method: &str) -> (ContactId, MethodId) {
+    (
+        ContactId::from_string(contact),
+        MethodId::from_string(method),
+    )
+}
+
 /// Sends a new code, then shows the form.
 pub async fn send(
     State(state): State<Arc<AppState>>,
@@ -92,28 +91,11 @@ pub async fn send(
     Path((id, method_id)): Path<(String, String)>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let method = MethodId::from_string(&method_id);
-    let code = new_code();
-    let now = chrono::Utc::now();
-    state
-        .store
-        .start_verification(
-            &web.caller.account,
-            &contact.id,
-            &method,
-            &code,
-            &state.links.code_hash(method.as_str(), &code),
-            now + CODE_LIFETIME,
-            now,
-        )
+    let (contact, method) = ids(&id, &method_id);
+    app::verification::start(&state, &web.caller, &contact, &method)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    state.work_queued().await;
-    Ok(
-        axum::response::Redirect::to(&format!("{}/verify?sent=1", base(&id, &method_id)))
-            .into_response_ok(),
-    )
+        .map_err(|e| web.fail(e))?;
+    Ok(Redirect::to(&format!("{}/verify?sent=1", base(&id, &method_id))).into_response())
 }
 
 pub async fn confirm(
@@ -122,9 +104,8 @@ pub async fn confirm(
     Path((id, method_id)): Path<(String, String)>,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    let method = MethodId::from_string(&method_id);
-    match check_code(&state, &web.caller, &contact.id, &method, &form.code).await {
+    let (contact, method) = ids(&id, &method_id);
+    match app::verification::confirm(&state, &web.caller, &contact, &method, &form.code).await {
         Ok(_) => Ok(done(back_to(&web, &contact), "method-verified")),
         Err(AppError::Validation(fields)) => {
             // The message in the viewer's language, by what went wrong.
@@ -143,28 +124,9 @@ pub async fn test(
     Path((id, method_id)): Path<(String, String)>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let contact = managed(&state, &web, &id).await?;
-    state
-        .store
-        .queue_test(
-            &web.caller.account,
-            &contact.id,
-            &MethodId::from_string(method_id),
-            chrono::Utc::now(),
-        )
+    let (contact, method) = ids(&id, &method_id);
+    app::verification::send_test(&state, &web.caller, &contact, &method)
         .await
-        .map_err(|e| web.fail(e.into()))?;
-    state.work_queued().await;
+        .map_err(|e| web.fail(e))?;
     Ok(done(back_to(&web, &contact), "test-queued"))
-}
-
-/// `Redirect` as a page result.
-trait IntoOk {
-    fn into_response_ok(self) -> axum::response::Response;
-}
-
-impl IntoOk for axum::response::Redirect {
-    fn into_response_ok(self) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(self)
-    }
 }

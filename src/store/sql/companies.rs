@@ -69,6 +69,18 @@ pub async fn list(
     })
 }
 
+/// Every company in scope, by name (for work over all of them: reports, the top bar).
+pub async fn all(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    scope: &CompanyScope,
+) -> Result<Vec<Company>> {
+    let mut sql = select(account, scope);
+    sql.push(" ORDER BY name_key, id");
+    let rows = sql.fetch_all(&mut *db).await?;
+    rows.iter().map(|r| from_row(r).map(|(c, _)| c)).collect()
+}
+
 pub async fn rename(
     db: &mut AnyConnection,
     account: &AccountId,

@@ -135,7 +135,7 @@ pub async fn add(
     contact: &ContactId,
     new: &NewMethod,
 ) -> Result<Method> {
-    let id = insert(db, account, contact, new, false)
+    let id = insert(&mut *db, account, contact, new, false)
         .await?
         .ok_or(StoreError::NotFound)?;
     get(db, account, contact, &id).await

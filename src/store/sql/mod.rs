@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod ingest;
 pub mod companies;
 pub mod contacts;
 pub mod methods;

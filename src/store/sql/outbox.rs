@@ -4,16 +4,18 @@
 
 use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
 use crate::config::Secret;
-use crate::domain::{AccountId, ContactId, Locale, MethodId, TimeZone};
+use crate::domain::lifecycle::{self, CodeEffect, PendingCode};
+use crate::domain::notification::Event;
+use crate::domain::{AccountId, ContactId, Locale, MethodId, MethodType, TimeZone};
 use crate::store::{
     Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
     StoreError, VerifyOutcome,
 };
 
-/// Wrong codes after which a verification is locked (a new code must be asked for).
-pub const MAX_CODE_FAILURES: i64 = 5;
 use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
     reason, escalation, held, attempts, next_attempt_at, created_at, sent_at";
@@ -103,11 +105,18 @@ pub async fn suppress(db: &mut AnyConnection, id: &str, reason: &str) -> Result<
 }
 
 /// What a worker needs to send one claimed notification.
-pub async fn context(db: &mut AnyConnection, n: &Notification) -> Result<DeliveryContext> {
-    // One statement: the account, the alert and its company, and the recipient, whose method
-    // must still exist with the contact it had (deleting a contact deletes its methods).
-    let row = Sql::new(
-        "SELECT acc.id AS acc_id, acc.name AS acc_name, acc.locale AS acc_locale, \
+/// What each of `claimed` needs to be sent, as it is now, in one statement: the account, the
+/// alert and its company, and the recipient, whose method must still exist with the contact
+/// it had (deleting a contact deletes its methods). By notification id.
+pub async fn contexts(
+    db: &mut AnyConnection,
+    claimed: &[Notification],
+) -> Result<HashMap<String, DeliveryContext>> {
+    if claimed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = Sql::new(
+        "SELECT n.id AS notification_id, acc.id AS acc_id, acc.name AS acc_name, acc.locale AS acc_locale, \
          acc.timezone AS acc_timezone, acc.flood_limit_email, acc.flood_limit_sms, \
          acc.flood_limit_phone, acc.flood_limit_webhook, n.payload, \
          al.id, al.company_id, al.key, al.severity, al.status, al.title, al.body, al.labels, \
@@ -119,25 +128,35 @@ pub async fn context(db: &mut AnyConnection, n: &Notification) -> Result<Deliver
          LEFT JOIN companies co ON co.id = al.company_id \
          LEFT JOIN contact_methods m ON m.id = n.method_id AND m.contact_id = n.contact_id \
          LEFT JOIN contacts ct ON ct.id = m.contact_id \
-         WHERE n.id = ",
+         WHERE n.id IN ",
     )
-    .bind(n.id.clone())
-    .fetch_optional(&mut *db)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    .bind_list(claimed.iter().map(|n| n.id.as_str()))
+    .fetch_all(&mut *db)
+    .await?;
+    let kinds: HashMap<&str, MethodType> = claimed.iter().map(|n| (n.id.as_str(), n.kind)).collect();
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = row.try_get("notification_id")?;
+        let kind = kinds.get(id.as_str()).copied().ok_or_else(|| super::corrupt("notification_id"))?;
+        out.insert(id, context_from_row(row, kind)?);
+    }
+    Ok(out)
+}
+
+fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
     let alert = match row.try_get::<Option<String>, _>("id")? {
-        Some(_) => Some(alerts::alert_from_row(&row)?),
+        Some(_) => Some(alerts::alert_from_row(row)?),
         None => None,
     };
-    let account_locale = parsed(&row, "acc_locale", Locale::parse)?;
-    let account_timezone = parsed(&row, "acc_timezone", TimeZone::parse)?;
+    let account_locale = parsed(row, "acc_locale", Locale::parse)?;
+    let account_timezone = parsed(row, "acc_timezone", TimeZone::parse)?;
     let recipient = match row.try_get::<Option<String>, _>("method_present")? {
         Some(_) => Some(RecipientInfo {
             name: row
                 .try_get::<Option<String>, _>("contact_name")?
                 .unwrap_or_default(),
-            locale: parsed_opt(&row, "contact_locale", Locale::parse)?.unwrap_or(account_locale),
-            timezone: parsed_opt(&row, "contact_timezone", TimeZone::parse)?
+            locale: parsed_opt(row, "contact_locale", Locale::parse)?.unwrap_or(account_locale),
+            timezone: parsed_opt(row, "contact_timezone", TimeZone::parse)?
                 .unwrap_or(account_timezone),
             webhook_secret: row
                 .try_get::<Option<String>, _>("secret")?
@@ -146,7 +165,7 @@ pub async fn context(db: &mut AnyConnection, n: &Notification) -> Result<Deliver
         None => None,
     };
     let flood_limit: Option<i64> =
-        row.try_get(format!("flood_limit_{}", n.kind.as_str()).as_str())?;
+        row.try_get(format!("flood_limit_{}", kind.as_str()).as_str())?;
     Ok(DeliveryContext {
         payload: row.try_get("payload")?,
         flood_limit,
@@ -225,7 +244,7 @@ pub async fn queue_message(
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
-    event: &str,
+    event: Event,
     report_run_id: Option<&str>,
     payload: Option<&str>,
     now: DateTime<Utc>,
@@ -239,7 +258,7 @@ pub async fn queue_message(
     .push(", account_id, ")
     .bind(report_run_id.map(str::to_owned))
     .push(", contact_id, id, type, address, ")
-    .bind(event.to_owned())
+    .bind(event.as_str())
     .push(", 'queued', ")
     .bind(now.timestamp_millis())
     .push(", ")
@@ -302,7 +321,7 @@ pub async fn start_verification(
         account,
         contact,
         method,
-        "verification",
+        Event::Verification,
         None,
         Some(&payload),
         now,
@@ -348,39 +367,37 @@ pub async fn confirm_verification(
     .bind(method.to_string())
     .fetch_optional(&mut *db)
     .await?;
-    let Some(row) = row else {
-        return Ok(VerifyOutcome::NoCode);
-    };
-    let failures: i64 = row.try_get("failures")?;
-    let expires_at = time(&row, "expires_at")?;
-    let stored: String = row.try_get("code_hash")?;
-    let outcome = if failures >= MAX_CODE_FAILURES {
-        VerifyOutcome::Locked
-    } else if now >= expires_at {
-        VerifyOutcome::Expired
-    } else if stored != code_hash {
-        Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
-            .bind(method.to_string())
-            .execute(&mut *db)
-            .await?;
-        if failures + 1 >= MAX_CODE_FAILURES {
-            VerifyOutcome::Locked
-        } else {
-            VerifyOutcome::Wrong
+    let pending = row
+        .map(|row| -> Result<PendingCode> {
+            Ok(PendingCode {
+                code_hash: row.try_get("code_hash")?,
+                expires_at: time(&row, "expires_at")?,
+                failures: row.try_get("failures")?,
+            })
+        })
+        .transpose()?;
+    let (outcome, effect) = lifecycle::check_code(pending.as_ref(), code_hash, now);
+    match effect {
+        CodeEffect::Nothing => {}
+        CodeEffect::CountFailure => {
+            Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
+                .bind(method.to_string())
+                .execute(&mut *db)
+                .await?;
         }
-    } else {
-        Sql::new("DELETE FROM method_verifications WHERE method_id = ")
-            .bind(method.to_string())
-            .execute(&mut *db)
-            .await?;
-        Sql::new("UPDATE contact_methods SET verified = ")
-            .bind(true)
-            .push(" WHERE id = ")
-            .bind(method.to_string())
-            .execute(&mut *db)
-            .await?;
-        VerifyOutcome::Verified
-    };
+        CodeEffect::MarkVerified => {
+            Sql::new("DELETE FROM method_verifications WHERE method_id = ")
+                .bind(method.to_string())
+                .execute(&mut *db)
+                .await?;
+            Sql::new("UPDATE contact_methods SET verified = ")
+                .bind(true)
+                .push(" WHERE id = ")
+                .bind(method.to_string())
+                .execute(&mut *db)
+                .await?;
+        }
+    }
     Ok(outcome)
 }
 

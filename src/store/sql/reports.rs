@@ -1,6 +1,7 @@
 //! Report definitions and runs. A run is inserted once per (report, scheduled time): the unique
 //! index makes racing schedulers on several nodes produce one run.
 
+use crate::domain::notification::Event;
 use super::{Sql, flag, now_millis, time};
 use crate::domain::report::{NewReport, ScheduleInput};
 use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid};
@@ -407,7 +408,7 @@ pub async fn queue_delivery(
         account,
         contact,
         method,
-        "report",
+        Event::Report,
         Some(run_id),
         Some(payload),
         now,

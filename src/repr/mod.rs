@@ -9,6 +9,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod alerts;
+pub mod reports;
+
+pub use alerts::*;
+pub use reports::*;
+
 /// An object as the audit log records it: its JSON form and its id.
 pub trait Audited: Serialize {
     fn audit_id(&self) -> &str;

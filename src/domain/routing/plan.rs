@@ -1,89 +1,9 @@
-//! Routing, as pure functions: who is told about an alert, through which methods, when, or why
-//! not. The outbox (issue #6) stores what these plans say; workers re-check a held or delayed
-//! notification against the alert's state when it comes due.
+//! Planning: what one opened alert implies for every method of every contact who may be told.
 
-use super::{CompanyAccess, CompanyId, ContactId, MethodId, MethodType, QuietHours, Severity};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use super::{AlertFacts, MethodFacts, Plan, Planned, Policy, Recipient, Suppressed, quiet_until};
+use crate::domain::{MethodType, Severity};
+use chrono::Duration;
 use chrono_tz::Tz;
-
-/// What routing needs to know about an alert that opened.
-#[derive(Debug, Clone)]
-pub struct AlertFacts {
-    pub company: CompanyId,
-    pub severity: Severity,
-    pub opened_at: DateTime<Utc>,
-}
-
-/// A contact who might be told, with their methods.
-#[derive(Debug, Clone)]
-pub struct Recipient {
-    pub contact: ContactId,
-    pub access: CompanyAccess,
-    /// The contact's zone, else the account's: quiet hours are read in it.
-    pub timezone: Tz,
-    pub methods: Vec<MethodFacts>,
-}
-
-#[derive(Debug, Clone)]
-pub struct MethodFacts {
-    pub id: MethodId,
-    pub kind: MethodType,
-    pub min_severity: Option<Severity>,
-    pub delay_minutes: u16,
-    pub quiet_hours: Option<QuietHours>,
-    pub verified: bool,
-}
-
-/// The account's and company's state when the alert opened.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    pub require_verified_phones: bool,
-    /// The alert's company is in a maintenance window.
-    pub in_maintenance: bool,
-}
-
-/// Why a notification is recorded but not sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Suppressed {
-    Maintenance,
-    QuietHours,
-    Unverified,
-    RateLimited,
-    ContactDeleted,
-}
-
-impl Suppressed {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Maintenance => "maintenance",
-            Self::QuietHours => "quiet hours",
-            Self::Unverified => "unverified",
-            Self::RateLimited => "rate limited",
-            Self::ContactDeleted => "contact deleted",
-        }
-    }
-}
-
-/// What happens to one (alert, method) pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Plan {
-    /// Send at `at`. `escalation`: only if the alert is still firing and unacknowledged then;
-    /// `held`: it waited for quiet hours to end and is dropped if the alert resolved by then.
-    Send {
-        at: DateTime<Utc>,
-        escalation: bool,
-        held: bool,
-    },
-    /// Recorded, never sent.
-    Suppress(Suppressed),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Planned {
-    pub contact: ContactId,
-    pub method: MethodId,
-    pub plan: Plan,
-}
 
 /// The notifications an opened alert implies: one per method of every contact with access to
 /// the alert's company whose lowest severity admits it.
@@ -141,45 +61,11 @@ fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Pla
     }
 }
 
-/// When `at` falls in the quiet hours (local, `from` inclusive, `to` exclusive, across
-/// midnight when `from > to`), the instant they end; else `None`.
-pub fn quiet_until(quiet: QuietHours, tz: Tz, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let local = at.with_timezone(&tz);
-    let (date, time) = (local.date_naive(), local.time());
-    let inside = if quiet.from < quiet.to {
-        time >= quiet.from && time < quiet.to
-    } else {
-        time >= quiet.from || time < quiet.to
-    };
-    if !inside {
-        return None;
-    }
-    // The end is today at `to` unless that has passed (a window across midnight, evening part).
-    let end_date = if time < quiet.to {
-        date
-    } else {
-        date.succ_opt()?
-    };
-    Some(local_instant(tz, end_date, quiet.to))
-}
-
-/// The first instant at or after the local wall time (a time skipped by a DST jump resolves to
-/// the first instant after the gap).
-fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let mut naive = date.and_time(time);
-    for _ in 0..240 {
-        if let Some(t) = tz.from_local_datetime(&naive).earliest() {
-            return t.with_timezone(&Utc);
-        }
-        naive += Duration::minutes(1);
-    }
-    // No zone has a gap of four hours; fall back to reading the wall time as UTC.
-    Utc.from_utc_datetime(&date.and_time(time))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{CompanyAccess, CompanyId, ContactId, MethodId, QuietHours};
+    use chrono::{DateTime, Utc};
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -404,35 +290,5 @@ mod tests {
         );
         let told: Vec<_> = plans.iter().map(|p| p.contact.as_str()).collect();
         assert_eq!(told, ["all", "nw"]);
-    }
-
-    #[test]
-    fn quiet_hours_across_midnight_and_daylight_saving() {
-        let madrid = chrono_tz::Europe::Madrid;
-        let night = QuietHours::parse("22:00", "07:00").unwrap_or_else(|e| panic!("{e:?}"));
-        // 23:30 in Madrid (summer, UTC+2) → held until 07:00 the next morning.
-        assert_eq!(
-            quiet_until(night, madrid, t("2026-06-10T21:30:00Z")),
-            Some(t("2026-06-11T05:00:00Z"))
-        );
-        // 03:00 → the same morning.
-        assert_eq!(
-            quiet_until(night, madrid, t("2026-06-11T01:00:00Z")),
-            Some(t("2026-06-11T05:00:00Z"))
-        );
-        // 07:00 sharp is outside.
-        assert_eq!(quiet_until(night, madrid, t("2026-06-11T05:00:00Z")), None);
-        // The night the clocks go back (25 Oct 2026): 07:00 is then UTC+1.
-        assert_eq!(
-            quiet_until(night, madrid, t("2026-10-24T22:30:00Z")),
-            Some(t("2026-10-25T06:00:00Z"))
-        );
-        // Quiet hours ending inside the spring-forward gap (02:30 on 29 Mar 2026 does not exist):
-        // they end at the first instant after it, 03:00 local (01:00 UTC).
-        let early = QuietHours::parse("01:00", "02:30").unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(
-            quiet_until(early, madrid, t("2026-03-29T00:30:00Z")),
-            Some(t("2026-03-29T01:00:00Z"))
-        );
     }
 }

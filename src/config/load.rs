@@ -1,10 +1,9 @@
-//! One typed [`Settings`] struct from documented defaults, an optional TOML file and the
-//! `REACH_*` environment variables of SPEC §3 (the environment wins). Secrets never appear in
-//! `Debug` output, logs or `reach check-config`.
+//! Loading: the defaults, the TOML file and the environment merged into one raw map, then
+//! checked key by key into [`Settings`].
 
+use super::{ConfigError, Secret, SecretUrl, Settings, Twilio, error};
 use crate::domain::EmailAddress;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use url::Url;
@@ -46,104 +45,6 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
         Some("10"),
     ),
 ];
-
-/// The effective configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub database_url: SecretUrl,
-    pub listen: SocketAddr,
-    /// Base of links put in messages.
-    pub public_url: Url,
-    /// Where emails go as `.eml` files while no SMTP server is set.
-    pub mail_dir: PathBuf,
-    pub smtp_url: Option<SecretUrl>,
-    pub smtp_from: EmailAddress,
-    pub twilio_base_url: Url,
-    /// SMS and voice are off while this is `None`.
-    pub twilio: Option<Twilio>,
-    pub webhook_allow_loopback: bool,
-    /// `None`: generated once and kept in the database.
-    pub secret_key: Option<Secret>,
-    /// A claimed notification whose node did not finish it is taken over after this.
-    pub outbox_lease: std::time::Duration,
-    /// A send is abandoned (and retried) after this; shorter than the lease.
-    pub send_timeout: std::time::Duration,
-}
-
-/// SMS and voice provider credentials.
-#[derive(Debug, Clone)]
-pub struct Twilio {
-    pub account_sid: String,
-    pub auth_token: Secret,
-    pub from: String,
-}
-
-/// A value shown as `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// A URL whose password is shown as `***`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretUrl(String);
-
-impl SecretUrl {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for SecretUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match Url::parse(&self.0) {
-            Ok(mut url) if url.password().is_some() => {
-                // Only fails for URLs that cannot have a password, which this one has.
-                let _ = url.set_password(Some("***"));
-                f.write_str(url.as_str())
-            }
-            Ok(_) => f.write_str(&self.0),
-            Err(_) => f.write_str("[redacted]"),
-        }
-    }
-}
-
-impl fmt::Debug for SecretUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-/// A setting that could not be used, named by its environment variable.
-#[derive(Debug, thiserror::Error)]
-#[error("{key}: {message}")]
-pub struct ConfigError {
-    pub key: String,
-    pub message: String,
-}
-
-fn error(key: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError {
-        key: key.to_owned(),
-        message: message.into(),
-    }
-}
 
 impl Settings {
     /// Reads the file (if any) and this process's environment. Unknown `REACH_*` variables
@@ -310,50 +211,6 @@ impl Settings {
             send_timeout: std::time::Duration::from_secs(timeout),
         })
     }
-
-    /// The effective configuration as TOML, secrets redacted (`reach check-config`).
-    pub fn describe(&self) -> String {
-        let quote = |s: &str| format!("{s:?}");
-        let unset = |key: &str, what: &str| format!("# {key} is unset: {what}");
-        let mut lines = vec![
-            "# Effective configuration: REACH_* variables over the file over defaults.".to_owned(),
-            format!("database_url = {}", quote(&self.database_url.to_string())),
-            format!("listen = {}", quote(&self.listen.to_string())),
-            format!("public_url = {}", quote(self.public_url.as_str())),
-            format!("mail_dir = {}", quote(&self.mail_dir.display().to_string())),
-            match &self.smtp_url {
-                Some(u) => format!("smtp_url = {}", quote(&u.to_string())),
-                None => unset("smtp_url", "emails are written as .eml files to mail_dir"),
-            },
-            format!("smtp_from = {}", quote(self.smtp_from.as_str())),
-            format!("twilio_base_url = {}", quote(self.twilio_base_url.as_str())),
-        ];
-        match &self.twilio {
-            Some(t) => lines.extend([
-                format!("twilio_account_sid = {}", quote(&t.account_sid)),
-                "twilio_auth_token = \"[redacted]\"".to_owned(),
-                format!("twilio_from = {}", quote(&t.from)),
-            ]),
-            None => lines.push(unset("twilio_account_sid", "SMS and phone calls are off")),
-        }
-        lines.push(format!(
-            "webhook_allow_loopback = {}",
-            self.webhook_allow_loopback
-        ));
-        lines.push(match self.secret_key {
-            Some(_) => "secret_key = \"[redacted]\"".to_owned(),
-            None => unset("secret_key", "generated once and kept in the database"),
-        });
-        lines.push(format!(
-            "outbox_lease_seconds = {}",
-            self.outbox_lease.as_secs()
-        ));
-        lines.push(format!(
-            "send_timeout_seconds = {}",
-            self.send_timeout.as_secs()
-        ));
-        lines.join("\n") + "\n"
-    }
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -404,41 +261,6 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:9100/");
         assert_eq!(s.mail_dir, PathBuf::from("/tmp/m"));
         assert!(s.webhook_allow_loopback);
-        Ok(())
-    }
-
-    #[test]
-    fn secrets_are_redacted_everywhere() -> Result<(), ConfigError> {
-        let (s, _) = load(
-            None,
-            &[
-                (
-                    "REACH_DATABASE_URL",
-                    "postgres://reach:hunter2pass@db:5432/reach",
-                ),
-                (
-                    "REACH_SMTP_URL",
-                    "smtp://mailer:smtpsecret@mail:587?tls=required",
-                ),
-                ("REACH_TWILIO_ACCOUNT_SID", "AC123"),
-                ("REACH_TWILIO_AUTH_TOKEN", "twiliosecret"),
-                ("REACH_TWILIO_FROM", "+15005550006"),
-                ("REACH_SECRET_KEY", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y"),
-            ],
-        )?;
-        for shown in [format!("{s:?}"), s.describe()] {
-            for secret in ["hunter2pass", "smtpsecret", "twiliosecret", "k3y-k3y"] {
-                assert!(!shown.contains(secret), "{secret} leaked in {shown}");
-            }
-            assert!(
-                shown.contains("postgres://reach:***@db:5432/reach"),
-                "{shown}"
-            );
-        }
-        assert_eq!(
-            s.database_url.expose(),
-            "postgres://reach:hunter2pass@db:5432/reach"
-        );
         Ok(())
     }
 

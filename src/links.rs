@@ -9,6 +9,21 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// The paths of the pages that links in messages open. The router serves these same
+/// constants, so a link and its page cannot drift apart.
+pub mod paths {
+    pub const ACK: &str = "/ack/{token}";
+    pub const VERIFY: &str = "/verify/{token}";
+    pub const UNSUBSCRIBE: &str = "/unsubscribe/{token}";
+    pub const SET_PASSWORD: &str = "/set-password/{token}";
+    pub const ALERT: &str = "/alerts/{id}";
+}
+
+/// A path of [`paths`] with its one parameter filled in.
+pub fn fill(path: &str, value: &str) -> String {
+    path.replace("{token}", value).replace("{id}", value)
+}
+
 /// How long an acknowledge link works.
 pub const ACK_LINK_LIFETIME: Duration = Duration::days(7);
 
@@ -128,6 +143,21 @@ impl LinkSigner {
         Ok(fields)
     }
 
+    /// `public_url` + `path` with its one parameter (`{token}` or `{id}`) filled in.
+    fn url(&self, path: &str, value: &str) -> String {
+        format!("{}{}", self.public_url, fill(path, value))
+    }
+
+    /// The page of an alert (in messages; the reader signs in to see it).
+    pub fn alert_url(&self, alert_id: &str) -> String {
+        self.url(paths::ALERT, alert_id)
+    }
+
+    /// A one-time set-password link with its token.
+    pub fn set_password_url(&self, token: &str) -> String {
+        self.url(paths::SET_PASSWORD, token)
+    }
+
     /// The link in a verification email: opening it (and confirming) verifies the method, as
     /// long as its address is still the one the email went to.
     pub fn verify_url(
@@ -138,11 +168,8 @@ impl LinkSigner {
         address: &str,
         expires_at: DateTime<Utc>,
     ) -> String {
-        format!(
-            "{}/verify/{}",
-            self.public_url,
-            self.token("verify", &[account, contact, method, address], expires_at)
-        )
+        let token = self.token("verify", &[account, contact, method, address], expires_at);
+        self.url(paths::VERIFY, &token)
     }
 
     /// The unsubscribe link of a report email: turns `reports` off for that method.
@@ -153,11 +180,8 @@ impl LinkSigner {
         method: &str,
         expires_at: DateTime<Utc>,
     ) -> String {
-        format!(
-            "{}/unsubscribe/{}",
-            self.public_url,
-            self.token("unsubscribe", &[account, contact, method], expires_at)
-        )
+        let token = self.token("unsubscribe", &[account, contact, method], expires_at);
+        self.url(paths::UNSUBSCRIBE, &token)
     }
 
     /// The token of an acknowledge link.
@@ -174,7 +198,7 @@ impl LinkSigner {
 
     /// The whole acknowledge link.
     pub fn ack_url(&self, grant: &AckGrant) -> String {
-        format!("{}/ack/{}", self.public_url, self.ack_token(grant))
+        self.url(paths::ACK, &self.ack_token(grant))
     }
 
     /// Checks a token from a link; the grant if it is ours and still valid at `now`.

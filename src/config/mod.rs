@@ -1,0 +1,63 @@
+//! One typed [`Settings`] struct from documented defaults, an optional TOML file and the
+//! `REACH_*` environment variables of SPEC §3 (the environment wins). Secrets never appear in
+//! `Debug` output, logs or `reach check-config`.
+//!
+//! Reading and checking the sources is in `load`; the redacting [`Secret`] and [`SecretUrl`]
+//! in `secret`; the `reach check-config` output in `describe`.
+
+mod describe;
+mod load;
+mod secret;
+
+pub use secret::{Secret, SecretUrl};
+
+use crate::domain::EmailAddress;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use url::Url;
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: SecretUrl,
+    pub listen: SocketAddr,
+    /// Base of links put in messages.
+    pub public_url: Url,
+    /// Where emails go as `.eml` files while no SMTP server is set.
+    pub mail_dir: PathBuf,
+    pub smtp_url: Option<SecretUrl>,
+    pub smtp_from: EmailAddress,
+    pub twilio_base_url: Url,
+    /// SMS and voice are off while this is `None`.
+    pub twilio: Option<Twilio>,
+    pub webhook_allow_loopback: bool,
+    /// `None`: generated once and kept in the database.
+    pub secret_key: Option<Secret>,
+    /// A claimed notification whose node did not finish it is taken over after this.
+    pub outbox_lease: std::time::Duration,
+    /// A send is abandoned (and retried) after this; shorter than the lease.
+    pub send_timeout: std::time::Duration,
+}
+
+/// SMS and voice provider credentials.
+#[derive(Debug, Clone)]
+pub struct Twilio {
+    pub account_sid: String,
+    pub auth_token: Secret,
+    pub from: String,
+}
+
+/// A setting that could not be used, named by its environment variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+fn error(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        key: key.to_owned(),
+        message: message.into(),
+    }
+}
