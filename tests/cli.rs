@@ -6,7 +6,6 @@ mod common;
 use common::TestDb;
 use reach::auth;
 use reach::domain::EmailAddress;
-use reach::store::Store;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -69,12 +68,14 @@ async fn operator_flow(db: &TestDb) {
         "",
         "nothing printed when the password came from stdin"
     );
-    let login = db
-        .store
-        .login_by_email(&EmailAddress::parse("ana@example.com").expect("email"))
-        .await
-        .expect("lookup")
-        .expect("admin exists");
+    let login = read!(
+        db.store,
+        reach::store::users::login_by_email,
+        &EmailAddress::parse("ana@example.com").expect("email")
+    )
+    .await
+    .expect("lookup")
+    .expect("admin exists");
     let hash = login.password_hash.clone().expect("hash");
     assert!(hash.starts_with("$argon2id$"));
     assert!(auth::verify_password("correct horse battery staple", &hash));
@@ -95,12 +96,14 @@ async fn operator_flow(db: &TestDb) {
     let password = text(&out.stdout);
     let password = password.strip_suffix('\n').expect("one line");
     assert_eq!(password.len(), 20);
-    let bob = db
-        .store
-        .login_by_email(&EmailAddress::parse("bob@example.com").expect("email"))
-        .await
-        .expect("lookup")
-        .expect("bob exists");
+    let bob = read!(
+        db.store,
+        reach::store::users::login_by_email,
+        &EmailAddress::parse("bob@example.com").expect("email")
+    )
+    .await
+    .expect("lookup")
+    .expect("bob exists");
     assert_eq!(
         bob.account_id, login.account_id,
         "the existing account is reused"
@@ -125,12 +128,14 @@ async fn operator_flow(db: &TestDb) {
     let lines: Vec<&str> = printed.lines().collect();
     assert_eq!(lines.len(), 1, "the token alone: {printed:?}");
     assert!(lines[0].starts_with("reach_"));
-    let owner = db
-        .store
-        .login_by_token(&auth::hash_token(lines[0]))
-        .await
-        .expect("lookup")
-        .expect("token works");
+    let owner = read!(
+        db.store,
+        reach::store::users::login_by_token,
+        &auth::hash_token(lines[0])
+    )
+    .await
+    .expect("lookup")
+    .expect("token works");
     assert_eq!(owner.user_id, login.user_id);
 
     let mut dup = reach(dir.path(), &env);

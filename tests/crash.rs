@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use common::TestDb;
-use reach::store::{NotificationQuery, Store};
+use reach::store::NotificationQuery;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -231,12 +231,14 @@ async fn crash_and_restart(db: &TestDb) {
     .await;
     server.kill().unwrap(); // SIGKILL
     server.wait().unwrap();
-    let account = db
-        .store
-        .account_by_name(&reach::domain::Name::parse("Acme").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let account = read!(
+        db.store,
+        reach::store::accounts::by_name,
+        &reach::domain::Name::parse("Acme").unwrap()
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let all = async || {
         let mut items = Vec::new();
         let query = NotificationQuery {
@@ -244,11 +246,16 @@ async fn crash_and_restart(db: &TestDb) {
             ..NotificationQuery::default()
         };
         items.extend(
-            db.store
-                .list_notifications(&account.id, &reach::domain::CompanyAccess::All, &query)
-                .await
-                .unwrap()
-                .items,
+            read!(
+                db.store,
+                reach::store::alerts::list_notifications,
+                &account.id,
+                &reach::domain::CompanyAccess::All,
+                &query
+            )
+            .await
+            .unwrap()
+            .items,
         );
         items
     };
@@ -260,10 +267,13 @@ async fn crash_and_restart(db: &TestDb) {
     );
     let in_flight: HashSet<String> = at_kill
         .iter()
-        .filter(|n| n.state == "sending")
+        .filter(|n| n.state.as_str() == "sending")
         .map(|n| n.id.clone())
         .collect();
-    let sent_before: usize = at_kill.iter().filter(|n| n.state == "sent").count();
+    let sent_before: usize = at_kill
+        .iter()
+        .filter(|n| n.state.as_str() == "sent")
+        .count();
     assert!(!in_flight.is_empty(), "the kill caught sends in flight");
     assert!(sent_before < ALERTS, "the kill came before the end");
     assert!(
@@ -274,7 +284,7 @@ async fn crash_and_restart(db: &TestDb) {
     let mut server = serve(dir.path(), &env);
     wait_ready(&client, &base).await;
     eventually("every notification sent", 60, async || {
-        all().await.iter().all(|n| n.state == "sent")
+        all().await.iter().all(|n| n.state.as_str() == "sent")
     })
     .await;
     server.kill().unwrap();

@@ -161,8 +161,8 @@ mod tests {
         use super::super::routing::Suppressed;
         use crate::domain::{ContactId, MethodId};
         let planned = |plan| Planned {
-            contact: ContactId::from_string("c".into()),
-            method: MethodId::from_string("m".into()),
+            contact: ContactId::from_string("c"),
+            method: MethodId::from_string("m"),
             plan,
         };
         let send = |escalation| Plan::Send {

@@ -2,6 +2,7 @@
 //! one method per HTTP call.
 
 use crate::common::TestDb;
+use crate::tx;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -12,7 +13,7 @@ use reach::domain::{
     TimeZone,
 };
 use reach::http::{AppState, router};
-use reach::store::{Account, Company, Store};
+use reach::store::{Account, Company};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -61,19 +62,28 @@ impl TestApp {
             locale: Locale::En,
             timezone: TimeZone::parse("Europe/Madrid").expect("zone"),
         };
-        let acme = store.create_account(&account("Acme")).await.expect("acme");
-        let other = store
-            .create_account(&account("Other"))
+        let acme = tx!(store, reach::store::accounts::create, &account("Acme"))
+            .await
+            .expect("acme");
+        let other = tx!(store, reach::store::accounts::create, &account("Other"))
             .await
             .expect("other");
-        let northwind = store
-            .create_company(&acme.id, &Name::parse("Northwind").expect("name"))
-            .await
-            .expect("northwind");
-        let contoso = store
-            .create_company(&acme.id, &Name::parse("Contoso").expect("name"))
-            .await
-            .expect("contoso");
+        let northwind = tx!(
+            store,
+            reach::store::companies::create,
+            &acme.id,
+            &Name::parse("Northwind").expect("name")
+        )
+        .await
+        .expect("northwind");
+        let contoso = tx!(
+            store,
+            reach::store::companies::create,
+            &acme.id,
+            &Name::parse("Contoso").expect("name")
+        )
+        .await
+        .expect("contoso");
         let admin = user(
             &db,
             &acme,
@@ -106,7 +116,7 @@ impl TestApp {
             Secret::from("test-secret-key-test-secret-key-00".to_owned()),
             false,
             "http://reach.test",
-            reach::delivery::Wakeup::default(),
+            reach::runtime::Wakeup::default(),
         ));
         Self {
             router: router(state),
@@ -226,17 +236,20 @@ async fn user(
         role,
         password_hash: None,
     };
-    let contact = db.store.create_user(&account.id, &new).await.expect("user");
-    let (token, hash) = auth::generate_token();
-    db.store
-        .create_token(
-            &account.id,
-            &contact.id,
-            &Name::parse("tests").expect("label"),
-            &hash,
-        )
+    let contact = tx!(db.store, reach::store::users::create, &account.id, &new)
         .await
-        .expect("token");
+        .expect("user");
+    let (token, hash) = auth::generate_token();
+    tx!(
+        db.store,
+        reach::store::users::create_token,
+        &account.id,
+        &contact.id,
+        &Name::parse("tests").expect("label"),
+        &hash
+    )
+    .await
+    .expect("token");
     User {
         id: contact.id.to_string(),
         token,

@@ -2,8 +2,71 @@
 //! file) or PostgreSQL (a new database on the local server).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use reach::store::{SqlStore, Store};
+use chrono::{DateTime, Utc};
+use reach::domain::{AccountId, ContactId, MethodId};
+use reach::store::{SqlStore, StoreError};
 use sqlx::{AnyConnection, Connection, Executor};
+
+/// Runs one repository function in its own write transaction, committed when it succeeds:
+/// `tx!(store, reach::store::companies::create, &account.id, &name).await` answers what the
+/// function answers (a `Result<_, StoreError>`), and nothing is written when it fails.
+#[macro_export]
+macro_rules! tx {
+    ($store:expr, $f:path $(, $arg:expr)* $(,)?) => {
+        async {
+            let mut tx = match $store.write().await {
+                Ok(tx) => tx,
+                Err(e) => return Err(e),
+            };
+            let result = $f(&mut tx $(, $arg)*).await;
+            if result.is_ok() {
+                if let Err(e) = tx.commit().await {
+                    return Err(::reach::store::StoreError::from(e));
+                }
+            }
+            result
+        }
+    };
+}
+
+/// Runs one read-only repository function on a pooled connection:
+/// `read!(store, reach::store::companies::get, &account.id, &scope, &id).await`.
+#[macro_export]
+macro_rules! read {
+    ($store:expr, $f:path $(, $arg:expr)* $(,)?) => {
+        async {
+            let mut db = match $store.read().await {
+                Ok(db) => db,
+                Err(e) => return Err(e),
+            };
+            $f(&mut db $(, $arg)*).await
+        }
+    };
+}
+
+/// Queues a test message to one method of a contact (what "Send test" does); its notification
+/// id, or `NotFound` when the contact has no such method.
+pub async fn queue_test(
+    store: &SqlStore,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    tx!(
+        store,
+        reach::store::outbox::queue_message,
+        account,
+        contact,
+        method,
+        reach::domain::notification::Event::Test,
+        None,
+        None,
+        now
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
+}
 
 /// The server tests create their databases on. `TEST_POSTGRES_URL` overrides it.
 pub fn postgres_admin_url() -> String {

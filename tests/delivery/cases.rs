@@ -2,15 +2,15 @@ use crate::fixtures::{account, company, contact, only};
 use crate::harness::{
     PUBLIC_URL, Receiver, SECRET_KEY, SmtpSink, dispatcher, t0, verify_standard_webhook,
 };
+use crate::{read, tx};
 use chrono::Duration;
-use reach::delivery::{Clock, LinkSigner, ManualClock};
 use reach::domain::{
     AccountId, AlertInput, CompanyAccess, ContactId, Locale, MethodInput, NewAlert, NewContact,
     ParseContext, Region, TimeZone,
 };
-use reach::store::{
-    Account, Company, Contact, Method, Notification, NotificationQuery, SqlStore, Store,
-};
+use reach::links::LinkSigner;
+use reach::runtime::{Clock, ManualClock};
+use reach::store::{Account, Company, Contact, Method, Notification, NotificationQuery, SqlStore};
 use std::sync::Arc;
 
 fn alert(company: &Company, key: &str, severity: &str, status: &str) -> NewAlert {
@@ -48,7 +48,15 @@ async fn add(
         allow_loopback: true,
     })
     .unwrap();
-    store.add_method(&account.id, &who.id, &new).await.unwrap()
+    tx!(
+        store,
+        reach::store::methods::add,
+        &account.id,
+        &who.id,
+        &new
+    )
+    .await
+    .unwrap()
 }
 
 async fn person(
@@ -58,26 +66,32 @@ async fn person(
     companies: CompanyAccess,
     locale: Locale,
 ) -> Contact {
-    store
-        .create_contact(
-            &account.id,
-            &NewContact {
-                name: crate::fixtures::name(name),
-                companies,
-                locale: Some(locale),
-                timezone: Some(TimeZone::parse("America/New_York").unwrap()),
-            },
-        )
-        .await
-        .unwrap()
+    tx!(
+        store,
+        reach::store::contacts::create,
+        &account.id,
+        &NewContact {
+            name: crate::fixtures::name(name),
+            companies,
+            locale: Some(locale),
+            timezone: Some(TimeZone::parse("America/New_York").unwrap()),
+        }
+    )
+    .await
+    .unwrap()
 }
 
 async fn log(store: &SqlStore, account: &AccountId) -> Vec<Notification> {
-    let mut items = store
-        .list_notifications(account, &CompanyAccess::All, &NotificationQuery::default())
-        .await
-        .unwrap()
-        .items;
+    let mut items = read!(
+        store,
+        reach::store::alerts::list_notifications,
+        account,
+        &CompanyAccess::All,
+        &NotificationQuery::default()
+    )
+    .await
+    .unwrap()
+    .items;
     items.reverse();
     items
 }
@@ -117,14 +131,15 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), Some(&smtp), dir.path(), false);
 
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&nw, "srv-12", "critical", "firing")],
-            t0(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "srv-12", "critical", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let messages = smtp.wait_for(1).await;
     assert_eq!(messages.len(), 1, "only Marta has access to Northwind");
@@ -184,7 +199,9 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
         (sent[0].state.as_str(), sent[0].sent_at),
         ("sent", Some(t0()))
     );
-    let attempts = store.attempts(&acme.id, &sent[0].id).await.unwrap();
+    let attempts = read!(store, reach::store::outbox::attempts, &acme.id, &sent[0].id)
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 1);
     assert!(
         attempts[0]
@@ -196,14 +213,15 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     );
 
     // The resolution goes to Marta in English? No: in her language, threaded with the first.
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&nw, "srv-12", "critical", "resolved")],
-            t0(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "srv-12", "critical", "resolved")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let messages = smtp.wait_for(2).await;
     let resolved = &messages[1]["headers"];
@@ -218,14 +236,15 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     );
 
     // John (English) gets Contoso's warning in English.
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&contoso, "db", "warning", "firing")],
-            t0(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&contoso, "db", "warning", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     worker.run_once().await.unwrap();
     let messages = smtp.wait_for(3).await;
     assert_eq!(
@@ -250,16 +269,21 @@ pub async fn smtp_4xx_is_retried_and_5xx_is_permanent(store: &SqlStore) {
     let smtp = SmtpSink::start();
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), Some(&smtp), dir.path(), false);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "critical", "firing")], t0())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "critical", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 2);
     let by_address =
         |items: &[Notification], a: &str| items.iter().find(|n| n.address == a).cloned().unwrap();
     let items = log(store, &acme.id).await;
     let busy = by_address(&items, "busy@example.com");
-    assert_eq!(busy.state, "failed");
+    assert_eq!(busy.state.as_str(), "failed");
     assert!(busy.reason.as_deref().unwrap().contains("451"), "{busy:?}");
     let wait = busy.next_attempt_at - t0();
     assert!(
@@ -267,7 +291,7 @@ pub async fn smtp_4xx_is_retried_and_5xx_is_permanent(store: &SqlStore) {
         "{wait}"
     );
     let nobody = by_address(&items, "nobody@example.com");
-    assert_eq!(nobody.state, "dead");
+    assert_eq!(nobody.state.as_str(), "dead");
     assert!(
         nobody.reason.as_deref().unwrap().contains("550"),
         "{nobody:?}"
@@ -294,10 +318,15 @@ pub async fn webhooks_are_signed_per_standard_webhooks(store: &SqlStore) {
     assert!(secret.expose().starts_with("whsec_"));
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), None, dir.path(), true);
-    let stored = store
-        .ingest_alerts(&acme.id, &[alert(&nw, "srv-12", "warning", "firing")], t0())
-        .await
-        .unwrap();
+    let stored = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "srv-12", "warning", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let got = receiver.received();
     assert_eq!(got.len(), 1);
@@ -326,7 +355,7 @@ pub async fn webhooks_are_signed_per_standard_webhooks(store: &SqlStore) {
     // A wrong secret does not verify.
     let other = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     assert!(verify_standard_webhook(other, &got[0]).is_err());
-    assert_eq!(notification.state, "sent");
+    assert_eq!(notification.state.as_str(), "sent");
 }
 
 pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
@@ -348,10 +377,15 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "info", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     let mut waits = Vec::new();
     for attempt in 1..=10 {
         let tried_at = clock.now();
@@ -359,14 +393,14 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
         let n = log(store, &acme.id).await.remove(0);
         assert_eq!(n.attempts, attempt);
         if attempt < 10 {
-            assert_eq!(n.state, "failed", "attempt {attempt}");
+            assert_eq!(n.state.as_str(), "failed", "attempt {attempt}");
             waits.push((n.next_attempt_at - tried_at).num_seconds());
             // Not due before its time.
             clock.set(n.next_attempt_at - Duration::milliseconds(1));
             assert_eq!(worker.run_once().await.unwrap(), 0);
             clock.set(n.next_attempt_at);
         } else {
-            assert_eq!(n.state, "dead");
+            assert_eq!(n.state.as_str(), "dead");
             assert!(n.reason.as_deref().unwrap().contains("503"));
         }
     }
@@ -386,7 +420,9 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
         .collect();
     assert_eq!(ids.len(), 1, "every retry carries the same webhook-id");
     let n = log(store, &acme.id).await.remove(0);
-    let attempts = store.attempts(&acme.id, &n.id).await.unwrap();
+    let attempts = read!(store, reach::store::outbox::attempts, &acme.id, &n.id)
+        .await
+        .unwrap();
     assert_eq!(attempts.len(), 10);
     assert!(attempts[..9].iter().all(|a| a.outcome.as_str() == "retry"));
     assert_eq!(attempts[9].outcome.as_str(), "failed");
@@ -396,23 +432,39 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
 
     // 5xx then 2xx: sent on the second try; 4xx: dead at once.
     receiver.answer(&[500]);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k2", "info", "firing")], clock.now())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k2", "info", "firing")],
+        clock.now()
+    )
+    .await
+    .unwrap();
     worker.run_once().await.unwrap();
     let n = log(store, &acme.id).await.pop().unwrap();
-    assert_eq!(n.state, "failed");
+    assert_eq!(n.state.as_str(), "failed");
     clock.set(n.next_attempt_at);
     worker.run_once().await.unwrap();
-    assert_eq!(log(store, &acme.id).await.pop().unwrap().state, "sent");
+    assert_eq!(
+        log(store, &acme.id).await.pop().unwrap().state.as_str(),
+        "sent"
+    );
     receiver.answer(&[410]);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k3", "info", "firing")], clock.now())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k3", "info", "firing")],
+        clock.now()
+    )
+    .await
+    .unwrap();
     worker.run_once().await.unwrap();
-    assert_eq!(log(store, &acme.id).await.pop().unwrap().state, "dead");
+    assert_eq!(
+        log(store, &acme.id).await.pop().unwrap().state.as_str(),
+        "dead"
+    );
 }
 
 pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
@@ -421,15 +473,25 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
     let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
     let receiver = Receiver::start().await;
     add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "info", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     // A node claims it and dies before sending.
-    let lost = store
-        .claim_notifications(t0(), Duration::seconds(60), 100)
-        .await
-        .unwrap();
+    let lost = tx!(
+        store,
+        reach::store::outbox::claim,
+        t0(),
+        Duration::seconds(60),
+        100
+    )
+    .await
+    .unwrap();
     assert_eq!(lost.len(), 1);
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
@@ -443,12 +505,11 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
     assert_eq!((n.state.as_str(), n.attempts), ("sent", 2));
     // The dead node's late report changes nothing.
     assert!(
-        !store
-            .notification_failed(&n.id, "late", None)
+        !tx!(store, reach::store::outbox::fail, &n.id, "late", None)
             .await
             .unwrap()
     );
-    assert_eq!(log(store, &acme.id).await[0].state, "sent");
+    assert_eq!(log(store, &acme.id).await[0].state.as_str(), "sent");
 }
 
 pub async fn the_ssrf_guard_refuses_at_connect_time_and_sends_nothing(store: &SqlStore) {
@@ -471,14 +532,19 @@ pub async fn the_ssrf_guard_refuses_at_connect_time_and_sends_nothing(store: &Sq
     add(store, &acme, &ops, "webhook", &literal, "info", 0).await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), None, dir.path(), false);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "info", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 2);
     assert!(receiver.received().is_empty(), "no request ever left");
     for n in log(store, &acme.id).await {
-        assert_eq!(n.state, "dead", "{n:?}");
+        assert_eq!(n.state.as_str(), "dead", "{n:?}");
         let reason = n.reason.unwrap();
         assert!(reason.contains("refused to connect"), "{reason}");
         assert!(
@@ -516,25 +582,31 @@ pub async fn acknowledging_stops_the_escalation(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    let stored = store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "critical", "firing")], t0())
-        .await
-        .unwrap();
+    let stored = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "critical", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(
         worker.run_once().await.unwrap(),
         1,
         "the escalation waits 15 min"
     );
-    store
-        .acknowledge_alert(
-            &acme.id,
-            &CompanyAccess::All,
-            &stored[0].id,
-            &ops.id,
-            t0() + Duration::minutes(5),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::store::alerts::acknowledge,
+        &acme.id,
+        &CompanyAccess::All,
+        &stored[0].id,
+        &ops.id,
+        t0() + Duration::minutes(5)
+    )
+    .await
+    .unwrap();
     clock.set(t0() + Duration::minutes(15));
     assert_eq!(worker.run_once().await.unwrap(), 1);
     assert_eq!(
@@ -553,14 +625,15 @@ pub async fn acknowledging_stops_the_escalation(store: &SqlStore) {
     );
 
     // Unacknowledged, the escalation goes out at its time, not before.
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&nw, "k2", "critical", "firing")],
-            clock.now(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k2", "critical", "firing")],
+        clock.now()
+    )
+    .await
+    .unwrap();
     worker.run_once().await.unwrap();
     clock.advance(Duration::minutes(14));
     assert_eq!(worker.run_once().await.unwrap(), 0);
@@ -574,14 +647,19 @@ pub async fn acknowledging_stops_the_escalation(store: &SqlStore) {
 }
 
 pub async fn the_acknowledge_link_acknowledges_as_the_recipient(store: &SqlStore) {
-    use reach::delivery::links::{ACK_LINK_LIFETIME, AckGrant, LinkError};
+    use reach::links::{ACK_LINK_LIFETIME, AckGrant, LinkError};
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let marta = person(store, &acme, "Marta Ruiz", only(&[&nw]), Locale::Es).await;
-    let stored = store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "critical", "firing")], t0())
-        .await
-        .unwrap();
+    let stored = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "critical", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     let signer = LinkSigner::new(SECRET_KEY, PUBLIC_URL);
     let grant = AckGrant {
         account_id: acme.id.clone(),
@@ -595,29 +673,31 @@ pub async fn the_acknowledge_link_acknowledges_as_the_recipient(store: &SqlStore
         Err(LinkError::Expired)
     );
     let checked = signer.check_ack(&token, t0()).unwrap();
-    let acked = store
-        .acknowledge_alert(
-            &checked.account_id,
-            &CompanyAccess::All,
-            &checked.alert_id,
-            &checked.contact_id,
-            t0(),
-        )
-        .await
-        .unwrap();
+    let acked = tx!(
+        store,
+        reach::store::alerts::acknowledge,
+        &checked.account_id,
+        &CompanyAccess::All,
+        &checked.alert_id,
+        &checked.contact_id,
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(acked.acknowledged_by, Some(marta.id.clone()));
     assert_eq!(acked.acknowledged_at, Some(t0()));
     // The first acknowledgement stands.
-    let again = store
-        .acknowledge_alert(
-            &acme.id,
-            &CompanyAccess::All,
-            &stored[0].id,
-            &ContactId::from_string("someone-else"),
-            t0() + Duration::minutes(1),
-        )
-        .await
-        .unwrap();
+    let again = tx!(
+        store,
+        reach::store::alerts::acknowledge,
+        &acme.id,
+        &CompanyAccess::All,
+        &stored[0].id,
+        &ContactId::from_string("someone-else"),
+        t0() + Duration::minutes(1)
+    )
+    .await
+    .unwrap();
     assert_eq!(again.acknowledged_by, Some(marta.id));
 }
 
@@ -650,28 +730,36 @@ pub async fn notices_of_deleted_contacts_and_resolved_alerts_are_suppressed(stor
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "warning", "firing")], t0())
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "warning", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
+    tx!(store, reach::store::contacts::delete, &acme.id, &gone.id)
         .await
         .unwrap();
-    store.delete_contact(&acme.id, &gone.id).await.unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     // Resolved before the delayed notice was due: nobody is told it fired, nor that it ended.
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&nw, "k", "warning", "resolved")],
-            t0() + Duration::minutes(2),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "warning", "resolved")],
+        t0() + Duration::minutes(2)
+    )
+    .await
+    .unwrap();
     clock.set(t0() + Duration::minutes(10));
     assert_eq!(worker.run_once().await.unwrap(), 1);
     assert!(receiver.received().is_empty());
     let reasons: Vec<_> = log(store, &acme.id)
         .await
         .into_iter()
-        .map(|n| (n.state, n.reason.unwrap_or_default()))
+        .map(|n| (n.state.as_str().to_owned(), n.reason.unwrap_or_default()))
         .collect();
     assert_eq!(
         reasons,
@@ -690,10 +778,15 @@ pub async fn without_smtp_emails_are_written_as_eml_files(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let mail_dir = dir.path().join("mail");
     let worker = dispatcher(store, clock(), None, &mail_dir, false);
-    store
-        .ingest_alerts(&acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "k", "info", "firing")],
+        t0()
+    )
+    .await
+    .unwrap();
     worker.run_once().await.unwrap();
     let files: Vec<_> = std::fs::read_dir(&mail_dir)
         .unwrap()
@@ -705,8 +798,10 @@ pub async fn without_smtp_emails_are_written_as_eml_files(store: &SqlStore) {
     assert!(eml.contains("To: Ana <ana@example.com>"), "{eml}");
     assert!(eml.contains("multipart/alternative"));
     let n = log(store, &acme.id).await.remove(0);
-    assert_eq!(n.state, "sent");
-    let detail = store.attempts(&acme.id, &n.id).await.unwrap()[0]
+    assert_eq!(n.state.as_str(), "sent");
+    let detail = read!(store, reach::store::outbox::attempts, &acme.id, &n.id)
+        .await
+        .unwrap()[0]
         .detail
         .clone()
         .unwrap();
@@ -734,35 +829,45 @@ pub async fn quiet_hours_hold_until_they_end_unless_resolved(store: &SqlStore) {
         allow_loopback: true,
     })
     .unwrap();
-    store.add_method(&acme.id, &sleeper.id, &new).await.unwrap();
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &sleeper.id,
+        &new
+    )
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[
-                alert(&nw, "held", "warning", "firing"),
-                alert(&nw, "gone", "warning", "firing"),
-                alert(&nw, "loud", "critical", "firing"),
-            ],
-            t0(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[
+            alert(&nw, "held", "warning", "firing"),
+            alert(&nw, "gone", "warning", "firing"),
+            alert(&nw, "loud", "critical", "firing"),
+        ],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(
         worker.run_once().await.unwrap(),
         1,
         "critical goes through quiet hours"
     );
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(&nw, "gone", "warning", "resolved")],
-            t0() + Duration::hours(1),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(&nw, "gone", "warning", "resolved")],
+        t0() + Duration::hours(1)
+    )
+    .await
+    .unwrap();
     clock.set(t0() + Duration::minutes(119));
     assert_eq!(
         worker.run_once().await.unwrap(),
@@ -785,7 +890,7 @@ pub async fn quiet_hours_hold_until_they_end_unless_resolved(store: &SqlStore) {
     let gone = log(store, &acme.id)
         .await
         .into_iter()
-        .find(|n| n.held && n.state == "suppressed")
+        .find(|n| n.held && n.state.as_str() == "suppressed")
         .expect("the resolved one was not sent");
     assert_eq!(gone.reason.as_deref(), Some("quiet hours"));
 }

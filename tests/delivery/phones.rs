@@ -3,15 +3,18 @@
 
 use crate::fixtures::{account, company, only};
 use crate::harness::{PUBLIC_URL, Provider, Receiver, SECRET_KEY, dispatcher_with_provider, t0};
+use crate::{read, tx};
 use chrono::Duration;
-use reach::delivery::{Clock, Dispatcher, LinkSigner, ManualClock};
+use reach::delivery::Dispatcher;
 use reach::domain::{
     AlertInput, CompanyAccess, Locale, MethodInput, NewAlert, NewContact, ParseContext, Region,
     TimeZone,
 };
+use reach::links::LinkSigner;
+use reach::runtime::{Clock, ManualClock};
 use reach::store::{
     Account, Company, Contact, Method, Notification, NotificationQuery, PageRequest, SqlStore,
-    Store, VerifyOutcome,
+    VerifyOutcome,
 };
 use std::sync::Arc;
 
@@ -28,18 +31,19 @@ fn critical(company: &Company, key: &str, severity: &str) -> NewAlert {
 }
 
 async fn marta(store: &SqlStore, acme: &Account, nw: &Company) -> Contact {
-    store
-        .create_contact(
-            &acme.id,
-            &NewContact {
-                name: crate::fixtures::name("Marta Ruiz"),
-                companies: only(&[nw]),
-                locale: Some(Locale::Es),
-                timezone: Some(TimeZone::parse("Europe/Madrid").unwrap()),
-            },
-        )
-        .await
-        .unwrap()
+    tx!(
+        store,
+        reach::store::contacts::create,
+        &acme.id,
+        &NewContact {
+            name: crate::fixtures::name("Marta Ruiz"),
+            companies: only(&[nw]),
+            locale: Some(Locale::Es),
+            timezone: Some(TimeZone::parse("Europe/Madrid").unwrap()),
+        }
+    )
+    .await
+    .unwrap()
 }
 
 async fn add(store: &SqlStore, acme: &Account, who: &Contact, kind: &str, address: &str) -> Method {
@@ -53,22 +57,25 @@ async fn add(store: &SqlStore, acme: &Account, who: &Contact, kind: &str, addres
         allow_loopback: true,
     })
     .unwrap();
-    store.add_method(&acme.id, &who.id, &new).await.unwrap()
+    tx!(store, reach::store::methods::add, &acme.id, &who.id, &new)
+        .await
+        .unwrap()
 }
 
 async fn log(store: &SqlStore, acme: &Account) -> Vec<Notification> {
-    let mut items = store
-        .list_notifications(
-            &acme.id,
-            &CompanyAccess::All,
-            &NotificationQuery {
-                page: PageRequest::new(Some(500), None).unwrap(),
-                ..NotificationQuery::default()
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let mut items = read!(
+        store,
+        reach::store::alerts::list_notifications,
+        &acme.id,
+        &CompanyAccess::All,
+        &NotificationQuery {
+            page: PageRequest::new(Some(500), None).unwrap(),
+            ..NotificationQuery::default()
+        }
+    )
+    .await
+    .unwrap()
+    .items;
     items.reverse();
     items
 }
@@ -86,24 +93,32 @@ async fn verify(
     method: &Method,
     code: &str,
 ) {
-    store
-        .start_verification(
+    tx!(
+        store,
+        reach::store::outbox::start_verification,
+        &acme.id,
+        &who.id,
+        &method.id,
+        code,
+        &hash(method, code),
+        t0() + Duration::minutes(10),
+        t0()
+    )
+    .await
+    .unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert_eq!(
+        tx!(
+            store,
+            reach::store::outbox::confirm_verification,
             &acme.id,
             &who.id,
             &method.id,
-            code,
             &hash(method, code),
-            t0() + Duration::minutes(10),
-            t0(),
+            t0()
         )
         .await
-        .unwrap();
-    assert_eq!(worker.run_once().await.unwrap(), 1);
-    assert_eq!(
-        store
-            .confirm_verification(&acme.id, &who.id, &method.id, &hash(method, code), t0())
-            .await
-            .unwrap(),
+        .unwrap(),
         VerifyOutcome::Verified
     );
 }
@@ -142,21 +157,29 @@ pub async fn sms_and_calls_follow_the_providers_api(store: &SqlStore) {
     );
     // The outbox forgot the codes once sent.
     for n in log(store, &acme).await {
-        assert_eq!(store.delivery_context(&n).await.unwrap().payload, None);
-    }
-
-    // A warning reaches neither (both default to critical); a critical reaches both.
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[
-                critical(&nw, "web-1", "warning"),
-                critical(&nw, "db-1", "critical"),
-            ],
-            t0(),
+        let contexts = read!(
+            store,
+            reach::store::outbox::contexts,
+            std::slice::from_ref(&n)
         )
         .await
         .unwrap();
+        assert_eq!(contexts[&n.id].payload, None);
+    }
+
+    // A warning reaches neither (both default to critical); a critical reaches both.
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[
+            critical(&nw, "web-1", "warning"),
+            critical(&nw, "db-1", "critical"),
+        ],
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 2);
     let requests = provider.requests();
     assert_eq!(requests.len(), 4);
@@ -187,8 +210,10 @@ pub async fn sms_and_calls_follow_the_providers_api(store: &SqlStore) {
         .into_iter()
         .filter(|n| n.alert_id.is_some())
         .collect();
-    assert!(sent.iter().all(|n| n.state == "sent"), "{sent:?}");
-    let attempt = &store.attempts(&acme.id, &sent[0].id).await.unwrap()[0];
+    assert!(sent.iter().all(|n| n.state.as_str() == "sent"), "{sent:?}");
+    let attempt = &read!(store, reach::store::outbox::attempts, &acme.id, &sent[0].id)
+        .await
+        .unwrap()[0];
     assert!(
         attempt.detail.as_deref().unwrap().contains("status queued"),
         "{attempt:?}"
@@ -231,13 +256,12 @@ pub async fn provider_errors_are_retried_or_refused_with_the_reason(store: &SqlS
     let mut outcomes = Vec::new();
     for (method, answer) in methods.iter().zip(answers) {
         provider.answer(&[answer]);
-        store
-            .queue_test(&acme.id, &marta.id, &method.id, t0())
+        crate::common::queue_test(store, &acme.id, &marta.id, &method.id, t0())
             .await
             .unwrap();
         worker.run_once().await.unwrap();
         let n = log(store, &acme).await.pop().unwrap();
-        outcomes.push((n.state, n.reason.unwrap_or_default()));
+        outcomes.push((n.state.as_str(), n.reason.unwrap_or_default()));
     }
     assert_eq!(outcomes[0].0, "failed", "429 is tried again");
     assert_eq!(outcomes[1].0, "failed", "5xx is tried again");
@@ -259,13 +283,12 @@ pub async fn without_a_provider_sms_and_calls_fail_with_a_clear_reason(store: &S
     let sms = add(store, &acme, &marta, "sms", "+34612345678").await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher_with_provider(store, clock(), dir.path(), None);
-    store
-        .queue_test(&acme.id, &marta.id, &sms.id, t0())
+    crate::common::queue_test(store, &acme.id, &marta.id, &sms.id, t0())
         .await
         .unwrap();
     worker.run_once().await.unwrap();
     let n = log(store, &acme).await.pop().unwrap();
-    assert_eq!(n.state, "dead");
+    assert_eq!(n.state.as_str(), "dead");
     assert_eq!(
         n.reason.as_deref(),
         Some("sms messages are not configured on this server")
@@ -286,10 +309,17 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
             email.id.clone(),
         );
         async move {
-            store
-                .confirm_verification(&acme, &marta, &email, &h, at)
-                .await
-                .unwrap()
+            tx!(
+                store,
+                reach::store::outbox::confirm_verification,
+                &acme,
+                &marta,
+                &email,
+                &h,
+                at
+            )
+            .await
+            .unwrap()
         }
     };
     assert_eq!(confirm("123456", t0()).await, VerifyOutcome::NoCode);
@@ -303,18 +333,19 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
             email.id.clone(),
         );
         async move {
-            store
-                .start_verification(
-                    &acme,
-                    &marta,
-                    &email,
-                    &code,
-                    &h,
-                    at + Duration::minutes(10),
-                    at,
-                )
-                .await
-                .unwrap()
+            tx!(
+                store,
+                reach::store::outbox::start_verification,
+                &acme,
+                &marta,
+                &email,
+                &code,
+                &h,
+                at + Duration::minutes(10),
+                at
+            )
+            .await
+            .unwrap()
         }
     };
     start("111111", t0()).await;
@@ -347,11 +378,16 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
         "used"
     );
     assert!(
-        store
-            .method(&acme.id, &marta.id, &email.id)
-            .await
-            .unwrap()
-            .verified
+        read!(
+            store,
+            reach::store::methods::get,
+            &acme.id,
+            &marta.id,
+            &email.id
+        )
+        .await
+        .unwrap()
+        .verified
     );
     // Changing the address clears the verified flag.
     let moved = MethodInput {
@@ -364,10 +400,16 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
         allow_loopback: false,
     })
     .unwrap();
-    let after = store
-        .update_method(&acme.id, &marta.id, &email.id, &moved)
-        .await
-        .unwrap();
+    let after = tx!(
+        store,
+        reach::store::methods::update,
+        &acme.id,
+        &marta.id,
+        &email.id,
+        &moved
+    )
+    .await
+    .unwrap();
     assert!(!after.verified);
 }
 
@@ -379,12 +421,16 @@ pub async fn unverified_phones_get_only_tests_and_codes(store: &SqlStore) {
     let provider = Provider::start().await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher_with_provider(store, clock(), dir.path(), Some(&provider));
-    store
-        .ingest_alerts(&acme.id, &[critical(&nw, "db-1", "critical")], t0())
-        .await
-        .unwrap();
-    store
-        .queue_test(&acme.id, &marta.id, &sms.id, t0())
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[critical(&nw, "db-1", "critical")],
+        t0()
+    )
+    .await
+    .unwrap();
+    crate::common::queue_test(store, &acme.id, &marta.id, &sms.id, t0())
         .await
         .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1, "only the test is due");
@@ -417,18 +463,22 @@ pub async fn twelve_quick_criticals_give_ten_messages_and_one_digest(store: &Sql
     let worker = dispatcher_with_provider(store, clock.clone(), dir.path(), Some(&provider));
     // The code (and a test) just before do not count against the limit.
     verify(store, &worker, &acme, &marta, &sms, "424242").await;
-    store
-        .queue_test(&acme.id, &marta.id, &sms.id, t0())
+    crate::common::queue_test(store, &acme.id, &marta.id, &sms.id, t0())
         .await
         .unwrap();
     worker.run_once().await.unwrap();
     let alerts: Vec<_> = (0..12)
         .map(|i| critical(&nw, &format!("srv-{i:02}"), "critical"))
         .collect();
-    store
-        .ingest_alerts(&acme.id, &alerts, clock.now())
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &alerts,
+        clock.now()
+    )
+    .await
+    .unwrap();
     // The worker takes them a little after they were stored.
     clock.advance(Duration::seconds(30));
     worker.run_once().await.unwrap();
@@ -449,9 +499,9 @@ pub async fn twelve_quick_criticals_give_ten_messages_and_one_digest(store: &Sql
     let digest = log(store, &acme)
         .await
         .into_iter()
-        .find(|n| n.event == "digest")
+        .find(|n| n.event.as_str() == "digest")
         .expect("a digest is queued");
-    assert_eq!(digest.state, "queued");
+    assert_eq!(digest.state.as_str(), "queued");
     assert_eq!(digest.next_attempt_at, clock.now() + Duration::minutes(10));
     clock.advance(Duration::minutes(10) - Duration::seconds(1));
     assert_eq!(worker.run_once().await.unwrap(), 0);
@@ -485,8 +535,7 @@ pub async fn send_test_works_on_every_channel(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher_with_provider(store, clock(), dir.path(), Some(&provider));
     for m in &methods {
-        store
-            .queue_test(&acme.id, &marta.id, &m.id, t0())
+        crate::common::queue_test(store, &acme.id, &marta.id, &m.id, t0())
             .await
             .unwrap();
     }
@@ -495,7 +544,7 @@ pub async fn send_test_works_on_every_channel(store: &SqlStore) {
         log(store, &acme)
             .await
             .iter()
-            .all(|n| n.state == "sent" && n.event == "test")
+            .all(|n| n.state.as_str() == "sent" && n.event.as_str() == "test")
     );
     let resources: Vec<_> = provider
         .requests()
@@ -517,18 +566,19 @@ pub async fn send_test_works_on_every_channel(store: &SqlStore) {
 
     // A verification email carries the code and a link that verifies the address.
     let email = &methods[0];
-    store
-        .start_verification(
-            &acme.id,
-            &marta.id,
-            &email.id,
-            "765432",
-            &hash(email, "765432"),
-            t0() + Duration::minutes(10),
-            t0(),
-        )
-        .await
-        .unwrap();
+    tx!(
+        store,
+        reach::store::outbox::start_verification,
+        &acme.id,
+        &marta.id,
+        &email.id,
+        "765432",
+        &hash(email, "765432"),
+        t0() + Duration::minutes(10),
+        t0()
+    )
+    .await
+    .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let raw = std::fs::read_dir(dir.path())
         .unwrap()

@@ -3,14 +3,16 @@
 
 use crate::fixtures::{account, company, only};
 use crate::harness::{PUBLIC_URL, SECRET_KEY, SmtpSink, dispatcher, t0};
+use crate::{read, tx};
 use chrono::Duration;
-use reach::delivery::{LinkSigner, ManualClock};
 use reach::domain::report::{ReportInput, ScheduleInput};
 use reach::domain::{
     AlertInput, CompaniesInput, CompanyAccess, Locale, MethodInput, NewContact, ParseContext,
     Region,
 };
-use reach::store::{Account, Company, Contact, SqlStore, Store};
+use reach::links::LinkSigner;
+use reach::runtime::ManualClock;
+use reach::store::{Account, Company, Contact, SqlStore};
 use std::sync::Arc;
 
 async fn person(
@@ -21,18 +23,19 @@ async fn person(
     locale: Locale,
     email: &str,
 ) -> Contact {
-    let c = store
-        .create_contact(
-            &acme.id,
-            &NewContact {
-                name: crate::fixtures::name(name),
-                companies: access,
-                locale: Some(locale),
-                timezone: None,
-            },
-        )
-        .await
-        .unwrap();
+    let c = tx!(
+        store,
+        reach::store::contacts::create,
+        &acme.id,
+        &NewContact {
+            name: crate::fixtures::name(name),
+            companies: access,
+            locale: Some(locale),
+            timezone: None,
+        }
+    )
+    .await
+    .unwrap();
     let m = MethodInput {
         kind: Some("email".into()),
         address: Some(email.into()),
@@ -43,7 +46,9 @@ async fn person(
         allow_loopback: false,
     })
     .unwrap();
-    store.add_method(&acme.id, &c.id, &m).await.unwrap();
+    tx!(store, reach::store::methods::add, &acme.id, &c.id, &m)
+        .await
+        .unwrap();
     c
 }
 
@@ -64,7 +69,9 @@ async fn alert(
     }
     .parse("")
     .unwrap();
-    store.ingest_alerts(&acme.id, &[a], at).await.unwrap();
+    tx!(store, reach::app::ingest::store_batch, &acme.id, &[a], at)
+        .await
+        .unwrap();
 }
 
 pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStore) {
@@ -105,39 +112,43 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
     ] {
         alert(store, &acme, c, key, sev, t0() - Duration::hours(2)).await;
     }
-    let report = store
-        .create_report(
-            &acme.id,
-            &ReportInput {
-                name: Some("Daily alerts".into()),
-                kind: Some("alert_summary".into()),
-                companies: Some(CompaniesInput::Chosen(vec![nw.id.to_string()])),
-                schedule: Some(ScheduleInput {
-                    every: Some("day".into()),
-                    at: Some("07:00".into()),
-                    timezone: Some("Europe/Madrid".into()),
-                    ..ScheduleInput::default()
-                }),
-                recipients: Some(vec![
-                    nora.id.to_string(),
-                    carl.id.to_string(),
-                    outsider.id.to_string(),
-                ]),
-                enabled: Some(true),
-            }
-            .parse()
-            .unwrap(),
-            t0(),
-        )
-        .await
-        .unwrap();
+    let report = tx!(
+        store,
+        reach::store::reports::create,
+        &acme.id,
+        &ReportInput {
+            name: Some("Daily alerts".into()),
+            kind: Some("alert_summary".into()),
+            companies: Some(CompaniesInput::Chosen(vec![nw.id.to_string()])),
+            schedule: Some(ScheduleInput {
+                every: Some("day".into()),
+                at: Some("07:00".into()),
+                timezone: Some("Europe/Madrid".into()),
+                ..ScheduleInput::default()
+            }),
+            recipients: Some(vec![
+                nora.id.to_string(),
+                carl.id.to_string(),
+                outsider.id.to_string(),
+            ]),
+            enabled: Some(true),
+        }
+        .parse()
+        .unwrap(),
+        t0()
+    )
+    .await
+    .unwrap();
     let signer = LinkSigner::new(SECRET_KEY, PUBLIC_URL);
     let run = reach::reports::run_now(store, &signer, &acme.id, &report, t0())
         .await
         .unwrap();
-    assert_eq!(run.state, "done");
+    assert_eq!(run.state.as_str(), "done");
     assert_eq!(
-        store.run_deliveries(&run.id).await.unwrap().len(),
+        read!(store, reach::store::reports::run_deliveries, &run.id)
+            .await
+            .unwrap()
+            .len(),
         2,
         "Olga sees none of the report's companies"
     );
@@ -236,8 +247,8 @@ pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStor
 }
 
 pub async fn the_scheduler_runs_each_due_report_once_even_when_racing(store: &SqlStore) {
-    use reach::delivery::Wakeup;
     use reach::reports::Scheduler;
+    use reach::runtime::Wakeup;
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let nora = person(
@@ -250,28 +261,29 @@ pub async fn the_scheduler_runs_each_due_report_once_even_when_racing(store: &Sq
     )
     .await;
     // Daily at 07:00 UTC; t0 is 10:00 UTC, so the first run is tomorrow at 07:00.
-    let report = store
-        .create_report(
-            &acme.id,
-            &ReportInput {
-                name: Some("Coverage".into()),
-                kind: Some("coverage".into()),
-                companies: Some(CompaniesInput::All),
-                schedule: Some(ScheduleInput {
-                    every: Some("day".into()),
-                    at: Some("07:00".into()),
-                    timezone: Some("UTC".into()),
-                    ..ScheduleInput::default()
-                }),
-                recipients: Some(vec![nora.id.to_string()]),
-                enabled: Some(true),
-            }
-            .parse()
-            .unwrap(),
-            t0(),
-        )
-        .await
-        .unwrap();
+    let report = tx!(
+        store,
+        reach::store::reports::create,
+        &acme.id,
+        &ReportInput {
+            name: Some("Coverage".into()),
+            kind: Some("coverage".into()),
+            companies: Some(CompaniesInput::All),
+            schedule: Some(ScheduleInput {
+                every: Some("day".into()),
+                at: Some("07:00".into()),
+                timezone: Some("UTC".into()),
+                ..ScheduleInput::default()
+            }),
+            recipients: Some(vec![nora.id.to_string()]),
+            enabled: Some(true),
+        }
+        .parse()
+        .unwrap(),
+        t0()
+    )
+    .await
+    .unwrap();
     let first = t0() + Duration::hours(21);
     assert_eq!(report.next_run_at, Some(first));
     let clock = Arc::new(ManualClock::new(t0()));
@@ -287,23 +299,32 @@ pub async fn the_scheduler_runs_each_due_report_once_even_when_racing(store: &Sq
     // Two nodes' schedulers at the same moment: one run.
     let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
     assert_eq!(ra.unwrap() + rb.unwrap(), 1);
-    let runs = store.report_runs(&acme.id, &report.id).await.unwrap();
+    let runs = read!(store, reach::store::reports::runs, &acme.id, &report.id)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(
         (runs[0].state.as_str(), runs[0].scheduled_for),
         ("done", first)
     );
-    assert_eq!(store.run_deliveries(&runs[0].id).await.unwrap().len(), 1);
+    assert_eq!(
+        read!(store, reach::store::reports::run_deliveries, &runs[0].id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // Every node down for three days: the missed runs happen once, at start-up, then the
     // schedule goes on from now.
     clock.set(first + Duration::days(3) + Duration::hours(2));
     assert_eq!(a.run_once().await.unwrap(), 1);
     assert_eq!(a.run_once().await.unwrap(), 0);
-    let runs = store.report_runs(&acme.id, &report.id).await.unwrap();
+    let runs = read!(store, reach::store::reports::runs, &acme.id, &report.id)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(
-        store
-            .report(&acme.id, &report.id)
+        read!(store, reach::store::reports::get, &acme.id, &report.id)
             .await
             .unwrap()
             .next_run_at,

@@ -1,7 +1,8 @@
 use crate::fixtures::{account, company, contact, method, only};
+use crate::{read, tx};
 use chrono::{Duration, Utc};
 use reach::domain::{AlertInput, CompanyAccess, NewAlert, Severity};
-use reach::store::{SqlStore, Store, StoreError};
+use reach::store::{SqlStore, StoreError};
 
 fn alert(company: &str, key: &str, severity: &str, status: &str) -> NewAlert {
     AlertInput {
@@ -22,13 +23,17 @@ async fn outbox(
     account: &reach::domain::AccountId,
     alert_id: &str,
 ) -> Vec<(String, String, Option<String>)> {
-    let mut rows: Vec<_> = store
-        .notifications_of_alert(account, alert_id)
-        .await
-        .expect("notifications")
-        .into_iter()
-        .map(|n| (n.address, n.state, n.reason))
-        .collect();
+    let mut rows: Vec<_> = read!(
+        store,
+        reach::store::alerts::notifications_of_alert,
+        account,
+        alert_id
+    )
+    .await
+    .expect("notifications")
+    .into_iter()
+    .map(|n| (n.address, n.state.as_str().to_owned(), n.reason))
+    .collect();
     rows.sort();
     rows
 }
@@ -38,41 +43,56 @@ pub async fn an_alert_and_its_notifications_are_stored_together(store: &SqlStore
     let northwind = company(store, &acme, "Northwind").await;
     let contoso = company(store, &acme, "Contoso").await;
     let ana = contact(store, &acme, "Ana (all)", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
-    store
-        .add_method(&acme.id, &ana.id, &method("sms", "612 34 56 78"))
-        .await
-        .expect("sms");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("sms", "612 34 56 78")
+    )
+    .await
+    .expect("sms");
     let nora = contact(store, &acme, "Nora (Northwind)", only(&[&northwind])).await;
     let mut hook = method("webhook", "https://hooks.example.com/nora");
     hook.prefs.min_severity = Some(Severity::Info);
     hook.prefs.delay = reach::domain::DelayMinutes::parse(15).expect("delay");
-    store
-        .add_method(&acme.id, &nora.id, &hook)
+    tx!(store, reach::store::methods::add, &acme.id, &nora.id, &hook)
         .await
         .expect("hook");
     let carl = contact(store, &acme, "Carl (Contoso)", only(&[&contoso])).await;
-    store
-        .add_method(&acme.id, &carl.id, &method("email", "carl@example.com"))
-        .await
-        .expect("carl");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &carl.id,
+        &method("email", "carl@example.com")
+    )
+    .await
+    .expect("carl");
 
     let now = Utc::now();
     let nw = northwind.id.as_str();
-    let stored = store
-        .ingest_alerts(
-            &acme.id,
-            &[
-                alert(nw, "disk-full:srv-1", "warning", "firing"),
-                alert(nw, "down:srv-2", "critical", "firing"),
-            ],
-            now,
-        )
-        .await
-        .expect("ingest");
+    let stored = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[
+            alert(nw, "disk-full:srv-1", "warning", "firing"),
+            alert(nw, "down:srv-2", "critical", "firing"),
+        ],
+        now
+    )
+    .await
+    .expect("ingest");
     assert_eq!(stored.len(), 2);
     let warning = outbox(store, &acme.id, &stored[0].id).await;
     assert_eq!(
@@ -96,43 +116,58 @@ pub async fn an_alert_and_its_notifications_are_stored_together(store: &SqlStore
         )),
         "{critical:?}"
     );
-    let escalation = store
-        .notifications_of_alert(&acme.id, &stored[0].id)
-        .await
-        .expect("rows")
-        .into_iter()
-        .find(|n| n.address.starts_with("https://"))
-        .expect("webhook row");
+    let escalation = read!(
+        store,
+        reach::store::alerts::notifications_of_alert,
+        &acme.id,
+        &stored[0].id
+    )
+    .await
+    .expect("rows")
+    .into_iter()
+    .find(|n| n.address.starts_with("https://"))
+    .expect("webhook row");
     assert!(escalation.escalation);
     assert_eq!(
         escalation.next_attempt_at.timestamp_millis(),
         (now + Duration::minutes(15)).timestamp_millis()
     );
-    assert_eq!(escalation.event, "opened");
+    assert_eq!(escalation.event.as_str(), "opened");
 }
 
 pub async fn repeats_wait_for_the_repeat_interval_and_resolution_closes(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let northwind = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
     let nw = northwind.id.as_str();
     let now = Utc::now();
-    let first = store
-        .ingest_alerts(&acme.id, &[alert(nw, "k", "warning", "firing")], now)
-        .await
-        .expect("first");
-    let again = store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(nw, "k", "warning", "firing")],
-            now + Duration::minutes(5),
-        )
-        .await
-        .expect("repeat");
+    let first = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "k", "warning", "firing")],
+        now
+    )
+    .await
+    .expect("first");
+    let again = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "k", "warning", "firing")],
+        now + Duration::minutes(5)
+    )
+    .await
+    .expect("repeat");
     assert_eq!(
         again[0].id, first[0].id,
         "the same key while firing is the same alert"
@@ -142,42 +177,49 @@ pub async fn repeats_wait_for_the_repeat_interval_and_resolution_closes(store: &
         1,
         "a repeat sends nothing"
     );
-    store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(nw, "k", "warning", "firing")],
-            now + Duration::hours(4),
-        )
-        .await
-        .expect("after the interval");
-    let rows = store
-        .notifications_of_alert(&acme.id, &first[0].id)
-        .await
-        .expect("rows");
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "k", "warning", "firing")],
+        now + Duration::hours(4)
+    )
+    .await
+    .expect("after the interval");
+    let rows = read!(
+        store,
+        reach::store::alerts::notifications_of_alert,
+        &acme.id,
+        &first[0].id
+    )
+    .await
+    .expect("rows");
     assert_eq!(
         rows.iter().map(|n| n.event.as_str()).collect::<Vec<_>>(),
         ["opened", "renotified"]
     );
 
-    let resolved = store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(nw, "k", "warning", "resolved")],
-            now + Duration::hours(5),
-        )
-        .await
-        .expect("resolve");
+    let resolved = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "k", "warning", "resolved")],
+        now + Duration::hours(5)
+    )
+    .await
+    .expect("resolve");
     assert_eq!(resolved[0].id, first[0].id);
     assert_eq!(resolved[0].status, reach::domain::AlertStatus::Resolved);
     assert!(resolved[0].resolved_at.is_some());
-    let reopened = store
-        .ingest_alerts(
-            &acme.id,
-            &[alert(nw, "k", "warning", "firing")],
-            now + Duration::hours(6),
-        )
-        .await
-        .expect("reopen");
+    let reopened = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "k", "warning", "firing")],
+        now + Duration::hours(6)
+    )
+    .await
+    .expect("reopen");
     assert_ne!(
         reopened[0].id, first[0].id,
         "after resolution the key opens a new alert"
@@ -190,51 +232,68 @@ pub async fn maintenance_suppresses_and_foreign_companies_refuse_the_batch(store
     let northwind = company(store, &acme, "Northwind").await;
     let theirs = company(store, &other, "Theirs").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
     let now = Utc::now();
     let nw = northwind.id.as_str();
 
-    let refused = store
-        .ingest_alerts(
-            &acme.id,
-            &[
-                alert(nw, "batch", "warning", "firing"),
-                alert(theirs.id.as_str(), "x", "warning", "firing"),
-            ],
-            now,
-        )
-        .await;
+    let refused = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[
+            alert(nw, "batch", "warning", "firing"),
+            alert(theirs.id.as_str(), "x", "warning", "firing"),
+        ],
+        now
+    )
+    .await;
     match refused {
         Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "[1].company_id"),
         other => panic!("expected a field error, got {other:?}"),
     }
-    let alone = store
-        .ingest_alerts(&acme.id, &[alert(nw, "batch", "warning", "firing")], now)
-        .await
-        .expect("alone");
+    let alone = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "batch", "warning", "firing")],
+        now
+    )
+    .await
+    .expect("alone");
     assert_eq!(
         outbox(store, &acme.id, &alone[0].id).await.len(),
         1,
         "the refused batch stored nothing"
     );
 
-    store
-        .add_maintenance(
-            &acme.id,
-            &northwind.id,
-            now - Duration::minutes(1),
-            now + Duration::hours(1),
-            Some("patching"),
-        )
-        .await
-        .expect("maintenance");
-    let quiet = store
-        .ingest_alerts(&acme.id, &[alert(nw, "during", "critical", "firing")], now)
-        .await
-        .expect("during");
+    tx!(
+        store,
+        reach::store::alerts::add_maintenance,
+        &acme.id,
+        &northwind.id,
+        now - Duration::minutes(1),
+        now + Duration::hours(1),
+        Some("patching")
+    )
+    .await
+    .expect("maintenance");
+    let quiet = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw, "during", "critical", "firing")],
+        now
+    )
+    .await
+    .expect("during");
     assert_eq!(
         outbox(store, &acme.id, &quiet[0].id).await,
         [(
@@ -243,14 +302,15 @@ pub async fn maintenance_suppresses_and_foreign_companies_refuse_the_batch(store
             Some("maintenance".into())
         )]
     );
-    let foreign = store
-        .add_maintenance(
-            &other.id,
-            &northwind.id,
-            now,
-            now + Duration::hours(1),
-            None,
-        )
-        .await;
+    let foreign = tx!(
+        store,
+        reach::store::alerts::add_maintenance,
+        &other.id,
+        &northwind.id,
+        now,
+        now + Duration::hours(1),
+        None
+    )
+    .await;
     assert!(matches!(foreign, Err(StoreError::NotFound)));
 }

@@ -5,9 +5,9 @@ use crate::fixtures::{account, name, new_user};
 use crate::tx;
 use reach::app::{self, App};
 use reach::auth::{Admin, Caller};
-use reach::delivery::Wakeup;
 use reach::domain::{CompanyAccess, EmailAddress, Role};
 use reach::error::AppError;
+use reach::runtime::Wakeup;
 use reach::store::{AuditQuery, PageRequest, SqlStore};
 
 async fn admin_of(store: &SqlStore) -> (App, Admin) {

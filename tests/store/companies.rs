@@ -1,11 +1,11 @@
 use crate::fixtures::{account, company, contact, name, only};
-use reach::domain::{CompanyAccess, Invalid};
-use reach::store::{PageRequest, SqlStore, Store, StoreError};
+use crate::{read, tx};
+use reach::domain::{CompanyAccess, ContactId, Invalid};
+use reach::store::{PageRequest, SqlStore, StoreError};
 
 pub async fn accounts_are_found_by_name_and_unique(store: &SqlStore) {
     let acme = account(store, "Acme IT").await;
-    let found = store
-        .account_by_name(&name("ACME it"))
+    let found = read!(store, reach::store::accounts::by_name, &name("ACME it"))
         .await
         .expect("lookup");
     assert_eq!(found.as_ref().map(|a| &a.id), Some(&acme.id));
@@ -13,20 +13,22 @@ pub async fn accounts_are_found_by_name_and_unique(store: &SqlStore) {
     assert!(acme.require_verified_phones);
     assert_eq!(acme.repeat_interval_minutes, 240);
     assert!(
-        store
-            .account_by_name(&name("Other"))
+        read!(store, reach::store::accounts::by_name, &name("Other"))
             .await
             .expect("lookup")
             .is_none()
     );
-    let again = store
-        .create_account(&reach::domain::NewAccount {
+    let again = tx!(
+        store,
+        reach::store::accounts::create,
+        &reach::domain::NewAccount {
             name: name("acme it"),
             default_region: acme.default_region,
             locale: acme.locale,
             timezone: acme.timezone,
-        })
-        .await;
+        }
+    )
+    .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
@@ -36,27 +38,48 @@ pub async fn companies_are_created_renamed_and_unique_per_account(store: &SqlSto
     let northwind = company(store, &acme, "Northwind").await;
     // The same name in another account is fine; in the same account (any case) it is taken.
     company(store, &other, "Northwind").await;
-    let dup = store.create_company(&acme.id, &name("NORTHWIND")).await;
+    let dup = tx!(
+        store,
+        reach::store::companies::create,
+        &acme.id,
+        &name("NORTHWIND")
+    )
+    .await;
     match dup {
         Err(StoreError::Conflict(f)) => {
             assert_eq!((f.field.as_str(), f.error), ("name", Invalid::Taken))
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let renamed = store
-        .rename_company(&acme.id, &northwind.id, &name("Northwind Traders"))
-        .await
-        .expect("rename");
+    let renamed = tx!(
+        store,
+        reach::store::companies::rename,
+        &acme.id,
+        &northwind.id,
+        &name("Northwind Traders")
+    )
+    .await
+    .expect("rename");
     assert_eq!(renamed.name, "Northwind Traders");
-    let read = store
-        .company(&acme.id, &CompanyAccess::All, &northwind.id)
-        .await
-        .expect("get");
+    let read = read!(
+        store,
+        reach::store::companies::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &northwind.id
+    )
+    .await
+    .expect("get");
     assert_eq!(read, renamed);
     let contoso = company(store, &acme, "Contoso").await;
-    let clash = store
-        .rename_company(&acme.id, &contoso.id, &name("northwind traders"))
-        .await;
+    let clash = tx!(
+        store,
+        reach::store::companies::rename,
+        &acme.id,
+        &contoso.id,
+        &name("northwind traders")
+    )
+    .await;
     assert!(matches!(clash, Err(StoreError::Conflict(_))));
 }
 
@@ -69,10 +92,15 @@ pub async fn company_lists_are_ordered_paginated_and_scoped(store: &SqlStore) {
     let mut cursor = None;
     loop {
         let page = PageRequest::new(Some(2), cursor).expect("page");
-        let result = store
-            .list_companies(&acme.id, &CompanyAccess::All, &page)
-            .await
-            .expect("list");
+        let result = read!(
+            store,
+            reach::store::companies::list,
+            &acme.id,
+            &CompanyAccess::All,
+            &page
+        )
+        .await
+        .expect("list");
         assert!(result.items.len() <= 2);
         seen.extend(result.items.into_iter().map(|c| c.name));
         match result.next_cursor {
@@ -82,18 +110,35 @@ pub async fn company_lists_are_ordered_paginated_and_scoped(store: &SqlStore) {
     }
     assert_eq!(seen, ["Alpha", "Bravo", "charlie", "delta", "echo"]);
 
-    let all = store
-        .list_companies(&acme.id, &CompanyAccess::All, &PageRequest::default())
-        .await
-        .expect("list");
+    let all = read!(
+        store,
+        reach::store::companies::list,
+        &acme.id,
+        &CompanyAccess::All,
+        &PageRequest::default()
+    )
+    .await
+    .expect("list");
     let scope = only(&[&all.items[1], &all.items[3]]);
-    let scoped = store
-        .list_companies(&acme.id, &scope, &PageRequest::default())
-        .await
-        .expect("scoped list");
+    let scoped = read!(
+        store,
+        reach::store::companies::list,
+        &acme.id,
+        &scope,
+        &PageRequest::default()
+    )
+    .await
+    .expect("scoped list");
     let names: Vec<_> = scoped.items.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["Bravo", "delta"]);
-    let hidden = store.company(&acme.id, &scope, &all.items[0].id).await;
+    let hidden = read!(
+        store,
+        reach::store::companies::get,
+        &acme.id,
+        &scope,
+        &all.items[0].id
+    )
+    .await;
     assert!(matches!(hidden, Err(StoreError::NotFound)));
 }
 
@@ -105,11 +150,24 @@ pub async fn deleting_a_company_removes_it_from_every_access_set(store: &SqlStor
     let just_northwind = contact(store, &acme, "Just Northwind", only(&[&northwind])).await;
     let everyone = contact(store, &acme, "Everyone", CompanyAccess::All).await;
 
-    store
-        .delete_company(&acme.id, &northwind.id)
+    tx!(
+        store,
+        reach::store::companies::delete,
+        &acme.id,
+        &northwind.id
+    )
+    .await
+    .expect("delete");
+    let get = async |id: &ContactId| {
+        read!(
+            store,
+            reach::store::contacts::get,
+            &acme.id,
+            &CompanyAccess::All,
+            id
+        )
         .await
-        .expect("delete");
-    let get = |id| store.contact(&acme.id, &CompanyAccess::All, id);
+    };
     assert_eq!(
         get(&both.id).await.expect("both").companies,
         only(&[&contoso])
@@ -122,7 +180,13 @@ pub async fn deleting_a_company_removes_it_from_every_access_set(store: &SqlStor
         get(&everyone.id).await.expect("all").companies,
         CompanyAccess::All
     );
-    let again = store.delete_company(&acme.id, &northwind.id).await;
+    let again = tx!(
+        store,
+        reach::store::companies::delete,
+        &acme.id,
+        &northwind.id
+    )
+    .await;
     assert!(matches!(again, Err(StoreError::NotFound)));
 
     // "All companies" includes companies added later.
@@ -131,9 +195,14 @@ pub async fn deleting_a_company_removes_it_from_every_access_set(store: &SqlStor
         company: Some(fabrikam.id.clone()),
         ..Default::default()
     };
-    let listed = store
-        .list_contacts(&acme.id, &CompanyAccess::All, &query)
-        .await
-        .expect("list");
+    let listed = read!(
+        store,
+        reach::store::contacts::list,
+        &acme.id,
+        &CompanyAccess::All,
+        &query
+    )
+    .await
+    .expect("list");
     assert_eq!(crate::fixtures::names(&listed.items), ["Everyone"]);
 }

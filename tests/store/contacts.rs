@@ -1,6 +1,7 @@
 use crate::fixtures::{account, company, contact, method, names, new_contact, new_user, only};
+use crate::{read, tx};
 use reach::domain::{AccountId, CompanyAccess, CompanyId, Invalid, Locale, Role, TimeZone};
-use reach::store::{ContactKind, ContactQuery, Cursor, PageRequest, SqlStore, Store, StoreError};
+use reach::store::{ContactKind, ContactQuery, Cursor, PageRequest, SqlStore, StoreError};
 
 pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
     let acme = account(store, "Acme").await;
@@ -13,10 +14,15 @@ pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
     ] {
         let created = contact(store, &acme, n, only(&[&northwind])).await;
         assert_eq!(created.name, n);
-        let read = store
-            .contact(&acme.id, &CompanyAccess::All, &created.id)
-            .await
-            .expect("read back");
+        let read = read!(
+            store,
+            reach::store::contacts::get,
+            &acme.id,
+            &CompanyAccess::All,
+            &created.id
+        )
+        .await
+        .expect("read back");
         assert_eq!(read, created);
         assert_eq!(read.kind(), ContactKind::Contact);
         assert!(read.methods.is_empty() && read.user.is_none());
@@ -25,7 +31,9 @@ pub async fn contacts_keep_their_fields_exactly(store: &SqlStore) {
     let mut full = new_contact("Ana", CompanyAccess::All);
     full.locale = Some(Locale::Es);
     full.timezone = Some(TimeZone::parse("America/Mexico_City").expect("zone"));
-    let created = store.create_contact(&acme.id, &full).await.expect("create");
+    let created = tx!(store, reach::store::contacts::create, &acme.id, &full)
+        .await
+        .expect("create");
     assert_eq!(created.locale, Some(Locale::Es));
     assert_eq!(
         created.timezone.map(TimeZone::as_str),
@@ -42,9 +50,13 @@ pub async fn unknown_companies_are_a_field_error_and_write_nothing(store: &SqlSt
     let made_up = CompanyId::from_string("no-such-company");
     for bad in [&theirs.id, &made_up] {
         let access = crate::fixtures::only_ids(&[&mine.id, bad]);
-        let result = store
-            .create_contact(&acme.id, &new_contact("Ghost", access))
-            .await;
+        let result = tx!(
+            store,
+            reach::store::contacts::create,
+            &acme.id,
+            &new_contact("Ghost", access)
+        )
+        .await;
         match result {
             Err(StoreError::Invalid(fields)) => {
                 assert_eq!(fields.len(), 1);
@@ -56,28 +68,39 @@ pub async fn unknown_companies_are_a_field_error_and_write_nothing(store: &SqlSt
             other => panic!("expected a field error, got {other:?}"),
         }
     }
-    let listed = store
-        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
-        .await
-        .expect("list");
+    let listed = read!(
+        store,
+        reach::store::contacts::list,
+        &acme.id,
+        &CompanyAccess::All,
+        &ContactQuery::default()
+    )
+    .await
+    .expect("list");
     assert!(
         listed.items.is_empty(),
         "nothing may be written: {listed:?}"
     );
 
     let kept = contact(store, &acme, "Kept", only(&[&mine])).await;
-    let update = store
-        .update_contact(
-            &acme.id,
-            &kept.id,
-            &new_contact("Renamed", crate::fixtures::only_ids(&[&theirs.id])),
-        )
-        .await;
+    let update = tx!(
+        store,
+        reach::store::contacts::update,
+        &acme.id,
+        &kept.id,
+        &new_contact("Renamed", crate::fixtures::only_ids(&[&theirs.id]))
+    )
+    .await;
     assert!(matches!(update, Err(StoreError::Invalid(_))), "{update:?}");
-    let read = store
-        .contact(&acme.id, &CompanyAccess::All, &kept.id)
-        .await
-        .expect("read");
+    let read = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &kept.id
+    )
+    .await
+    .expect("read");
     assert_eq!(read, kept, "a refused update changes nothing");
 }
 
@@ -88,50 +111,77 @@ pub async fn contacts_are_updated_and_deleted_with_their_methods(store: &SqlStor
     let ana = contact(store, &acme, "Ana", only(&[&northwind])).await;
     let mut changes = new_contact("Ana María", only(&[&contoso]));
     changes.locale = Some(Locale::En);
-    let updated = store
-        .update_contact(&acme.id, &ana.id, &changes)
-        .await
-        .expect("update");
+    let updated = tx!(
+        store,
+        reach::store::contacts::update,
+        &acme.id,
+        &ana.id,
+        &changes
+    )
+    .await
+    .expect("update");
     assert_eq!(updated.name, "Ana María");
     assert_eq!(updated.companies, only(&[&contoso]));
     assert_eq!(updated.locale, Some(Locale::En));
     assert!(updated.updated_at >= ana.updated_at);
 
-    let email = store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
-    store
-        .add_method(&acme.id, &ana.id, &method("sms", "+34 612 34 56 78"))
-        .await
-        .expect("sms");
-    store
-        .delete_contact(&acme.id, &ana.id)
+    let email = tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("sms", "+34 612 34 56 78")
+    )
+    .await
+    .expect("sms");
+    tx!(store, reach::store::contacts::delete, &acme.id, &ana.id)
         .await
         .expect("delete");
-    let gone = store.contact(&acme.id, &CompanyAccess::All, &ana.id).await;
+    let gone = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &ana.id
+    )
+    .await;
     assert!(matches!(gone, Err(StoreError::NotFound)));
-    let method_gone = store
-        .update_method(
-            &acme.id,
-            &ana.id,
-            &email.id,
-            &method("email", "x@example.com"),
-        )
-        .await;
+    let method_gone = tx!(
+        store,
+        reach::store::methods::update,
+        &acme.id,
+        &ana.id,
+        &email.id,
+        &method("email", "x@example.com")
+    )
+    .await;
     assert!(matches!(method_gone, Err(StoreError::NotFound)));
     for text in ["ana@example.com", "+34612345678"] {
         let query = ContactQuery {
             text: Some(text.into()),
             ..Default::default()
         };
-        let found = store
-            .list_contacts(&acme.id, &CompanyAccess::All, &query)
-            .await
-            .expect("search");
+        let found = read!(
+            store,
+            reach::store::contacts::list,
+            &acme.id,
+            &CompanyAccess::All,
+            &query
+        )
+        .await
+        .expect("search");
         assert!(found.items.is_empty(), "{text} still found");
     }
-    let again = store.delete_contact(&acme.id, &ana.id).await;
+    let again = tx!(store, reach::store::contacts::delete, &acme.id, &ana.id).await;
     assert!(matches!(again, Err(StoreError::NotFound)));
 }
 
@@ -140,18 +190,19 @@ pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
     for n in ["delta", "Bravo", "alpha", "Charlie", "echo", "bravo"] {
         contact(store, &acme, n, CompanyAccess::All).await;
     }
-    store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Admin",
-                "admin@example.com",
-                Role::Admin,
-                CompanyAccess::All,
-            ),
+    tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Admin",
+            "admin@example.com",
+            Role::Admin,
+            CompanyAccess::All,
         )
-        .await
-        .expect("user");
+    )
+    .await
+    .expect("user");
     let mut seen = Vec::new();
     let mut cursor = None;
     let mut pages = 0;
@@ -160,10 +211,15 @@ pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
             page: PageRequest::new(Some(3), cursor).expect("page"),
             ..Default::default()
         };
-        let page = store
-            .list_contacts(&acme.id, &CompanyAccess::All, &query)
-            .await
-            .expect("list");
+        let page = read!(
+            store,
+            reach::store::contacts::list,
+            &acme.id,
+            &CompanyAccess::All,
+            &query
+        )
+        .await
+        .expect("list");
         pages += 1;
         seen.extend(page.items.iter().map(|c| c.name.clone()));
         match page.next_cursor {
@@ -181,10 +237,15 @@ pub async fn lists_are_ordered_and_paginated_by_cursor(store: &SqlStore) {
         ]
     );
     assert_eq!(seen.len(), 7);
-    let everything = store
-        .list_contacts(&acme.id, &CompanyAccess::All, &ContactQuery::default())
-        .await
-        .expect("one page");
+    let everything = read!(
+        store,
+        reach::store::contacts::list,
+        &acme.id,
+        &CompanyAccess::All,
+        &ContactQuery::default()
+    )
+    .await
+    .expect("one page");
     assert_eq!(
         names(&everything.items),
         seen.iter().map(String::as_str).collect::<Vec<_>>()
@@ -197,14 +258,24 @@ pub async fn lists_search_names_and_addresses_case_insensitively(store: &SqlStor
     let alvaro = contact(store, &acme, "Álvaro Núñez", CompanyAccess::All).await;
     let percent = contact(store, &acme, "100% Uptime_Team", CompanyAccess::All).await;
     let plain = contact(store, &acme, "Uptime Team", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &plain.id, &method("email", "Oncall@Example.COM"))
-        .await
-        .expect("email");
-    store
-        .add_method(&acme.id, &alvaro.id, &method("phone", "612 34 56 78"))
-        .await
-        .expect("phone");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &plain.id,
+        &method("email", "Oncall@Example.COM")
+    )
+    .await
+    .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &alvaro.id,
+        &method("phone", "612 34 56 78")
+    )
+    .await
+    .expect("phone");
     let search = |text: &str| {
         let query = ContactQuery {
             text: Some(text.into()),
@@ -236,18 +307,19 @@ pub async fn lists_filter_by_company_kind_and_scope(store: &SqlStore) {
     contact(store, &acme, "Nora (Northwind)", only(&[&northwind])).await;
     contact(store, &acme, "Carl (Contoso)", only(&[&contoso])).await;
     contact(store, &acme, "Everyone", CompanyAccess::All).await;
-    store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Tess (tech)",
-                "tess@example.com",
-                Role::Technician,
-                only(&[&northwind]),
-            ),
+    tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Tess (tech)",
+            "tess@example.com",
+            Role::Technician,
+            only(&[&northwind]),
         )
-        .await
-        .expect("user");
+    )
+    .await
+    .expect("user");
     let list = |scope: CompanyAccess, query: ContactQuery| list(store, &acme.id, scope, query);
     let by_company = |c: &CompanyId| ContactQuery {
         company: Some(c.clone()),
@@ -285,18 +357,26 @@ pub async fn lists_filter_by_company_kind_and_scope(store: &SqlStore) {
         list(tech.clone(), by_company(&contoso.id)).await,
         ["Everyone"]
     );
-    let carl = store
-        .list_contacts(
-            &acme.id,
-            &CompanyAccess::All,
-            &ContactQuery {
-                text: Some("carl".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("carl");
-    let hidden = store.contact(&acme.id, &tech, &carl.items[0].id).await;
+    let carl = read!(
+        store,
+        reach::store::contacts::list,
+        &acme.id,
+        &CompanyAccess::All,
+        &ContactQuery {
+            text: Some("carl".into()),
+            ..Default::default()
+        }
+    )
+    .await
+    .expect("carl");
+    let hidden = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &tech,
+        &carl.items[0].id
+    )
+    .await;
     assert!(matches!(hidden, Err(StoreError::NotFound)));
     // A scope whose companies are all gone sees nothing.
     assert!(
@@ -316,8 +396,7 @@ async fn list(
     scope: CompanyAccess,
     query: ContactQuery,
 ) -> Vec<String> {
-    let page = store
-        .list_contacts(account, &scope, &query)
+    let page = read!(store, reach::store::contacts::list, account, &scope, &query)
         .await
         .expect("list");
     page.items.into_iter().map(|c| c.name).collect()

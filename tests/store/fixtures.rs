@@ -1,33 +1,41 @@
 //! Builders for valid input.
 
+use crate::tx;
 use reach::domain::{
     CompanyAccess, CompanyId, EmailAddress, Locale, MethodInput, Name, NewMethod, ParseContext,
     Region, Role, TimeZone,
 };
 use reach::domain::{NewAccount, NewContact, NewUser};
-use reach::store::{Account, Company, Contact, SqlStore, Store};
+use reach::store::{Account, Company, Contact, SqlStore};
 
 pub fn name(s: &str) -> Name {
     Name::parse(s).expect("valid name")
 }
 
 pub async fn account(store: &SqlStore, account_name: &str) -> Account {
-    store
-        .create_account(&NewAccount {
+    tx!(
+        store,
+        reach::store::accounts::create,
+        &NewAccount {
             name: name(account_name),
             default_region: Region::parse("ES").expect("region"),
             locale: Locale::Es,
             timezone: TimeZone::parse("Europe/Madrid").expect("zone"),
-        })
-        .await
-        .expect("create account")
+        }
+    )
+    .await
+    .expect("create account")
 }
 
 pub async fn company(store: &SqlStore, account: &Account, company_name: &str) -> Company {
-    store
-        .create_company(&account.id, &name(company_name))
-        .await
-        .expect("create company")
+    tx!(
+        store,
+        reach::store::companies::create,
+        &account.id,
+        &name(company_name)
+    )
+    .await
+    .expect("create company")
 }
 
 pub fn new_contact(contact_name: &str, companies: CompanyAccess) -> NewContact {
@@ -53,10 +61,14 @@ pub async fn contact(
     contact_name: &str,
     companies: CompanyAccess,
 ) -> Contact {
-    store
-        .create_contact(&account.id, &new_contact(contact_name, companies))
-        .await
-        .expect("create contact")
+    tx!(
+        store,
+        reach::store::contacts::create,
+        &account.id,
+        &new_contact(contact_name, companies)
+    )
+    .await
+    .expect("create contact")
 }
 
 pub fn method(kind: &str, address: &str) -> NewMethod {

@@ -6,6 +6,7 @@
 mod common;
 
 mod alerts;
+mod atomic;
 mod companies;
 mod contacts;
 mod fixtures;
@@ -72,4 +73,5 @@ conformance! {
     outbox::concurrent_ingests_and_claims_all_succeed,
     reports::reports_are_stored_with_their_next_run_and_checked_ids,
     reports::racing_schedulers_start_each_run_once,
+    atomic::a_change_and_its_audit_entry_land_together,
 }

@@ -1,8 +1,9 @@
 use crate::fixtures::{account, contact, method, new_user};
+use crate::{read, tx};
 use reach::domain::{
     CompanyAccess, MethodInput, MethodType, ParseContext, QuietHours, Region, Role, Severity,
 };
-use reach::store::{SqlStore, Store, StoreError};
+use reach::store::{SqlStore, StoreError};
 
 pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &SqlStore) {
     let acme = account(store, "Acme").await;
@@ -45,10 +46,15 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
         ),
     ];
     for (kind, typed, stored, severity, reports) in cases {
-        let m = store
-            .add_method(&acme.id, &ana.id, &method(kind, typed))
-            .await
-            .expect("add");
+        let m = tx!(
+            store,
+            reach::store::methods::add,
+            &acme.id,
+            &ana.id,
+            &method(kind, typed)
+        )
+        .await
+        .expect("add");
         assert_eq!(m.kind, MethodType::parse(kind).expect("kind"));
         assert_eq!(m.address, stored);
         assert_eq!(
@@ -71,18 +77,28 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
         allow_loopback: false,
     })
     .expect("valid");
-    let m = store
-        .add_method(&acme.id, &ana.id, &custom)
-        .await
-        .expect("add");
+    let m = tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &custom
+    )
+    .await
+    .expect("add");
     assert_eq!(m.label.as_deref(), Some("On-call phone 📟"));
     assert_eq!((m.min_severity, m.delay_minutes), (None, 15));
     assert_eq!(m.quiet_hours, QuietHours::parse("22:30", "07:00").ok());
 
-    let read = store
-        .contact(&acme.id, &CompanyAccess::All, &ana.id)
-        .await
-        .expect("read");
+    let read = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &ana.id
+    )
+    .await
+    .expect("read");
     let addresses: Vec<_> = read.methods.iter().map(|m| m.address.as_str()).collect();
     assert_eq!(
         addresses,
@@ -103,14 +119,25 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
     let bob = contact(store, &acme, "Bob", CompanyAccess::All).await;
-    let sms = store
-        .add_method(&acme.id, &ana.id, &method("sms", "612 34 56 78"))
-        .await
-        .expect("add");
-    let changed = store
-        .update_method(&acme.id, &ana.id, &sms.id, &method("phone", "699 11 22 33"))
-        .await
-        .expect("update");
+    let sms = tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("sms", "612 34 56 78")
+    )
+    .await
+    .expect("add");
+    let changed = tx!(
+        store,
+        reach::store::methods::update,
+        &acme.id,
+        &ana.id,
+        &sms.id,
+        &method("phone", "699 11 22 33")
+    )
+    .await
+    .expect("update");
     assert_eq!(
         (changed.kind, changed.address.as_str()),
         (MethodType::Phone, "+34699112233")
@@ -118,59 +145,93 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
     assert_eq!(changed.id, sms.id);
     assert!(!changed.verified);
     // A method is reached only through its own contact.
-    let wrong_contact = store.delete_method(&acme.id, &bob.id, &sms.id).await;
+    let wrong_contact = tx!(
+        store,
+        reach::store::methods::delete,
+        &acme.id,
+        &bob.id,
+        &sms.id
+    )
+    .await;
     assert!(matches!(wrong_contact, Err(StoreError::NotFound)));
-    store
-        .delete_method(&acme.id, &ana.id, &sms.id)
-        .await
-        .expect("delete");
-    let read = store
-        .contact(&acme.id, &CompanyAccess::All, &ana.id)
-        .await
-        .expect("read");
+    tx!(
+        store,
+        reach::store::methods::delete,
+        &acme.id,
+        &ana.id,
+        &sms.id
+    )
+    .await
+    .expect("delete");
+    let read = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &ana.id
+    )
+    .await
+    .expect("read");
     assert!(read.methods.is_empty());
-    let again = store.delete_method(&acme.id, &ana.id, &sms.id).await;
+    let again = tx!(
+        store,
+        reach::store::methods::delete,
+        &acme.id,
+        &ana.id,
+        &sms.id
+    )
+    .await;
     assert!(matches!(again, Err(StoreError::NotFound)));
-    let missing_contact = store
-        .add_method(
-            &acme.id,
-            &reach::domain::ContactId::from_string("nobody"),
-            &method("sms", "612345678"),
-        )
-        .await;
+    let missing_contact = tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &reach::domain::ContactId::from_string("nobody"),
+        &method("sms", "612345678")
+    )
+    .await;
     assert!(matches!(missing_contact, Err(StoreError::NotFound)));
 }
 
 pub async fn a_users_primary_email_is_protected(store: &SqlStore) {
     let acme = account(store, "Acme").await;
-    let user = store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Tess",
-                "Tess@Example.com",
-                Role::Technician,
-                CompanyAccess::All,
-            ),
+    let user = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Tess",
+            "Tess@Example.com",
+            Role::Technician,
+            CompanyAccess::All,
         )
-        .await
-        .expect("user");
+    )
+    .await
+    .expect("user");
     let primary = user.methods.first().expect("primary email").clone();
     assert!(primary.primary);
     assert_eq!(primary.address, "Tess@example.com");
-    let delete = store.delete_method(&acme.id, &user.id, &primary.id).await;
+    let delete = tx!(
+        store,
+        reach::store::methods::delete,
+        &acme.id,
+        &user.id,
+        &primary.id
+    )
+    .await;
     assert!(
         matches!(delete, Err(StoreError::Protected(_))),
         "{delete:?}"
     );
-    let readdress = store
-        .update_method(
-            &acme.id,
-            &user.id,
-            &primary.id,
-            &method("email", "other@example.com"),
-        )
-        .await;
+    let readdress = tx!(
+        store,
+        reach::store::methods::update,
+        &acme.id,
+        &user.id,
+        &primary.id,
+        &method("email", "other@example.com")
+    )
+    .await;
     assert!(
         matches!(readdress, Err(StoreError::Protected(_))),
         "{readdress:?}"
@@ -178,10 +239,16 @@ pub async fn a_users_primary_email_is_protected(store: &SqlStore) {
     // Its routing preferences may change.
     let mut quieter = method("email", "Tess@example.com");
     quieter.prefs.min_severity = Some(Severity::Critical);
-    let updated = store
-        .update_method(&acme.id, &user.id, &primary.id, &quieter)
-        .await
-        .expect("preferences");
+    let updated = tx!(
+        store,
+        reach::store::methods::update,
+        &acme.id,
+        &user.id,
+        &primary.id,
+        &quieter
+    )
+    .await
+    .expect("preferences");
     assert_eq!(updated.min_severity, Some(Severity::Critical));
     assert!(updated.primary);
 }

@@ -1,7 +1,8 @@
 use crate::fixtures::{account, company, contact, method};
+use crate::{read, tx};
 use chrono::{Duration, Utc};
 use reach::domain::{AlertInput, CompanyAccess, DelayMinutes, NewAlert, Severity};
-use reach::store::{SqlStore, Store};
+use reach::store::SqlStore;
 use std::collections::HashSet;
 
 fn alert(company: &str, key: &str) -> NewAlert {
@@ -20,26 +21,34 @@ pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
     let mut hook = method("webhook", "https://hooks.example.com/a");
     hook.prefs.min_severity = Some(Severity::Info);
     hook.prefs.delay = DelayMinutes::parse(15).expect("delay");
-    store
-        .add_method(&acme.id, &ana.id, &hook)
+    tx!(store, reach::store::methods::add, &acme.id, &ana.id, &hook)
         .await
         .expect("hook");
     let now = Utc::now();
-    let stored = store
-        .ingest_alerts(&acme.id, &[alert(nw.id.as_str(), "k")], now)
-        .await
-        .expect("ingest");
+    let stored = tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &[alert(nw.id.as_str(), "k")],
+        now
+    )
+    .await
+    .expect("ingest");
     let lease = Duration::seconds(60);
 
-    let first = store
-        .claim_notifications(now, lease, 100)
+    let first = tx!(store, reach::store::outbox::claim, now, lease, 100)
         .await
         .expect("claim");
     assert_eq!(
@@ -49,17 +58,27 @@ pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
     );
     assert_eq!((first[0].state.as_str(), first[0].attempts), ("sending", 1));
     assert!(
-        store
-            .claim_notifications(now + Duration::seconds(1), lease, 100)
-            .await
-            .expect("claim")
-            .is_empty(),
+        tx!(
+            store,
+            reach::store::outbox::claim,
+            now + Duration::seconds(1),
+            lease,
+            100
+        )
+        .await
+        .expect("claim")
+        .is_empty(),
         "leased"
     );
-    let taken_over = store
-        .claim_notifications(now + Duration::seconds(61), lease, 100)
-        .await
-        .expect("claim");
+    let taken_over = tx!(
+        store,
+        reach::store::outbox::claim,
+        now + Duration::seconds(61),
+        lease,
+        100
+    )
+    .await
+    .expect("claim");
     assert_eq!(
         taken_over
             .iter()
@@ -69,56 +88,87 @@ pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
         "an expired lease is taken over"
     );
     assert!(
-        store
-            .notification_sent(&first[0].id, now + Duration::seconds(62))
-            .await
-            .expect("sent")
+        tx!(
+            store,
+            reach::store::outbox::complete,
+            &first[0].id,
+            now + Duration::seconds(62)
+        )
+        .await
+        .expect("sent")
     );
     assert!(
-        !store
-            .notification_sent(&first[0].id, now + Duration::seconds(63))
-            .await
-            .expect("sent twice"),
+        !tx!(
+            store,
+            reach::store::outbox::complete,
+            &first[0].id,
+            now + Duration::seconds(63)
+        )
+        .await
+        .expect("sent twice"),
         "only a claimed notification completes"
     );
 
-    let escalation = store
-        .claim_notifications(now + Duration::minutes(16), lease, 100)
-        .await
-        .expect("claim");
+    let escalation = tx!(
+        store,
+        reach::store::outbox::claim,
+        now + Duration::minutes(16),
+        lease,
+        100
+    )
+    .await
+    .expect("claim");
     assert_eq!(escalation.len(), 1);
     assert!(escalation[0].escalation);
     let retry_at = now + Duration::minutes(17);
     assert!(
-        store
-            .notification_failed(&escalation[0].id, "503 from receiver", Some(retry_at))
-            .await
-            .expect("failed")
+        tx!(
+            store,
+            reach::store::outbox::fail,
+            &escalation[0].id,
+            "503 from receiver",
+            Some(retry_at)
+        )
+        .await
+        .expect("failed")
     );
     assert!(
-        store
-            .claim_notifications(now + Duration::seconds(16 * 60 + 30), lease, 100)
-            .await
-            .expect("claim")
-            .is_empty(),
+        tx!(
+            store,
+            reach::store::outbox::claim,
+            now + Duration::seconds(16 * 60 + 30),
+            lease,
+            100
+        )
+        .await
+        .expect("claim")
+        .is_empty(),
         "waits for its retry"
     );
-    let retried = store
-        .claim_notifications(retry_at, lease, 100)
+    let retried = tx!(store, reach::store::outbox::claim, retry_at, lease, 100)
         .await
         .expect("claim");
     assert_eq!(retried.iter().map(|n| n.attempts).collect::<Vec<_>>(), [2]);
     assert!(
-        store
-            .notification_failed(&retried[0].id, "410 Gone", None)
-            .await
-            .expect("dead")
+        tx!(
+            store,
+            reach::store::outbox::fail,
+            &retried[0].id,
+            "410 Gone",
+            None
+        )
+        .await
+        .expect("dead")
     );
 
-    let rows = store
-        .notifications_of_alert(&acme.id, &stored[0].id)
-        .await
-        .expect("rows");
+    let rows = read!(
+        store,
+        reach::store::alerts::notifications_of_alert,
+        &acme.id,
+        &stored[0].id
+    )
+    .await
+    .expect("rows");
     let mut states: Vec<_> = rows
         .iter()
         .map(|n| (n.address.as_str(), n.state.as_str(), n.reason.as_deref()))
@@ -132,11 +182,16 @@ pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
         ]
     );
     assert!(
-        store
-            .claim_notifications(now + Duration::days(2), lease, 100)
-            .await
-            .expect("claim")
-            .is_empty(),
+        tx!(
+            store,
+            reach::store::outbox::claim,
+            now + Duration::days(2),
+            lease,
+            100
+        )
+        .await
+        .expect("claim")
+        .is_empty(),
         "sent and dead stay put"
     );
 }
@@ -145,25 +200,40 @@ pub async fn two_workers_never_claim_the_same_notification(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
     let now = Utc::now();
     let alerts: Vec<_> = (0..60)
         .map(|i| alert(nw.id.as_str(), &format!("k{i}")))
         .collect();
-    store
-        .ingest_alerts(&acme.id, &alerts, now)
-        .await
-        .expect("ingest");
+    tx!(
+        store,
+        reach::app::ingest::store_batch,
+        &acme.id,
+        &alerts,
+        now
+    )
+    .await
+    .expect("ingest");
     let worker = |store: SqlStore| async move {
         let mut mine = Vec::new();
         loop {
-            let batch = store
-                .claim_notifications(now, Duration::seconds(60), 7)
-                .await
-                .expect("claim");
+            let batch = tx!(
+                store,
+                reach::store::outbox::claim,
+                now,
+                Duration::seconds(60),
+                7
+            )
+            .await
+            .expect("claim");
             if batch.is_empty() {
                 return mine;
             }
@@ -193,10 +263,15 @@ pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    store
-        .add_method(&acme.id, &ana.id, &method("email", "ana@example.com"))
-        .await
-        .expect("email");
+    tx!(
+        store,
+        reach::store::methods::add,
+        &acme.id,
+        &ana.id,
+        &method("email", "ana@example.com")
+    )
+    .await
+    .expect("email");
     let now = Utc::now();
     let mut writers = tokio::task::JoinSet::new();
     for lane in 0..6 {
@@ -206,7 +281,14 @@ pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
                 let batch: Vec<_> = (0..5)
                     .map(|i| alert(company.as_str(), &format!("l{lane}-r{round}-{i}")))
                     .collect();
-                store.ingest_alerts(&account, &batch, now).await?;
+                tx!(
+                    store,
+                    reach::app::ingest::store_batch,
+                    &account,
+                    &batch,
+                    now
+                )
+                .await?;
             }
             Ok::<_, reach::store::StoreError>(())
         });
@@ -216,11 +298,16 @@ pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
         tokio::spawn(async move {
             let mut done = 0;
             while done < 300 {
-                let batch = store
-                    .claim_notifications(now, Duration::seconds(60), 20)
-                    .await?;
+                let batch = tx!(
+                    store,
+                    reach::store::outbox::claim,
+                    now,
+                    Duration::seconds(60),
+                    20
+                )
+                .await?;
                 for n in &batch {
-                    store.notification_sent(&n.id, now).await?;
+                    tx!(store, reach::store::outbox::complete, &n.id, now).await?;
                 }
                 done += batch.len();
                 tokio::task::yield_now().await;

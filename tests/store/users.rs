@@ -1,23 +1,25 @@
 use crate::fixtures::{account, company, new_user, only};
+use crate::{read, tx};
 use reach::auth;
 use reach::domain::{CompanyAccess, EmailAddress, Name, Role};
-use reach::store::{ContactKind, ContactQuery, SqlStore, Store, StoreError};
+use reach::store::{ContactKind, ContactQuery, SqlStore, StoreError};
 
 pub async fn users_are_contacts_with_a_login_and_a_primary_email(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let northwind = company(store, &acme, "Northwind").await;
-    let user = store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Tess",
-                "tess@example.com",
-                Role::Technician,
-                only(&[&northwind]),
-            ),
+    let user = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Tess",
+            "tess@example.com",
+            Role::Technician,
+            only(&[&northwind]),
         )
-        .await
-        .expect("user");
+    )
+    .await
+    .expect("user");
     assert_eq!(user.kind(), ContactKind::User);
     let info = user.user.as_ref().expect("user info");
     assert_eq!(
@@ -28,8 +30,7 @@ pub async fn users_are_contacts_with_a_login_and_a_primary_email(store: &SqlStor
     assert_eq!(user.methods[0].address, "tess@example.com");
 
     let email = EmailAddress::parse("TESS@EXAMPLE.COM").expect("email");
-    let login = store
-        .login_by_email(&email)
+    let login = read!(store, reach::store::users::login_by_email, &email)
         .await
         .expect("login")
         .expect("found");
@@ -40,8 +41,7 @@ pub async fn users_are_contacts_with_a_login_and_a_primary_email(store: &SqlStor
     assert!(login.password_hash.is_some());
     let nobody = EmailAddress::parse("nobody@example.com").expect("email");
     assert!(
-        store
-            .login_by_email(&nobody)
+        read!(store, reach::store::users::login_by_email, &nobody)
             .await
             .expect("login")
             .is_none()
@@ -53,32 +53,39 @@ pub async fn emails_are_unique_in_the_deployment(store: &SqlStore) {
     assert!(!store.has_users().await.expect("has users"));
     let acme = account(store, "Acme").await;
     let other = account(store, "Other").await;
-    store
-        .create_user(
-            &acme.id,
-            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
+    tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All)
+    )
+    .await
+    .expect("first");
+    let dup = tx!(
+        store,
+        reach::store::users::create,
+        &other.id,
+        &new_user(
+            "Ana Two",
+            "ANA@example.com",
+            Role::Admin,
+            CompanyAccess::All,
         )
-        .await
-        .expect("first");
-    let dup = store
-        .create_user(
-            &other.id,
-            &new_user(
-                "Ana Two",
-                "ANA@example.com",
-                Role::Admin,
-                CompanyAccess::All,
-            ),
-        )
-        .await;
+    )
+    .await;
     match dup {
         Err(StoreError::Conflict(f)) => assert_eq!(f.field, "email"),
         other => panic!("expected a conflict on email, got {other:?}"),
     }
-    let listed = store
-        .list_contacts(&other.id, &CompanyAccess::All, &ContactQuery::default())
-        .await
-        .expect("list");
+    let listed = read!(
+        store,
+        reach::store::contacts::list,
+        &other.id,
+        &CompanyAccess::All,
+        &ContactQuery::default()
+    )
+    .await
+    .expect("list");
     assert!(
         listed.items.is_empty(),
         "the refused user left nothing behind"
@@ -88,46 +95,69 @@ pub async fn emails_are_unique_in_the_deployment(store: &SqlStore) {
 pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let other = account(store, "Other").await;
-    let user = store
-        .create_user(
-            &acme.id,
-            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
-        )
-        .await
-        .expect("user");
+    let user = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All)
+    )
+    .await
+    .expect("user");
     let (token, hash) = auth::generate_token();
     let label = Name::parse("ci").expect("label");
-    store
-        .create_token(&acme.id, &user.id, &label, &hash)
-        .await
-        .expect("token");
-    let login = store
-        .login_by_token(&auth::hash_token(&token))
-        .await
-        .expect("lookup")
-        .expect("found");
+    tx!(
+        store,
+        reach::store::users::create_token,
+        &acme.id,
+        &user.id,
+        &label,
+        &hash
+    )
+    .await
+    .expect("token");
+    let login = read!(
+        store,
+        reach::store::users::login_by_token,
+        &auth::hash_token(&token)
+    )
+    .await
+    .expect("lookup")
+    .expect("found");
     assert_eq!(
         (login.account_id, login.user_id.clone()),
         (acme.id.clone(), user.id.clone())
     );
     assert!(
-        store
-            .login_by_token(&auth::hash_token("reach_wrong"))
+        read!(
+            store,
+            reach::store::users::login_by_token,
+            &auth::hash_token("reach_wrong")
+        )
+        .await
+        .expect("lookup")
+        .is_none()
+    );
+    // A token can only be made for a user of the same account.
+    let (_, foreign) = auth::generate_token();
+    let cross = tx!(
+        store,
+        reach::store::users::create_token,
+        &other.id,
+        &user.id,
+        &label,
+        &foreign
+    )
+    .await;
+    assert!(matches!(cross, Err(StoreError::NotFound)));
+    tx!(store, reach::store::contacts::delete, &acme.id, &user.id)
+        .await
+        .expect("delete user");
+    assert!(
+        read!(store, reach::store::users::login_by_token, &hash)
             .await
             .expect("lookup")
             .is_none()
     );
-    // A token can only be made for a user of the same account.
-    let (_, foreign) = auth::generate_token();
-    let cross = store
-        .create_token(&other.id, &user.id, &label, &foreign)
-        .await;
-    assert!(matches!(cross, Err(StoreError::NotFound)));
-    store
-        .delete_contact(&acme.id, &user.id)
-        .await
-        .expect("delete user");
-    assert!(store.login_by_token(&hash).await.expect("lookup").is_none());
 }
 
 pub async fn the_secret_key_is_generated_once(store: &SqlStore) {
@@ -140,13 +170,14 @@ pub async fn the_secret_key_is_generated_once(store: &SqlStore) {
 pub async fn the_last_enabled_admin_is_kept(store: &SqlStore) {
     use reach::domain::UserChange;
     let acme = account(store, "Acme").await;
-    let ana = store
-        .create_user(
-            &acme.id,
-            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
-        )
-        .await
-        .expect("ana");
+    let ana = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All)
+    )
+    .await
+    .expect("ana");
     let demote = UserChange {
         role: Role::Technician,
         companies: CompanyAccess::All,
@@ -158,95 +189,120 @@ pub async fn the_last_enabled_admin_is_kept(store: &SqlStore) {
         disabled: true,
     };
     for change in [&demote, &disable] {
-        let refused = store.update_user(&acme.id, &ana.id, change).await;
+        let refused = tx!(
+            store,
+            reach::store::users::update,
+            &acme.id,
+            &ana.id,
+            change
+        )
+        .await;
         assert!(
             matches!(refused, Err(StoreError::Protected(_))),
             "{refused:?}"
         );
     }
-    let refused = store.delete_user(&acme.id, &ana.id).await;
+    let refused = tx!(store, reach::store::users::delete, &acme.id, &ana.id).await;
     assert!(
         matches!(refused, Err(StoreError::Protected(_))),
         "{refused:?}"
     );
-    let still = store
-        .contact(&acme.id, &CompanyAccess::All, &ana.id)
-        .await
-        .expect("ana");
+    let still = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &ana.id
+    )
+    .await
+    .expect("ana");
     assert_eq!(
         still.user.as_ref().map(|u| (u.role, u.disabled)),
         Some((Role::Admin, false))
     );
 
     // With a second admin, the first may step down; then the second is the last.
-    let bob = store
-        .create_user(
-            &acme.id,
-            &new_user("Bob", "bob@example.com", Role::Admin, CompanyAccess::All),
-        )
-        .await
-        .expect("bob");
+    let bob = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user("Bob", "bob@example.com", Role::Admin, CompanyAccess::All)
+    )
+    .await
+    .expect("bob");
     let northwind = company(store, &acme, "Northwind").await;
     let tech = UserChange {
         role: Role::Technician,
         companies: only(&[&northwind]),
         disabled: false,
     };
-    let ana = store
-        .update_user(&acme.id, &ana.id, &tech)
+    let ana = tx!(store, reach::store::users::update, &acme.id, &ana.id, &tech)
         .await
         .expect("demote ana");
     assert_eq!(ana.user.as_ref().map(|u| u.role), Some(Role::Technician));
     assert_eq!(ana.companies, only(&[&northwind]));
-    let refused = store.update_user(&acme.id, &bob.id, &demote).await;
+    let refused = tx!(
+        store,
+        reach::store::users::update,
+        &acme.id,
+        &bob.id,
+        &demote
+    )
+    .await;
     assert!(matches!(refused, Err(StoreError::Protected(_))));
     // A technician can always be deleted; deleting a plain contact as a user finds nothing.
-    store
-        .delete_user(&acme.id, &ana.id)
+    tx!(store, reach::store::users::delete, &acme.id, &ana.id)
         .await
         .expect("delete ana");
     let plain = crate::fixtures::contact(store, &acme, "Plain", CompanyAccess::All).await;
-    let not_user = store.delete_user(&acme.id, &plain.id).await;
+    let not_user = tx!(store, reach::store::users::delete, &acme.id, &plain.id).await;
     assert!(matches!(not_user, Err(StoreError::NotFound)));
 }
 
 pub async fn a_profile_change_moves_the_login_and_primary_email(store: &SqlStore) {
     use reach::domain::{Locale, Profile, TimeZone};
     let acme = account(store, "Acme").await;
-    let tess = store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Tess",
-                "tess@example.com",
-                Role::Technician,
-                CompanyAccess::All,
-            ),
+    let tess = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Tess",
+            "tess@example.com",
+            Role::Technician,
+            CompanyAccess::All,
         )
-        .await
-        .expect("tess");
-    store
-        .create_user(
-            &acme.id,
-            &new_user(
-                "Other",
-                "other@example.com",
-                Role::Admin,
-                CompanyAccess::All,
-            ),
+    )
+    .await
+    .expect("tess");
+    tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user(
+            "Other",
+            "other@example.com",
+            Role::Admin,
+            CompanyAccess::All,
         )
-        .await
-        .expect("other");
+    )
+    .await
+    .expect("other");
     let profile = Profile {
         name: Name::parse("Tess Ortiz").expect("name"),
         email: EmailAddress::parse("Tess.Ortiz@Example.com").expect("email"),
         locale: Some(Locale::Es),
         timezone: Some(TimeZone::parse("Europe/Madrid").expect("zone")),
     };
-    let changed = store
-        .update_profile(&acme.id, &tess.id, &profile)
-        .await
-        .expect("profile");
+    let changed = tx!(
+        store,
+        reach::store::users::update_profile,
+        &acme.id,
+        &tess.id,
+        &profile
+    )
+    .await
+    .expect("profile");
     assert_eq!(changed.name, "Tess Ortiz");
     assert_eq!(
         changed.user.as_ref().map(|u| u.email.as_str()),
@@ -256,31 +312,56 @@ pub async fn a_profile_change_moves_the_login_and_primary_email(store: &SqlStore
     assert!(changed.methods[0].primary);
     assert_eq!(changed.locale, Some(Locale::Es));
     let old = EmailAddress::parse("tess@example.com").expect("email");
-    assert!(store.login_by_email(&old).await.expect("old").is_none());
+    assert!(
+        read!(store, reach::store::users::login_by_email, &old)
+            .await
+            .expect("old")
+            .is_none()
+    );
     let taken = Profile {
         email: EmailAddress::parse("OTHER@example.com").expect("email"),
         ..profile
     };
-    let refused = store.update_profile(&acme.id, &tess.id, &taken).await;
+    let refused = tx!(
+        store,
+        reach::store::users::update_profile,
+        &acme.id,
+        &tess.id,
+        &taken
+    )
+    .await;
     assert!(
         matches!(refused, Err(StoreError::Conflict(_))),
         "{refused:?}"
     );
-    let after = store
-        .contact(&acme.id, &CompanyAccess::All, &tess.id)
-        .await
-        .expect("tess");
+    let after = read!(
+        store,
+        reach::store::contacts::get,
+        &acme.id,
+        &CompanyAccess::All,
+        &tess.id
+    )
+    .await
+    .expect("tess");
     assert_eq!(after, changed, "a refused change writes nothing");
 
-    store
-        .set_password(&acme.id, &tess.id, "$argon2id$new")
-        .await
-        .expect("password");
-    let login = store
-        .login_by_email(&EmailAddress::parse("tess.ortiz@example.com").expect("email"))
-        .await
-        .expect("login")
-        .expect("found");
+    tx!(
+        store,
+        reach::store::users::set_password,
+        &acme.id,
+        &tess.id,
+        "$argon2id$new"
+    )
+    .await
+    .expect("password");
+    let login = read!(
+        store,
+        reach::store::users::login_by_email,
+        &EmailAddress::parse("tess.ortiz@example.com").expect("email")
+    )
+    .await
+    .expect("login")
+    .expect("found");
     assert_eq!(login.password_hash.as_deref(), Some("$argon2id$new"));
 }
 
@@ -303,8 +384,7 @@ pub async fn account_settings_are_updated(store: &SqlStore) {
             webhook: Some(50),
         },
     };
-    let updated = store
-        .update_account(&acme.id, &settings)
+    let updated = tx!(store, reach::store::accounts::update, &acme.id, &settings)
         .await
         .expect("update");
     assert_eq!(updated.name, "Acme Support");
@@ -312,9 +392,14 @@ pub async fn account_settings_are_updated(store: &SqlStore) {
     assert!(!updated.require_verified_phones);
     assert_eq!(updated.repeat_interval_minutes, 30);
     assert_eq!(updated.flood_limits, settings.flood_limits);
-    assert_eq!(store.account(&acme.id).await.expect("read"), updated);
+    assert_eq!(
+        read!(store, reach::store::accounts::get, &acme.id)
+            .await
+            .expect("read"),
+        updated
+    );
     settings.name = Name::parse("taken").expect("name");
-    let clash = store.update_account(&acme.id, &settings).await;
+    let clash = tx!(store, reach::store::accounts::update, &acme.id, &settings).await;
     assert!(matches!(clash, Err(StoreError::Conflict(_))));
 }
 
@@ -334,12 +419,18 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
             before: Some(serde_json::json!({"name": format!("v{i}")})),
             after: Some(serde_json::json!({"name": format!("v{}", i + 1), "emoji": "🚀"})),
         };
-        store.record_audit(&acme.id, &entry).await.expect("record");
+        tx!(store, reach::store::audit::record, &acme.id, &entry)
+            .await
+            .expect("record");
     }
-    let all = store
-        .list_audit(&acme.id, &AuditQuery::default())
-        .await
-        .expect("list");
+    let all = read!(
+        store,
+        reach::store::audit::list,
+        &acme.id,
+        &AuditQuery::default()
+    )
+    .await
+    .expect("list");
     let versions: Vec<_> = all
         .items
         .iter()
@@ -356,8 +447,7 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         ..Default::default()
     };
     assert_eq!(
-        store
-            .list_audit(&acme.id, &by_actor)
+        read!(store, reach::store::audit::list, &acme.id, &by_actor)
             .await
             .expect("bob")
             .items
@@ -369,8 +459,7 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         ..Default::default()
     };
     assert_eq!(
-        store
-            .list_audit(&acme.id, &by_object)
+        read!(store, reach::store::audit::list, &acme.id, &by_object)
             .await
             .expect("c0")
             .items
@@ -382,8 +471,7 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         ..Default::default()
     };
     assert!(
-        store
-            .list_audit(&acme.id, &future)
+        read!(store, reach::store::audit::list, &acme.id, &future)
             .await
             .expect("future")
             .items
@@ -393,13 +481,17 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         page: PageRequest::new(Some(2), None).expect("page"),
         ..Default::default()
     };
-    let page1 = store.list_audit(&acme.id, &first).await.expect("page 1");
+    let page1 = read!(store, reach::store::audit::list, &acme.id, &first)
+        .await
+        .expect("page 1");
     let cursor = Cursor::parse(page1.next_cursor.as_deref().expect("more")).expect("cursor");
     let second = AuditQuery {
         page: PageRequest::new(Some(10), Some(cursor)).expect("page"),
         ..Default::default()
     };
-    let page2 = store.list_audit(&acme.id, &second).await.expect("page 2");
+    let page2 = read!(store, reach::store::audit::list, &acme.id, &second)
+        .await
+        .expect("page 2");
     let ids: Vec<_> = page1
         .items
         .iter()
@@ -411,44 +503,59 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         all.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>()
     );
     assert!(
-        store
-            .list_audit(&other.id, &AuditQuery::default())
-            .await
-            .expect("other")
-            .items
-            .is_empty()
+        read!(
+            store,
+            reach::store::audit::list,
+            &other.id,
+            &AuditQuery::default()
+        )
+        .await
+        .expect("other")
+        .items
+        .is_empty()
     );
 }
 
 pub async fn sessions_expire_and_failed_sign_ins_lock(store: &SqlStore) {
     use chrono::{Duration, Utc};
     let acme = account(store, "Acme").await;
-    let ana = store
-        .create_user(
-            &acme.id,
-            &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All),
-        )
-        .await
-        .expect("ana");
+    let ana = tx!(
+        store,
+        reach::store::users::create,
+        &acme.id,
+        &new_user("Ana", "ana@example.com", Role::Admin, CompanyAccess::All)
+    )
+    .await
+    .expect("ana");
     let now = Utc::now();
-    store
-        .create_session(&acme.id, &ana.id, "session-hash", now + Duration::hours(1))
-        .await
-        .expect("session");
-    let login = store
-        .login_by_session("session-hash", now)
+    tx!(
+        store,
+        reach::store::sessions::create,
+        &acme.id,
+        &ana.id,
+        "session-hash",
+        now + Duration::hours(1)
+    )
+    .await
+    .expect("session");
+    let login = read!(store, reach::store::sessions::login, "session-hash", now)
         .await
         .expect("lookup");
     assert_eq!(login.map(|l| l.user_id), Some(ana.id.clone()));
-    let later = store
-        .login_by_session("session-hash", now + Duration::hours(2))
-        .await
-        .expect("lookup");
+    let later = read!(
+        store,
+        reach::store::sessions::login,
+        "session-hash",
+        now + Duration::hours(2)
+    )
+    .await
+    .expect("lookup");
     assert!(later.is_none(), "expired sessions find nobody");
-    store.delete_session("session-hash").await.expect("delete");
+    tx!(store, reach::store::sessions::delete, "session-hash")
+        .await
+        .expect("delete");
     assert!(
-        store
-            .login_by_session("session-hash", now)
+        read!(store, reach::store::sessions::login, "session-hash", now)
             .await
             .expect("lookup")
             .is_none()
@@ -456,35 +563,52 @@ pub async fn sessions_expire_and_failed_sign_ins_lock(store: &SqlStore) {
 
     let key = "ana@example.com";
     for n in 1..=4 {
-        let f = store.record_login_failure(key, now).await.expect("failure");
+        let f = tx!(store, reach::store::sessions::record_failure, key, now)
+            .await
+            .expect("failure");
         assert_eq!((f.failures, f.locked_until), (n, None));
     }
-    let locked = store.record_login_failure(key, now).await.expect("fifth");
+    let locked = tx!(store, reach::store::sessions::record_failure, key, now)
+        .await
+        .expect("fifth");
     assert_eq!(
         locked.locked_until,
         Some(now + Duration::minutes(15))
             .map(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("ms"))
     );
     assert!(
-        store
-            .login_failures(key, now + Duration::minutes(14))
-            .await
-            .expect("read")
-            .locked_until
-            .is_some()
-    );
-    let after = store
-        .login_failures(key, now + Duration::minutes(16))
+        read!(
+            store,
+            reach::store::sessions::failures,
+            key,
+            now + Duration::minutes(14)
+        )
         .await
-        .expect("read");
+        .expect("read")
+        .locked_until
+        .is_some()
+    );
+    let after = read!(
+        store,
+        reach::store::sessions::failures,
+        key,
+        now + Duration::minutes(16)
+    )
+    .await
+    .expect("read");
     assert_eq!(
         (after.failures, after.locked_until),
         (0, None),
         "forgotten after the window"
     );
-    store.clear_login_failures(key).await.expect("clear");
+    tx!(store, reach::store::sessions::clear_failures, key)
+        .await
+        .expect("clear");
     assert_eq!(
-        store.login_failures(key, now).await.expect("read").failures,
+        read!(store, reach::store::sessions::failures, key, now)
+            .await
+            .expect("read")
+            .failures,
         0
     );
 }

@@ -14,7 +14,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use reach::auth;
 use reach::domain::{ContactId, Password};
-use reach::store::Store;
 
 const PASSWORD: &str = "a good long password";
 
@@ -118,22 +117,23 @@ fn html(answer: &Answer) -> &str {
 async fn with_passwords(app: &TestApp) {
     let hash = auth::hash_password(&Password::parse(PASSWORD).expect("password")).expect("hash");
     for user in [&app.admin, &app.tech] {
-        let login = app
-            .db
-            .store
-            .login_by_token(&auth::hash_token(&user.token))
-            .await
-            .expect("login")
-            .expect("user");
-        app.db
-            .store
-            .set_password(
-                &login.account_id,
-                &ContactId::from_string(user.id.clone()),
-                &hash,
-            )
-            .await
-            .expect("set password");
+        let login = read!(
+            app.db.store,
+            reach::store::users::login_by_token,
+            &auth::hash_token(&user.token)
+        )
+        .await
+        .expect("login")
+        .expect("user");
+        tx!(
+            app.db.store,
+            reach::store::users::set_password,
+            &login.account_id,
+            &ContactId::from_string(user.id.clone()),
+            &hash
+        )
+        .await
+        .expect("set password");
     }
 }
 
@@ -406,7 +406,7 @@ async fn a_new_user_sets_their_password_with_a_one_time_link(app: &TestApp) {
 /// An email method is verified with the signed link of its verification email: opening it
 /// changes nothing, the button verifies; a link for an old address or a forged one does not.
 async fn an_email_is_verified_by_its_signed_link(app: &TestApp) {
-    use reach::delivery::LinkSigner;
+    use reach::links::LinkSigner;
     let admin = &app.admin.token;
     let nora = app
         .post(
@@ -472,7 +472,7 @@ async fn an_email_is_verified_by_its_signed_link(app: &TestApp) {
 /// The unsubscribe link of a report email turns reports off for that method only; opening it
 /// changes nothing.
 async fn a_report_unsubscribe_link_turns_reports_off(app: &TestApp) {
-    use reach::delivery::LinkSigner;
+    use reach::links::LinkSigner;
     let admin = &app.admin.token;
     let nora = app
         .post(
