@@ -8,7 +8,7 @@ use crate::runtime::{Clock, Wakeup};
 use crate::domain::report::ReportKind;
 use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, MethodId, MethodType};
 use crate::i18n::Tr;
-use crate::store::{self, Contact, Report, ReportRun, Result, SqlStore, StoreError};
+use crate::store::{self, Report, ReportRun, Result, SqlStore, StoreError};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -186,28 +186,6 @@ async fn deliveries(
     Ok(out)
 }
 
-/// Every contact with access to a company (all pages of them).
-async fn contacts_of(
-    db: &mut sqlx::AnyConnection,
-    account: &AccountId,
-    company: &CompanyId,
-) -> Result<Vec<Contact>> {
-    let mut all = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let query = store::ContactQuery {
-            company: Some(company.clone()),
-            page: store::PageRequest::largest_after(next.as_deref()),
-            ..store::ContactQuery::default()
-        };
-        let page = store::contacts::list(db, account, &CompanyAccess::All, &query).await?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) => next = Some(cursor),
-            None => return Ok(all),
-        }
-    }
-}
 
 /// A report's numbers: headers, rows, and lines said before and after.
 #[derive(Debug, Clone, Default)]
@@ -386,7 +364,12 @@ async fn build(
             let mut nobody = Vec::new();
             let mut unverified = Vec::new();
             for (company, name) in scope {
-                let people = contacts_of(db, account, company).await?;
+                let with_access = store::ContactQuery {
+                    company: Some(company.clone()),
+                    ..store::ContactQuery::default()
+                };
+                let people =
+                    store::contacts::all(db, account, &CompanyAccess::All, &with_access).await?;
                 let mut row = vec![name.clone()];
                 for severity in [
                     crate::domain::Severity::Info,

@@ -37,6 +37,12 @@ pub async fn list(
 }
 
 /// A user or contact in the caller's scope.
+/// Every contact the query finds in the caller's scope (all pages; its `page` is ignored).
+pub async fn all(app: &App, caller: &Caller, query: &ContactQuery) -> Result<Vec<Contact>, AppError> {
+    let mut db = app.store.read().await?;
+    Ok(store::contacts::all(&mut db, &caller.account, &caller.scope(), query).await?)
+}
+
 pub async fn get(app: &App, caller: &Caller, id: &ContactId) -> Result<Contact, AppError> {
     let mut db = app.store.read().await?;
     Ok(store::contacts::get(&mut db, &caller.account, &caller.scope(), id).await?)

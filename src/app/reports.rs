@@ -6,7 +6,7 @@ use crate::domain::CompanyAccess;
 use crate::domain::report::NewReport;
 use crate::error::AppError;
 use crate::repr::ReportJson;
-use crate::store::{self, Contact, ContactQuery, PageRequest, Report, ReportRun};
+use crate::store::{self, Contact, ContactQuery, Report, ReportRun};
 
 /// A delivery of a run: (contact, method, notification, state).
 pub type Delivery = (String, String, String, String);
@@ -33,21 +33,8 @@ pub async fn get(app: &App, admin: &Admin, id: &str) -> Result<Report, AppError>
 /// pages of them).
 pub async fn recipients(app: &App, admin: &Admin) -> Result<Vec<Contact>, AppError> {
     let mut db = app.store.read().await?;
-    let mut all = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let query = ContactQuery {
-            page: PageRequest::largest_after(next.as_deref()),
-            ..ContactQuery::default()
-        };
-        let page =
-            store::contacts::list(&mut db, &admin.0.account, &CompanyAccess::All, &query).await?;
-        all.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) => next = Some(cursor),
-            None => return Ok(all),
-        }
-    }
+    let everyone = ContactQuery::default();
+    Ok(store::contacts::all(&mut db, &admin.0.account, &CompanyAccess::All, &everyone).await?)
 }
 
 /// Defines a report; unknown company or recipient ids are field errors.

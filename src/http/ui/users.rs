@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::http::AppState;
-use crate::store::{Contact, ContactKind, ContactQuery, PageRequest};
+use crate::store::{Contact, ContactKind, ContactQuery};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
@@ -104,13 +104,11 @@ async fn users_page(
 ) -> PageResult {
     let query = ContactQuery {
         kind: Some(ContactKind::User),
-        page: PageRequest::new(Some(500), None).unwrap_or_default(),
         ..Default::default()
     };
-    let users = app::contacts::list(state, &web.caller, &query)
+    let users = app::contacts::all(state, &web.caller, &query)
         .await
         .map_err(|e| web.fail(e))?
-        .items
         .iter()
         .map(|c| UserRow {
             id: c.id.to_string(),

@@ -122,6 +122,29 @@ pub async fn get(
     found.pop().map(|(c, _)| c).ok_or(StoreError::NotFound)
 }
 
+/// Every contact the query finds (its `page` is ignored), page after page of the largest size.
+pub async fn all(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    scope: &CompanyScope,
+    query: &ContactQuery,
+) -> Result<Vec<Contact>> {
+    let mut all = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let query = ContactQuery {
+            page: crate::store::PageRequest::largest_after(next.as_deref()),
+            ..query.clone()
+        };
+        let page = list(db, account, scope, &query).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => next = Some(cursor),
+            None => return Ok(all),
+        }
+    }
+}
+
 pub async fn list(
     db: &mut AnyConnection,
     account: &AccountId,
