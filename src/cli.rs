@@ -7,13 +7,13 @@ use crate::delivery::email::EmailChannel;
 use crate::delivery::twilio::{Kind, Provider, TwilioChannel};
 use crate::delivery::webhook::WebhookChannel;
 use crate::delivery::{DispatchConfig, Dispatcher};
-use crate::runtime::{SystemClock, Wakeup};
 use crate::domain::MethodType;
 use crate::domain::{
     CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Password, Region,
     Role, TimeZone,
 };
 use crate::http::{self, AppState};
+use crate::runtime::{SystemClock, Wakeup};
 use crate::store::{self, Backend, SqlStore, StoreError};
 use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};

@@ -20,10 +20,10 @@ pub mod http;
 pub mod i18n;
 /// Signed links (acknowledge, verify, unsubscribe) and the paths of every link put in messages.
 pub mod links;
-/// The public JSON form of each resource (API answers, audit before/after).
-pub mod repr;
 /// Scheduled reports: the scheduler and the content of a run.
 pub mod reports;
+/// The public JSON form of each resource (API answers, audit before/after).
+pub mod repr;
 /// The clock and the workers' wake-up, shared by delivery and reports.
 pub mod runtime;
 /// Storage: repositories per resource over a connection or transaction, SQLite and PostgreSQL.

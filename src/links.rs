@@ -2,7 +2,7 @@
 //! what it grants and when it expires, signed with HMAC-SHA256 under the deployment's secret
 //! key, so nothing is stored and nothing can be forged or extended.
 
-use crate::domain::{AccountId, ContactId};
+use crate::domain::{AccountId, AlertId, ContactId};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
@@ -46,7 +46,7 @@ impl std::fmt::Debug for LinkSigner {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckGrant {
     pub account_id: AccountId,
-    pub alert_id: String,
+    pub alert_id: AlertId,
     pub contact_id: ContactId,
     pub expires_at: DateTime<Utc>,
 }
@@ -149,8 +149,8 @@ impl LinkSigner {
     }
 
     /// The page of an alert (in messages; the reader signs in to see it).
-    pub fn alert_url(&self, alert_id: &str) -> String {
-        self.url(paths::ALERT, alert_id)
+    pub fn alert_url(&self, alert_id: &AlertId) -> String {
+        self.url(paths::ALERT, alert_id.as_str())
     }
 
     /// A one-time set-password link with its token.
@@ -225,7 +225,7 @@ impl LinkSigner {
         }
         Ok(AckGrant {
             account_id: AccountId::from_string(account),
-            alert_id: alert.to_owned(),
+            alert_id: AlertId::from_string(alert),
             contact_id: ContactId::from_string(contact.to_owned()),
             expires_at,
         })
@@ -239,7 +239,7 @@ mod tests {
     fn grant(now: DateTime<Utc>) -> AckGrant {
         AckGrant {
             account_id: AccountId::from_string("x1"),
-            alert_id: "a1".into(),
+            alert_id: AlertId::from_string("a1"),
             contact_id: ContactId::from_string("c1"),
             expires_at: now + ACK_LINK_LIFETIME,
         }

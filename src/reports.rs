@@ -3,11 +3,11 @@
 //! may see, in their language, as an email (HTML and text from one template, the numbers also
 //! as a CSV attachment) to each of their email methods with `reports` on.
 
+use crate::domain::report::ReportKind;
+use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, MethodId, MethodType, RunId};
+use crate::i18n::Tr;
 use crate::links::LinkSigner;
 use crate::runtime::{Clock, Wakeup};
-use crate::domain::report::ReportKind;
-use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, MethodId, MethodType};
-use crate::i18n::Tr;
 use crate::store::{self, Report, ReportRun, Result, SqlStore, StoreError};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
@@ -103,7 +103,7 @@ pub async fn execute(
 async fn queue_all(
     tx: &mut sqlx::AnyConnection,
     account: &AccountId,
-    run: &str,
+    run: &RunId,
     deliveries: &[(ContactId, MethodId, String)],
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -128,13 +128,12 @@ async fn deliveries(
     let companies = store::companies::all(&mut db, account, &CompanyAccess::All).await?;
     let mut out = Vec::new();
     for recipient in &report.recipients {
-        let contact = match store::contacts::get(&mut db, account, &CompanyAccess::All, recipient)
-            .await
-        {
-            Ok(c) => c,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e),
-        };
+        let contact =
+            match store::contacts::get(&mut db, account, &CompanyAccess::All, recipient).await {
+                Ok(c) => c,
+                Err(StoreError::NotFound) => continue,
+                Err(e) => return Err(e),
+            };
         // Only what the recipient may see: their access and the report's companies.
         let scope: Vec<(CompanyId, String)> = companies
             .iter()
@@ -185,7 +184,6 @@ async fn deliveries(
     }
     Ok(out)
 }
-
 
 /// A report's numbers: headers, rows, and lines said before and after.
 #[derive(Debug, Clone, Default)]

@@ -68,4 +68,3 @@ impl Wakeup {
         self.0.notified().await;
     }
 }
-

@@ -268,7 +268,7 @@ async fn crash_and_restart(db: &TestDb) {
     let in_flight: HashSet<String> = at_kill
         .iter()
         .filter(|n| n.state.as_str() == "sending")
-        .map(|n| n.id.clone())
+        .map(|n| n.id.to_string())
         .collect();
     let sent_before: usize = at_kill
         .iter()
@@ -295,7 +295,7 @@ async fn crash_and_restart(db: &TestDb) {
     for id in &arrived {
         *counts.entry(id.as_str()).or_default() += 1;
     }
-    let ids: HashSet<String> = all().await.into_iter().map(|n| n.id).collect();
+    let ids: HashSet<String> = all().await.into_iter().map(|n| n.id.to_string()).collect();
     assert_eq!(counts.len(), ALERTS, "none lost");
     assert!(counts.keys().all(|id| ids.contains(*id)));
     for (id, n) in &counts {

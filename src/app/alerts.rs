@@ -4,9 +4,9 @@
 
 use super::{App, audit, commit};
 use crate::auth::{Admin, Caller};
-use crate::links::AckGrant;
-use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, Locale, NewAlert};
+use crate::domain::{AccountId, AlertId, CompanyAccess, CompanyId, ContactId, Locale, NewAlert};
 use crate::error::AppError;
+use crate::links::AckGrant;
 use crate::repr::AlertJson;
 use crate::store::{
     self, Alert, AlertQuery, Attempt, Company, Contact, Metrics, Notification, NotificationQuery,
@@ -37,7 +37,7 @@ pub async fn list(app: &App, caller: &Caller, query: &AlertQuery) -> Result<Page
 }
 
 /// An alert of a company in the caller's scope.
-pub async fn get(app: &App, caller: &Caller, id: &str) -> Result<Alert, AppError> {
+pub async fn get(app: &App, caller: &Caller, id: &AlertId) -> Result<Alert, AppError> {
     let mut db = app.store.read().await?;
     Ok(store::alerts::get_alert(&mut db, &caller.account, &caller.scope(), id).await?)
 }
@@ -89,12 +89,12 @@ pub struct Acknowledged {
 pub async fn acknowledge(
     app: &App,
     by: Acknowledger<'_>,
-    id: &str,
+    id: &AlertId,
 ) -> Result<Acknowledged, AppError> {
     let (account, scope) = (by.account(), by.scope());
     let mut tx = app.store.write().await?;
     if let Acknowledger::Link(grant) = by {
-        if grant.alert_id != id {
+        if &grant.alert_id != id {
             return Err(AppError::NotFound);
         }
         store::contacts::get(&mut tx, account, &CompanyAccess::All, &grant.contact_id).await?;
@@ -239,7 +239,7 @@ async fn with_attempts(
 pub async fn timeline(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &AlertId,
 ) -> Result<(Alert, Vec<Delivery>), AppError> {
     let mut db = app.store.read().await?;
     let alert = store::alerts::get_alert(&mut db, &caller.account, &caller.scope(), id).await?;
@@ -252,7 +252,7 @@ pub async fn timeline(
 #[derive(Debug)]
 pub struct DeliveryLog {
     pub page: Page<Delivery>,
-    pub titles: HashMap<String, String>,
+    pub titles: HashMap<AlertId, String>,
 }
 
 /// The delivery log (page): notifications in the caller's scope, narrowed to `company` when

@@ -57,6 +57,10 @@ pub(crate) async fn event(
 
 /// The account's audit log, newest first (admins).
 #[tracing::instrument(skip_all, fields(account = %admin.0.account))]
-pub async fn list(app: &App, admin: &Admin, query: &AuditQuery) -> Result<Page<AuditEntry>, AppError> {
+pub async fn list(
+    app: &App,
+    admin: &Admin,
+    query: &AuditQuery,
+) -> Result<Page<AuditEntry>, AppError> {
     Ok(store::audit::list(&mut *app.store.read().await?, &admin.0.account, query).await?)
 }

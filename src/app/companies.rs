@@ -3,12 +3,16 @@
 
 use super::{App, audit, commit};
 use crate::auth::{Admin, Caller};
-use crate::domain::{CompanyAccess, CompanyId, Name, NewWindow};
+use crate::domain::{CompanyAccess, CompanyId, Name, NewWindow, WindowId};
 use crate::error::AppError;
 use crate::repr::{CompanyJson, WindowJson};
 use crate::store::{self, Company, MaintenanceWindow, Page, PageRequest};
 
-pub async fn list(app: &App, caller: &Caller, page: &PageRequest) -> Result<Page<Company>, AppError> {
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    page: &PageRequest,
+) -> Result<Page<Company>, AppError> {
     let mut db = app.store.read().await?;
     Ok(store::companies::list(&mut db, &caller.account, &caller.scope(), page).await?)
 }
@@ -53,7 +57,14 @@ pub async fn delete(app: &App, admin: &Admin, id: &CompanyId) -> Result<(), AppE
     let mut tx = app.store.write().await?;
     let before = store::companies::get(&mut tx, &caller.account, &CompanyAccess::All, id).await?;
     store::companies::delete(&mut tx, &caller.account, id).await?;
-    audit::change(&mut tx, caller, "company", Some(&CompanyJson::from(&before)), None).await?;
+    audit::change(
+        &mut tx,
+        caller,
+        "company",
+        Some(&CompanyJson::from(&before)),
+        None,
+    )
+    .await?;
     commit(tx).await?;
     Ok(())
 }
@@ -79,7 +90,8 @@ pub async fn add_window(
 ) -> Result<MaintenanceWindow, AppError> {
     let caller = &admin.0;
     let mut tx = app.store.write().await?;
-    let company = store::companies::get(&mut tx, &caller.account, &CompanyAccess::All, company).await?;
+    let company =
+        store::companies::get(&mut tx, &caller.account, &CompanyAccess::All, company).await?;
     let id = store::alerts::add_maintenance(
         &mut tx,
         &caller.account,
@@ -94,7 +106,14 @@ pub async fn add_window(
         .into_iter()
         .find(|w| w.id == id)
         .ok_or(AppError::NotFound)?;
-    audit::change(&mut tx, caller, "maintenance", None, Some(&WindowJson::from(&added))).await?;
+    audit::change(
+        &mut tx,
+        caller,
+        "maintenance",
+        None,
+        Some(&WindowJson::from(&added)),
+    )
+    .await?;
     commit(tx).await?;
     Ok(added)
 }
@@ -104,17 +123,24 @@ pub async fn delete_window(
     app: &App,
     admin: &Admin,
     company: &CompanyId,
-    window_id: &str,
+    window_id: &WindowId,
 ) -> Result<(), AppError> {
     let caller = &admin.0;
     let mut tx = app.store.write().await?;
     let before = store::alerts::list_maintenance(&mut tx, &caller.account, company)
         .await?
         .into_iter()
-        .find(|w| w.id == window_id)
+        .find(|w| &w.id == window_id)
         .ok_or(AppError::NotFound)?;
     store::alerts::delete_maintenance(&mut tx, &caller.account, company, window_id).await?;
-    audit::change(&mut tx, caller, "maintenance", Some(&WindowJson::from(&before)), None).await?;
+    audit::change(
+        &mut tx,
+        caller,
+        "maintenance",
+        Some(&WindowJson::from(&before)),
+        None,
+    )
+    .await?;
     commit(tx).await?;
     Ok(())
 }

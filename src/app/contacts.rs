@@ -38,7 +38,11 @@ pub async fn list(
 
 /// A user or contact in the caller's scope.
 /// Every contact the query finds in the caller's scope (all pages; its `page` is ignored).
-pub async fn all(app: &App, caller: &Caller, query: &ContactQuery) -> Result<Vec<Contact>, AppError> {
+pub async fn all(
+    app: &App,
+    caller: &Caller,
+    query: &ContactQuery,
+) -> Result<Vec<Contact>, AppError> {
     let mut db = app.store.read().await?;
     Ok(store::contacts::all(&mut db, &caller.account, &caller.scope(), query).await?)
 }

@@ -2,8 +2,8 @@
 //! transactional outbox): the store reads and writes, `domain::lifecycle` decides what each
 //! alert does to the one firing under its key, `domain::routing` plans who is told.
 
-use crate::domain::notification::Event;
 use crate::domain::lifecycle::{self, Transition};
+use crate::domain::notification::Event;
 use crate::domain::routing::{self, AlertFacts, Policy, Recipient};
 use crate::domain::{AccountId, CompanyId, NewAlert};
 use crate::store::{Alert, Result, StoreError, ingest};

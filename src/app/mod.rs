@@ -9,8 +9,8 @@ pub mod account;
 pub mod alerts;
 pub mod audit;
 pub mod companies;
-pub mod ingest;
 pub mod contacts;
+pub mod ingest;
 pub mod methods;
 pub mod reports;
 pub mod session;
@@ -85,7 +85,6 @@ impl App {
         }
     }
 }
-
 
 /// Commits a use case's transaction: its change and its audit entry land together or not at all.
 pub(crate) async fn commit(tx: crate::store::Tx) -> Result<(), crate::error::AppError> {

@@ -2,14 +2,14 @@
 
 use super::{App, audit, commit};
 use crate::auth::Admin;
-use crate::domain::CompanyAccess;
 use crate::domain::report::NewReport;
+use crate::domain::{CompanyAccess, ContactId, MethodId, NotificationId, ReportId};
 use crate::error::AppError;
 use crate::repr::ReportJson;
 use crate::store::{self, Contact, ContactQuery, Report, ReportRun};
 
 /// A delivery of a run: (contact, method, notification, state).
-pub type Delivery = (String, String, String, String);
+pub type Delivery = (ContactId, MethodId, NotificationId, String);
 
 /// A run with a delivery per recipient method.
 #[derive(Debug)]
@@ -24,7 +24,7 @@ pub async fn list(app: &App, admin: &Admin) -> Result<Vec<Report>, AppError> {
     Ok(store::reports::list(&mut db, &admin.0.account).await?)
 }
 
-pub async fn get(app: &App, admin: &Admin, id: &str) -> Result<Report, AppError> {
+pub async fn get(app: &App, admin: &Admin, id: &ReportId) -> Result<Report, AppError> {
     let mut db = app.store.read().await?;
     Ok(store::reports::get(&mut db, &admin.0.account, id).await?)
 }
@@ -59,7 +59,7 @@ pub async fn create(app: &App, admin: &Admin, new: &NewReport) -> Result<Report,
 pub async fn update(
     app: &App,
     admin: &Admin,
-    id: &str,
+    id: &ReportId,
     new: &NewReport,
 ) -> Result<Report, AppError> {
     let caller = &admin.0;
@@ -75,7 +75,7 @@ pub async fn update(
 
 /// Deletes a report and its runs.
 #[tracing::instrument(skip_all, fields(account = %admin.0.account, report = %id))]
-pub async fn delete(app: &App, admin: &Admin, id: &str) -> Result<(), AppError> {
+pub async fn delete(app: &App, admin: &Admin, id: &ReportId) -> Result<(), AppError> {
     let caller = &admin.0;
     let mut tx = app.store.write().await?;
     let before = store::reports::get(&mut tx, &caller.account, id).await?;
@@ -94,7 +94,7 @@ pub async fn delete(app: &App, admin: &Admin, id: &str) -> Result<(), AppError> 
 
 /// Runs a report now: the run, with its deliveries queued for the workers.
 #[tracing::instrument(skip_all, fields(account = %admin.0.account, report = %id))]
-pub async fn run_now(app: &App, admin: &Admin, id: &str) -> Result<RunDeliveries, AppError> {
+pub async fn run_now(app: &App, admin: &Admin, id: &ReportId) -> Result<RunDeliveries, AppError> {
     let account = &admin.0.account;
     let report = get(app, admin, id).await?;
     let run = crate::reports::run_now(&app.store, &app.links, account, &report, chrono::Utc::now())
@@ -106,7 +106,7 @@ pub async fn run_now(app: &App, admin: &Admin, id: &str) -> Result<RunDeliveries
 }
 
 /// A report's runs, newest first, with their deliveries.
-pub async fn runs(app: &App, admin: &Admin, id: &str) -> Result<Vec<RunDeliveries>, AppError> {
+pub async fn runs(app: &App, admin: &Admin, id: &ReportId) -> Result<Vec<RunDeliveries>, AppError> {
     let account = &admin.0.account;
     let mut db = app.store.read().await?;
     store::reports::get(&mut db, account, id).await?;

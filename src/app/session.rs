@@ -24,10 +24,16 @@ pub async fn page_user(app: &App, session: &str) -> Result<Option<PageUser>, App
     let Some(caller) = login.and_then(|l| Caller::from_login(l).ok()) else {
         return Ok(None);
     };
-    let me = store::contacts::get(&mut db, &caller.account, &CompanyAccess::All, &caller.user).await?;
+    let me =
+        store::contacts::get(&mut db, &caller.account, &CompanyAccess::All, &caller.user).await?;
     let account = store::accounts::get(&mut db, &caller.account).await?;
     let companies = all_companies(&mut db, &caller).await?;
-    Ok(Some(PageUser { caller, me, account, companies }))
+    Ok(Some(PageUser {
+        caller,
+        me,
+        account,
+        companies,
+    }))
 }
 
 /// Every company in the caller's scope, by name.

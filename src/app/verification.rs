@@ -3,13 +3,13 @@
 //! verification email; and the signed unsubscribe link of report emails. Whoever may manage a
 //! method's contact may test and verify it; links work without signing in.
 
-use crate::domain::notification::Event;
 use super::methods::managed_method_on;
 use super::{App, audit, commit};
 use crate::auth::Caller;
-use crate::links::LinkError;
+use crate::domain::notification::Event;
 use crate::domain::{AccountId, CompanyAccess, ContactId, FieldError, Invalid, Locale, MethodId};
 use crate::error::AppError;
+use crate::links::LinkError;
 use crate::repr::MethodJson;
 use crate::store::{self, Method, Notification, StoreError, VerifyOutcome};
 use chrono::{DateTime, Utc};

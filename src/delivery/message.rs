@@ -2,9 +2,9 @@
 //! verification code or digest it carries), in the recipient's language and time zone.
 
 use crate::domain::notification::Event;
-use crate::links::{ACK_LINK_LIFETIME, AckGrant, LinkSigner};
 use crate::domain::{AlertStatus, Severity};
 use crate::i18n::Tr;
+use crate::links::{ACK_LINK_LIFETIME, AckGrant, LinkSigner};
 use crate::store::{Alert, DeliveryContext, Notification, RecipientInfo};
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -483,7 +483,6 @@ struct NoteMailText<'a> {
     html: bool,
     m: &'a NoteFields<'a>,
 }
-
 
 /// What a report email carries through the outbox (its payload).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

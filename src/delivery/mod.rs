@@ -24,6 +24,8 @@ pub const FLOOD_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 use crate::domain::retry::RetryPolicy;
 use crate::domain::{AlertStatus, MethodType};
+use crate::links::LinkSigner;
+use crate::runtime::{Clock, Wakeup};
 use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification, SqlStore, outbox};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -32,8 +34,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use crate::links::LinkSigner;
-use crate::runtime::{Clock, Wakeup};
 
 /// How one attempt ended, as a channel reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,13 +305,13 @@ impl Dispatcher {
                 let lines: Vec<DigestLine> =
                     outbox::held_back(&mut *self.store.read().await?, &n.method_id, started)
                         .await?
-                    .into_iter()
-                    .map(|(company, count, critical)| DigestLine {
-                        company,
-                        count,
-                        critical,
-                    })
-                    .collect();
+                        .into_iter()
+                        .map(|(company, count, critical)| DigestLine {
+                            company,
+                            count,
+                            critical,
+                        })
+                        .collect();
                 if lines.is_empty() {
                     return self.suppress(&n, started, "empty digest").await;
                 }

@@ -116,7 +116,7 @@ impl WebhookChannel {
         let body = message.webhook_body().to_string();
         let id = &message.notification.id;
         let timestamp = message.now.timestamp();
-        let signature = match sign(secret.expose(), id, timestamp, &body) {
+        let signature = match sign(secret.expose(), id.as_str(), timestamp, &body) {
             Ok(signature) => signature,
             Err(e) => return Outcome::Failed(e),
         };

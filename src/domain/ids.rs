@@ -44,4 +44,14 @@ id_type! {
     MethodId;
     /// An API token.
     TokenId;
+    /// An alert.
+    AlertId;
+    /// A notification (one row of the outbox).
+    NotificationId;
+    /// A report definition.
+    ReportId;
+    /// One run of a report.
+    RunId;
+    /// A company's maintenance window.
+    WindowId;
 }

@@ -133,7 +133,11 @@ mod tests {
     #[test]
     fn the_state_machine_opens_repeats_renotifies_and_resolves() {
         let four_hours = Duration::hours(4);
-        let told_at = |m| Some(Firing { last_notified_at: at(m) });
+        let told_at = |m| {
+            Some(Firing {
+                last_notified_at: at(m),
+            })
+        };
         let cases = [
             // (posted, firing alert told at, now, expected)
             (F, None, 0, Transition::Open),
@@ -205,7 +209,11 @@ mod tests {
             (Some(pending(0, -1)), "wrong", (Expired, Nothing)),
         ];
         for (p, given, expected) in cases {
-            assert_eq!(check_code(p.as_ref(), given, at(0)), expected, "{p:?} {given}");
+            assert_eq!(
+                check_code(p.as_ref(), given, at(0)),
+                expected,
+                "{p:?} {given}"
+            );
         }
     }
 }

@@ -8,9 +8,9 @@ mod contact;
 mod email;
 mod ids;
 pub mod lifecycle;
-pub mod notification;
 mod method;
 mod name;
+pub mod notification;
 mod phone;
 pub mod report;
 pub mod retry;
@@ -24,7 +24,10 @@ pub use account::{AccountSettings, FloodLimits, Profile, RepeatInterval, UserCha
 pub use alert::{AlertInput, AlertStatus, NewAlert, NewWindow, parse_batch};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
-pub use ids::{AccountId, CompanyId, ContactId, MethodId, TokenId};
+pub use ids::{
+    AccountId, AlertId, CompanyId, ContactId, MethodId, NotificationId, ReportId, RunId, TokenId,
+    WindowId,
+};
 pub use method::{
     Address, DelayMinutes, MethodInput, MethodType, NewMethod, ParseContext, QuietHours,
     RoutingPrefs, Severity,

@@ -171,15 +171,36 @@ mod tests {
         let cases = [
             // (event, escalation, held, recipient, alert) → reason
             (pickup(Opened, false, false, true, Some(firing)), None),
-            (pickup(Opened, false, false, false, Some(firing)), Some("contact deleted")),
-            (pickup(Test, false, false, false, None), Some("contact deleted")),
+            (
+                pickup(Opened, false, false, false, Some(firing)),
+                Some("contact deleted"),
+            ),
+            (
+                pickup(Test, false, false, false, None),
+                Some("contact deleted"),
+            ),
             (pickup(Test, false, false, true, None), None),
-            (pickup(Opened, false, false, true, Some(resolved)), Some("resolved")),
-            (pickup(Opened, false, true, true, Some(resolved)), Some("quiet hours")),
-            (pickup(Escalated, true, false, true, Some(resolved)), Some("resolved")),
+            (
+                pickup(Opened, false, false, true, Some(resolved)),
+                Some("resolved"),
+            ),
+            (
+                pickup(Opened, false, true, true, Some(resolved)),
+                Some("quiet hours"),
+            ),
+            (
+                pickup(Escalated, true, false, true, Some(resolved)),
+                Some("resolved"),
+            ),
             (pickup(Resolved, false, false, true, Some(resolved)), None),
-            (pickup(Escalated, true, false, true, Some(acked)), Some("acknowledged")),
-            (pickup(Opened, false, true, true, Some(acked)), Some("acknowledged")),
+            (
+                pickup(Escalated, true, false, true, Some(acked)),
+                Some("acknowledged"),
+            ),
+            (
+                pickup(Opened, false, true, true, Some(acked)),
+                Some("acknowledged"),
+            ),
             // An acknowledged alert's first notice already due still goes out.
             (pickup(Opened, false, false, true, Some(acked)), None),
             (pickup(Renotified, false, false, true, Some(acked)), None),

@@ -13,8 +13,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
 use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
 
 pub use crate::app::App as AppState;
 

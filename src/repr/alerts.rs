@@ -31,7 +31,7 @@ pub struct AlertJson {
 impl From<&Alert> for AlertJson {
     fn from(a: &Alert) -> Self {
         Self {
-            id: a.id.clone(),
+            id: a.id.to_string(),
             company_id: a.company_id.to_string(),
             key: a.key.clone(),
             severity: severity(a.severity),
@@ -94,8 +94,8 @@ impl From<&Notification> for NotificationJson {
     fn from(n: &Notification) -> Self {
         let pending = matches!(n.state.as_str(), "queued" | "failed" | "sending");
         Self {
-            id: n.id.clone(),
-            alert_id: n.alert_id.clone(),
+            id: n.id.to_string(),
+            alert_id: n.alert_id.as_ref().map(ToString::to_string),
             report_run_id: None,
             contact_id: n.contact_id.to_string(),
             method_id: n.method_id.to_string(),

@@ -362,7 +362,7 @@ pub struct WindowJson {
 impl From<&MaintenanceWindow> for WindowJson {
     fn from(w: &MaintenanceWindow) -> Self {
         Self {
-            id: w.id.clone(),
+            id: w.id.to_string(),
             company_id: w.company_id.to_string(),
             starts_at: time(w.starts_at),
             ends_at: time(w.ends_at),

@@ -2,6 +2,7 @@
 
 use super::{Audited, CompaniesJson, time};
 use crate::domain::report::ScheduleInput;
+use crate::domain::{ContactId, MethodId, NotificationId};
 use crate::store::{Report, ReportRun};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,7 +23,7 @@ pub struct ReportJson {
 impl From<&Report> for ReportJson {
     fn from(r: &Report) -> Self {
         Self {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             name: r.name.clone(),
             kind: r.kind.as_str().to_owned(),
             companies: CompaniesJson::from(&r.companies),
@@ -75,10 +76,13 @@ pub struct RunJson {
 
 impl RunJson {
     /// A run with its deliveries: (contact, method, notification, state) each.
-    pub fn new(run: &ReportRun, deliveries: &[(String, String, String, String)]) -> Self {
+    pub fn new(
+        run: &ReportRun,
+        deliveries: &[(ContactId, MethodId, NotificationId, String)],
+    ) -> Self {
         Self {
-            id: run.id.clone(),
-            report_id: run.report_id.clone(),
+            id: run.id.to_string(),
+            report_id: run.report_id.to_string(),
             state: run.state.clone(),
             scheduled_for: time(run.scheduled_for),
             period_start: time(run.period_start),
@@ -89,9 +93,9 @@ impl RunJson {
                 .iter()
                 .map(
                     |(contact_id, method_id, notification_id, state)| DeliveryJson {
-                        contact_id: contact_id.clone(),
-                        method_id: method_id.clone(),
-                        notification_id: notification_id.clone(),
+                        contact_id: contact_id.to_string(),
+                        method_id: method_id.to_string(),
+                        notification_id: notification_id.to_string(),
                         state: state.clone(),
                     },
                 )

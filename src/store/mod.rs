@@ -12,8 +12,7 @@ pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::{
     Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, ingest,
-    methods,
-    outbox, reports, sessions, users,
+    methods, outbox, reports, sessions, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.
@@ -66,4 +65,3 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-

@@ -1,6 +1,6 @@
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, Locale, MethodId, MethodType, QuietHours,
-    Region, Role, Severity, TimeZone,
+    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, Locale, MethodId, MethodType,
+    NotificationId, QuietHours, Region, ReportId, Role, RunId, Severity, TimeZone, WindowId,
 };
 use crate::store::PageRequest;
 use chrono::{DateTime, Utc};
@@ -161,7 +161,7 @@ pub struct LoginFailures {
 /// A stored alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
-    pub id: String,
+    pub id: AlertId,
     pub company_id: crate::domain::CompanyId,
     pub key: String,
     pub severity: Severity,
@@ -179,8 +179,8 @@ pub struct Alert {
 /// One row of the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
-    pub id: String,
-    pub alert_id: Option<String>,
+    pub id: NotificationId,
+    pub alert_id: Option<AlertId>,
     pub contact_id: ContactId,
     pub method_id: MethodId,
     pub kind: MethodType,
@@ -207,7 +207,7 @@ pub struct AlertQuery {
 /// Filters of the delivery log.
 #[derive(Debug, Clone, Default)]
 pub struct NotificationQuery {
-    pub alert: Option<String>,
+    pub alert: Option<AlertId>,
     pub contact: Option<ContactId>,
     pub state: Option<String>,
     pub page: PageRequest,
@@ -216,7 +216,7 @@ pub struct NotificationQuery {
 /// A period during which a company's alerts are recorded, not sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MaintenanceWindow {
-    pub id: String,
+    pub id: WindowId,
     pub company_id: crate::domain::CompanyId,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -287,7 +287,7 @@ impl AttemptOutcome {
 /// One attempt to send a notification, for the delivery log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAttempt {
-    pub notification_id: String,
+    pub notification_id: NotificationId,
     pub attempt: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
@@ -309,7 +309,7 @@ pub struct Attempt {
 /// A stored report definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    pub id: String,
+    pub id: ReportId,
     pub name: String,
     pub kind: crate::domain::report::ReportKind,
     pub companies: crate::domain::CompanyAccess,
@@ -325,8 +325,8 @@ pub struct Report {
 /// One run of a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRun {
-    pub id: String,
-    pub report_id: String,
+    pub id: RunId,
+    pub report_id: ReportId,
     /// `queued`, `running`, `done` or `failed`.
     pub state: String,
     pub scheduled_for: DateTime<Utc>,

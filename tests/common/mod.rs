@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use reach::domain::{AccountId, ContactId, MethodId};
+use reach::domain::{AccountId, ContactId, MethodId, NotificationId};
 use reach::store::{SqlStore, StoreError};
 use sqlx::{AnyConnection, Connection, Executor};
 
@@ -52,7 +52,7 @@ pub async fn queue_test(
     contact: &ContactId,
     method: &MethodId,
     now: DateTime<Utc>,
-) -> Result<String, StoreError> {
+) -> Result<NotificationId, StoreError> {
     tx!(
         store,
         reach::store::outbox::queue_message,

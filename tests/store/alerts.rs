@@ -21,7 +21,7 @@ fn alert(company: &str, key: &str, severity: &str, status: &str) -> NewAlert {
 async fn outbox(
     store: &SqlStore,
     account: &reach::domain::AccountId,
-    alert_id: &str,
+    alert_id: &reach::domain::AlertId,
 ) -> Vec<(String, String, Option<String>)> {
     let mut rows: Vec<_> = read!(
         store,

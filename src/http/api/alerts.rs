@@ -6,7 +6,8 @@ use super::{ApiQuery, Problems, page_request};
 use crate::app::{self, alerts::Acknowledger};
 use crate::auth::Caller;
 use crate::domain::{
-    AlertInput, AlertStatus, CompanyId, ContactId, Errors, FieldError, Invalid, parse_batch,
+    AlertId, AlertInput, AlertStatus, CompanyId, ContactId, Errors, FieldError, Invalid,
+    parse_batch,
 };
 use crate::error::AppError;
 use crate::http::AppState;
@@ -161,7 +162,7 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AlertJson>, AppError> {
-    let alert = app::alerts::get(&state, &caller, &id).await?;
+    let alert = app::alerts::get(&state, &caller, &AlertId::from_string(id)).await?;
     Ok(Json(AlertJson::from(&alert)))
 }
 
@@ -173,6 +174,7 @@ pub async fn acknowledge(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AlertJson>, AppError> {
+    let id = AlertId::from_string(id);
     let acked = app::alerts::acknowledge(&state, Acknowledger::Caller(&caller), &id).await?;
     Ok(Json(AlertJson::from(&acked.alert)))
 }
@@ -213,7 +215,11 @@ pub async fn notifications(
     );
     let query = errors.finish(|| {
         Some(NotificationQuery {
-            alert: params.alert.clone().filter(|a| !a.is_empty()),
+            alert: params
+                .alert
+                .clone()
+                .filter(|a| !a.is_empty())
+                .map(AlertId::from_string),
             contact: params
                 .contact
                 .clone()

@@ -1,11 +1,11 @@
 //! Maintenance windows of a company: while one is on, the company's alerts are recorded and
 //! their notifications `suppressed (maintenance)`.
 
-use super::json::{ApiJson, WindowJson};
 use super::Problems;
+use super::json::{ApiJson, WindowJson};
 use crate::app;
 use crate::auth::{Admin, Caller};
-use crate::domain::{CompanyId, Invalid, NewWindow};
+use crate::domain::{CompanyId, Invalid, NewWindow, WindowId};
 use crate::error::AppError;
 use crate::http::AppState;
 use axum::Json;
@@ -28,7 +28,6 @@ pub struct WindowBody {
     reason: Option<String>,
 }
 
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WindowList {
     pub items: Vec<WindowJson>,
@@ -49,7 +48,8 @@ pub async fn list(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<WindowList>, AppError> {
-    let (_, windows) = app::companies::windows(&state, &caller, &CompanyId::from_string(id)).await?;
+    let (_, windows) =
+        app::companies::windows(&state, &caller, &CompanyId::from_string(id)).await?;
     Ok(Json(WindowList {
         items: windows.iter().map(WindowJson::from).collect(),
         next_cursor: None,
@@ -71,7 +71,8 @@ pub async fn create(
         instant(&body.ends_at),
         body.reason.as_deref(),
     )?;
-    let window = WindowJson::from(&app::companies::add_window(&state, &admin, &company.id, &window).await?);
+    let window =
+        WindowJson::from(&app::companies::add_window(&state, &admin, &company.id, &window).await?);
     Ok((StatusCode::CREATED, Json(window)))
 }
 
@@ -83,6 +84,12 @@ pub async fn delete(
     admin: Admin,
     Path((id, window_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    app::companies::delete_window(&state, &admin, &CompanyId::from_string(id), &window_id).await?;
+    app::companies::delete_window(
+        &state,
+        &admin,
+        &CompanyId::from_string(id),
+        &WindowId::from_string(window_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@ use super::json::{ApiJson, CompaniesJson, ReportJson, ReportList, RunJson, RunLi
 use crate::app;
 use crate::app::reports::RunDeliveries;
 use crate::auth::Admin;
+use crate::domain::ReportId;
 use crate::domain::report::{ReportInput, ScheduleInput};
 use crate::error::AppError;
 use crate::http::AppState;
@@ -87,7 +88,7 @@ pub async fn get(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<ReportJson>, AppError> {
-    let report = app::reports::get(&state, &admin, &id).await?;
+    let report = app::reports::get(&state, &admin, &ReportId::from_string(id)).await?;
     Ok(Json(ReportJson::from(&report)))
 }
 
@@ -100,6 +101,7 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReportBody>,
 ) -> Result<Json<ReportJson>, AppError> {
+    let id = ReportId::from_string(id);
     let current = app::reports::get(&state, &admin, &id).await?;
     let new = input(body, Some(&current)).parse()?;
     let after = app::reports::update(&state, &admin, &id, &new).await?;
@@ -113,7 +115,7 @@ pub async fn delete(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    app::reports::delete(&state, &admin, &id).await?;
+    app::reports::delete(&state, &admin, &ReportId::from_string(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,7 +127,7 @@ pub async fn run(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<RunJson>), AppError> {
-    let run = app::reports::run_now(&state, &admin, &id).await?;
+    let run = app::reports::run_now(&state, &admin, &ReportId::from_string(id)).await?;
     Ok((StatusCode::ACCEPTED, Json(run_json(&run))))
 }
 
@@ -136,7 +138,7 @@ pub async fn runs(
     admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<RunList>, AppError> {
-    let runs = app::reports::runs(&state, &admin, &id).await?;
+    let runs = app::reports::runs(&state, &admin, &ReportId::from_string(id)).await?;
     Ok(Json(RunList {
         items: runs.iter().map(run_json).collect(),
         next_cursor: None,

@@ -4,9 +4,9 @@
 
 use super::{CsrfToken, PageResult, Tr, render, visitor_tr};
 use crate::app::{self, alerts::LinkedAlert};
-use crate::links::{AckGrant, LinkError};
 use crate::domain::AlertStatus;
 use crate::http::AppState;
+use crate::links::{AckGrant, LinkError};
 use crate::store::Alert;
 use askama::Template;
 use axum::Extension;
@@ -107,7 +107,7 @@ async fn page(
     Ok(render(&AckPage {
         tr,
         csrf,
-        action: crate::links::fill(crate::links::paths::ACK, &token),
+        action: crate::links::fill(crate::links::paths::ACK, token),
         problem: None,
         alert: Some(alert),
         company,

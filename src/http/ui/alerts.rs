@@ -5,10 +5,10 @@
 
 use super::{Form, PageResult, Web, confirmation, done, render};
 use crate::app::{self, alerts::Acknowledger, alerts::Delivery};
-use crate::domain::{AlertStatus, CompanyId, ContactId};
+use crate::domain::{AlertId, AlertStatus, CompanyId, ContactId};
 use crate::error::AppError;
-use crate::links;
 use crate::http::AppState;
+use crate::links;
 use crate::store::{Alert, AlertQuery, Cursor, Notification, NotificationQuery, PageRequest};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -129,7 +129,7 @@ async fn names(
 
 fn alert_row(web: &Web, a: &Alert, names: &HashMap<String, String>) -> AlertRow {
     AlertRow {
-        id: a.id.clone(),
+        id: a.id.to_string(),
         severity: a.severity.as_str(),
         severity_label: web.t(&format!("severity-{}", a.severity.as_str())),
         title: a.title.clone(),
@@ -217,7 +217,7 @@ async fn rows(
     state: &AppState,
     web: &Web,
     deliveries: Vec<Delivery>,
-    titles: &HashMap<String, String>,
+    titles: &HashMap<AlertId, String>,
 ) -> Result<Vec<NotificationRow>, AppError> {
     let names = names(
         state,
@@ -256,7 +256,10 @@ async fn rows(
             event: web.t(&format!("event-{}", n.event)),
             state_label: state_label(web, &n),
             state: n.state.as_str().to_owned(),
-            reason: n.reason.as_deref().map(|r| reason_label(web, n.state.as_str(), r)),
+            reason: n
+                .reason
+                .as_deref()
+                .map(|r| reason_label(web, n.state.as_str(), r)),
             attempts: n.attempts,
             when,
             log: log
@@ -268,8 +271,8 @@ async fn rows(
                     detail: a.detail.unwrap_or_default(),
                 })
                 .collect(),
-            id: n.id,
-            alert_id: n.alert_id,
+            id: n.id.to_string(),
+            alert_id: n.alert_id.as_ref().map(ToString::to_string),
             address: n.address,
         });
     }
@@ -282,6 +285,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> PageResult {
+    let id = AlertId::from_string(id);
     let (alert, deliveries) = app::alerts::timeline(&state, &web.caller, &id)
         .await
         .map_err(|e| web.fail(e))?;
@@ -310,10 +314,17 @@ pub async fn acknowledge(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    app::alerts::acknowledge(&state, Acknowledger::Caller(&web.caller), &id)
-        .await
-        .map_err(|e| web.fail(e))?;
-    Ok(done(&links::fill(links::paths::ALERT, &id), "alert-acknowledged"))
+    app::alerts::acknowledge(
+        &state,
+        Acknowledger::Caller(&web.caller),
+        &AlertId::from_string(id.as_str()),
+    )
+    .await
+    .map_err(|e| web.fail(e))?;
+    Ok(done(
+        &links::fill(links::paths::ALERT, &id),
+        "alert-acknowledged",
+    ))
 }
 
 const STATES: [&str; 6] = ["queued", "sending", "sent", "failed", "dead", "suppressed"];

@@ -4,7 +4,7 @@ use super::{
     AdminWeb, Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render,
 };
 use crate::app;
-use crate::domain::{CompanyId, FieldError, Invalid, Name, NewWindow};
+use crate::domain::{CompanyId, FieldError, Invalid, Name, NewWindow, WindowId};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Company;
@@ -85,7 +85,7 @@ async fn windows(
             } else {
                 "planned"
             },
-            id: w.id,
+            id: w.id.to_string(),
         })
         .collect())
 }
@@ -253,6 +253,7 @@ pub async fn delete_window(
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
     let company = company(&state, &web, &id).await?;
+    let window_id = WindowId::from_string(window_id);
     app::companies::delete_window(&state, &admin, &company.id, &window_id)
         .await
         .map_err(|e| web.fail(e))?;

@@ -6,8 +6,8 @@
 use super::{CsrfToken, PageResult, Tr, render, visitor_tr};
 use crate::app;
 use crate::app::verification::{LinkPurpose, LinkState};
-use crate::links::LinkError;
 use crate::http::AppState;
+use crate::links::LinkError;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};

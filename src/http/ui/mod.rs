@@ -31,6 +31,7 @@ pub use form::{CsrfToken, Form};
 pub use web::{AdminWeb, Web, visitor_tr};
 
 use crate::http::AppState;
+use crate::links::paths;
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;
@@ -50,22 +51,22 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
-        .route("/ack/{token}", get(ack::show).post(ack::acknowledge))
+        .route(paths::ACK, get(ack::show).post(ack::acknowledge))
         .route(
-            "/verify/{token}",
+            paths::VERIFY,
             get(method_link::verify_show).post(method_link::verify_confirm),
         )
         .route(
-            "/unsubscribe/{token}",
+            paths::UNSUBSCRIBE,
             get(method_link::unsubscribe_show).post(method_link::unsubscribe_confirm),
         )
         .route("/alerts", get(alerts::list))
-        .route("/alerts/{id}", get(alerts::detail))
+        .route(paths::ALERT, get(alerts::detail))
         .route("/alerts/{id}/ack", post(alerts::acknowledge))
         .route("/delivery", get(alerts::delivery))
         .route("/audit", get(audit::list))
         .route(
-            "/set-password/{token}",
+            paths::SET_PASSWORD,
             get(password_link::form).post(password_link::set),
         )
         .route(

@@ -7,7 +7,7 @@ use super::{
 use crate::app;
 use crate::auth::Admin;
 use crate::domain::report::{ReportInput, Schedule, ScheduleInput};
-use crate::domain::{CompaniesInput, CompanyAccess};
+use crate::domain::{CompaniesInput, CompanyAccess, ReportId};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Report;
@@ -208,7 +208,7 @@ async fn page(
     status: Option<String>,
     form: ReportForm,
     errors: FormErrors,
-    editing: Option<&str>,
+    editing: Option<&ReportId>,
 ) -> PageResult {
     let fail = |e| web.fail(e);
     let reports = app::reports::list(state, admin).await.map_err(fail)?;
@@ -249,7 +249,7 @@ async fn page(
         reports: reports
             .iter()
             .map(|r| ReportRow {
-                id: r.id.clone(),
+                id: r.id.to_string(),
                 name: r.name.clone(),
                 kind: web.t(&format!("kind-{}", r.kind.as_str())),
                 companies: companies_label(web, &r.companies),
@@ -259,7 +259,7 @@ async fn page(
             })
             .collect(),
         action: editing.map_or_else(|| LIST.to_owned(), |id| format!("{LIST}/{id}")),
-        editing: editing.map(str::to_owned),
+        editing: editing.map(ToString::to_string),
         web,
         status,
         form,
@@ -316,6 +316,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
+    let id = ReportId::from_string(id);
     let report = app::reports::get(&state, &admin, &id)
         .await
         .map_err(|e| web.fail(e))?;
@@ -339,6 +340,7 @@ pub async fn edit(
     Path(id): Path<String>,
     Form(form): Form<ReportForm>,
 ) -> PageResult {
+    let id = ReportId::from_string(id);
     app::reports::get(&state, &admin, &id)
         .await
         .map_err(|e| web.fail(e))?;
@@ -364,6 +366,7 @@ pub async fn run(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
+    let id = ReportId::from_string(id);
     app::reports::run_now(&state, &admin, &id)
         .await
         .map_err(|e| web.fail(e))?;
@@ -375,6 +378,7 @@ pub async fn delete_form(
     AdminWeb(web, admin): AdminWeb,
     Path(id): Path<String>,
 ) -> PageResult {
+    let id = ReportId::from_string(id);
     let report = app::reports::get(&state, &admin, &id)
         .await
         .map_err(|e| web.fail(e))?;
@@ -390,6 +394,7 @@ pub async fn delete(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
+    let id = ReportId::from_string(id);
     app::reports::delete(&state, &admin, &id)
         .await
         .map_err(|e| web.fail(e))?;

@@ -4,7 +4,8 @@
 use super::{Sql, flag, parsed, time};
 use crate::domain::notification::{Event, State};
 use crate::domain::{
-    AccountId, AlertStatus, CompanyAccess, CompanyId, ContactId, MethodId, MethodType, Severity,
+    AccountId, AlertId, AlertStatus, CompanyAccess, CompanyId, ContactId, MethodId, MethodType,
+    NotificationId, Severity, WindowId,
 };
 use crate::store::{
     Alert, AlertQuery, MaintenanceWindow, Notification, NotificationQuery, Page, Result, StoreError,
@@ -17,14 +18,6 @@ use std::collections::BTreeMap;
 pub const ALERT: &str = "SELECT id, company_id, key, severity, status, title, body, labels, opened_at, \
     last_notified_at, acknowledged_at, acknowledged_by, resolved_at FROM alerts";
 
-
-
-
-
-
-
-
-
 pub const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
     n.event, n.state, n.reason, n.escalation, n.held, n.attempts, n.next_attempt_at, n.created_at, \
     n.sent_at FROM notifications n";
@@ -32,13 +25,13 @@ pub const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_
 pub async fn notifications_of_alert(
     db: &mut AnyConnection,
     account: &AccountId,
-    alert_id: &str,
+    alert_id: &AlertId,
 ) -> Result<Vec<Notification>> {
     let rows = Sql::new(NOTIFICATION)
         .push(" WHERE n.account_id = ")
         .bind(account.to_string())
         .push(" AND n.alert_id = ")
-        .bind(alert_id.to_owned())
+        .bind(alert_id.to_string())
         .push(" ORDER BY n.id")
         .fetch_all(&mut *db)
         .await?;
@@ -87,12 +80,12 @@ pub async fn get_alert(
     db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
-    id: &str,
+    id: &AlertId,
 ) -> Result<Alert> {
     let mut sql = Sql::new(ALERT);
     sql.push(" WHERE account_id = ").bind(account.to_string());
     push_scope(&mut sql, "company_id", scope);
-    sql.push(" AND id = ").bind(id.to_owned());
+    sql.push(" AND id = ").bind(id.to_string());
     let row = sql
         .fetch_optional(&mut *db)
         .await?
@@ -104,7 +97,7 @@ pub async fn acknowledge(
     db: &mut AnyConnection,
     account: &AccountId,
     scope: &CompanyAccess,
-    id: &str,
+    id: &AlertId,
     by: &ContactId,
     now: DateTime<Utc>,
 ) -> Result<Alert> {
@@ -117,7 +110,7 @@ pub async fn acknowledge(
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .push(" AND status = 'firing' AND acknowledged_at IS NULL")
         .execute(&mut *db)
         .await?;
@@ -135,7 +128,7 @@ pub async fn list_notifications(
         .bind(account.to_string());
     push_scope(&mut sql, "a.company_id", scope);
     if let Some(alert) = &query.alert {
-        sql.push(" AND n.alert_id = ").bind(alert.clone());
+        sql.push(" AND n.alert_id = ").bind(alert.to_string());
     }
     if let Some(contact) = &query.contact {
         sql.push(" AND n.contact_id = ").bind(contact.to_string());
@@ -157,8 +150,10 @@ pub async fn list_notifications(
 pub fn notification_from_row(row: &AnyRow) -> Result<Notification> {
     let sent: Option<i64> = row.try_get("sent_at")?;
     Ok(Notification {
-        id: row.try_get("id")?,
-        alert_id: row.try_get("alert_id")?,
+        id: NotificationId::from_string(row.try_get::<String, _>("id")?),
+        alert_id: row
+            .try_get::<Option<String>, _>("alert_id")?
+            .map(AlertId::from_string),
         contact_id: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
         method_id: MethodId::from_string(row.try_get::<String, _>("method_id")?),
         kind: parsed(row, "type", MethodType::parse)?,
@@ -182,10 +177,10 @@ pub async fn add_maintenance(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     reason: Option<&str>,
-) -> Result<String> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+) -> Result<WindowId> {
+    let id = WindowId::generate();
     let inserted = Sql::new("INSERT INTO maintenance_windows (id, account_id, company_id, starts_at, ends_at, reason) SELECT ")
-        .bind(id.clone())
+        .bind(id.to_string())
         .push(", account_id, id, ")
         .bind(starts_at.timestamp_millis())
         .push(", ")
@@ -219,7 +214,7 @@ pub async fn list_maintenance(
     rows.iter()
         .map(|row| {
             Ok(MaintenanceWindow {
-                id: row.try_get("id")?,
+                id: WindowId::from_string(row.try_get::<String, _>("id")?),
                 company_id: CompanyId::from_string(row.try_get::<String, _>("company_id")?),
                 starts_at: time(row, "starts_at")?,
                 ends_at: time(row, "ends_at")?,
@@ -233,14 +228,14 @@ pub async fn delete_maintenance(
     db: &mut AnyConnection,
     account: &AccountId,
     company: &CompanyId,
-    id: &str,
+    id: &WindowId,
 ) -> Result<()> {
     let deleted = Sql::new("DELETE FROM maintenance_windows WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND company_id = ")
         .bind(company.to_string())
         .push(" AND id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     if deleted == 0 {
@@ -256,7 +251,7 @@ pub fn alert_from_row(row: &AnyRow) -> Result<Alert> {
         Ok(millis.and_then(DateTime::from_timestamp_millis))
     };
     Ok(Alert {
-        id: row.try_get("id")?,
+        id: AlertId::from_string(row.try_get::<String, _>("id")?),
         company_id: CompanyId::from_string(row.try_get::<String, _>("company_id")?),
         key: row.try_get("key")?,
         severity: parsed(row, "severity", Severity::parse)?,

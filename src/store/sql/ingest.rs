@@ -5,11 +5,11 @@
 use super::alerts::{ALERT, alert_from_row};
 use super::{Sql, flag, now_millis, parsed, parsed_opt, unique_as};
 use crate::domain::lifecycle::Firing;
-use crate::domain::routing::{self, MethodFacts, Plan, Recipient};
 use crate::domain::notification::Event;
+use crate::domain::routing::{self, MethodFacts, Plan, Recipient};
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId, MethodType,
-    NewAlert, QuietHours, Severity, TimeZone,
+    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId,
+    MethodType, NewAlert, NotificationId, QuietHours, Severity, TimeZone,
 };
 use crate::store::{Alert, Result, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
@@ -94,15 +94,15 @@ pub async fn insert_alert(
     alert: &NewAlert,
     now: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
-) -> Result<String> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+) -> Result<AlertId> {
+    let id = AlertId::generate();
     let labels = serde_json::to_string(&alert.labels)
         .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
     Sql::new(
         "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, labels, \
          opened_at, last_notified_at, resolved_at) VALUES (",
     )
-    .bind(id.clone())
+    .bind(id.to_string())
     .push(", ")
     .bind(account.to_string())
     .push(", ")
@@ -217,7 +217,7 @@ pub async fn load_recipients(
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
-    alert_id: &str,
+    alert_id: &AlertId,
     event: Event,
     plans: &[routing::Planned],
     now: DateTime<Utc>,
@@ -235,11 +235,11 @@ pub async fn enqueue(
             "INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, address, \
              event, state, reason, escalation, held, next_attempt_at, created_at) SELECT ",
         )
-        .bind(uuid::Uuid::now_v7().simple().to_string())
+        .bind(NotificationId::generate().to_string())
         .push(", ")
         .bind(account.to_string())
         .push(", ")
-        .bind(alert_id.to_owned())
+        .bind(alert_id.to_string())
         .push(", contact_id, id, type, address, ")
         .bind(event.as_str())
         .push(", ")
@@ -265,11 +265,11 @@ pub async fn enqueue(
 pub async fn notify_resolved(
     conn: &mut AnyConnection,
     account: &AccountId,
-    alert_id: &str,
+    alert_id: &AlertId,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let sent = Sql::new("SELECT DISTINCT method_id FROM notifications WHERE alert_id = ")
-        .bind(alert_id.to_owned())
+        .bind(alert_id.to_string())
         .push(" AND state IN ('sent', 'sending')")
         .fetch_all(&mut *conn)
         .await?;
@@ -279,11 +279,11 @@ pub async fn notify_resolved(
             "INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, address, \
              event, state, next_attempt_at, created_at) SELECT ",
         )
-        .bind(uuid::Uuid::now_v7().simple().to_string())
+        .bind(NotificationId::generate().to_string())
         .push(", ")
         .bind(account.to_string())
         .push(", ")
-        .bind(alert_id.to_owned())
+        .bind(alert_id.to_string())
         .push(", contact_id, id, type, address, 'resolved', 'queued', ")
         .bind(now.timestamp_millis())
         .push(", ")
@@ -297,29 +297,36 @@ pub async fn notify_resolved(
 }
 
 /// The alert firing under `alert`'s key: its id and when its recipients were last told.
-pub fn firing_facts(row: &AnyRow) -> Result<(String, Firing)> {
+pub fn firing_facts(row: &AnyRow) -> Result<(AlertId, Firing)> {
     let last: i64 = row.try_get("last_notified_at")?;
     let last_notified_at =
         DateTime::from_timestamp_millis(last).ok_or_else(|| super::corrupt("last_notified_at"))?;
-    Ok((row.try_get("id")?, Firing { last_notified_at }))
+    Ok((
+        AlertId::from_string(row.try_get::<String, _>("id")?),
+        Firing { last_notified_at },
+    ))
 }
 
 /// A re-notification went out now: the repeat interval counts from here.
-pub async fn mark_renotified(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn mark_renotified(
+    db: &mut AnyConnection,
+    id: &AlertId,
+    now: DateTime<Utc>,
+) -> Result<()> {
     Sql::new("UPDATE alerts SET last_notified_at = ")
         .bind(now.timestamp_millis())
         .push(" WHERE id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     Ok(())
 }
 
-pub async fn resolve(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn resolve(db: &mut AnyConnection, id: &AlertId, now: DateTime<Utc>) -> Result<()> {
     Sql::new("UPDATE alerts SET status = 'resolved', resolved_at = ")
         .bind(now.timestamp_millis())
         .push(" WHERE id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -329,16 +336,16 @@ pub async fn resolve(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Re
 pub async fn read_back(
     db: &mut AnyConnection,
     account: &AccountId,
-    ids: &[String],
+    ids: &[AlertId],
 ) -> Result<Vec<Alert>> {
     let rows = Sql::new(ALERT)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id IN ")
-        .bind_list(ids.iter().map(String::as_str))
+        .bind_list(ids.iter().map(AlertId::as_str))
         .fetch_all(&mut *db)
         .await?;
-    let mut by_id: HashMap<String, Alert> = HashMap::with_capacity(rows.len());
+    let mut by_id: HashMap<AlertId, Alert> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let alert = alert_from_row(row)?;
         by_id.insert(alert.id.clone(), alert);

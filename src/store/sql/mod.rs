@@ -5,9 +5,9 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
-pub mod ingest;
 pub mod companies;
 pub mod contacts;
+pub mod ingest;
 pub mod methods;
 pub mod outbox;
 pub mod reports;

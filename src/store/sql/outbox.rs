@@ -6,7 +6,9 @@ use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
 use crate::config::Secret;
 use crate::domain::lifecycle::{self, CodeEffect, PendingCode};
 use crate::domain::notification::Event;
-use crate::domain::{AccountId, ContactId, Locale, MethodId, MethodType, TimeZone};
+use crate::domain::{
+    AccountId, ContactId, Locale, MethodId, MethodType, NotificationId, RunId, TimeZone,
+};
 use crate::store::{
     Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
     StoreError, VerifyOutcome,
@@ -53,13 +55,17 @@ pub async fn claim(
 }
 
 /// Marks a claimed notification sent. `false` if it was not `sending` any more.
-pub async fn complete(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<bool> {
+pub async fn complete(
+    db: &mut AnyConnection,
+    id: &NotificationId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let changed = Sql::new(
         "UPDATE notifications SET state = 'sent', lease_until = NULL, reason = NULL, sent_at = ",
     )
     .bind(now.timestamp_millis())
     .push(" WHERE id = ")
-    .bind(id.to_owned())
+    .bind(id.to_string())
     .push(" AND state = 'sending'")
     .execute(&mut *db)
     .await?;
@@ -69,7 +75,7 @@ pub async fn complete(db: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> R
 /// Records a failed attempt: `failed` until `retry_at`, or `dead` when there is none.
 pub async fn fail(
     db: &mut AnyConnection,
-    id: &str,
+    id: &NotificationId,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<bool> {
@@ -83,7 +89,7 @@ pub async fn fail(
     };
     let changed = sql
         .push(" WHERE id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .push(" AND state = 'sending'")
         .execute(&mut *db)
         .await?;
@@ -92,12 +98,12 @@ pub async fn fail(
 
 /// Records a claimed notification as not to be sent (e.g. the alert was acknowledged before
 /// its escalation came due), with the reason.
-pub async fn suppress(db: &mut AnyConnection, id: &str, reason: &str) -> Result<bool> {
+pub async fn suppress(db: &mut AnyConnection, id: &NotificationId, reason: &str) -> Result<bool> {
     let changed =
         Sql::new("UPDATE notifications SET state = 'suppressed', lease_until = NULL, reason = ")
             .bind(reason.to_owned())
             .push(" WHERE id = ")
-            .bind(id.to_owned())
+            .bind(id.to_string())
             .push(" AND state = 'sending'")
             .execute(&mut *db)
             .await?;
@@ -111,7 +117,7 @@ pub async fn suppress(db: &mut AnyConnection, id: &str, reason: &str) -> Result<
 pub async fn contexts(
     db: &mut AnyConnection,
     claimed: &[Notification],
-) -> Result<HashMap<String, DeliveryContext>> {
+) -> Result<HashMap<NotificationId, DeliveryContext>> {
     if claimed.is_empty() {
         return Ok(HashMap::new());
     }
@@ -133,11 +139,15 @@ pub async fn contexts(
     .bind_list(claimed.iter().map(|n| n.id.as_str()))
     .fetch_all(&mut *db)
     .await?;
-    let kinds: HashMap<&str, MethodType> = claimed.iter().map(|n| (n.id.as_str(), n.kind)).collect();
+    let kinds: HashMap<&str, MethodType> =
+        claimed.iter().map(|n| (n.id.as_str(), n.kind)).collect();
     let mut out = HashMap::with_capacity(rows.len());
     for row in &rows {
-        let id: String = row.try_get("notification_id")?;
-        let kind = kinds.get(id.as_str()).copied().ok_or_else(|| super::corrupt("notification_id"))?;
+        let id = NotificationId::from_string(row.try_get::<String, _>("notification_id")?);
+        let kind = kinds
+            .get(id.as_str())
+            .copied()
+            .ok_or_else(|| super::corrupt("notification_id"))?;
         out.insert(id, context_from_row(row, kind)?);
     }
     Ok(out)
@@ -185,7 +195,7 @@ pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Res
     )
     .bind(uuid::Uuid::now_v7().simple().to_string())
     .push(", ")
-    .bind(attempt.notification_id.clone())
+    .bind(attempt.notification_id.to_string())
     .push(", ")
     .bind(attempt.attempt)
     .push(", ")
@@ -211,7 +221,7 @@ pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Res
 pub async fn attempts(
     db: &mut AnyConnection,
     account: &AccountId,
-    notification_id: &str,
+    notification_id: &NotificationId,
 ) -> Result<Vec<Attempt>> {
     let rows = Sql::new(
         "SELECT d.attempt, d.started_at, d.finished_at, d.outcome, d.detail FROM delivery_attempts d \
@@ -219,7 +229,7 @@ pub async fn attempts(
     )
     .bind(account.to_string())
     .push(" AND d.notification_id = ")
-    .bind(notification_id.to_owned())
+    .bind(notification_id.to_string())
     .push(" ORDER BY d.attempt, d.started_at")
     .fetch_all(&mut *db)
     .await?;
@@ -245,18 +255,18 @@ pub async fn queue_message(
     contact: &ContactId,
     method: &MethodId,
     event: Event,
-    report_run_id: Option<&str>,
+    report_run_id: Option<&RunId>,
     payload: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Option<String>> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+) -> Result<Option<NotificationId>> {
+    let id = NotificationId::generate();
     let inserted = Sql::new(
         "INSERT INTO notifications (id, account_id, report_run_id, contact_id, method_id, type, \
          address, event, state, next_attempt_at, created_at, payload) SELECT ",
     )
-    .bind(id.clone())
+    .bind(id.to_string())
     .push(", account_id, ")
-    .bind(report_run_id.map(str::to_owned))
+    .bind(report_run_id.map(RunId::to_string))
     .push(", contact_id, id, type, address, ")
     .bind(event.as_str())
     .push(", 'queued', ")
@@ -280,13 +290,13 @@ pub async fn queue_message(
 pub async fn notification(
     db: &mut AnyConnection,
     account: &AccountId,
-    id: &str,
+    id: &NotificationId,
 ) -> Result<Notification> {
     let row = Sql::new(alerts::NOTIFICATION)
         .push(" WHERE n.account_id = ")
         .bind(account.to_string())
         .push(" AND n.id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -294,9 +304,9 @@ pub async fn notification(
 }
 
 /// Forgets what a finished notification carried (a verification code).
-pub async fn clear_payload(db: &mut AnyConnection, id: &str) -> Result<()> {
+pub async fn clear_payload(db: &mut AnyConnection, id: &NotificationId) -> Result<()> {
     Sql::new("UPDATE notifications SET payload = NULL WHERE id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -314,7 +324,7 @@ pub async fn start_verification(
     code_hash: &str,
     expires_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<String> {
+) -> Result<NotificationId> {
     let payload = serde_json::json!({ "code": code }).to_string();
     let id = queue_message(
         &mut *db,
@@ -450,7 +460,7 @@ pub async fn queue_digest(
             "INSERT INTO notifications (id, account_id, contact_id, method_id, type, address, event, \
              state, next_attempt_at, created_at, payload) SELECT ",
         )
-        .bind(uuid::Uuid::now_v7().simple().to_string())
+        .bind(NotificationId::generate().to_string())
         .push(", account_id, contact_id, method_id, type, address, 'digest', 'queued', ")
         .bind(at.timestamp_millis())
         .push(", ")
@@ -458,7 +468,7 @@ pub async fn queue_digest(
         .push(", ")
         .bind(payload)
         .push(" FROM notifications WHERE id = ")
-        .bind(n.id.clone())
+        .bind(n.id.to_string())
         .execute(&mut *db)
         .await?;
     }

@@ -1,10 +1,13 @@
 //! Report definitions and runs. A run is inserted once per (report, scheduled time): the unique
 //! index makes racing schedulers on several nodes produce one run.
 
-use crate::domain::notification::Event;
 use super::{Sql, flag, now_millis, time};
+use crate::domain::notification::Event;
 use crate::domain::report::{NewReport, ScheduleInput};
-use crate::domain::{AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid};
+use crate::domain::{
+    AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId, NotificationId,
+    ReportId, RunId,
+};
 use crate::store::{Report, ReportRun, Result, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -42,7 +45,7 @@ fn from_row(row: &AnyRow) -> Result<Report> {
     };
     let next: Option<i64> = row.try_get("next_run_at")?;
     Ok(Report {
-        id: row.try_get("id")?,
+        id: ReportId::from_string(row.try_get::<String, _>("id")?),
         name: row.try_get("name")?,
         kind: super::parsed(row, "kind", crate::domain::report::ReportKind::parse)?,
         companies,
@@ -64,8 +67,8 @@ fn run_from_row(row: &AnyRow) -> Result<ReportRun> {
         Ok(millis.and_then(DateTime::from_timestamp_millis))
     };
     Ok(ReportRun {
-        id: row.try_get("id")?,
-        report_id: row.try_get("report_id")?,
+        id: RunId::from_string(row.try_get::<String, _>("id")?),
+        report_id: ReportId::from_string(row.try_get::<String, _>("report_id")?),
         state: row.try_get("state")?,
         scheduled_for: time(row, "scheduled_for")?,
         period_start: time(row, "period_start")?,
@@ -178,12 +181,12 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<Report> {
     check_ids(&mut *db, account, new).await?;
-    let id = uuid::Uuid::now_v7().simple().to_string();
+    let id = ReportId::generate();
     let mut sql = Sql::new(&format!(
         "INSERT INTO reports (id, account_id, created_at, updated_at, {}) VALUES (",
         FIELDS.join(", ")
     ));
-    sql.bind(id.clone())
+    sql.bind(id.to_string())
         .push(", ")
         .bind(account.to_string())
         .push(", ")
@@ -195,12 +198,12 @@ pub async fn create(
     get(db, account, &id).await
 }
 
-pub async fn get(db: &mut AnyConnection, account: &AccountId, id: &str) -> Result<Report> {
+pub async fn get(db: &mut AnyConnection, account: &AccountId, id: &ReportId) -> Result<Report> {
     let row = Sql::new(COLUMNS)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -220,7 +223,7 @@ pub async fn list(db: &mut AnyConnection, account: &AccountId) -> Result<Vec<Rep
 pub async fn update(
     db: &mut AnyConnection,
     account: &AccountId,
-    id: &str,
+    id: &ReportId,
     new: &NewReport,
     now: DateTime<Utc>,
 ) -> Result<Report> {
@@ -232,7 +235,7 @@ pub async fn update(
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     if changed == 0 {
@@ -241,11 +244,11 @@ pub async fn update(
     get(db, account, id).await
 }
 
-pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &str) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ReportId) -> Result<()> {
     let changed = Sql::new("DELETE FROM reports WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     if changed == 0 {
@@ -284,15 +287,15 @@ pub async fn due(
 pub async fn start_run(
     db: &mut AnyConnection,
     account: &AccountId,
-    report_id: &str,
+    report_id: &ReportId,
     scheduled_for: DateTime<Utc>,
     period_start: DateTime<Utc>,
     next_run_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<ReportRun>> {
-    let id = uuid::Uuid::now_v7().simple().to_string();
+    let id = RunId::generate();
     let inserted = Sql::new("INSERT INTO report_runs (id, report_id, account_id, state, scheduled_for, period_start, period_end, started_at, created_at) SELECT ")
-        .bind(id.clone())
+        .bind(id.to_string())
         .push(", id, account_id, 'running', ")
         .bind(scheduled_for.timestamp_millis())
         .push(", ")
@@ -306,7 +309,7 @@ pub async fn start_run(
         .push(" FROM reports WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id = ")
-        .bind(report_id.to_owned())
+        .bind(report_id.to_string())
         .push(" ON CONFLICT (report_id, scheduled_for) DO NOTHING")
         .execute(&mut *db)
         .await?;
@@ -317,7 +320,7 @@ pub async fn start_run(
         Sql::new("UPDATE reports SET next_run_at = ")
             .bind(next.timestamp_millis())
             .push(" WHERE id = ")
-            .bind(report_id.to_owned())
+            .bind(report_id.to_string())
             .push(" AND next_run_at IS NOT NULL AND next_run_at <= ")
             .bind(scheduled_for.timestamp_millis())
             .execute(&mut *db)
@@ -325,7 +328,7 @@ pub async fn start_run(
     }
     let row = Sql::new(RUN)
         .push(" WHERE id = ")
-        .bind(id)
+        .bind(id.to_string())
         .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -335,7 +338,7 @@ pub async fn start_run(
 /// Records how a run ended.
 pub async fn finish_run(
     db: &mut AnyConnection,
-    id: &str,
+    id: &RunId,
     error: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
@@ -346,7 +349,7 @@ pub async fn finish_run(
         .push(", finished_at = ")
         .bind(now.timestamp_millis())
         .push(" WHERE id = ")
-        .bind(id.to_owned())
+        .bind(id.to_string())
         .execute(&mut *db)
         .await?;
     Ok(())
@@ -356,13 +359,13 @@ pub async fn finish_run(
 pub async fn runs(
     db: &mut AnyConnection,
     account: &AccountId,
-    report_id: &str,
+    report_id: &ReportId,
 ) -> Result<Vec<ReportRun>> {
     let rows = Sql::new(RUN)
         .push(" WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND report_id = ")
-        .bind(report_id.to_owned())
+        .bind(report_id.to_string())
         .push(" ORDER BY scheduled_for DESC, id DESC LIMIT 100")
         .fetch_all(&mut *db)
         .await?;
@@ -372,21 +375,21 @@ pub async fn runs(
 /// The notifications of a run: (contact, method, notification, state).
 pub async fn run_deliveries(
     db: &mut AnyConnection,
-    run_id: &str,
-) -> Result<Vec<(String, String, String, String)>> {
+    run_id: &RunId,
+) -> Result<Vec<(ContactId, MethodId, NotificationId, String)>> {
     let rows = Sql::new(
         "SELECT contact_id, method_id, id, state FROM notifications WHERE report_run_id = ",
     )
-    .bind(run_id.to_owned())
+    .bind(run_id.to_string())
     .push(" ORDER BY id")
     .fetch_all(&mut *db)
     .await?;
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get("contact_id")?,
-                r.try_get("method_id")?,
-                r.try_get("id")?,
+                ContactId::from_string(r.try_get::<String, _>("contact_id")?),
+                MethodId::from_string(r.try_get::<String, _>("method_id")?),
+                NotificationId::from_string(r.try_get::<String, _>("id")?),
                 r.try_get("state")?,
             ))
         })
@@ -398,11 +401,11 @@ pub async fn queue_delivery(
     db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
-    method: &crate::domain::MethodId,
-    run_id: &str,
+    method: &MethodId,
+    run_id: &RunId,
     payload: &str,
     now: DateTime<Utc>,
-) -> Result<String> {
+) -> Result<NotificationId> {
     super::outbox::queue_message(
         db,
         account,
@@ -495,7 +498,7 @@ pub async fn unsubscribe(
     db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
-    method: &crate::domain::MethodId,
+    method: &MethodId,
 ) -> Result<bool> {
     let changed = Sql::new("UPDATE contact_methods SET reports = ")
         .bind(false)

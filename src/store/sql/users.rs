@@ -186,11 +186,7 @@ pub async fn update(
     contacts::get(db, account, &CompanyAccess::All, id).await
 }
 
-pub async fn delete(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    id: &ContactId,
-) -> Result<()> {
+pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ContactId) -> Result<()> {
     keep_an_admin(&mut *db, account, id, false).await?;
     let deleted = Sql::new("DELETE FROM contacts WHERE account_id = ")
         .bind(account.to_string())
