@@ -9,11 +9,13 @@
 //! The clock, the wake-up and the link signer live outside (`runtime`, `links`): delivery and
 //! reports both use them, and reports hand delivery their emails (`message::ReportMail`).
 
+mod channel;
 pub mod email;
 pub mod message;
 pub mod twilio;
 pub mod webhook;
 
+pub use channel::{Channel, Outcome, SendFuture};
 pub use message::Message;
 
 use crate::domain::notification::{self, AlertNow, Event, Pickup};
@@ -29,30 +31,8 @@ use crate::runtime::{Clock, Wakeup};
 use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification, SqlStore, outbox};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How one attempt ended, as a channel reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Accepted; the provider's answer.
-    Sent(String),
-    /// Failed, may work later (timeouts, 5xx, SMTP 4xx).
-    Retry(String),
-    /// Failed for good (SMTP 5xx, HTTP 4xx, a refused address).
-    Failed(String),
-}
-
-/// What [`Channel::send`] returns.
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
-
-/// A way of reaching people: email, webhook, and (next) SMS and phone calls.
-pub trait Channel: Send + Sync + fmt::Debug {
-    fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
-}
 
 /// How workers claim and send.
 #[derive(Debug, Clone)]

@@ -53,6 +53,16 @@ impl Answer {
     }
 }
 
+/// The names of a list answer's items, in order.
+pub fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 impl TestApp {
     pub async fn new(db: TestDb) -> Self {
         let store = &db.store;

@@ -9,10 +9,18 @@ mod common;
 #[path = "../store/fixtures.rs"]
 mod fixtures;
 
-mod cases;
+mod acknowledge;
+mod codes;
+mod email;
+mod flood;
 mod harness;
+mod phone_steps;
 mod phones;
 mod reports;
+mod retries;
+mod steps;
+mod suppression;
+mod webhooks;
 
 macro_rules! both_backends {
     ($($module:ident :: $case:ident),* $(,)?) => {
@@ -40,24 +48,24 @@ macro_rules! both_backends {
 }
 
 both_backends! {
-    cases::email_arrives_over_smtp_with_both_parts_in_the_recipients_language,
-    cases::smtp_4xx_is_retried_and_5xx_is_permanent,
-    cases::webhooks_are_signed_per_standard_webhooks,
-    cases::failures_back_off_then_die_after_the_budget,
-    cases::a_lost_claim_is_taken_over_after_its_lease,
-    cases::the_ssrf_guard_refuses_at_connect_time_and_sends_nothing,
-    cases::acknowledging_stops_the_escalation,
-    cases::the_acknowledge_link_acknowledges_as_the_recipient,
-    cases::notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
-    cases::without_smtp_emails_are_written_as_eml_files,
-    cases::quiet_hours_hold_until_they_end_unless_resolved,
+    email::email_arrives_over_smtp_with_both_parts_in_the_recipients_language,
+    email::smtp_4xx_is_retried_and_5xx_is_permanent,
+    email::without_smtp_emails_are_written_as_eml_files,
+    webhooks::webhooks_are_signed_per_standard_webhooks,
+    webhooks::the_ssrf_guard_refuses_at_connect_time_and_sends_nothing,
+    retries::failures_back_off_then_die_after_the_budget,
+    retries::a_lost_claim_is_taken_over_after_its_lease,
+    acknowledge::acknowledging_stops_the_escalation,
+    acknowledge::the_acknowledge_link_acknowledges_as_the_recipient,
+    suppression::notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
+    suppression::quiet_hours_hold_until_they_end_unless_resolved,
     phones::sms_and_calls_follow_the_providers_api,
     phones::provider_errors_are_retried_or_refused_with_the_reason,
     phones::without_a_provider_sms_and_calls_fail_with_a_clear_reason,
-    phones::codes_expire_lock_after_five_wrong_tries_and_work_once,
-    phones::unverified_phones_get_only_tests_and_codes,
-    phones::twelve_quick_criticals_give_ten_messages_and_one_digest,
-    phones::send_test_works_on_every_channel,
+    codes::codes_expire_lock_after_five_wrong_tries_and_work_once,
+    codes::unverified_phones_get_only_tests_and_codes,
+    codes::send_test_works_on_every_channel,
+    flood::twelve_quick_criticals_give_ten_messages_and_one_digest,
     reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
 }

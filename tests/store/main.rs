@@ -5,15 +5,18 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod account;
 mod alerts;
 mod atomic;
 mod companies;
+mod contact_lists;
 mod contacts;
 mod fixtures;
 mod isolation;
 mod methods;
 mod outbox;
 mod reports;
+mod sessions;
 mod users;
 
 macro_rules! conformance {
@@ -49,21 +52,21 @@ conformance! {
     contacts::contacts_keep_their_fields_exactly,
     contacts::unknown_companies_are_a_field_error_and_write_nothing,
     contacts::contacts_are_updated_and_deleted_with_their_methods,
-    contacts::lists_are_ordered_and_paginated_by_cursor,
-    contacts::lists_search_names_and_addresses_case_insensitively,
-    contacts::lists_filter_by_company_kind_and_scope,
+    contact_lists::lists_are_ordered_and_paginated_by_cursor,
+    contact_lists::lists_search_names_and_addresses_case_insensitively,
+    contact_lists::lists_filter_by_company_kind_and_scope,
     methods::methods_of_every_type_are_stored_with_their_preferences,
     methods::methods_are_updated_and_deleted,
     methods::a_users_primary_email_is_protected,
     users::users_are_contacts_with_a_login_and_a_primary_email,
     users::emails_are_unique_in_the_deployment,
-    users::tokens_resolve_to_their_user_and_die_with_them,
-    users::the_secret_key_is_generated_once,
     users::the_last_enabled_admin_is_kept,
     users::a_profile_change_moves_the_login_and_primary_email,
-    users::account_settings_are_updated,
-    users::the_audit_log_is_newest_first_filtered_and_paginated,
-    users::sessions_expire_and_failed_sign_ins_lock,
+    sessions::tokens_resolve_to_their_user_and_die_with_them,
+    sessions::the_secret_key_is_generated_once,
+    sessions::sessions_expire_and_failed_sign_ins_lock,
+    account::account_settings_are_updated,
+    account::the_audit_log_is_newest_first_filtered_and_paginated,
     isolation::another_account_sees_and_changes_nothing,
     alerts::an_alert_and_its_notifications_are_stored_together,
     alerts::repeats_wait_for_the_repeat_interval_and_resolution_closes,

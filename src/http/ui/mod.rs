@@ -17,6 +17,7 @@ mod contacts;
 mod method_link;
 mod methods;
 mod password_link;
+mod report_form;
 mod reports;
 mod session;
 mod settings;

@@ -1,23 +1,28 @@
 //! Report definitions and runs. A run is inserted once per (report, scheduled time): the unique
 //! index makes racing schedulers on several nodes produce one run.
+//!
+//! This module holds the definitions (create, read, update, delete, the due ones); `runs` the
+//! runs and the emails they queue (and the unsubscribe link's switch), `data` what a report
+//! shows (the alerts and notifications of a period).
 
-use super::{Sql, flag, now_millis, time};
-use crate::domain::notification::Event;
+mod data;
+mod runs;
+
+pub use data::{alerts_in, notifications_in};
+pub use runs::{finish_run, queue_delivery, run_deliveries, runs, start_run, unsubscribe};
+
+use super::{Sql, flag, time};
 use crate::domain::report::{NewReport, ScheduleInput};
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId, NotificationId,
-    ReportId, RunId,
+    AccountId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, ReportId,
 };
-use crate::store::{Report, ReportRun, Result, StoreError};
+use crate::store::{Report, Result, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 const COLUMNS: &str = "SELECT id, name, kind, all_companies, companies, schedule, recipients, \
     enabled, next_run_at, created_at, updated_at FROM reports";
-
-const RUN: &str = "SELECT id, report_id, state, scheduled_for, period_start, period_end, \
-    started_at, finished_at, error FROM report_runs";
 
 fn corrupt(column: &str) -> StoreError {
     super::corrupt(column)
@@ -58,24 +63,6 @@ fn from_row(row: &AnyRow) -> Result<Report> {
         next_run_at: next.and_then(DateTime::from_timestamp_millis),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
-    })
-}
-
-fn run_from_row(row: &AnyRow) -> Result<ReportRun> {
-    let at = |column: &str| -> Result<Option<DateTime<Utc>>> {
-        let millis: Option<i64> = row.try_get(column)?;
-        Ok(millis.and_then(DateTime::from_timestamp_millis))
-    };
-    Ok(ReportRun {
-        id: RunId::from_string(row.try_get::<String, _>("id")?),
-        report_id: ReportId::from_string(row.try_get::<String, _>("report_id")?),
-        state: row.try_get("state")?,
-        scheduled_for: time(row, "scheduled_for")?,
-        period_start: time(row, "period_start")?,
-        period_end: time(row, "period_end")?,
-        started_at: at("started_at")?,
-        finished_at: at("finished_at")?,
-        error: row.try_get("error")?,
     })
 }
 
@@ -278,237 +265,4 @@ pub async fn due(
             ))
         })
         .collect()
-}
-
-/// Starts the run of `report` scheduled for `scheduled_for` and moves the report's next run
-/// to `next_run_at`, in one transaction; `None` if that run already exists (another node
-/// took it).
-#[allow(clippy::too_many_arguments)]
-pub async fn start_run(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    report_id: &ReportId,
-    scheduled_for: DateTime<Utc>,
-    period_start: DateTime<Utc>,
-    next_run_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<Option<ReportRun>> {
-    let id = RunId::generate();
-    let inserted = Sql::new("INSERT INTO report_runs (id, report_id, account_id, state, scheduled_for, period_start, period_end, started_at, created_at) SELECT ")
-        .bind(id.to_string())
-        .push(", id, account_id, 'running', ")
-        .bind(scheduled_for.timestamp_millis())
-        .push(", ")
-        .bind(period_start.timestamp_millis())
-        .push(", ")
-        .bind(scheduled_for.timestamp_millis())
-        .push(", ")
-        .bind(now.timestamp_millis())
-        .push(", ")
-        .bind(now_millis())
-        .push(" FROM reports WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(report_id.to_string())
-        .push(" ON CONFLICT (report_id, scheduled_for) DO NOTHING")
-        .execute(&mut *db)
-        .await?;
-    if inserted == 0 {
-        return Ok(None);
-    }
-    if let Some(next) = next_run_at {
-        Sql::new("UPDATE reports SET next_run_at = ")
-            .bind(next.timestamp_millis())
-            .push(" WHERE id = ")
-            .bind(report_id.to_string())
-            .push(" AND next_run_at IS NOT NULL AND next_run_at <= ")
-            .bind(scheduled_for.timestamp_millis())
-            .execute(&mut *db)
-            .await?;
-    }
-    let row = Sql::new(RUN)
-        .push(" WHERE id = ")
-        .bind(id.to_string())
-        .fetch_optional(&mut *db)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    run_from_row(&row).map(Some)
-}
-
-/// Records how a run ended.
-pub async fn finish_run(
-    db: &mut AnyConnection,
-    id: &RunId,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    Sql::new("UPDATE report_runs SET state = ")
-        .bind(if error.is_some() { "failed" } else { "done" })
-        .push(", error = ")
-        .bind(error.map(str::to_owned))
-        .push(", finished_at = ")
-        .bind(now.timestamp_millis())
-        .push(" WHERE id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    Ok(())
-}
-
-/// A report's runs, newest first.
-pub async fn runs(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    report_id: &ReportId,
-) -> Result<Vec<ReportRun>> {
-    let rows = Sql::new(RUN)
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND report_id = ")
-        .bind(report_id.to_string())
-        .push(" ORDER BY scheduled_for DESC, id DESC LIMIT 100")
-        .fetch_all(&mut *db)
-        .await?;
-    rows.iter().map(run_from_row).collect()
-}
-
-/// The notifications of a run: (contact, method, notification, state).
-pub async fn run_deliveries(
-    db: &mut AnyConnection,
-    run_id: &RunId,
-) -> Result<Vec<(ContactId, MethodId, NotificationId, String)>> {
-    let rows = Sql::new(
-        "SELECT contact_id, method_id, id, state FROM notifications WHERE report_run_id = ",
-    )
-    .bind(run_id.to_string())
-    .push(" ORDER BY id")
-    .fetch_all(&mut *db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                ContactId::from_string(r.try_get::<String, _>("contact_id")?),
-                MethodId::from_string(r.try_get::<String, _>("method_id")?),
-                NotificationId::from_string(r.try_get::<String, _>("id")?),
-                r.try_get("state")?,
-            ))
-        })
-        .collect()
-}
-
-/// Queues a report email to one method of a recipient, carrying its content.
-pub async fn queue_delivery(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    contact: &ContactId,
-    method: &MethodId,
-    run_id: &RunId,
-    payload: &str,
-    now: DateTime<Utc>,
-) -> Result<NotificationId> {
-    super::outbox::queue_message(
-        db,
-        account,
-        contact,
-        method,
-        Event::Report,
-        Some(run_id),
-        Some(payload),
-        now,
-    )
-    .await?
-    .ok_or(StoreError::NotFound)
-}
-
-/// Alerts of these companies opened in [start, end): (company id, severity, key, opened,
-/// acknowledged, resolved).
-pub async fn alerts_in(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    companies: &[CompanyId],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<Vec<crate::store::Alert>> {
-    let rows = Sql::new(super::alerts::ALERT)
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND company_id IN ")
-        .bind_list(companies.iter().map(CompanyId::as_str))
-        .push(" AND opened_at >= ")
-        .bind(start.timestamp_millis())
-        .push(" AND opened_at < ")
-        .bind(end.timestamp_millis())
-        .push(" ORDER BY opened_at")
-        .fetch_all(&mut *db)
-        .await?;
-    rows.iter().map(super::alerts::alert_from_row).collect()
-}
-
-/// Notifications about alerts of these companies created in [start, end): (company id, type,
-/// state, address, attempts, created, sent).
-#[allow(clippy::type_complexity)]
-pub async fn notifications_in(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    companies: &[CompanyId],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<
-    Vec<(
-        String,
-        String,
-        String,
-        String,
-        i64,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    )>,
-> {
-    let rows = Sql::new(
-        "SELECT a.company_id, n.type, n.state, n.address, n.attempts, n.created_at, n.sent_at \
-         FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE n.account_id = ",
-    )
-    .bind(account.to_string())
-    .push(" AND a.company_id IN ")
-    .bind_list(companies.iter().map(CompanyId::as_str))
-    .push(" AND n.created_at >= ")
-    .bind(start.timestamp_millis())
-    .push(" AND n.created_at < ")
-    .bind(end.timestamp_millis())
-    .fetch_all(&mut *db)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let sent: Option<i64> = r.try_get("sent_at")?;
-            Ok((
-                r.try_get("company_id")?,
-                r.try_get("type")?,
-                r.try_get("state")?,
-                r.try_get("address")?,
-                r.try_get("attempts")?,
-                time(r, "created_at")?,
-                sent.and_then(DateTime::from_timestamp_millis),
-            ))
-        })
-        .collect()
-}
-
-/// Turns a method's reports off (the unsubscribe link); `false` if no such method.
-pub async fn unsubscribe(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    contact: &ContactId,
-    method: &MethodId,
-) -> Result<bool> {
-    let changed = Sql::new("UPDATE contact_methods SET reports = ")
-        .bind(false)
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND contact_id = ")
-        .bind(contact.to_string())
-        .push(" AND id = ")
-        .bind(method.to_string())
-        .execute(&mut *db)
-        .await?;
-    Ok(changed == 1)
 }

@@ -1,0 +1,281 @@
+//! The outbox queue: workers claim due notifications with a lease, then record the outcome.
+//! These calls are deployment-wide (workers serve every account), the one place where a store
+//! method does not take an account.
+//!
+//! This module holds the claims and their outcomes (with the attempt log and what a claimed
+//! batch needs); `messages` queues messages that are not about an alert (tests, verification
+//! codes, report emails) and verifies methods, `flood` counts and digests what flood control
+//! holds back, and `metrics` the deployment's numbers.
+
+mod flood;
+mod messages;
+mod metrics;
+
+pub use flood::{held_back, queue_digest, sent_to};
+pub use messages::{confirm_verification, queue_message, start_verification, verify_by_link};
+pub use metrics::metrics;
+
+use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
+use crate::config::Secret;
+use crate::domain::{AccountId, Locale, MethodType, NotificationId, TimeZone};
+use crate::store::{
+    Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
+    StoreError,
+};
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
+    reason, escalation, held, attempts, next_attempt_at, created_at, sent_at";
+
+/// Claims up to `limit` due notifications (queued or failed and due, or sending with an
+/// expired lease, i.e. a node died mid-send) for `lease`: they become `sending`, their
+/// attempt counted. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
+/// SQLite runs the one statement alone.
+pub async fn claim(
+    db: &mut AnyConnection,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u32,
+) -> Result<Vec<Notification>> {
+    let now_ms = now.timestamp_millis();
+    let mut sql = Sql::new("UPDATE notifications SET state = 'sending', lease_until = ");
+    sql.bind((now + lease).timestamp_millis())
+        .push(", attempts = attempts + 1 WHERE id IN (SELECT id FROM notifications WHERE ((state IN ('queued', 'failed') AND next_attempt_at <= ")
+        .bind(now_ms)
+        .push(") OR (state = 'sending' AND lease_until <= ")
+        .bind(now_ms)
+        .push(")) ORDER BY next_attempt_at, id LIMIT ")
+        .bind(i64::from(limit));
+    if Backend::of(db) == Backend::Postgres {
+        sql.push(" FOR UPDATE SKIP LOCKED");
+    }
+    sql.push(")").push(RETURNING);
+    let rows = sql.fetch_all(&mut *db).await?;
+    let mut claimed = rows
+        .iter()
+        .map(super::alerts::notification_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
+}
+
+/// Marks a claimed notification sent. `false` if it was not `sending` any more.
+pub async fn complete(
+    db: &mut AnyConnection,
+    id: &NotificationId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let changed = Sql::new(
+        "UPDATE notifications SET state = 'sent', lease_until = NULL, reason = NULL, sent_at = ",
+    )
+    .bind(now.timestamp_millis())
+    .push(" WHERE id = ")
+    .bind(id.to_string())
+    .push(" AND state = 'sending'")
+    .execute(&mut *db)
+    .await?;
+    Ok(changed == 1)
+}
+
+/// Records a failed attempt: `failed` until `retry_at`, or `dead` when there is none.
+pub async fn fail(
+    db: &mut AnyConnection,
+    id: &NotificationId,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    let mut sql = Sql::new("UPDATE notifications SET lease_until = NULL, reason = ");
+    sql.bind(error.chars().take(1000).collect::<String>());
+    match retry_at {
+        Some(at) => sql
+            .push(", state = 'failed', next_attempt_at = ")
+            .bind(at.timestamp_millis()),
+        None => sql.push(", state = 'dead'"),
+    };
+    let changed = sql
+        .push(" WHERE id = ")
+        .bind(id.to_string())
+        .push(" AND state = 'sending'")
+        .execute(&mut *db)
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Records a claimed notification as not to be sent (e.g. the alert was acknowledged before
+/// its escalation came due), with the reason.
+pub async fn suppress(db: &mut AnyConnection, id: &NotificationId, reason: &str) -> Result<bool> {
+    let changed =
+        Sql::new("UPDATE notifications SET state = 'suppressed', lease_until = NULL, reason = ")
+            .bind(reason.to_owned())
+            .push(" WHERE id = ")
+            .bind(id.to_string())
+            .push(" AND state = 'sending'")
+            .execute(&mut *db)
+            .await?;
+    Ok(changed == 1)
+}
+
+/// What each of `claimed` needs to be sent, as it is now, in one statement: the account, the
+/// alert and its company, and the recipient, whose method must still exist with the contact
+/// it had (deleting a contact deletes its methods). By notification id.
+pub async fn contexts(
+    db: &mut AnyConnection,
+    claimed: &[Notification],
+) -> Result<HashMap<NotificationId, DeliveryContext>> {
+    if claimed.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = Sql::new(
+        "SELECT n.id AS notification_id, acc.id AS acc_id, acc.name AS acc_name, acc.locale AS acc_locale, \
+         acc.timezone AS acc_timezone, acc.flood_limit_email, acc.flood_limit_sms, \
+         acc.flood_limit_phone, acc.flood_limit_webhook, n.payload, \
+         al.id, al.company_id, al.key, al.severity, al.status, al.title, al.body, al.labels, \
+         al.opened_at, al.last_notified_at, al.acknowledged_at, al.acknowledged_by, al.resolved_at, \
+         co.name AS company_name, ct.name AS contact_name, ct.locale AS contact_locale, \
+         ct.timezone AS contact_timezone, m.id AS method_present, m.secret \
+         FROM notifications n JOIN accounts acc ON acc.id = n.account_id \
+         LEFT JOIN alerts al ON al.id = n.alert_id \
+         LEFT JOIN companies co ON co.id = al.company_id \
+         LEFT JOIN contact_methods m ON m.id = n.method_id AND m.contact_id = n.contact_id \
+         LEFT JOIN contacts ct ON ct.id = m.contact_id \
+         WHERE n.id IN ",
+    )
+    .bind_list(claimed.iter().map(|n| n.id.as_str()))
+    .fetch_all(&mut *db)
+    .await?;
+    let kinds: HashMap<&str, MethodType> =
+        claimed.iter().map(|n| (n.id.as_str(), n.kind)).collect();
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id = NotificationId::from_string(row.try_get::<String, _>("notification_id")?);
+        let kind = kinds
+            .get(id.as_str())
+            .copied()
+            .ok_or_else(|| super::corrupt("notification_id"))?;
+        out.insert(id, context_from_row(row, kind)?);
+    }
+    Ok(out)
+}
+
+fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
+    let alert = match row.try_get::<Option<String>, _>("id")? {
+        Some(_) => Some(alerts::alert_from_row(row)?),
+        None => None,
+    };
+    let account_locale = parsed(row, "acc_locale", Locale::parse)?;
+    let account_timezone = parsed(row, "acc_timezone", TimeZone::parse)?;
+    let recipient = match row.try_get::<Option<String>, _>("method_present")? {
+        Some(_) => Some(RecipientInfo {
+            name: row
+                .try_get::<Option<String>, _>("contact_name")?
+                .unwrap_or_default(),
+            locale: parsed_opt(row, "contact_locale", Locale::parse)?.unwrap_or(account_locale),
+            timezone: parsed_opt(row, "contact_timezone", TimeZone::parse)?
+                .unwrap_or(account_timezone),
+            webhook_secret: row
+                .try_get::<Option<String>, _>("secret")?
+                .map(Secret::from),
+        }),
+        None => None,
+    };
+    let flood_limit: Option<i64> =
+        row.try_get(format!("flood_limit_{}", kind.as_str()).as_str())?;
+    Ok(DeliveryContext {
+        payload: row.try_get("payload")?,
+        flood_limit,
+        account_id: AccountId::from_string(row.try_get::<String, _>("acc_id")?),
+        account_name: row.try_get("acc_name")?,
+        company_name: row.try_get("company_name")?,
+        alert,
+        recipient,
+    })
+}
+
+/// Adds one attempt to a notification's log.
+pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Result<()> {
+    Sql::new(
+        "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, finished_at, \
+         outcome, detail) VALUES (",
+    )
+    .bind(uuid::Uuid::now_v7().simple().to_string())
+    .push(", ")
+    .bind(attempt.notification_id.to_string())
+    .push(", ")
+    .bind(attempt.attempt)
+    .push(", ")
+    .bind(attempt.started_at.timestamp_millis())
+    .push(", ")
+    .bind(attempt.finished_at.timestamp_millis())
+    .push(", ")
+    .bind(attempt.outcome.as_str())
+    .push(", ")
+    .bind(
+        attempt
+            .detail
+            .as_ref()
+            .map(|d| d.chars().take(2000).collect::<String>()),
+    )
+    .push(")")
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// A notification's attempts, first first; empty for one of another account.
+pub async fn attempts(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    notification_id: &NotificationId,
+) -> Result<Vec<Attempt>> {
+    let rows = Sql::new(
+        "SELECT d.attempt, d.started_at, d.finished_at, d.outcome, d.detail FROM delivery_attempts d \
+         JOIN notifications n ON n.id = d.notification_id WHERE n.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND d.notification_id = ")
+    .bind(notification_id.to_string())
+    .push(" ORDER BY d.attempt, d.started_at")
+    .fetch_all(&mut *db)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attempt {
+                attempt: row.try_get("attempt")?,
+                started_at: time(row, "started_at")?,
+                finished_at: time(row, "finished_at")?,
+                outcome: parsed(row, "outcome", AttemptOutcome::parse)?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect()
+}
+
+/// One notification of the account.
+pub async fn notification(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    id: &NotificationId,
+) -> Result<Notification> {
+    let row = Sql::new(alerts::NOTIFICATION)
+        .push(" WHERE n.account_id = ")
+        .bind(account.to_string())
+        .push(" AND n.id = ")
+        .bind(id.to_string())
+        .fetch_optional(&mut *db)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    alerts::notification_from_row(&row)
+}
+
+/// Forgets what a finished notification carried (a verification code).
+pub async fn clear_payload(db: &mut AnyConnection, id: &NotificationId) -> Result<()> {
+    Sql::new("UPDATE notifications SET payload = NULL WHERE id = ")
+        .bind(id.to_string())
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! What a report shows: the alerts and the alert notifications of some companies in a period.
+
+use crate::domain::{AccountId, CompanyId};
+use crate::store::Result;
+use crate::store::sql::{Sql, alerts, time};
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+/// Alerts of these companies opened in [start, end): (company id, severity, key, opened,
+/// acknowledged, resolved).
+pub async fn alerts_in(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[CompanyId],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<crate::store::Alert>> {
+    let rows = Sql::new(alerts::ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id IN ")
+        .bind_list(companies.iter().map(CompanyId::as_str))
+        .push(" AND opened_at >= ")
+        .bind(start.timestamp_millis())
+        .push(" AND opened_at < ")
+        .bind(end.timestamp_millis())
+        .push(" ORDER BY opened_at")
+        .fetch_all(&mut *db)
+        .await?;
+    rows.iter().map(alerts::alert_from_row).collect()
+}
+
+/// Notifications about alerts of these companies created in [start, end): (company id, type,
+/// state, address, attempts, created, sent).
+#[allow(clippy::type_complexity)]
+pub async fn notifications_in(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[CompanyId],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<
+    Vec<(
+        String,
+        String,
+        String,
+        String,
+        i64,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    )>,
+> {
+    let rows = Sql::new(
+        "SELECT a.company_id, n.type, n.state, n.address, n.attempts, n.created_at, n.sent_at \
+         FROM notifications n JOIN alerts a ON a.id = n.alert_id WHERE n.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND a.company_id IN ")
+    .bind_list(companies.iter().map(CompanyId::as_str))
+    .push(" AND n.created_at >= ")
+    .bind(start.timestamp_millis())
+    .push(" AND n.created_at < ")
+    .bind(end.timestamp_millis())
+    .fetch_all(&mut *db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let sent: Option<i64> = r.try_get("sent_at")?;
+            Ok((
+                r.try_get("company_id")?,
+                r.try_get("type")?,
+                r.try_get("state")?,
+                r.try_get("address")?,
+                r.try_get("attempts")?,
+                time(r, "created_at")?,
+                sent.and_then(DateTime::from_timestamp_millis),
+            ))
+        })
+        .collect()
+}
