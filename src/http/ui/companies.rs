@@ -307,8 +307,8 @@ pub async fn delete(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let current = company(&state, &web, &id).await?;
-    app::companies::delete(&state, &admin, &current.id)
+    // The use case reads it (404) on its own transaction.
+    app::companies::delete(&state, &admin, &CompanyId::from_string(id))
         .await
         .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "company-deleted"))

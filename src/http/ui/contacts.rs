@@ -355,8 +355,8 @@ pub async fn delete(
     Path(id): Path<String>,
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
-    let current = visible(&state, &web, &id).await?;
-    app::contacts::delete(&state, &admin, &current.id)
+    // The use case reads it (404) on its own transaction.
+    app::contacts::delete(&state, &admin, &ContactId::from_string(id))
         .await
         .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "contact-deleted"))
