@@ -12,6 +12,7 @@
 mod channel;
 pub mod email;
 pub mod message;
+mod record;
 pub mod twilio;
 pub mod webhook;
 
@@ -30,6 +31,7 @@ use crate::links::LinkSigner;
 use crate::runtime::{Clock, Wakeup};
 use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification, SqlStore, outbox};
 use chrono::{DateTime, Utc};
+use record::{End, Record, Recorder};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +73,7 @@ pub struct Dispatcher {
     channels: HashMap<MethodType, Arc<dyn Channel>>,
     links: LinkSigner,
     config: DispatchConfig,
+    recorder: Recorder,
 }
 
 impl Dispatcher {
@@ -86,6 +89,7 @@ impl Dispatcher {
             channels: HashMap::new(),
             links,
             config,
+            recorder: Recorder::default(),
         }
     }
 
@@ -198,20 +202,22 @@ impl Dispatcher {
         started: DateTime<Utc>,
         reason: &str,
     ) -> crate::store::Result<()> {
-        let mut tx = self.store.write().await?;
-        if outbox::suppress(&mut tx, &n.id, reason).await? {
-            let attempt = NewAttempt {
+        let record = Record {
+            id: n.id.clone(),
+            end: End::Suppressed {
+                reason: reason.to_owned(),
+            },
+            attempt: NewAttempt {
                 notification_id: n.id.clone(),
                 attempt: n.attempts,
                 started_at: started,
                 finished_at: self.clock.now(),
                 outcome: AttemptOutcome::Suppressed,
                 detail: Some(reason.to_owned()),
-            };
-            outbox::record_attempt(&mut tx, &attempt).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            },
+            forget_payload: false,
+        };
+        self.recorder.record(&self.store, record).await.map(drop)
     }
 
     #[tracing::instrument(skip_all, fields(notification = %n.id, kind = n.kind.as_str(), event = %n.event))]
@@ -338,13 +344,13 @@ impl Dispatcher {
             }
         };
         // The outcome, its attempt and (for a finished verification) the forgotten code land
-        // in one transaction.
+        // together, in a group commit with the other outcomes finishing now.
         let now = self.clock.now();
-        let mut tx = self.store.write().await?;
-        let recorded = match &outcome {
-            Outcome::Sent(answer) => outbox::complete(&mut tx, &n.id, now)
-                .await?
-                .then(|| attempt(AttemptOutcome::Sent, answer.clone())),
+        let (end, attempt) = match &outcome {
+            Outcome::Sent(answer) => (
+                End::Sent { at: now },
+                attempt(AttemptOutcome::Sent, answer.clone()),
+            ),
             Outcome::Retry(error) => {
                 let retry_at = self.config.retry.next_attempt(
                     n.attempts,
@@ -357,30 +363,33 @@ impl Dispatcher {
                 } else {
                     AttemptOutcome::Failed
                 };
-                outbox::fail(&mut tx, &n.id, error, retry_at)
-                    .await?
-                    .then(|| attempt(kind, error.clone()))
+                let end = End::Failed {
+                    error: error.clone(),
+                    retry_at,
+                };
+                (end, attempt(kind, error.clone()))
             }
-            Outcome::Failed(error) => outbox::fail(&mut tx, &n.id, error, None)
-                .await?
-                .then(|| attempt(AttemptOutcome::Failed, error.clone())),
+            Outcome::Failed(error) => {
+                let end = End::Failed {
+                    error: error.clone(),
+                    retry_at: None,
+                };
+                (end, attempt(AttemptOutcome::Failed, error.clone()))
+            }
         };
-        if n.event == Event::Verification
-            && recorded
-                .as_ref()
-                .is_some_and(|a| a.outcome != AttemptOutcome::Retry)
-        {
-            // The code is kept hashed elsewhere; the outbox forgets it once it is done.
-            outbox::clear_payload(&mut tx, &n.id).await?;
-        }
-        match recorded {
-            Some(entry) => outbox::record_attempt(&mut tx, &entry).await?,
+        // The code is kept hashed elsewhere; the outbox forgets it once its sending is over.
+        let forget_payload =
+            n.event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
+        let record = Record {
+            id: n.id.clone(),
+            end,
+            attempt,
+            forget_payload,
+        };
+        if !self.recorder.record(&self.store, record).await? {
             // Another worker took the claim over (our lease ran out): its outcome stands.
-            None => {
-                tracing::warn!(notification = %n.id, "the claim was taken over before the send finished")
-            }
+            tracing::warn!(notification = %n.id, "the claim was taken over before the send finished");
         }
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -49,9 +49,35 @@ impl Backend {
     }
 }
 
-/// A write transaction: every repository function that changes something runs on one, and
-/// nothing of it is visible until [`sqlx::Transaction::commit`].
-pub type Tx = sqlx::Transaction<'static, Any>;
+/// A write transaction: every repository function that changes something runs on one (it
+/// derefs to the connection), and nothing of it is visible until [`Tx::commit`]; dropped
+/// uncommitted, it rolls back. On SQLite it also holds this process's writer turn (see
+/// [`SqlStore::write`]).
+#[derive(Debug)]
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    /// Released after the transaction ends (fields drop in order).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// A pooled connection for reads.
 pub type ReadConn = sqlx::pool::PoolConnection<Any>;
@@ -61,6 +87,10 @@ pub type ReadConn = sqlx::pool::PoolConnection<Any>;
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: this process's writers take turns here, in order,
+    /// instead of colliding on the database lock and sleeping in its busy handler. (Other
+    /// processes, e.g. a CLI command, still meet the busy timeout.)
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -99,7 +129,11 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     // database, bad password) where the pool would only report a timeout.
     AnyConnection::connect(&url).await?.close().await?;
     let pool = options.connect(&url).await?;
-    Ok(SqlStore { pool, backend })
+    Ok(SqlStore {
+        pool,
+        backend,
+        writer: std::sync::Arc::default(),
+    })
 }
 
 /// Adds `mode=rwc` so a missing database file is created.
@@ -138,7 +172,16 @@ impl SqlStore {
 
     /// Begins a write transaction (see [`begin_write`]).
     pub async fn write(&self) -> Result<Tx> {
-        begin_write(&self.pool).await
+        // The turn first, then a connection: a writer waiting its turn holds no connection
+        // that readers could use.
+        let turn = match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(Tx {
+            inner: begin_write(&self.pool).await?,
+            _turn: turn,
+        })
     }
 
     /// Applies pending migrations.
