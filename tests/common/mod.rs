@@ -3,8 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use reach::domain::{AccountId, ContactId, MethodId, NotificationId};
-use reach::store::{SqlStore, StoreError};
+use reach::domain::{AccountId, ContactId, MethodId, NewAlert, NewMethod, NotificationId};
+use reach::store::{Alert, Method, SqlStore, StoreError};
 use sqlx::{AnyConnection, Connection, Executor};
 
 /// Runs one repository function in its own write transaction, committed when it succeeds:
@@ -42,6 +42,27 @@ macro_rules! read {
             $f(&mut db $(, $arg)*).await
         }
     };
+}
+
+/// Adds a method to a contact, in its own transaction.
+pub async fn add_method(
+    store: &SqlStore,
+    account: &AccountId,
+    contact: &ContactId,
+    new: &NewMethod,
+) -> Result<Method, StoreError> {
+    tx!(store, reach::store::methods::add, account, contact, new).await
+}
+
+/// Stores a batch of alerts with every notification they imply, as `POST /api/v1/alerts`
+/// does, in its own transaction.
+pub async fn ingest(
+    store: &SqlStore,
+    account: &AccountId,
+    alerts: &[NewAlert],
+    now: DateTime<Utc>,
+) -> Result<Vec<Alert>, StoreError> {
+    tx!(store, reach::app::ingest::store_batch, account, alerts, now).await
 }
 
 /// Queues a test message to one method of a contact (what "Send test" does); its notification

@@ -1,6 +1,7 @@
 //! Acknowledgement: it stops the escalation, and the signed link acknowledges as the
 //! recipient.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company, contact, only};
 use crate::harness::{PUBLIC_URL, Receiver, SECRET_KEY, dispatcher, t0};
 use crate::steps::{add, alert, clock, log, person};
@@ -39,12 +40,11 @@ pub async fn acknowledging_stops_the_escalation(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    let stored = tx!(
+    let stored = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k", "critical", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -82,12 +82,11 @@ pub async fn acknowledging_stops_the_escalation(store: &SqlStore) {
     );
 
     // Unacknowledged, the escalation goes out at its time, not before.
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k2", "critical", "firing")],
-        clock.now()
+        clock.now(),
     )
     .await
     .unwrap();
@@ -108,12 +107,11 @@ pub async fn the_acknowledge_link_acknowledges_as_the_recipient(store: &SqlStore
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let marta = person(store, &acme, "Marta Ruiz", only(&[&nw]), Locale::Es).await;
-    let stored = tx!(
+    let stored = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k", "critical", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();

@@ -1,6 +1,7 @@
 //! Verification codes (expiry, lockout, single use), what unverified phones get, and send test
 //! on every channel.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company};
 use crate::harness::{Provider, Receiver, dispatcher_with_provider, t0};
 use crate::phone_steps::{add, clock, critical, hash, log, marta};
@@ -135,15 +136,9 @@ pub async fn unverified_phones_get_only_tests_and_codes(store: &SqlStore) {
     let provider = Provider::start().await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher_with_provider(store, clock(), dir.path(), Some(&provider));
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[critical(&nw, "db-1", "critical")],
-        t0()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &[critical(&nw, "db-1", "critical")], t0())
+        .await
+        .unwrap();
     crate::common::queue_test(store, &acme.id, &marta.id, &sms.id, t0())
         .await
         .unwrap();

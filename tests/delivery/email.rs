@@ -1,10 +1,11 @@
 //! Email through a real SMTP server: headers, both parts and the language; SMTP 4xx against
 //! 5xx; `.eml` files without SMTP.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company, contact, only};
 use crate::harness::{PUBLIC_URL, SECRET_KEY, SmtpSink, dispatcher, t0};
+use crate::read;
 use crate::steps::{add, alert, clock, log, person};
-use crate::{read, tx};
 use chrono::Duration;
 use reach::domain::{CompanyAccess, Locale};
 use reach::links::LinkSigner;
@@ -41,12 +42,11 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), Some(&smtp), dir.path(), false);
 
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "srv-12", "critical", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -123,12 +123,11 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     );
 
     // The resolution goes to Marta in English? No: in her language, threaded with the first.
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "srv-12", "critical", "resolved")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -146,12 +145,11 @@ pub async fn email_arrives_over_smtp_with_both_parts_in_the_recipients_language(
     );
 
     // John (English) gets Contoso's warning in English.
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&contoso, "db", "warning", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -179,12 +177,11 @@ pub async fn smtp_4xx_is_retried_and_5xx_is_permanent(store: &SqlStore) {
     let smtp = SmtpSink::start();
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), Some(&smtp), dir.path(), false);
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k", "critical", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -217,15 +214,9 @@ pub async fn without_smtp_emails_are_written_as_eml_files(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let mail_dir = dir.path().join("mail");
     let worker = dispatcher(store, clock(), None, &mail_dir, false);
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(&nw, "k", "info", "firing")],
-        t0()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
     worker.run_once().await.unwrap();
     let files: Vec<_> = std::fs::read_dir(&mail_dir)
         .unwrap()

@@ -1,9 +1,9 @@
 //! Flood control: a burst of criticals gives the limit of messages and one digest.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company};
 use crate::harness::{Provider, dispatcher_with_provider, t0};
 use crate::phone_steps::{add, clock, critical, log, marta, verify};
-use crate::tx;
 use chrono::Duration;
 use reach::runtime::Clock;
 use reach::store::SqlStore;
@@ -26,15 +26,7 @@ pub async fn twelve_quick_criticals_give_ten_messages_and_one_digest(store: &Sql
     let alerts: Vec<_> = (0..12)
         .map(|i| critical(&nw, &format!("srv-{i:02}"), "critical"))
         .collect();
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &alerts,
-        clock.now()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &alerts, clock.now()).await.unwrap();
     // The worker takes them a little after they were stored.
     clock.advance(Duration::seconds(30));
     worker.run_once().await.unwrap();

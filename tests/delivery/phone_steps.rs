@@ -1,6 +1,7 @@
 //! What the SMS, call and code cases set up: a contact and her methods, a critical alert, the
 //! notification log, code hashes and a verified method, and the clock.
 
+use crate::common::add_method;
 use crate::fixtures::only;
 use crate::harness::{PUBLIC_URL, SECRET_KEY, t0};
 use crate::{read, tx};
@@ -63,9 +64,7 @@ pub async fn add(
         allow_loopback: true,
     })
     .unwrap();
-    tx!(store, reach::store::methods::add, &acme.id, &who.id, &new)
-        .await
-        .unwrap()
+    add_method(store, &acme.id, &who.id, &new).await.unwrap()
 }
 
 pub async fn log(store: &SqlStore, acme: &Account) -> Vec<Notification> {

@@ -1,9 +1,10 @@
 //! SMS and phone calls through the provider stand-in: its API, its errors, and no provider.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company};
 use crate::harness::{Provider, dispatcher_with_provider, t0};
 use crate::phone_steps::{add, clock, critical, log, marta, verify};
-use crate::{read, tx};
+use crate::read;
 use reach::store::SqlStore;
 
 pub async fn sms_and_calls_follow_the_providers_api(store: &SqlStore) {
@@ -47,15 +48,14 @@ pub async fn sms_and_calls_follow_the_providers_api(store: &SqlStore) {
     }
 
     // A warning reaches neither (both default to critical); a critical reaches both.
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[
             critical(&nw, "web-1", "warning"),
             critical(&nw, "db-1", "critical"),
         ],
-        t0()
+        t0(),
     )
     .await
     .unwrap();

@@ -1,6 +1,7 @@
 //! A report run end to end: scoped per recipient, in their language, through a real SMTP
 //! server, with its CSV attachment and an unsubscribe link.
 
+use crate::common::{add_method, ingest};
 use crate::fixtures::{account, company, only};
 use crate::harness::{PUBLIC_URL, SECRET_KEY, SmtpSink, dispatcher, t0};
 use crate::{read, tx};
@@ -46,9 +47,7 @@ async fn person(
         allow_loopback: false,
     })
     .unwrap();
-    tx!(store, reach::store::methods::add, &acme.id, &c.id, &m)
-        .await
-        .unwrap();
+    add_method(store, &acme.id, &c.id, &m).await.unwrap();
     c
 }
 
@@ -69,9 +68,7 @@ async fn alert(
     }
     .parse("")
     .unwrap();
-    tx!(store, reach::app::ingest::store_batch, &acme.id, &[a], at)
-        .await
-        .unwrap();
+    ingest(store, &acme.id, &[a], at).await.unwrap();
 }
 
 pub async fn a_report_goes_to_each_recipient_scoped_with_its_csv(store: &SqlStore) {

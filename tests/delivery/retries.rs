@@ -1,5 +1,6 @@
 //! Failures: backoff, the dead letter after the retry budget, and lease takeover.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company, contact};
 use crate::harness::{Receiver, dispatcher, t0};
 use crate::steps::{add, alert, clock, log};
@@ -28,15 +29,9 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(&nw, "k", "info", "firing")],
-        t0()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
     let mut waits = Vec::new();
     for attempt in 1..=10 {
         let tried_at = clock.now();
@@ -83,12 +78,11 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
 
     // 5xx then 2xx: sent on the second try; 4xx: dead at once.
     receiver.answer(&[500]);
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k2", "info", "firing")],
-        clock.now()
+        clock.now(),
     )
     .await
     .unwrap();
@@ -102,12 +96,11 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
         "sent"
     );
     receiver.answer(&[410]);
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k3", "info", "firing")],
-        clock.now()
+        clock.now(),
     )
     .await
     .unwrap();
@@ -124,15 +117,9 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
     let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
     let receiver = Receiver::start().await;
     add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(&nw, "k", "info", "firing")],
-        t0()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
     // A node claims it and dies before sending.
     let lost = tx!(
         store,

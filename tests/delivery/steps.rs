@@ -1,6 +1,7 @@
 //! What the alert delivery cases set up: an alert, a person and their methods, the
 //! notification log, and the clock.
 
+use crate::common::add_method;
 use crate::harness::t0;
 use crate::{read, tx};
 use reach::domain::{
@@ -46,15 +47,7 @@ pub async fn add(
         allow_loopback: true,
     })
     .unwrap();
-    tx!(
-        store,
-        reach::store::methods::add,
-        &account.id,
-        &who.id,
-        &new
-    )
-    .await
-    .unwrap()
+    add_method(store, &account.id, &who.id, &new).await.unwrap()
 }
 
 pub async fn person(

@@ -1,5 +1,6 @@
 //! What is not sent: notices of deleted contacts and resolved alerts, and quiet hours.
 
+use crate::common::{add_method, ingest};
 use crate::fixtures::{account, company, contact};
 use crate::harness::{Receiver, dispatcher, t0};
 use crate::steps::{add, alert, clock, log, person};
@@ -37,12 +38,11 @@ pub async fn notices_of_deleted_contacts_and_resolved_alerts_are_suppressed(stor
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k", "warning", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -51,12 +51,11 @@ pub async fn notices_of_deleted_contacts_and_resolved_alerts_are_suppressed(stor
         .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 1);
     // Resolved before the delayed notice was due: nobody is told it fired, nor that it ended.
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "k", "warning", "resolved")],
-        t0() + Duration::minutes(2)
+        t0() + Duration::minutes(2),
     )
     .await
     .unwrap();
@@ -95,28 +94,21 @@ pub async fn quiet_hours_hold_until_they_end_unless_resolved(store: &SqlStore) {
         allow_loopback: true,
     })
     .unwrap();
-    tx!(
-        store,
-        reach::store::methods::add,
-        &acme.id,
-        &sleeper.id,
-        &new
-    )
-    .await
-    .unwrap();
+    add_method(store, &acme.id, &sleeper.id, &new)
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[
             alert(&nw, "held", "warning", "firing"),
             alert(&nw, "gone", "warning", "firing"),
             alert(&nw, "loud", "critical", "firing"),
         ],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -125,12 +117,11 @@ pub async fn quiet_hours_hold_until_they_end_unless_resolved(store: &SqlStore) {
         1,
         "critical goes through quiet hours"
     );
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "gone", "warning", "resolved")],
-        t0() + Duration::hours(1)
+        t0() + Duration::hours(1),
     )
     .await
     .unwrap();

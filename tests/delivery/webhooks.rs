@@ -1,9 +1,9 @@
 //! Webhooks to a local receiver: Standard Webhooks signatures and the SSRF guard.
 
+use crate::common::ingest;
 use crate::fixtures::{account, company, contact, only};
 use crate::harness::{Receiver, dispatcher, t0, verify_standard_webhook};
 use crate::steps::{add, alert, clock, log};
-use crate::tx;
 use reach::domain::CompanyAccess;
 use reach::store::SqlStore;
 
@@ -26,12 +26,11 @@ pub async fn webhooks_are_signed_per_standard_webhooks(store: &SqlStore) {
     assert!(secret.expose().starts_with("whsec_"));
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), None, dir.path(), true);
-    let stored = tx!(
+    let stored = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(&nw, "srv-12", "warning", "firing")],
-        t0()
+        t0(),
     )
     .await
     .unwrap();
@@ -86,15 +85,9 @@ pub async fn the_ssrf_guard_refuses_at_connect_time_and_sends_nothing(store: &Sq
     add(store, &acme, &ops, "webhook", &literal, "info", 0).await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), None, dir.path(), false);
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(&nw, "k", "info", "firing")],
-        t0()
-    )
-    .await
-    .unwrap();
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
     assert_eq!(worker.run_once().await.unwrap(), 2);
     assert!(receiver.received().is_empty(), "no request ever left");
     for n in log(store, &acme.id).await {

@@ -1,3 +1,4 @@
+use crate::common::{add_method, ingest};
 use crate::fixtures::{account, company, contact, method, only};
 use crate::{read, tx};
 use chrono::{Duration, Utc};
@@ -43,53 +44,44 @@ pub async fn an_alert_and_its_notifications_are_stored_together(store: &SqlStore
     let northwind = company(store, &acme, "Northwind").await;
     let contoso = company(store, &acme, "Contoso").await;
     let ana = contact(store, &acme, "Ana (all)", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
-    tx!(
-        store,
-        reach::store::methods::add,
-        &acme.id,
-        &ana.id,
-        &method("sms", "612 34 56 78")
-    )
-    .await
-    .expect("sms");
+    add_method(store, &acme.id, &ana.id, &method("sms", "612 34 56 78"))
+        .await
+        .expect("sms");
     let nora = contact(store, &acme, "Nora (Northwind)", only(&[&northwind])).await;
     let mut hook = method("webhook", "https://hooks.example.com/nora");
     hook.prefs.min_severity = Some(Severity::Info);
     hook.prefs.delay = reach::domain::DelayMinutes::parse(15).expect("delay");
-    tx!(store, reach::store::methods::add, &acme.id, &nora.id, &hook)
+    add_method(store, &acme.id, &nora.id, &hook)
         .await
         .expect("hook");
     let carl = contact(store, &acme, "Carl (Contoso)", only(&[&contoso])).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &carl.id,
-        &method("email", "carl@example.com")
+        &method("email", "carl@example.com"),
     )
     .await
     .expect("carl");
 
     let now = Utc::now();
     let nw = northwind.id.as_str();
-    let stored = tx!(
+    let stored = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[
             alert(nw, "disk-full:srv-1", "warning", "firing"),
             alert(nw, "down:srv-2", "critical", "firing"),
         ],
-        now
+        now,
     )
     .await
     .expect("ingest");
@@ -139,32 +131,24 @@ pub async fn repeats_wait_for_the_repeat_interval_and_resolution_closes(store: &
     let acme = account(store, "Acme").await;
     let northwind = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
     let nw = northwind.id.as_str();
     let now = Utc::now();
-    let first = tx!(
+    let first = ingest(store, &acme.id, &[alert(nw, "k", "warning", "firing")], now)
+        .await
+        .expect("first");
+    let again = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "k", "warning", "firing")],
-        now
-    )
-    .await
-    .expect("first");
-    let again = tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(nw, "k", "warning", "firing")],
-        now + Duration::minutes(5)
+        now + Duration::minutes(5),
     )
     .await
     .expect("repeat");
@@ -177,12 +161,11 @@ pub async fn repeats_wait_for_the_repeat_interval_and_resolution_closes(store: &
         1,
         "a repeat sends nothing"
     );
-    tx!(
+    ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "k", "warning", "firing")],
-        now + Duration::hours(4)
+        now + Duration::hours(4),
     )
     .await
     .expect("after the interval");
@@ -199,24 +182,22 @@ pub async fn repeats_wait_for_the_repeat_interval_and_resolution_closes(store: &
         ["opened", "renotified"]
     );
 
-    let resolved = tx!(
+    let resolved = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "k", "warning", "resolved")],
-        now + Duration::hours(5)
+        now + Duration::hours(5),
     )
     .await
     .expect("resolve");
     assert_eq!(resolved[0].id, first[0].id);
     assert_eq!(resolved[0].status, reach::domain::AlertStatus::Resolved);
     assert!(resolved[0].resolved_at.is_some());
-    let reopened = tx!(
+    let reopened = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "k", "warning", "firing")],
-        now + Duration::hours(6)
+        now + Duration::hours(6),
     )
     .await
     .expect("reopen");
@@ -232,39 +213,36 @@ pub async fn maintenance_suppresses_and_foreign_companies_refuse_the_batch(store
     let northwind = company(store, &acme, "Northwind").await;
     let theirs = company(store, &other, "Theirs").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
     let now = Utc::now();
     let nw = northwind.id.as_str();
 
-    let refused = tx!(
+    let refused = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[
             alert(nw, "batch", "warning", "firing"),
             alert(theirs.id.as_str(), "x", "warning", "firing"),
         ],
-        now
+        now,
     )
     .await;
     match refused {
         Err(StoreError::Invalid(fields)) => assert_eq!(fields[0].field, "[1].company_id"),
         other => panic!("expected a field error, got {other:?}"),
     }
-    let alone = tx!(
+    let alone = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "batch", "warning", "firing")],
-        now
+        now,
     )
     .await
     .expect("alone");
@@ -285,12 +263,11 @@ pub async fn maintenance_suppresses_and_foreign_companies_refuse_the_batch(store
     )
     .await
     .expect("maintenance");
-    let quiet = tx!(
+    let quiet = ingest(
         store,
-        reach::app::ingest::store_batch,
         &acme.id,
         &[alert(nw, "during", "critical", "firing")],
-        now
+        now,
     )
     .await
     .expect("during");

@@ -1,5 +1,6 @@
 //! The contacts list: order, cursor pages, search, and filters by company, kind and scope.
 
+use crate::common::add_method;
 use crate::fixtures::{account, company, contact, method, names, new_user, only};
 use crate::{read, tx};
 use reach::domain::{AccountId, CompanyAccess, CompanyId, Role};
@@ -78,21 +79,19 @@ pub async fn lists_search_names_and_addresses_case_insensitively(store: &SqlStor
     let alvaro = contact(store, &acme, "Álvaro Núñez", CompanyAccess::All).await;
     let percent = contact(store, &acme, "100% Uptime_Team", CompanyAccess::All).await;
     let plain = contact(store, &acme, "Uptime Team", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &plain.id,
-        &method("email", "Oncall@Example.COM")
+        &method("email", "Oncall@Example.COM"),
     )
     .await
     .expect("email");
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &alvaro.id,
-        &method("phone", "612 34 56 78")
+        &method("phone", "612 34 56 78"),
     )
     .await
     .expect("phone");

@@ -1,5 +1,6 @@
 //! Contacts: their fields, their companies, updates and deletes.
 
+use crate::common::add_method;
 use crate::fixtures::{account, company, contact, method, new_contact, only};
 use crate::{read, tx};
 use reach::domain::{CompanyAccess, CompanyId, Invalid, Locale, TimeZone};
@@ -127,24 +128,17 @@ pub async fn contacts_are_updated_and_deleted_with_their_methods(store: &SqlStor
     assert_eq!(updated.locale, Some(Locale::En));
     assert!(updated.updated_at >= ana.updated_at);
 
-    let email = tx!(
+    let email = add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
-    tx!(
-        store,
-        reach::store::methods::add,
-        &acme.id,
-        &ana.id,
-        &method("sms", "+34 612 34 56 78")
-    )
-    .await
-    .expect("sms");
+    add_method(store, &acme.id, &ana.id, &method("sms", "+34 612 34 56 78"))
+        .await
+        .expect("sms");
     tx!(store, reach::store::contacts::delete, &acme.id, &ana.id)
         .await
         .expect("delete");

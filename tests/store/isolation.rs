@@ -1,3 +1,4 @@
+use crate::common::add_method;
 use crate::fixtures::{account, company, contact, method, name, new_contact, only};
 use crate::{read, tx};
 use reach::domain::CompanyAccess;
@@ -9,15 +10,9 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
     let b = account(store, "Account B").await;
     let northwind = company(store, &a, "Northwind").await;
     let ana = contact(store, &a, "Ana", only(&[&northwind])).await;
-    let sms = tx!(
-        store,
-        reach::store::methods::add,
-        &a.id,
-        &ana.id,
-        &method("sms", "612 34 56 78")
-    )
-    .await
-    .expect("method");
+    let sms = add_method(store, &a.id, &ana.id, &method("sms", "612 34 56 78"))
+        .await
+        .expect("method");
     let before = read!(
         store,
         reach::store::contacts::get,
@@ -95,15 +90,9 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
     );
     not_found(tx!(store, reach::store::contacts::delete, &b.id, &ana.id).await);
     not_found(
-        tx!(
-            store,
-            reach::store::methods::add,
-            &b.id,
-            &ana.id,
-            &method("email", "x@example.com")
-        )
-        .await
-        .map(drop),
+        add_method(store, &b.id, &ana.id, &method("email", "x@example.com"))
+            .await
+            .map(drop),
     );
     not_found(
         tx!(

@@ -1,3 +1,4 @@
+use crate::common::add_method;
 use crate::fixtures::{account, contact, method, new_user};
 use crate::{read, tx};
 use reach::domain::{
@@ -46,15 +47,9 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
         ),
     ];
     for (kind, typed, stored, severity, reports) in cases {
-        let m = tx!(
-            store,
-            reach::store::methods::add,
-            &acme.id,
-            &ana.id,
-            &method(kind, typed)
-        )
-        .await
-        .expect("add");
+        let m = add_method(store, &acme.id, &ana.id, &method(kind, typed))
+            .await
+            .expect("add");
         assert_eq!(m.kind, MethodType::parse(kind).expect("kind"));
         assert_eq!(m.address, stored);
         assert_eq!(
@@ -77,15 +72,9 @@ pub async fn methods_of_every_type_are_stored_with_their_preferences(store: &Sql
         allow_loopback: false,
     })
     .expect("valid");
-    let m = tx!(
-        store,
-        reach::store::methods::add,
-        &acme.id,
-        &ana.id,
-        &custom
-    )
-    .await
-    .expect("add");
+    let m = add_method(store, &acme.id, &ana.id, &custom)
+        .await
+        .expect("add");
     assert_eq!(m.label.as_deref(), Some("On-call phone 📟"));
     assert_eq!((m.min_severity, m.delay_minutes), (None, 15));
     assert_eq!(m.quiet_hours, QuietHours::parse("22:30", "07:00").ok());
@@ -119,15 +108,9 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
     let bob = contact(store, &acme, "Bob", CompanyAccess::All).await;
-    let sms = tx!(
-        store,
-        reach::store::methods::add,
-        &acme.id,
-        &ana.id,
-        &method("sms", "612 34 56 78")
-    )
-    .await
-    .expect("add");
+    let sms = add_method(store, &acme.id, &ana.id, &method("sms", "612 34 56 78"))
+        .await
+        .expect("add");
     let changed = tx!(
         store,
         reach::store::methods::update,
@@ -182,12 +165,11 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
     )
     .await;
     assert!(matches!(again, Err(StoreError::NotFound)));
-    let missing_contact = tx!(
+    let missing_contact = add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &reach::domain::ContactId::from_string("nobody"),
-        &method("sms", "612345678")
+        &method("sms", "612345678"),
     )
     .await;
     assert!(matches!(missing_contact, Err(StoreError::NotFound)));

@@ -1,3 +1,4 @@
+use crate::common::{add_method, ingest};
 use crate::fixtures::{account, company, contact, method};
 use crate::{read, tx};
 use chrono::{Duration, Utc};
@@ -21,31 +22,24 @@ pub async fn claims_lease_retry_and_dead_letter(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
     let mut hook = method("webhook", "https://hooks.example.com/a");
     hook.prefs.min_severity = Some(Severity::Info);
     hook.prefs.delay = DelayMinutes::parse(15).expect("delay");
-    tx!(store, reach::store::methods::add, &acme.id, &ana.id, &hook)
+    add_method(store, &acme.id, &ana.id, &hook)
         .await
         .expect("hook");
     let now = Utc::now();
-    let stored = tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &[alert(nw.id.as_str(), "k")],
-        now
-    )
-    .await
-    .expect("ingest");
+    let stored = ingest(store, &acme.id, &[alert(nw.id.as_str(), "k")], now)
+        .await
+        .expect("ingest");
     let lease = Duration::seconds(60);
 
     let first = tx!(store, reach::store::outbox::claim, now, lease, 100)
@@ -200,12 +194,11 @@ pub async fn two_workers_never_claim_the_same_notification(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
@@ -213,15 +206,7 @@ pub async fn two_workers_never_claim_the_same_notification(store: &SqlStore) {
     let alerts: Vec<_> = (0..60)
         .map(|i| alert(nw.id.as_str(), &format!("k{i}")))
         .collect();
-    tx!(
-        store,
-        reach::app::ingest::store_batch,
-        &acme.id,
-        &alerts,
-        now
-    )
-    .await
-    .expect("ingest");
+    ingest(store, &acme.id, &alerts, now).await.expect("ingest");
     let worker = |store: SqlStore| async move {
         let mut mine = Vec::new();
         loop {
@@ -263,12 +248,11 @@ pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ana = contact(store, &acme, "Ana", CompanyAccess::All).await;
-    tx!(
+    add_method(
         store,
-        reach::store::methods::add,
         &acme.id,
         &ana.id,
-        &method("email", "ana@example.com")
+        &method("email", "ana@example.com"),
     )
     .await
     .expect("email");
@@ -281,14 +265,7 @@ pub async fn concurrent_ingests_and_claims_all_succeed(store: &SqlStore) {
                 let batch: Vec<_> = (0..5)
                     .map(|i| alert(company.as_str(), &format!("l{lane}-r{round}-{i}")))
                     .collect();
-                tx!(
-                    store,
-                    reach::app::ingest::store_batch,
-                    &account,
-                    &batch,
-                    now
-                )
-                .await?;
+                ingest(&store, &account, &batch, now).await?;
             }
             Ok::<_, reach::store::StoreError>(())
         });
