@@ -6,6 +6,7 @@
 use super::methods::managed_method_on;
 use super::{App, audit, commit};
 use crate::auth::Caller;
+use crate::domain::lifecycle::{self, CodeEffect};
 use crate::domain::notification::Event;
 use crate::domain::{AccountId, CompanyAccess, ContactId, FieldError, Invalid, Locale, MethodId};
 use crate::error::AppError;
@@ -83,6 +84,28 @@ pub async fn start(
     Ok(queued)
 }
 
+/// A typed code (by its hash) against the method's pending one, on `tx`: the store reads it,
+/// `domain::lifecycle::check_code` decides (wrong, expired, locked after 5 wrong tries, none
+/// asked for, or right), and what it decides is written (a failure counted, or the code used
+/// up and the method verified).
+pub async fn take_code(
+    tx: &mut AnyConnection,
+    account: &AccountId,
+    contact: &ContactId,
+    method: &MethodId,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> store::Result<VerifyOutcome> {
+    let pending = store::outbox::pending_code(tx, account, contact, method).await?;
+    let (outcome, effect) = lifecycle::check_code(pending.as_ref(), code_hash, now);
+    match effect {
+        CodeEffect::Nothing => {}
+        CodeEffect::CountFailure => store::outbox::count_code_failure(tx, method).await?,
+        CodeEffect::MarkVerified => store::outbox::mark_verified(tx, method).await?,
+    }
+    Ok(outcome)
+}
+
 /// Why a typed code did not verify, if it did not.
 fn refusal(outcome: VerifyOutcome) -> Option<Invalid> {
     match outcome {
@@ -122,15 +145,7 @@ pub async fn confirm(
         return Err(code_error(Invalid::CodeWrong));
     };
     let hash = app.links.code_hash(method.as_str(), &code);
-    let outcome = store::outbox::confirm_verification(
-        &mut tx,
-        &caller.account,
-        contact,
-        method,
-        &hash,
-        Utc::now(),
-    )
-    .await?;
+    let outcome = take_code(&mut tx, &caller.account, contact, method, &hash, Utc::now()).await?;
     if let Some(why) = refusal(outcome) {
         // A wrong try counts towards the lock.
         commit(tx).await?;

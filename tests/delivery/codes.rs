@@ -26,7 +26,7 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
         async move {
             tx!(
                 store,
-                reach::store::outbox::confirm_verification,
+                reach::app::verification::take_code,
                 &acme,
                 &marta,
                 &email,

@@ -115,7 +115,7 @@ pub async fn verify(
     assert_eq!(
         tx!(
             store,
-            reach::store::outbox::confirm_verification,
+            reach::app::verification::take_code,
             &acme.id,
             &who.id,
             &method.id,

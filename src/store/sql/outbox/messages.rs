@@ -1,11 +1,11 @@
 //! Messages that are not about an alert, queued to one method (a test, a verification code,
 //! a report run's email), and a method's verification by code or by signed link.
 
-use crate::domain::lifecycle::{self, CodeEffect, PendingCode};
+use crate::domain::lifecycle::PendingCode;
 use crate::domain::notification::Event;
 use crate::domain::{AccountId, ContactId, MethodId, NotificationId, RunId};
 use crate::store::sql::{Sql, time};
-use crate::store::{Result, StoreError, VerifyOutcome};
+use crate::store::{Result, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -93,16 +93,13 @@ pub async fn start_verification(
     Ok(id)
 }
 
-/// Checks a typed code against a method's pending verification: on a match the method is
-/// verified and the code used up; a wrong code counts a failure.
-pub async fn confirm_verification(
+/// The code waiting to be typed back for a method of the contact, if any.
+pub async fn pending_code(
     db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     method: &MethodId,
-    code_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<VerifyOutcome> {
+) -> Result<Option<PendingCode>> {
     let row = Sql::new(
         "SELECT v.code_hash, v.expires_at, v.failures FROM method_verifications v \
          JOIN contact_methods m ON m.id = v.method_id WHERE m.account_id = ",
@@ -114,38 +111,38 @@ pub async fn confirm_verification(
     .bind(method.to_string())
     .fetch_optional(&mut *db)
     .await?;
-    let pending = row
-        .map(|row| -> Result<PendingCode> {
-            Ok(PendingCode {
-                code_hash: row.try_get("code_hash")?,
-                expires_at: time(&row, "expires_at")?,
-                failures: row.try_get("failures")?,
-            })
+    row.map(|row| -> Result<PendingCode> {
+        Ok(PendingCode {
+            code_hash: row.try_get("code_hash")?,
+            expires_at: time(&row, "expires_at")?,
+            failures: row.try_get("failures")?,
         })
-        .transpose()?;
-    let (outcome, effect) = lifecycle::check_code(pending.as_ref(), code_hash, now);
-    match effect {
-        CodeEffect::Nothing => {}
-        CodeEffect::CountFailure => {
-            Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
-                .bind(method.to_string())
-                .execute(&mut *db)
-                .await?;
-        }
-        CodeEffect::MarkVerified => {
-            Sql::new("DELETE FROM method_verifications WHERE method_id = ")
-                .bind(method.to_string())
-                .execute(&mut *db)
-                .await?;
-            Sql::new("UPDATE contact_methods SET verified = ")
-                .bind(true)
-                .push(" WHERE id = ")
-                .bind(method.to_string())
-                .execute(&mut *db)
-                .await?;
-        }
-    }
-    Ok(outcome)
+    })
+    .transpose()
+}
+
+/// One more wrong code for the method's pending verification.
+pub async fn count_code_failure(db: &mut AnyConnection, method: &MethodId) -> Result<()> {
+    Sql::new("UPDATE method_verifications SET failures = failures + 1 WHERE method_id = ")
+        .bind(method.to_string())
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// The right code was typed: it is used up and the method is verified.
+pub async fn mark_verified(db: &mut AnyConnection, method: &MethodId) -> Result<()> {
+    Sql::new("DELETE FROM method_verifications WHERE method_id = ")
+        .bind(method.to_string())
+        .execute(&mut *db)
+        .await?;
+    Sql::new("UPDATE contact_methods SET verified = ")
+        .bind(true)
+        .push(" WHERE id = ")
+        .bind(method.to_string())
+        .execute(&mut *db)
+        .await?;
+    Ok(())
 }
 
 /// Verifies a method from a signed email link, if it still has the address the link went to.

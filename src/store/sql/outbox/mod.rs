@@ -12,7 +12,10 @@ mod messages;
 mod metrics;
 
 pub use flood::{held_back, queue_digest, sent_to};
-pub use messages::{confirm_verification, queue_message, start_verification, verify_by_link};
+pub use messages::{
+    count_code_failure, mark_verified, pending_code, queue_message, start_verification,
+    verify_by_link,
+};
 pub use metrics::metrics;
 
 use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
