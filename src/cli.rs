@@ -2,12 +2,13 @@
 //! write their output to the writer they are given and return one-line errors.
 
 use crate::auth;
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 use crate::delivery::email::EmailChannel;
 use crate::delivery::twilio::{Kind, Provider, TwilioChannel};
 use crate::delivery::webhook::WebhookChannel;
 use crate::delivery::{DispatchConfig, Dispatcher};
 use crate::domain::MethodType;
+use crate::domain::token::{Lifetime, NewToken};
 use crate::domain::{
     CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Password, Region,
     Role, TimeZone,
@@ -38,7 +39,8 @@ fn one_line(e: &StoreError) -> String {
 
 /// `reach migrate`
 pub async fn migrate(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
-    open_store(settings).await?;
+    let store = open_store(settings).await?;
+    crate::keys::deployment::after_migrations(settings, &store).await?;
     writeln!(out, "The database {} is up to date.", settings.database_url)?;
     Ok(())
 }
@@ -87,7 +89,7 @@ pub async fn admin_create(
             (password, true)
         }
     };
-    let password_hash = auth::hash_password(&password)?;
+    let password_hash = auth::hash_password(&password).await?;
 
     let store = open_store(settings).await?;
     // The account (found or made) and its admin land together.
@@ -134,15 +136,21 @@ pub async fn admin_create(
     Ok(())
 }
 
-/// `reach token create`: prints a new API token for the user alone on `out`.
+/// `reach token create`: prints a new API token for the user alone on `out`. With
+/// `expires_in` (`90d`, `12h`: [`Lifetime`]) the token stops working after that long.
 pub async fn token_create(
     settings: &Settings,
     email: &str,
     label: &str,
+    expires_in: Option<&str>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let email = EmailAddress::parse(email).map_err(|e| anyhow!("--email: {e}"))?;
     let label = Name::parse(label).map_err(|e| anyhow!("--name: {e}"))?;
+    let lifetime = expires_in
+        .map(Lifetime::parse)
+        .transpose()
+        .map_err(|e| anyhow!("--expires-in: {e}"))?;
     let store = open_store(settings).await?;
     let Some(login) = store::users::login_by_email(&mut *store.read().await?, &email).await? else {
         bail!("no user has the email {email}");
@@ -150,22 +158,21 @@ pub async fn token_create(
     if login.disabled {
         bail!("the user {email} is disabled");
     }
-    let (token, hash) = auth::generate_token();
-    let mut tx = store.write().await?;
-    store::users::create_token(&mut tx, &login.account_id, &login.user_id, &label, &hash).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    tracing::info!(%email, token = %label, "API token created");
-    writeln!(out, "{token}")?;
+    let caller = auth::Caller::from_login(login)?;
+    let new = NewToken {
+        name: label,
+        expires_at: lifetime.map(|l| l.expires_at(chrono::Utc::now())),
+    };
+    let created = crate::app::tokens::create_in(&store, &caller, &new).await?;
+    tracing::info!(%email, token = %new.name, "API token created");
+    writeln!(out, "{}", created.token.expose())?;
     Ok(())
 }
 
 /// `reach serve`: migrates, then serves until stopped, after printing how to log in.
 pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let secret_key = match &settings.secret_key {
-        Some(key) => key.clone(),
-        None => Secret::from(store.secret_key(&auth::generate_secret_key()).await?),
-    };
+    let secret_key = crate::keys::deployment::after_migrations(settings, &store).await?;
     // Phone number metadata loads on first use; load it now rather than in a request.
     tokio::task::spawn_blocking(|| {
         if let Ok(region) = Region::parse("US") {
@@ -202,7 +209,8 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
             settings.public_url.as_str(),
             wakeup.clone(),
         )
-        .with_sms(settings.twilio.is_some()),
+        .with_sms(settings.twilio.is_some())
+        .with_metrics_token(settings.metrics_token.clone()),
     );
     start_workers(settings, &state, wakeup).await?;
     http::serve(listener, state)
@@ -226,8 +234,12 @@ async fn start_workers(
         host,
         settings.send_timeout,
     )?;
-    let webhook = WebhookChannel::new(settings.webhook_allow_loopback, settings.send_timeout)
-        .context("the HTTP client for webhooks could not start")?;
+    let webhook = WebhookChannel::new(
+        settings.webhook_allow_loopback,
+        settings.send_timeout,
+        state.keys.sealing().clone(),
+    )
+    .context("the HTTP client for webhooks could not start")?;
     let config = DispatchConfig {
         lease: chrono::Duration::from_std(settings.outbox_lease)
             .unwrap_or_else(|_| chrono::Duration::seconds(60)),
@@ -272,6 +284,11 @@ async fn start_workers(
         wakeup: wakeup.clone(),
     };
     tokio::spawn(scheduler.run());
+    let upkeep = crate::upkeep::Upkeep {
+        store: state.store.clone(),
+        clock: Arc::new(SystemClock),
+    };
+    tokio::spawn(upkeep.run());
     tokio::spawn(dispatcher.run(wakeup));
     Ok(())
 }

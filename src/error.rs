@@ -35,6 +35,9 @@ pub enum AppError {
     /// Bad field values (422).
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// Too many test or verification messages (429, with `Retry-After`): nothing was sent.
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
     #[error(transparent)]
@@ -135,6 +138,14 @@ impl IntoResponse for AppError {
                 "Some fields are not valid.".to_owned(),
                 fields(f),
             ),
+            Self::TooManyRequests { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Too many test and verification messages to this method or address; \
+                     nothing was sent. Try again in {retry_after_secs} seconds."
+                ),
+                None,
+            ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The service cannot answer right now.".to_owned(),
@@ -149,7 +160,13 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        problem(status, detail, errors, matches!(self, Self::Unauthorized))
+        let mut response = problem(status, detail, errors, matches!(self, Self::Unauthorized));
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 

@@ -18,6 +18,8 @@ pub mod error;
 pub mod http;
 /// Translations (Fluent), shared by pages and messages.
 pub mod i18n;
+/// The deployment's secret key, the keys derived from it per purpose, and sealing at rest.
+pub mod keys;
 /// Signed links (acknowledge, verify, unsubscribe) and the paths of every link put in messages.
 pub mod links;
 /// Scheduled reports: the scheduler and the content of a run.
@@ -28,3 +30,5 @@ pub mod repr;
 pub mod runtime;
 /// Storage: repositories per resource over a connection or transaction, SQLite and PostgreSQL.
 pub mod store;
+/// Upkeep: the periodic purge of expired sessions, links, codes and old payloads.
+pub mod upkeep;

@@ -1,6 +1,7 @@
 //! Signed links put in messages: acknowledging an alert without signing in. A link carries
-//! what it grants and when it expires, signed with HMAC-SHA256 under the deployment's secret
-//! key, so nothing is stored and nothing can be forged or extended.
+//! what it grants and when it expires, signed with HMAC-SHA256 under the links key derived from
+//! the deployment's secret key (`keys::Keys::links`), so nothing is stored and nothing can be
+//! forged or extended.
 
 use crate::domain::{AccountId, AlertId, ContactId};
 use base64::Engine as _;
@@ -30,7 +31,11 @@ pub const ACK_LINK_LIFETIME: Duration = Duration::days(7);
 /// Makes and checks signed links.
 #[derive(Clone)]
 pub struct LinkSigner {
-    key: Vec<u8>,
+    key: [u8; 32],
+    /// The secret key itself, which signed links before keys were derived per purpose: links
+    /// sent then (acknowledge 7 days, unsubscribe 90 days) are still accepted. New links are
+    /// never signed with it; it can go once the longest of them has expired.
+    legacy: Vec<u8>,
     public_url: String,
 }
 
@@ -60,10 +65,22 @@ pub enum LinkError {
 }
 
 impl LinkSigner {
-    /// `public_url` without its trailing slash.
+    /// Signs with the links key derived from `secret_key`; `public_url` without its trailing
+    /// slash.
     pub fn new(secret_key: &str, public_url: &str) -> Self {
+        Self::with_keys(
+            &crate::keys::Keys::derive(secret_key),
+            secret_key,
+            public_url,
+        )
+    }
+
+    /// Signs with `keys.links()`; `secret_key` is the one they were derived from (it checks
+    /// links signed before keys were derived).
+    pub fn with_keys(keys: &crate::keys::Keys, secret_key: &str, public_url: &str) -> Self {
         Self {
-            key: secret_key.as_bytes().to_vec(),
+            key: *keys.links(),
+            legacy: secret_key.as_bytes().to_vec(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         }
     }
@@ -73,11 +90,7 @@ impl LinkSigner {
     }
 
     fn mac(&self, payload: &str) -> Hmac<Sha256> {
-        // HMAC takes keys of any length; this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-        mac.update(payload.as_bytes());
-        mac
+        mac_with(&self.key, payload)
     }
 
     /// How a verification code is kept: HMAC-SHA256 under the secret key, bound to its method,
@@ -113,6 +126,7 @@ impl LinkSigner {
             .map_err(|_| LinkError::Invalid)?;
         self.mac(&payload)
             .verify_slice(&signature)
+            .or_else(|_| mac_with(&self.legacy, &payload).verify_slice(&signature))
             .map_err(|_| LinkError::Invalid)?;
         Ok(payload)
     }
@@ -232,6 +246,15 @@ impl LinkSigner {
     }
 }
 
+/// HMAC-SHA256 of `payload` under `key`.
+fn mac_with(key: &[u8], payload: &str) -> Hmac<Sha256> {
+    // HMAC takes keys of any length; this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    mac.update(payload.as_bytes());
+    mac
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +291,17 @@ mod tests {
             ))
         );
         assert_eq!(signer.check_ack(&forged, now), Err(LinkError::Invalid));
+        // Signed under the derived key, not under the secret key itself.
+        let (payload, _) = token.split_once('.').unwrap();
+        let raw = URL_SAFE_NO_PAD.encode(
+            mac_with(
+                b"k",
+                &String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap(),
+            )
+            .finalize()
+            .into_bytes(),
+        );
+        assert_ne!(token, format!("{payload}.{raw}"));
         for junk in ["", ".", "a.b", "%%%.%%%", &token[1..]] {
             assert_eq!(
                 signer.check_ack(junk, now),
@@ -275,5 +309,28 @@ mod tests {
                 "{junk}"
             );
         }
+    }
+
+    #[test]
+    fn links_signed_before_keys_were_derived_still_work_until_they_expire() {
+        let now = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let key = "an-old-secret-key-an-old-secret-key";
+        let signer = LinkSigner::new(key, "http://x");
+        // What the previous version made: the payload signed with the secret key itself.
+        let payload = format!("ack.x1.a1.c1.{}", (now + ACK_LINK_LIFETIME).timestamp());
+        let old = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(mac_with(key.as_bytes(), &payload).finalize().into_bytes())
+        );
+        assert_eq!(signer.check_ack(&old, now), Ok(grant(now)));
+        assert_eq!(
+            signer.check_ack(&old, now + ACK_LINK_LIFETIME),
+            Err(LinkError::Expired)
+        );
+        assert_eq!(
+            LinkSigner::new("another-key", "http://x").check_ack(&old, now),
+            Err(LinkError::Invalid)
+        );
     }
 }

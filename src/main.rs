@@ -68,6 +68,10 @@ enum TokenCommand {
         /// A label for the token.
         #[arg(long)]
         name: String,
+        /// Make it stop working after this long: a whole number of days or hours, such as
+        /// 90d or 12h (at most 3650d). Without it the token does not expire.
+        #[arg(long, value_name = "DURATION")]
+        expires_in: Option<String>,
     },
 }
 
@@ -139,8 +143,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
             cli::admin_create(&settings, args, &mut std::io::stdin().lock(), &mut out).await
         }
         Command::Token {
-            command: TokenCommand::Create { email, name },
-        } => cli::token_create(&settings, &email, &name, &mut out).await,
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    expires_in,
+                },
+        } => cli::token_create(&settings, &email, &name, expires_in.as_deref(), &mut out).await,
     }
 }
 

@@ -380,3 +380,38 @@ done-report-ran = The report ran; its emails are on their way.
 confirm-delete-report = Delete the report { $name } and its runs?
 report-chart-title = Alerts per day
 report-slowest = Slow: { $address } ({ $company }) took { $seconds } s
+
+# --- test and verification message limits ---
+limit-title = Not sent
+limit-back = Back
+limit-too-many-minute = Too many test and verification messages to this address. Nothing was sent; try again in a minute.
+limit-too-many-minutes = Too many test and verification messages to this address. Nothing was sent; try again in { $minutes } minutes.
+
+# --- sign-in limits and current password ---
+login-locked-address = Too many failed sign-ins from your network. Try again in { $minutes } minutes.
+current-password-for-email-hint = Needed only to change your primary email.
+
+# --- API tokens ---
+tokens-title = API tokens
+tokens-hint = Programs and monitoring systems use an API token to act as you, with your role. Revoke one you no longer use.
+tokens-none = You have no API tokens.
+field-token-name = Name
+field-token-expires-in-days = Expires in (days)
+token-expiry-hint = Leave it empty for a token that does not expire.
+token-create = Create token
+token-created = Created
+token-expires = Expires
+token-last-used = Last used
+token-revoke = Revoke
+token-never = Never
+token-not-used = Not used yet
+token-expired = Expired
+token-new-title = Your new API token
+token-new-intro = This is the token { $name }. Send it as Authorization: Bearer followed by the token.
+token-new-label = Token
+token-new-once = Copy it now: it is not shown again.
+confirm-revoke-token = Revoke the API token { $name }? Programs using it stop working.
+done-token-created = The API token was created.
+done-token-revoked = The API token was revoked.
+error-in-past = Must be in the future
+error-invalid-lifetime = Enter a number of days or hours such as 90d or 12h

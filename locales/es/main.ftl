@@ -380,3 +380,38 @@ done-report-ran = El informe se ha ejecutado; sus correos van de camino.
 confirm-delete-report = ¿Eliminar el informe { $name } y sus ejecuciones?
 report-chart-title = Alertas por día
 report-slowest = Lento: { $address } ({ $company }) tardó { $seconds } s
+
+# --- test and verification message limits ---
+limit-title = No enviado
+limit-back = Volver
+limit-too-many-minute = Demasiados mensajes de prueba y de verificación a esta dirección. No se ha enviado nada; vuelve a intentarlo dentro de un minuto.
+limit-too-many-minutes = Demasiados mensajes de prueba y de verificación a esta dirección. No se ha enviado nada; vuelve a intentarlo dentro de { $minutes } minutos.
+
+# --- sign-in limits and current password ---
+login-locked-address = Demasiados intentos fallidos desde tu red. Vuelve a intentarlo dentro de { $minutes } minutos.
+current-password-for-email-hint = Solo hace falta para cambiar tu correo principal.
+
+# --- API tokens ---
+tokens-title = Tokens de API
+tokens-hint = Los programas y sistemas de monitorización usan un token de API para actuar en tu nombre, con tu rol. Revoca los que ya no uses.
+tokens-none = No tienes tokens de API.
+field-token-name = Nombre
+field-token-expires-in-days = Caduca en (días)
+token-expiry-hint = Déjalo vacío para un token que no caduque.
+token-create = Crear token
+token-created = Creado
+token-expires = Caduca
+token-last-used = Último uso
+token-revoke = Revocar
+token-never = Nunca
+token-not-used = Aún sin usar
+token-expired = Caducado
+token-new-title = Tu nuevo token de API
+token-new-intro = Este es el token { $name }. Envíalo como Authorization: Bearer seguido del token.
+token-new-label = Token
+token-new-once = Cópialo ahora: no se vuelve a mostrar.
+confirm-revoke-token = ¿Revocar el token de API { $name }? Los programas que lo usan dejarán de funcionar.
+done-token-created = Se ha creado el token de API.
+done-token-revoked = Se ha revocado el token de API.
+error-in-past = Debe ser una fecha futura
+error-invalid-lifetime = Introduce un número de días u horas, como 90d o 12h

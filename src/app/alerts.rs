@@ -3,25 +3,28 @@
 //! attempts (the delivery log), and the deployment's numbers for `/metrics`.
 
 use super::{App, audit, commit};
-use crate::auth::{Admin, Caller};
+use crate::auth::Caller;
 use crate::domain::{AccountId, AlertId, CompanyAccess, CompanyId, ContactId, Locale, NewAlert};
 use crate::error::AppError;
 use crate::links::AckGrant;
 use crate::repr::AlertJson;
 use crate::store::{
-    self, Alert, AlertQuery, Attempt, Company, Contact, Metrics, Notification, NotificationQuery,
-    Page, StoreError,
+    self, Alert, AlertQuery, Attempt, Company, Contact, Notification, NotificationQuery, Page,
+    StoreError,
 };
 use std::collections::HashMap;
 
 /// Stores a batch of alerts and every notification they imply in one transaction, then wakes
-/// the workers. The stored alerts come back in the order they were posted.
+/// the workers. The stored alerts come back in the order they were posted. An alert for a
+/// company outside the caller's scope refuses the whole batch on its `[i].company_id`, in the
+/// words of an unknown company (SPEC §4 "Isolation").
 #[tracing::instrument(skip_all, fields(account = %caller.account, alerts = alerts.len()))]
 pub async fn ingest(
     app: &App,
     caller: &Caller,
     alerts: &[NewAlert],
 ) -> Result<Vec<Alert>, AppError> {
+    crate::domain::check_scope(alerts, &caller.scope())?;
     let mut tx = app.store.write().await?;
     let now = chrono::Utc::now();
     let stored = super::ingest::store_batch(&mut tx, &caller.account, alerts, now).await?;
@@ -58,14 +61,6 @@ impl Acknowledger<'_> {
         }
     }
 
-    /// The alerts they may acknowledge: the caller's scope; a link's alert whatever its company.
-    fn scope(&self) -> CompanyAccess {
-        match self {
-            Self::Caller(caller) => caller.scope(),
-            Self::Link(_) => CompanyAccess::All,
-        }
-    }
-
     fn contact(&self) -> &ContactId {
         match self {
             Self::Caller(caller) => &caller.user,
@@ -84,21 +79,29 @@ pub struct Acknowledged {
 
 /// Acknowledges a firing alert: pending escalations stop. Already acknowledged or resolved,
 /// it stays as it is. A signed-in user's acknowledgement is audited (`alert`, before and
-/// after); a link's needs its recipient to exist still.
+/// after); a link's needs its recipient to exist still and to have access to the alert's
+/// company (else `NotFound`, as for an alert that is gone).
 #[tracing::instrument(skip_all, fields(account = %by.account(), alert = %id))]
 pub async fn acknowledge(
     app: &App,
     by: Acknowledger<'_>,
     id: &AlertId,
 ) -> Result<Acknowledged, AppError> {
-    let (account, scope) = (by.account(), by.scope());
+    let account = by.account();
     let mut tx = app.store.write().await?;
-    if let Acknowledger::Link(grant) = by {
-        if &grant.alert_id != id {
-            return Err(AppError::NotFound);
+    // The alerts they may acknowledge: the caller's scope; a link's recipient's access now.
+    let scope = match by {
+        Acknowledger::Caller(caller) => caller.scope(),
+        Acknowledger::Link(grant) => {
+            if &grant.alert_id != id {
+                return Err(AppError::NotFound);
+            }
+            let all = CompanyAccess::All;
+            store::contacts::get(&mut tx, account, &all, &grant.contact_id)
+                .await?
+                .companies
         }
-        store::contacts::get(&mut tx, account, &CompanyAccess::All, &grant.contact_id).await?;
-    }
+    };
     let before = store::alerts::get_alert(&mut tx, account, &scope, id).await?;
     let now = chrono::Utc::now();
     let after = store::alerts::acknowledge(&mut tx, account, &scope, id, by.contact(), now).await?;
@@ -122,7 +125,8 @@ pub async fn acknowledge(
 pub struct AckLink {
     /// The recipient's language, else the account's (`None`: neither is found).
     pub locale: Option<Locale>,
-    /// `None` when the recipient or the alert is gone: the link no longer works.
+    /// `None` when the recipient or the alert is gone, or the recipient no longer has access to
+    /// the alert's company: the link no longer works.
     pub alert: Option<LinkedAlert>,
 }
 
@@ -137,7 +141,8 @@ pub struct LinkedAlert {
 }
 
 /// The alert of an acknowledge link, acknowledged first in the recipient's name when
-/// `acknowledge` (the button; opening the link only shows it).
+/// `acknowledge` (the button; opening the link only shows it). A recipient who was deleted or
+/// lost access to the alert's company gets what an invalid link gets, and acknowledges nothing.
 pub async fn ack_link(app: &App, grant: &AckGrant, acknowledge: bool) -> Result<AckLink, AppError> {
     let (all, account) = (CompanyAccess::All, &grant.account_id);
     let (person, locale, alert) = {
@@ -147,10 +152,11 @@ pub async fn ack_link(app: &App, grant: &AckGrant, acknowledge: bool) -> Result<
             Some(locale) => Some(locale),
             None => found(store::accounts::get(&mut db, account).await)?.map(|a| a.locale),
         };
-        let alert = match person {
-            Some(_) => {
-                found(store::alerts::get_alert(&mut db, account, &all, &grant.alert_id).await)?
-            }
+        // Only while the recipient still has access to the alert's company.
+        let alert = match &person {
+            Some(p) => found(
+                store::alerts::get_alert(&mut db, account, &p.companies, &grant.alert_id).await,
+            )?,
             None => None,
         };
         (person, locale, alert)
@@ -314,10 +320,4 @@ pub async fn contact_names(
         }
     }
     Ok(names)
-}
-
-/// Deployment-wide numbers (every account) for `/metrics`: admins only.
-pub async fn metrics(app: &App, _admin: &Admin) -> Result<Metrics, AppError> {
-    let mut db = app.store.read().await?;
-    Ok(store::outbox::metrics(&mut db, chrono::Utc::now()).await?)
 }

@@ -88,7 +88,8 @@ pub async fn add(
 ) -> Result<Method, AppError> {
     let mut tx = app.store.write().await?;
     managed_on(&mut tx, caller, contact).await?;
-    let added = store::methods::add(&mut tx, &caller.account, contact, new).await?;
+    let added =
+        store::methods::add(&mut tx, &caller.account, contact, new, app.keys.sealing()).await?;
     audit::change(
         &mut tx,
         caller,
@@ -113,7 +114,15 @@ pub async fn update(
 ) -> Result<Updated, AppError> {
     let mut tx = app.store.write().await?;
     let (_, before) = managed_method_on(&mut tx, caller, contact, id).await?;
-    let after = store::methods::update(&mut tx, &caller.account, contact, id, new).await?;
+    let after = store::methods::update(
+        &mut tx,
+        &caller.account,
+        contact,
+        id,
+        new,
+        app.keys.sealing(),
+    )
+    .await?;
     let (b, a) = (MethodJson::from(&before), MethodJson::from(&after));
     audit::change(&mut tx, caller, "method", Some(&b), Some(&a)).await?;
     commit(tx).await?;

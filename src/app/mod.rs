@@ -12,9 +12,11 @@ pub mod companies;
 pub mod contacts;
 pub mod ingest;
 pub mod methods;
+pub mod metrics;
 pub mod reports;
 pub mod session;
 pub mod signin;
+pub mod tokens;
 pub mod users;
 pub mod verification;
 
@@ -38,10 +40,14 @@ pub struct App {
     pub public_url: String,
     /// Signs and checks the links put in messages.
     pub links: LinkSigner,
+    /// The keys derived from `secret_key`, one per purpose (links, CSRF, sealing secrets).
+    pub keys: crate::keys::Keys,
     /// Tells this process's workers that work was queued.
     pub wakeup: Wakeup,
     /// Whether an SMS/voice provider is configured (else admins see a warning).
     pub sms_configured: bool,
+    /// `REACH_METRICS_TOKEN`: the operator's bearer token for the deployment-wide `/metrics`.
+    pub metrics_token: Option<Secret>,
 }
 
 impl App {
@@ -53,8 +59,10 @@ impl App {
         wakeup: Wakeup,
     ) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
+        let keys = crate::keys::Keys::derive(secret_key.expose());
         Self {
-            links: LinkSigner::new(secret_key.expose(), &public_url),
+            links: LinkSigner::with_keys(&keys, secret_key.expose(), &public_url),
+            keys,
             secure_cookies: public_url.starts_with("https:"),
             store,
             secret_key,
@@ -62,6 +70,7 @@ impl App {
             public_url,
             wakeup,
             sms_configured: false,
+            metrics_token: None,
         }
     }
 
@@ -69,6 +78,13 @@ impl App {
     #[must_use]
     pub fn with_sms(mut self, configured: bool) -> Self {
         self.sms_configured = configured;
+        self
+    }
+
+    /// With the operator's `/metrics` token, or none (then only admins' tokens, per account).
+    #[must_use]
+    pub fn with_metrics_token(mut self, token: Option<Secret>) -> Self {
+        self.metrics_token = token;
         self
     }
 

@@ -1,9 +1,9 @@
-//! Who a web page is for: the signed-in user behind a session cookie, with what every page
-//! shows (their language and zone, the companies they can see).
+//! Who a request is for: the signed-in user behind a session cookie, with what every page
+//! shows (their language and zone, the companies they can see), or the user of an API token.
 
 use super::App;
 use crate::auth::{Caller, hash_token};
-use crate::domain::CompanyAccess;
+use crate::domain::{self, CompanyAccess};
 use crate::error::AppError;
 use crate::store::{self, Account, Company, Contact};
 
@@ -44,9 +44,24 @@ pub(crate) async fn all_companies(
     Ok(store::companies::all(db, &caller.account, &caller.scope()).await?)
 }
 
-/// The enabled user of an API token (`Unauthorized`: no such token, or the user is disabled).
+/// The enabled user of an unexpired API token (`Unauthorized`: no such token, a revoked or
+/// expired one, or a disabled user). A use is written down before the answer when the last
+/// recorded one is unset or over a minute old (`domain::token::use_to_record`).
 pub async fn caller_by_token(app: &App, token: &str) -> Result<Caller, AppError> {
-    let mut db = app.store.read().await?;
-    let login = store::users::login_by_token(&mut db, &hash_token(token)).await?;
-    Caller::from_login(login.ok_or(AppError::Unauthorized)?)
+    let now = chrono::Utc::now();
+    let found = {
+        let mut db = app.store.read().await?;
+        store::tokens::login_by_token(&mut db, &hash_token(token)).await?
+    };
+    let found = found.ok_or(AppError::Unauthorized)?;
+    if domain::token::expired(found.expires_at, now) {
+        return Err(AppError::Unauthorized);
+    }
+    let caller = Caller::from_login(found.login)?;
+    if domain::token::use_to_record(found.last_used_at, now) {
+        let mut tx = app.store.write().await?;
+        store::tokens::record_use(&mut tx, &found.token, now).await?;
+        super::commit(tx).await?;
+    }
+    Ok(caller)
 }

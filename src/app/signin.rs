@@ -6,71 +6,103 @@ use super::{App, commit};
 use crate::auth;
 use crate::domain::{EmailAddress, Password};
 use crate::error::AppError;
-use crate::store;
+use crate::store::{self, sessions::TriesOf};
 use chrono::{DateTime, Duration, Utc};
+use std::net::IpAddr;
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
-
-/// An argon2id hash of a random password, checked against when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YWJjZGVmZ2hpamtsbW5vcA$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy";
+/// Failed sign-ins are counted over this many minutes, and a lock lasts this long after the
+/// last one (SPEC §4).
+pub const WINDOW_MINUTES: i64 = 15;
+/// This many failures for one email lock it.
+pub const EMAIL_LIMIT: i64 = 5;
+/// This many failures from one client address lock it.
+pub const ADDRESS_LIMIT: i64 = 20;
 
 /// How a sign-in ended.
 #[derive(Debug)]
 pub enum SignIn {
     /// Signed in: the new session's token, for the cookie (only its hash is stored).
     Session(String),
-    /// Too many failures: refused for about this many minutes (before or by this attempt).
-    Locked { minutes: i64 },
+    /// Too many failures: refused, without checking the password, for about this many minutes.
+    Locked { minutes: i64, by: LockedBy },
     /// Unknown email, wrong password or disabled user: the answer does not say which.
     Failed,
 }
 
-/// Signs in with an email and password. Failures are counted per email; enough of them lock
-/// the email for a while, and each one slows the answer a little more.
+/// What a refused sign-in was locked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockedBy {
+    Email,
+    Address,
+}
+
+/// Signs in with an email and password from the client at `client` (`None` when unknown,
+/// e.g. in-process tests). Each try is counted against the email and the address before the
+/// password is checked, one atomic statement each, so parallel guesses get no more tries
+/// than serial ones; over a limit the try is refused without hashing and counts for nothing.
+/// A success takes its try back: it clears the email's count and uncounts itself from the
+/// address's.
 #[tracing::instrument(skip_all)]
-pub async fn sign_in(app: &App, email: &EmailAddress, password: &str) -> Result<SignIn, AppError> {
+pub async fn sign_in(
+    app: &App,
+    email: &EmailAddress,
+    password: &str,
+    client: Option<IpAddr>,
+) -> Result<SignIn, AppError> {
     let key = email.key();
+    let address = client.map(address_key);
     let now = Utc::now();
+    let window = Duration::minutes(WINDOW_MINUTES);
+    let mut tx = app.store.write().await?;
+    if let Some(address) = &address {
+        let tries = store::sessions::count_try(
+            &mut tx,
+            TriesOf::Address,
+            address,
+            ADDRESS_LIMIT,
+            window,
+            now,
+        )
+        .await?;
+        if let Some(until) = tries.locked_until {
+            drop(tx); // Rolled back: a refused try counts for nothing.
+            return Ok(locked(LockedBy::Address, until, now));
+        }
+    }
+    let tries =
+        store::sessions::count_try(&mut tx, TriesOf::Email, &key, EMAIL_LIMIT, window, now).await?;
+    if let Some(until) = tries.locked_until {
+        drop(tx);
+        return Ok(locked(LockedBy::Email, until, now));
+    }
+    commit(tx).await?;
+
     let login = {
         let mut db = app.store.read().await?;
-        let failures = store::sessions::failures(&mut db, &key, now).await?;
-        if let Some(until) = failures.locked_until {
-            let minutes = (until - now).num_minutes().max(1);
-            return Ok(SignIn::Locked { minutes });
-        }
         store::users::login_by_email(&mut db, email).await?
     };
-    let password = password.to_owned();
-    let hash = login.as_ref().and_then(|l| l.password_hash.clone());
-    // Hash even for unknown emails, so timing does not tell which emails exist.
-    let verified = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => auth::verify_password(&password, &hash),
-        None => {
-            auth::verify_password(&password, DUMMY_HASH);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-    let mut tx = app.store.write().await?;
+    // Checked against a dummy hash when there is none, so timing does not tell which emails
+    // exist.
+    let hash = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let verified = auth::verify_password(password, hash)
+        .await
+        .map_err(AppError::Internal)?;
     let login = match login {
         Some(login) if verified && !login.disabled => login,
         _ => {
-            let failures = store::sessions::record_failure(&mut tx, &key, now).await?;
-            commit(tx).await?;
-            // Each failure slows the next answer a little more, until the lock.
-            let pause = 250 * u64::try_from(failures.failures.clamp(0, 8)).unwrap_or(0);
+            // The try stays counted. Each failure slows the next answer a little more.
+            let pause = 250 * u64::try_from(tries.failures.clamp(0, 8)).unwrap_or(0);
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-            return Ok(match failures.locked_until {
-                Some(until) => SignIn::Locked {
-                    minutes: minutes_until(until, now),
-                },
-                None => SignIn::Failed,
-            });
+            return Ok(SignIn::Failed);
         }
     };
-    store::sessions::clear_failures(&mut tx, &key).await?;
+    let mut tx = app.store.write().await?;
+    store::sessions::forget_tries(&mut tx, TriesOf::Email, &key).await?;
+    if let Some(address) = &address {
+        store::sessions::take_back_try(&mut tx, TriesOf::Address, address).await?;
+    }
     let session = auth::generate_password() + &auth::generate_password();
     let expires = now + Duration::days(SESSION_DAYS);
     let hash = auth::hash_token(&session);
@@ -79,9 +111,31 @@ pub async fn sign_in(app: &App, email: &EmailAddress, password: &str) -> Result<
     Ok(SignIn::Session(session))
 }
 
+fn locked(by: LockedBy, until: DateTime<Utc>, now: DateTime<Utc>) -> SignIn {
+    SignIn::Locked {
+        minutes: minutes_until(until, now),
+        by,
+    }
+}
+
 /// Whole minutes from `now` until `until`, rounded up: a fresh lock reads as its full length.
 fn minutes_until(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     ((until - now).num_seconds() + 59).div_euclid(60).max(1)
+}
+
+/// What tries are counted by for a client address: an IPv4 address (also when mapped into
+/// IPv6) as it is, an IPv6 address by its /64 network, which one client usually holds whole.
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Whether `session` is an unexpired session of an enabled user.
@@ -109,17 +163,54 @@ pub async fn password_link_valid(app: &App, token: &str) -> Result<bool, AppErro
 
 /// Sets the password of the link's user and uses the link up; `false` (and nothing changed)
 /// when the link is used, expired or unknown.
+/// Sets the password of the link's user and uses the link up; `false` (and nothing changed)
+/// when the link is used, expired or unknown. The link is checked before the password is
+/// hashed, so a bad link costs no hashing.
 #[tracing::instrument(skip_all)]
 pub async fn set_password_with_link(
     app: &App,
     token: &str,
     password: &Password,
 ) -> Result<bool, AppError> {
-    let hash = auth::hash_password(password)?;
+    let token_hash = auth::hash_token(token);
+    {
+        let mut db = app.store.read().await?;
+        if store::sessions::password_link(&mut db, &token_hash, Utc::now())
+            .await?
+            .is_none()
+        {
+            return Ok(false);
+        }
+    }
+    let hash = auth::hash_password(password)
+        .await
+        .map_err(AppError::Internal)?;
+    // Claimed again on the write: of two uses at once, one wins.
     let mut tx = app.store.write().await?;
-    let used =
-        store::sessions::use_password_link(&mut tx, &auth::hash_token(token), Utc::now(), &hash)
-            .await?;
+    let used = store::sessions::use_password_link(&mut tx, &token_hash, Utc::now(), &hash).await?;
     commit(tx).await?;
     Ok(used)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_counted_by_client() {
+        let key = |s: &str| address_key(s.parse().expect("address"));
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:ffff::1"), key("2001:db8:1:2::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
+
+    #[test]
+    fn locks_read_in_whole_minutes_rounded_up() {
+        let now = Utc::now();
+        assert_eq!(minutes_until(now + Duration::minutes(15), now), 15);
+        assert_eq!(minutes_until(now + Duration::seconds(61), now), 2);
+        assert_eq!(minutes_until(now, now), 1);
+    }
 }

@@ -5,8 +5,8 @@
 use super::{App, audit, commit};
 use crate::auth::{self, Admin, Caller};
 use crate::domain::{
-    CompanyAccess, ContactId, EmailAddress, Errors, Invalid, NewContact, NewUser, Password,
-    Profile, Role, UserChange,
+    CompanyAccess, ContactId, EmailAddress, Errors, FieldError, Invalid, NewContact, NewUser,
+    Password, Profile, Role, UserChange,
 };
 use crate::error::AppError;
 use crate::repr::ContactJson;
@@ -44,13 +44,50 @@ pub struct AddedUser {
     pub link: Option<String>,
 }
 
-/// The argon2id hash of a password, computed off the async threads (and before any write
+/// The argon2id hash of a password, computed off the async workers (and before any write
 /// transaction is opened, so the database is not held while it runs).
-async fn hash(password: Password) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+async fn hash(password: &Password) -> Result<String, AppError> {
+    auth::hash_password(password)
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
         .map_err(AppError::Internal)
+}
+
+/// Checks the caller's current password (SPEC §3: changing one's password or primary email
+/// needs it): missing or empty is `Required`, anything but the stored one `WrongPassword`.
+async fn check_current_password(
+    app: &App,
+    caller: &Caller,
+    typed: Option<&str>,
+) -> Result<(), AppError> {
+    let refused = |error| AppError::Validation(vec![FieldError::new(CURRENT_PASSWORD, error)]);
+    let typed = match typed {
+        None | Some("") => return Err(refused(Invalid::Required)),
+        Some(typed) => typed,
+    };
+    let stored = {
+        let mut db = app.store.read().await?;
+        store::sessions::password_hash(&mut db, &caller.account, &caller.user).await?
+    };
+    match auth::verify_password(typed, stored.as_deref()).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(refused(Invalid::WrongPassword)),
+        Err(e) => Err(AppError::Internal(e)),
+    }
+}
+
+/// The field that proves a change of one's own password or primary email.
+pub const CURRENT_PASSWORD: &str = "current_password";
+
+/// Ends the caller's web sessions after a password change: all but `keep` (the session the
+/// change was made in, on the web), or all of them (through the API). API tokens stay.
+async fn end_other_sessions(
+    tx: &mut store::Tx,
+    caller: &Caller,
+    keep: Option<&str>,
+) -> Result<(), AppError> {
+    let keep = keep.map(auth::hash_token);
+    store::sessions::delete_for_user(tx, &caller.account, &caller.user, keep.as_deref()).await?;
+    Ok(())
 }
 
 /// The contact, if it is a user (else 404).
@@ -77,7 +114,7 @@ pub async fn create(app: &App, admin: &Admin, new: UserToAdd) -> Result<AddedUse
         password,
     } = new;
     let (password_hash, link) = match password {
-        FirstPassword::Given(p) => (Some(hash(p).await?), None),
+        FirstPassword::Given(p) => (Some(hash(&p).await?), None),
         FirstPassword::Unset => (None, None),
         FirstPassword::Link => {
             let token = auth::generate_password() + &auth::generate_password();
@@ -162,68 +199,91 @@ pub async fn me(app: &App, caller: &Caller) -> Result<Contact, AppError> {
     Ok(store::contacts::get(&mut db, &caller.account, &CompanyAccess::All, &caller.user).await?)
 }
 
+/// A change of the caller's own profile, as parsed.
+#[derive(Debug)]
+pub struct ProfileChange {
+    pub profile: Profile,
+    /// A new password, if one was given.
+    pub password: Option<Password>,
+    /// The current password, as typed: needed when the password or the primary email changes.
+    pub current_password: Option<String>,
+}
+
 /// Changes the caller's own profile (a new email is also their primary email method's
-/// address) and, if given, their password.
+/// address) and, if given, their password. A new password or primary email needs the
+/// current password (422 on `current_password`, nothing changed); a new password ends the
+/// caller's web sessions but `keep` (see [`end_other_sessions`]).
 #[tracing::instrument(skip_all, fields(account = %caller.account, user = %caller.user))]
 pub async fn update_profile(
     app: &App,
     caller: &Caller,
-    profile: &Profile,
-    password: Option<Password>,
+    change: &ProfileChange,
+    keep: Option<&str>,
 ) -> Result<Contact, AppError> {
-    let password_hash = match password {
+    let (account, user) = (&caller.account, &caller.user);
+    let profile = &change.profile;
+    let email_before = {
+        let mut db = app.store.read().await?;
+        let me = store::contacts::get(&mut db, account, &CompanyAccess::All, user).await?;
+        me.user.map(|u| u.email).unwrap_or_default()
+    };
+    if change.password.is_some() || profile.email.to_string() != email_before {
+        check_current_password(app, caller, change.current_password.as_deref()).await?;
+    }
+    let password_hash = match &change.password {
         Some(p) => Some(hash(p).await?),
         None => None,
     };
-    let (account, user) = (&caller.account, &caller.user);
     let mut tx = app.store.write().await?;
     let before = store::contacts::get(&mut tx, account, &CompanyAccess::All, user).await?;
     let after = store::users::update_profile(&mut tx, account, user, profile).await?;
-    if let Some(hash) = password_hash {
-        store::users::set_password(&mut tx, account, user, &hash).await?;
-    }
     let (b, a) = (ContactJson::from(&before), ContactJson::from(&after));
     audit::change(&mut tx, caller, "user", Some(&b), Some(&a)).await?;
+    if let Some(hash) = password_hash {
+        store::users::set_password(&mut tx, account, user, &hash).await?;
+        end_other_sessions(&mut tx, caller, keep).await?;
+        audit::event(
+            &mut tx,
+            caller,
+            "update",
+            "password",
+            user.as_str(),
+            None,
+            None,
+        )
+        .await?;
+    }
     commit(tx).await?;
     Ok(after)
 }
 
-/// Changes the caller's password after checking their current one. Refused fields come back
-/// together: `current` (wrong password), then `new` (its own parse error).
+/// Changes the caller's password after checking their current one, and ends their web
+/// sessions but `keep`. Refused fields come back together: `current_password` (missing or
+/// wrong), then `new` (its own parse error).
 #[tracing::instrument(skip_all, fields(account = %caller.account, user = %caller.user))]
 pub async fn change_password(
     app: &App,
     caller: &Caller,
     current: &str,
     new: Result<Password, Invalid>,
+    keep: Option<&str>,
 ) -> Result<(), AppError> {
-    let stored = {
-        let mut db = app.store.read().await?;
-        let me = store::contacts::get(&mut db, &caller.account, &CompanyAccess::All, &caller.user)
-            .await?;
-        let email = me.user.map(|u| u.email).unwrap_or_default();
-        match EmailAddress::parse(&email) {
-            Ok(email) => store::users::login_by_email(&mut db, &email)
-                .await?
-                .and_then(|l| l.password_hash),
-            Err(_) => None,
-        }
-    };
-    let typed = current.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        stored.is_some_and(|h| auth::verify_password(&typed, &h))
-    })
-    .await
-    .unwrap_or(false);
     let mut errors = Errors::default();
-    if !matches {
-        errors.push("current", Invalid::WrongPassword);
+    match check_current_password(app, caller, Some(current)).await {
+        Ok(()) => {}
+        Err(AppError::Validation(fields)) => {
+            for f in fields {
+                errors.push(&f.field, f.error);
+            }
+        }
+        Err(other) => return Err(other),
     }
     let new = errors.check("new", new);
     let new = errors.finish(|| new)?;
-    let hash = hash(new).await?;
+    let hash = hash(&new).await?;
     let mut tx = app.store.write().await?;
     store::users::set_password(&mut tx, &caller.account, &caller.user, &hash).await?;
+    end_other_sessions(&mut tx, caller, keep).await?;
     let id = caller.user.as_str();
     audit::event(&mut tx, caller, "update", "password", id, None, None).await?;
     commit(tx).await?;

@@ -1,12 +1,14 @@
 //! Send test, and verification (SPEC §1): a six-digit code sent through the method itself
 //! (it expires after 10 minutes and locks after 5 wrong tries), or the signed link of a
 //! verification email; and the signed unsubscribe link of report emails. Whoever may manage a
-//! method's contact may test and verify it; links work without signing in.
+//! method's contact may test and verify it; links work without signing in. Tests and codes are
+//! rate limited (`domain::limits`): refused, the request queues nothing and answers 429.
 
 use super::methods::managed_method_on;
 use super::{App, audit, commit};
 use crate::auth::Caller;
 use crate::domain::lifecycle::{self, CodeEffect};
+use crate::domain::limits::{self, Decision};
 use crate::domain::notification::Event;
 use crate::domain::{AccountId, CompanyAccess, ContactId, FieldError, Invalid, Locale, MethodId};
 use crate::error::AppError;
@@ -20,7 +22,34 @@ use sqlx::AnyConnection;
 /// How long a verification code works.
 pub const CODE_LIFETIME: chrono::Duration = chrono::Duration::minutes(10);
 
-/// Queues a test message through the method now (also to unverified methods).
+/// Whether one more test or verification message may go through `method` at `now`, on the
+/// transaction that will queue it: the destination's turn is taken first (so concurrent
+/// requests count each other's), its recent messages read, and `domain::limits` decides.
+async fn within_limits(
+    tx: &mut AnyConnection,
+    account: &AccountId,
+    method: &Method,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (kind, address) = (method.kind.as_str(), method.address.as_str());
+    store::outbox::lock_destination(tx, account, kind, address).await?;
+    let since = now - limits::DESTINATION_WINDOW;
+    let recent =
+        store::outbox::recent_messages(tx, account, &method.id, kind, address, since).await?;
+    match limits::check(&recent, now) {
+        Decision::Allowed => Ok(()),
+        Decision::RetryAfter(retry_after_secs) => {
+            tracing::info!(
+                retry_after_secs,
+                "test or verification message refused: rate limit"
+            );
+            Err(AppError::TooManyRequests { retry_after_secs })
+        }
+    }
+}
+
+/// Queues a test message through the method now (also to unverified methods), unless the
+/// rate limit refuses it.
 #[tracing::instrument(skip_all, fields(account = %caller.account, contact = %contact, method = %method))]
 pub async fn send_test(
     app: &App,
@@ -29,8 +58,9 @@ pub async fn send_test(
     method: &MethodId,
 ) -> Result<Notification, AppError> {
     let mut tx = app.store.write().await?;
-    managed_method_on(&mut tx, caller, contact, method).await?;
+    let (_, found) = managed_method_on(&mut tx, caller, contact, method).await?;
     let now = Utc::now();
+    within_limits(&mut tx, &caller.account, &found, now).await?;
     let id = store::outbox::queue_message(
         &mut tx,
         &caller.account,
@@ -54,7 +84,8 @@ fn new_code() -> String {
     format!("{:06}", rand::thread_rng().gen_range(0..1_000_000))
 }
 
-/// Sends a new code through the method (asking again replaces the previous one).
+/// Sends a new code through the method (asking again replaces the previous one), unless the
+/// rate limit refuses it (the pending code then stays as it was).
 #[tracing::instrument(skip_all, fields(account = %caller.account, contact = %contact, method = %method))]
 pub async fn start(
     app: &App,
@@ -63,10 +94,11 @@ pub async fn start(
     method: &MethodId,
 ) -> Result<Notification, AppError> {
     let mut tx = app.store.write().await?;
-    managed_method_on(&mut tx, caller, contact, method).await?;
+    let (_, found) = managed_method_on(&mut tx, caller, contact, method).await?;
+    let now = Utc::now();
+    within_limits(&mut tx, &caller.account, &found, now).await?;
     let code = new_code();
     let hash = app.links.code_hash(method.as_str(), &code);
-    let now = Utc::now();
     let id = store::outbox::start_verification(
         &mut tx,
         &caller.account,

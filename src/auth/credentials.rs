@@ -1,32 +1,9 @@
-//! Credentials: password hashing (argon2id) and API tokens (random, stored as SHA-256).
+//! Credentials: API tokens (random, stored as SHA-256), generated passwords and secret keys.
+//! Password hashing is in `hashing`.
 
-use crate::domain::Password;
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 use rand::distributions::Alphanumeric;
 use sha2::{Digest, Sha256};
-
-/// The argon2id PHC string of a password.
-pub fn hash_password(password: &Password) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
-}
-
-/// Whether `candidate` matches a stored PHC string. A malformed hash matches nothing.
-pub fn verify_password(candidate: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(candidate.as_bytes(), &hash)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
 
 fn random_text(len: usize) -> String {
     rand::thread_rng()
@@ -65,17 +42,6 @@ pub fn generate_secret_key() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_themselves() -> anyhow::Result<()> {
-        let password = Password::parse("correct horse battery").map_err(anyhow::Error::msg)?;
-        let hash = hash_password(&password)?;
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &hash));
-        assert!(!verify_password("correct horse battery!", &hash));
-        assert!(!verify_password("anything", "not a hash"));
-        Ok(())
-    }
 
     #[test]
     fn tokens_are_random_and_stored_hashed() {

@@ -4,9 +4,8 @@
 
 mod caller;
 mod credentials;
+mod hashing;
 
-pub use caller::{Admin, Caller};
-pub use credentials::{
-    generate_password, generate_secret_key, generate_token, hash_password, hash_token,
-    verify_password,
-};
+pub use caller::{Admin, Caller, bearer_token};
+pub use credentials::{generate_password, generate_secret_key, generate_token, hash_token};
+pub use hashing::{hash_password, hold_all_hashers, verify_password};

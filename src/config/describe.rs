@@ -34,7 +34,17 @@ impl Settings {
         ));
         lines.push(match self.secret_key {
             Some(_) => "secret_key = \"[redacted]\"".to_owned(),
-            None => unset("secret_key", "generated once and kept in the database"),
+            None => unset(
+                "secret_key",
+                "generated once and kept in the database (on SQLite sealed under the key file beside it)",
+            ),
+        });
+        lines.push(match self.metrics_token {
+            Some(_) => "metrics_token = \"[redacted]\"".to_owned(),
+            None => unset(
+                "metrics_token",
+                "/metrics answers admins' tokens only, per account",
+            ),
         });
         lines.push(format!(
             "outbox_lease_seconds = {}",
@@ -44,14 +54,102 @@ impl Settings {
             "send_timeout_seconds = {}",
             self.send_timeout.as_secs()
         ));
+        lines.extend(self.warnings().iter().map(|w| format!("# WARNING: {w}")));
         lines.join("\n") + "\n"
     }
+
+    /// Settings that work but weaken the deployment, for `reach check-config`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self
+            .smtp_url
+            .as_ref()
+            .is_some_and(|u| smtp_auth_in_clear(u.expose()))
+        {
+            warnings.push(
+                "REACH_SMTP_URL has credentials but does not require TLS: they may cross the \
+                 network in clear text; use smtps:// or ?tls=required"
+                    .to_owned(),
+            );
+        }
+        let postgres = self.database_url.expose().starts_with("postgres");
+        if postgres && self.secret_key.is_none() {
+            warnings.push(
+                "REACH_SECRET_KEY is unset: on PostgreSQL the generated key is kept in the \
+                 database in plain; set REACH_SECRET_KEY, the same on every node (to keep the \
+                 current one, the value of deployment.secret_key)"
+                    .to_owned(),
+            );
+        }
+        warnings
+    }
+}
+
+/// Whether SMTP AUTH would be sent unencrypted: credentials in the URL, and neither `smtps://`
+/// (TLS from the start) nor `?tls=required` (STARTTLS or fail). `tls=opportunistic` counts as
+/// clear: whoever sits in between can strip the STARTTLS offer.
+fn smtp_auth_in_clear(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    let credentials = !url.username().is_empty() || url.password().is_some();
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.into_owned());
+    let encrypted = url.scheme() == "smtps" || tls.as_deref() == Some("required");
+    credentials && !encrypted
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ConfigError;
+
+    #[test]
+    fn smtp_auth_in_clear_text_is_warned_about() -> Result<(), ConfigError> {
+        for (url, clear) in [
+            ("smtp://user:pass@mail:587", true),
+            ("smtp://user:pass@mail:25?tls=opportunistic", true),
+            ("smtp://user@mail:25", true),
+            ("smtp://user:pass@mail:587?tls=required", false),
+            ("smtps://user:pass@mail:465", false),
+            ("smtp://mail:25", false),
+            ("smtp://mail:25?tls=opportunistic", false),
+        ] {
+            assert_eq!(smtp_auth_in_clear(url), clear, "{url}");
+        }
+        let warned = |smtp: &str| -> Result<bool, ConfigError> {
+            let (s, _) = Settings::from_sources(
+                None,
+                [("REACH_SMTP_URL", smtp)].map(|(k, v)| (k.to_owned(), v.to_owned())),
+            )?;
+            let shown = s.describe();
+            assert!(!shown.contains("pass@"), "{shown}");
+            Ok(shown.contains("# WARNING: REACH_SMTP_URL has credentials"))
+        };
+        assert!(warned("smtp://user:pass@mail:587")?);
+        assert!(!warned("smtp://user:pass@mail:587?tls=required")?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_generated_secret_key_on_postgresql_is_warned_about() -> Result<(), ConfigError> {
+        let warned = |vars: &[(&str, &str)]| -> Result<bool, ConfigError> {
+            let (s, _) = Settings::from_sources(
+                None,
+                vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )?;
+            Ok(s.describe()
+                .contains("# WARNING: REACH_SECRET_KEY is unset"))
+        };
+        let pg = ("REACH_DATABASE_URL", "postgres://reach@db/reach");
+        let key = ("REACH_SECRET_KEY", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y");
+        assert!(warned(&[pg])?);
+        assert!(!warned(&[pg, key])?);
+        assert!(!warned(&[("REACH_DATABASE_URL", "sqlite://reach.db")])?);
+        Ok(())
+    }
 
     #[test]
     fn secrets_are_redacted_everywhere() -> Result<(), ConfigError> {

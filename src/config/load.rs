@@ -34,6 +34,7 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
         Some("false"),
     ),
     ("secret_key", "REACH_SECRET_KEY", None),
+    ("metrics_token", "REACH_METRICS_TOKEN", None),
     (
         "outbox_lease_seconds",
         "REACH_OUTBOX_LEASE_SECONDS",
@@ -178,6 +179,10 @@ impl Settings {
         if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(error(var, "must be at least 32 characters"));
         }
+        let (var, metrics_token) = get("metrics_token");
+        if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
+            return Err(error(var, "must be at least 16 characters"));
+        }
         let seconds = |key: &str| -> Result<u64, ConfigError> {
             let (var, value) = required(key)?;
             match value.trim().parse::<u64>() {
@@ -207,6 +212,7 @@ impl Settings {
             twilio,
             webhook_allow_loopback,
             secret_key: secret_key.map(Secret),
+            metrics_token: metrics_token.map(|t| Secret(t.trim().to_owned())),
             outbox_lease: std::time::Duration::from_secs(lease),
             send_timeout: std::time::Duration::from_secs(timeout),
         })

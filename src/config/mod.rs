@@ -33,6 +33,8 @@ pub struct Settings {
     pub webhook_allow_loopback: bool,
     /// `None`: generated once and kept in the database.
     pub secret_key: Option<Secret>,
+    /// `REACH_METRICS_TOKEN`: the bearer token for the deployment-wide `/metrics`.
+    pub metrics_token: Option<Secret>,
     /// A claimed notification whose node did not finish it is taken over after this.
     pub outbox_lease: std::time::Duration,
     /// A send is abandoned (and retried) after this; shorter than the lease.

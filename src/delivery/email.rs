@@ -102,6 +102,21 @@ impl EmailChannel {
             .email_parts()
             .map_err(|e| format!("the message could not be written: {e}"))?;
         let mut builder = lettre::Message::builder();
+        // A report's unsubscribe link, as RFC 8058 one-click headers: mail clients POST
+        // `List-Unsubscribe=One-Click` to it, which turns reports off for this method.
+        if let super::message::About::Report(mail) = &message.about {
+            if let Some(url) = &mail.unsubscribe {
+                builder = builder
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                        format!("<{url}>"),
+                    ))
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                        "List-Unsubscribe=One-Click".to_owned(),
+                    ));
+            }
+        }
         // Every message about one alert refers to the same id, so mail clients thread them.
         if let Some(part) = message.alert() {
             let thread = format!("<alert-{}@{}>", part.alert.id, self.domain);

@@ -3,7 +3,7 @@
 //! `.../Calls.json` (`To`, `From`, `Twiml`), HTTP basic auth with the account sid and token.
 //! The provider's sid and status are kept as the attempt's answer. 429, 5xx and timeouts are
 //! tried again; 401/403 is a configuration error and 400 (with the provider's error code) is
-//! permanent.
+//! permanent. At most a few KiB of an answer are read (`webhook::ANSWER_LIMIT`).
 
 use super::message::Spoken;
 use super::{Channel, Message, Outcome, SendFuture};
@@ -135,17 +135,15 @@ impl TwilioChannel {
     }
 }
 
-/// Reads a JSON answer, or `null` when it is not JSON.
+/// Reads a JSON answer of at most a few KiB, or `null` when it is not that.
 trait JsonOrNull {
     async fn json_or_null(self) -> serde_json::Value;
 }
 
 impl JsonOrNull for reqwest::Response {
     async fn json_or_null(self) -> serde_json::Value {
-        match self.bytes().await {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-            Err(_) => serde_json::Value::Null,
-        }
+        let bytes = super::webhook::read_capped(self).await;
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
     }
 }
 

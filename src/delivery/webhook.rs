@@ -2,12 +2,16 @@
 //! (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`).
 //!
 //! The address was checked when the method was saved; it is checked again here, when the
-//! connection is made: the host name is resolved and private, link-local and (unless the
-//! deployment allows them) loopback addresses are refused, so a name that later points inside
-//! the network reaches nothing. Redirects are not followed.
+//! connection is made, with the same classifier (`domain::net`): the host name is resolved and
+//! only globally routable addresses (and loopback, where the deployment allows it) are kept, so
+//! a name that later points inside the network reaches nothing; a literal address, which is not
+//! resolved, is checked before sending. Proxy settings are ignored, redirects are not followed
+//! and at most [`ANSWER_LIMIT`] bytes of an answer are read. The method's secret is kept sealed
+//! and opened here, for signing.
 
 use super::{Channel, Message, Outcome, SendFuture};
-use crate::domain::webhook::check_ip;
+use crate::domain::net::{self, Destination};
+use crate::keys::Sealer;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -17,20 +21,41 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// At most this much of any answer is read (SPEC §4: a few KiB); the rest is never fetched.
+pub const ANSWER_LIMIT: usize = 4 * 1024;
+
 /// Sends alert notifications to webhook URLs.
 #[derive(Debug, Clone)]
 pub struct WebhookChannel {
     client: reqwest::Client,
     allow_loopback: bool,
+    /// Opens the methods' sealed secrets.
+    sealer: Sealer,
 }
 
 /// Whether a connection to `ip` is allowed: the reason when it is not.
 fn refused(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
-    match check_ip(ip) {
-        Err(why) => Some(why),
-        Ok(true) if !allow_loopback => Some("loopback addresses are not allowed"),
-        Ok(_) => None,
+    match net::classify(ip) {
+        Destination::Refused(why) => Some(why),
+        Destination::Loopback if !allow_loopback => Some("loopback addresses are not allowed"),
+        Destination::Loopback | Destination::Global => None,
     }
+}
+
+/// The first [`ANSWER_LIMIT`] bytes of an answer's body, read as they come; the rest is left
+/// unread (the connection is dropped). A body that fails or times out midway ends there.
+pub(crate) async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < ANSWER_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = ANSWER_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
 }
 
 /// Resolves host names and keeps only the addresses a webhook may reach.
@@ -81,9 +106,15 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 }
 
 impl WebhookChannel {
-    pub fn new(allow_loopback: bool, timeout: Duration) -> Result<Self, reqwest::Error> {
+    /// `sealer` opens the methods' secrets (`Keys::sealing`).
+    pub fn new(
+        allow_loopback: bool,
+        timeout: Duration,
+        sealer: Sealer,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(GuardedResolver { allow_loopback }))
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -93,6 +124,7 @@ impl WebhookChannel {
         Ok(Self {
             client,
             allow_loopback,
+            sealer,
         })
     }
 
@@ -110,8 +142,23 @@ impl WebhookChannel {
         if let Some(why) = literal.and_then(|ip| refused(ip, self.allow_loopback)) {
             return Outcome::Failed(format!("refused to connect to {url}: {why}"));
         }
-        let Some(secret) = &message.recipient.webhook_secret else {
+        let Some(kept) = &message.recipient.webhook_secret else {
             return Outcome::Failed("the webhook has no signing secret".to_owned());
+        };
+        // A plain secret is one kept before sealing, not sealed yet (the step after the
+        // migrations seals it).
+        let secret = if Sealer::is_sealed(kept.expose()) {
+            match self
+                .sealer
+                .open(kept.expose(), message.notification.method_id.as_str())
+            {
+                Ok(plain) => crate::config::Secret::from(plain),
+                Err(e) => {
+                    return Outcome::Failed(format!("the webhook's signing secret: {e}"));
+                }
+            }
+        } else {
+            kept.clone()
         };
         let body = message.webhook_body().to_string();
         let id = &message.notification.id;
@@ -133,13 +180,8 @@ impl WebhookChannel {
         match sent {
             Ok(response) => {
                 let status = response.status();
-                let answer: String = response
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .chars()
-                    .take(200)
-                    .collect();
+                let body = read_capped(response).await;
+                let answer: String = String::from_utf8_lossy(&body).chars().take(200).collect();
                 let detail = if answer.trim().is_empty() {
                     format!("HTTP {status}")
                 } else {
@@ -220,6 +262,10 @@ mod tests {
         assert!(refused(ip("10.1.2.3"), true).is_some());
         assert!(refused(ip("169.254.169.254"), true).is_some());
         assert!(refused(ip("::ffff:192.168.0.1"), true).is_some());
+        assert!(refused(ip("100.64.0.1"), true).is_some());
+        assert!(refused(ip("64:ff9b::a00:5"), true).is_some());
+        assert!(refused(ip("::ffff:127.0.0.1"), false).is_some());
+        assert!(refused(ip("::ffff:127.0.0.1"), true).is_none());
         assert!(refused(ip("127.0.0.1"), false).is_some());
         assert!(refused(ip("127.0.0.1"), true).is_none());
         assert!(refused(ip("93.184.216.34"), false).is_none());

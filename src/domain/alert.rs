@@ -1,4 +1,4 @@
-use super::{CompanyId, Errors, FieldError, Invalid, Name, Severity};
+use super::{CompanyId, CompanyScope, Errors, FieldError, Invalid, Name, Severity};
 use std::collections::BTreeMap;
 
 /// `firing` or `resolved`.
@@ -60,6 +60,30 @@ pub struct NewAlert {
     pub status: AlertStatus,
 }
 
+/// Which control characters a text field of an alert may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    /// `title`, `key`, label names and values: none, line breaks included (and the Unicode
+    /// line and paragraph separators, which display as line breaks).
+    One,
+    /// `body`: line breaks (`\n`, `\r\n`, `\r`) and tabs, nothing else.
+    Many,
+}
+
+/// Refuses the control characters (C0, DEL, C1 such as U+0085) that `lines` does not allow.
+/// Checked on the text as posted, before trimming.
+pub fn check_controls(input: &str, lines: Lines) -> Result<(), Invalid> {
+    let refused = |c: char| match lines {
+        Lines::One => c.is_control() || c == '\u{2028}' || c == '\u{2029}',
+        Lines::Many => c.is_control() && !matches!(c, '\n' | '\r' | '\t'),
+    };
+    if input.chars().any(refused) {
+        Err(Invalid::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
 fn text(input: &str, max: usize, required: bool) -> Result<Option<String>, Invalid> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
@@ -84,21 +108,25 @@ impl AlertInput {
             Some(id) if !id.is_empty() => Some(CompanyId::from_string(id)),
             _ => errors.check(&field("company_id"), Err(Invalid::Required)),
         };
+        let key_text = self.key.as_deref().unwrap_or_default();
         let key = errors
             .check(
                 &field("key"),
-                Name::parse(self.key.as_deref().unwrap_or_default())
-                    .and_then(|_| text(self.key.as_deref().unwrap_or_default(), MAX_KEY, true)),
+                Name::parse(key_text)
+                    .and_then(|_| check_controls(key_text, Lines::One))
+                    .and_then(|()| text(key_text, MAX_KEY, true)),
             )
             .flatten();
         let severity = match &self.severity {
             Some(s) => errors.check(&field("severity"), Severity::parse(s)),
             None => errors.check(&field("severity"), Err(Invalid::Required)),
         };
+        let title_text = self.title.as_deref().unwrap_or_default();
         let title = errors
             .check(
                 &field("title"),
-                text(self.title.as_deref().unwrap_or_default(), MAX_TITLE, true),
+                check_controls(title_text, Lines::One)
+                    .and_then(|()| text(title_text, MAX_TITLE, true)),
             )
             .flatten();
         let body = match &self.body {
@@ -107,12 +135,24 @@ impl AlertInput {
                 errors.push(&field("body"), Invalid::TooLong { max: MAX_BODY });
                 None
             }
-            Some(b) => Some(Some(b.clone()).filter(|b| !b.trim().is_empty())),
+            Some(b) => errors
+                .check(&field("body"), check_controls(b, Lines::Many))
+                .map(|()| Some(b.clone()).filter(|b| !b.trim().is_empty())),
         };
         if self.labels.len() > MAX_LABELS {
             errors.push(&field("labels"), Invalid::TooLong { max: MAX_LABELS });
         }
         for (k, v) in &self.labels {
+            // A name with control characters is refused on `labels` (it cannot name a field
+            // readably); a value, on `labels.<name>`.
+            if check_controls(k, Lines::One).is_err() {
+                errors.push(&field("labels"), Invalid::ControlCharacter);
+                continue;
+            }
+            if check_controls(v, Lines::One).is_err() {
+                errors.push(&field(&format!("labels.{k}")), Invalid::ControlCharacter);
+                continue;
+            }
             if k.is_empty()
                 || k.chars().count() > MAX_LABEL_KEY
                 || v.chars().count() > MAX_LABEL_VALUE
@@ -160,9 +200,126 @@ pub fn parse_batch(inputs: &[AlertInput]) -> Result<Vec<NewAlert>, Vec<FieldErro
     }
 }
 
+/// Refuses the alerts of a batch whose company is outside `scope` (a technician's access),
+/// each on `[i].company_id` and said as an unknown company is: the answer tells nothing of a
+/// company the poster cannot see.
+pub fn check_scope(alerts: &[NewAlert], scope: &CompanyScope) -> Result<(), Vec<FieldError>> {
+    let errors: Vec<FieldError> = alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !scope.includes(&a.company))
+        .map(|(i, _)| FieldError::new(format!("[{i}].company_id"), Invalid::UnknownCompany))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::CompanyAccess;
+
+    #[test]
+    fn control_characters_are_refused_where_they_do_not_belong() {
+        use Lines::{Many, One};
+        let refused = Err(Invalid::ControlCharacter);
+        let table: &[(&str, Lines, Result<(), Invalid>)] = &[
+            ("Disk full on srv-12", One, Ok(())),
+            ("Disco lleno: «más» 👩‍👩‍👧 ع", One, Ok(())),
+            ("", One, Ok(())),
+            ("a\u{0}b", One, refused.clone()),
+            ("a\u{7}b", One, refused.clone()),
+            ("a\u{1b}[31mred", One, refused.clone()),
+            ("a\u{7f}b", One, refused.clone()),
+            ("a\u{85}b", One, refused.clone()),
+            ("a\u{9b}b", One, refused.clone()),
+            ("a\nb", One, refused.clone()),
+            ("a\r\nb", One, refused.clone()),
+            ("a\rb", One, refused.clone()),
+            ("a\tb", One, refused.clone()),
+            ("trailing\n", One, refused.clone()),
+            ("a\u{2028}b", One, refused.clone()),
+            ("a\u{2029}b", One, refused.clone()),
+            ("line 1\nline 2", Many, Ok(())),
+            ("line 1\r\nline 2\rline 3", Many, Ok(())),
+            ("col\tcol", Many, Ok(())),
+            ("a\u{2028}b", Many, Ok(())),
+            ("a\u{0}b", Many, refused.clone()),
+            ("a\u{8}b", Many, refused.clone()),
+            ("a\u{b}b", Many, refused.clone()),
+            ("a\u{c}b", Many, refused.clone()),
+            ("a\u{1b}[0m", Many, refused.clone()),
+            ("a\u{7f}b", Many, refused.clone()),
+            ("a\u{85}b", Many, refused.clone()),
+            ("a\u{9f}b", Many, refused),
+        ];
+        for (input, lines, want) in table {
+            assert_eq!(&check_controls(input, *lines), want, "{input:?} {lines:?}");
+        }
+    }
+
+    #[test]
+    fn each_field_names_its_control_character() {
+        let mut bad = input("info");
+        bad.key = Some("disk\n".into());
+        bad.title = Some("Disk\u{85}full".into());
+        bad.body = Some("ok\r\nok\tbut\u{7}".into());
+        bad.labels = [
+            ("host".to_owned(), "srv\n12".to_owned()),
+            ("ro\u{0}le".to_owned(), "db".to_owned()),
+            ("zone".to_owned(), "eu-west".to_owned()),
+        ]
+        .into();
+        let errors = bad.parse("[2].").err().unwrap_or_default();
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.error.clone()))
+            .collect();
+        let control = Invalid::ControlCharacter;
+        assert_eq!(
+            fields,
+            [
+                ("[2].key", control.clone()),
+                ("[2].title", control.clone()),
+                ("[2].body", control.clone()),
+                ("[2].labels.host", control.clone()),
+                ("[2].labels", control),
+            ]
+        );
+        let mut good = input("info");
+        good.body = Some("line 1\r\nline 2\n\tindented\rend".into());
+        assert_eq!(
+            good.parse("").map(|a| a.body),
+            Ok(Some("line 1\r\nline 2\n\tindented\rend".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_batch_outside_the_scope_is_refused_like_unknown_companies() {
+        let (nw, contoso) = (
+            CompanyId::from_string("northwind"),
+            CompanyId::from_string("contoso"),
+        );
+        let mut other = input("info").parse("").unwrap_or_else(|e| panic!("{e:?}"));
+        other.company = contoso.clone();
+        let ours = input("info").parse("").unwrap_or_else(|e| panic!("{e:?}"));
+        let batch = [ours.clone(), other.clone(), ours];
+        let tech = CompanyAccess::Only([nw].into());
+        let errors = check_scope(&batch, &tech).err().unwrap_or_default();
+        assert_eq!(
+            errors,
+            [FieldError::new("[1].company_id", Invalid::UnknownCompany)]
+        );
+        assert_eq!(check_scope(&batch, &CompanyAccess::All), Ok(()));
+        assert_eq!(
+            check_scope(&batch, &CompanyAccess::Only([contoso].into())).map_err(|e| e.len()),
+            Err(2)
+        );
+        assert_eq!(check_scope(&[], &CompanyAccess::Only([].into())), Ok(()));
+    }
 
     fn input(severity: &str) -> AlertInput {
         AlertInput {

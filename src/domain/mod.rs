@@ -5,23 +5,30 @@ mod access;
 mod account;
 mod alert;
 mod contact;
+pub mod csv_cell;
 mod email;
 mod ids;
 pub mod lifecycle;
+pub mod limits;
 mod method;
 mod name;
+pub mod net;
 pub mod notification;
 mod phone;
 pub mod report;
+pub mod retention;
 pub mod retry;
 pub mod routing;
 mod settings;
+pub mod token;
 mod user;
 pub mod webhook;
 
 pub use access::{CompanyAccess, CompanyScope};
 pub use account::{AccountSettings, FloodLimits, Profile, RepeatInterval, UserChange};
-pub use alert::{AlertInput, AlertStatus, NewAlert, NewWindow, parse_batch};
+pub use alert::{
+    AlertInput, AlertStatus, Lines, NewAlert, NewWindow, check_controls, check_scope, parse_batch,
+};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{
@@ -94,6 +101,10 @@ pub enum Invalid {
     Malformed,
     #[error("The password is not right")]
     WrongPassword,
+    #[error("Must be in the future")]
+    InPast,
+    #[error("Enter a number of days or hours such as 90d or 12h")]
+    Lifetime,
     /// A JSON value of the wrong type, or an unknown field.
     #[error("{message}")]
     Type { message: String },
@@ -129,6 +140,8 @@ impl Invalid {
             Self::Malformed => "malformed",
             Self::Type { .. } => "wrong-type",
             Self::WrongPassword => "wrong-password",
+            Self::InPast => "in-past",
+            Self::Lifetime => "invalid-lifetime",
         }
     }
 }

@@ -1,11 +1,12 @@
 use super::Invalid;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use super::net::{Destination, classify};
 use url::{Host, Url};
 
 /// An `https` URL that receives alerts as JSON. Plain `http` is accepted only to a loopback
-/// host and only when the deployment allows loopback webhooks (local tests). Private and
-/// link-local addresses are always refused. Host names are checked again, resolved, when a
-/// webhook is sent.
+/// host and only when the deployment allows loopback webhooks (local tests). Every address that
+/// is not globally routable is refused ([`classify`]), the setting or not; hosts given as
+/// numbers in any form (`0x7f000001`, `017700000001`, `2130706433`) are read as the address they
+/// are. Host names are checked again, resolved, when a webhook is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookUrl(Url);
 
@@ -22,59 +23,33 @@ impl WebhookUrl {
             return Err(Invalid::TooLong { max: MAX_LEN });
         }
         let url = Url::parse(input).map_err(|_| reason("it is not a URL"))?;
-        let loopback = match url.host() {
+        let destination = match url.host() {
             None => return Err(reason("it has no host")),
-            Some(Host::Domain(d)) => d == "localhost" || d.ends_with(".localhost"),
-            Some(Host::Ipv4(ip)) => check_ip(IpAddr::V4(ip)).map_err(reason)?,
-            Some(Host::Ipv6(ip)) => check_ip(IpAddr::V6(ip)).map_err(reason)?,
+            Some(Host::Domain(d)) => {
+                let d = d.trim_end_matches('.');
+                if d == "localhost" || d.ends_with(".localhost") {
+                    Destination::Loopback
+                } else {
+                    Destination::Global
+                }
+            }
+            Some(Host::Ipv4(ip)) => classify(ip.into()),
+            Some(Host::Ipv6(ip)) => classify(ip.into()),
+        };
+        let loopback = match destination {
+            Destination::Refused(why) => return Err(reason(why)),
+            Destination::Loopback => true,
+            Destination::Global => false,
         };
         match (url.scheme(), loopback) {
             (_, true) if !allow_loopback => Err(reason("loopback addresses are not allowed")),
             ("https", _) | ("http", true) => Ok(Self(url)),
-            ("http", false) => Err(reason("it must start with https://")),
             _ => Err(reason("it must start with https://")),
         }
     }
 
     pub fn as_str(&self) -> &str {
         self.0.as_str()
-    }
-}
-
-/// Whether a literal address is loopback, or why it is refused.
-pub(crate) fn check_ip(ip: IpAddr) -> Result<bool, &'static str> {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
-    match ip {
-        IpAddr::V4(v4) => check_v4(v4),
-        IpAddr::V6(v6) => check_v6(v6),
-    }
-}
-
-fn check_v4(ip: Ipv4Addr) -> Result<bool, &'static str> {
-    if ip.is_private() {
-        Err("private addresses are not allowed")
-    } else if ip.is_link_local() {
-        Err("link-local addresses are not allowed")
-    } else if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() {
-        Err("it is not a host address")
-    } else {
-        Ok(ip.is_loopback())
-    }
-}
-
-fn check_v6(ip: Ipv6Addr) -> Result<bool, &'static str> {
-    let first = ip.segments()[0];
-    if first & 0xfe00 == 0xfc00 {
-        Err("private addresses are not allowed")
-    } else if first & 0xffc0 == 0xfe80 {
-        Err("link-local addresses are not allowed")
-    } else if ip.is_unspecified() || ip.is_multicast() {
-        Err("it is not a host address")
-    } else {
-        Ok(ip.is_loopback())
     }
 }
 
@@ -111,9 +86,44 @@ mod tests {
             "https://[fe80::1]/",
             "https://[::ffff:10.0.0.1]/",
             "https://0.0.0.0/",
+            "https://100.64.0.1/",
+            "https://192.0.0.8/",
+            "https://198.18.0.1/",
+            "https://240.0.0.1/",
+            "https://255.255.255.255/",
+            "https://224.0.0.251/",
+            "http://[64:ff9b::a00:5]/",
+            "https://[64:ff9b::808:808]/",
+            "https://[2002:a00:1::1]/",
+            "https://[fec0::1]/",
+            "https://[ff02::1]/",
+            "https://[::]/",
+            "https://[::10.0.0.1]/",
+            "https://[::ffff:169.254.169.254]/",
+            "https://[::ffff:100.64.0.1]/",
+            // Numbers in any notation are read as the address they are.
+            "https://0xa000001/",
+            "https://012.0.0.1/",
+            "https://167772161/",
+            "https://0xa9.254.169.254/",
         ] {
             assert!(!ok(url, true), "{url}");
         }
+        // Loopback in any notation is loopback: refused unless allowed.
+        for url in [
+            "https://0x7f000001/",
+            "https://2130706433/",
+            "https://017700000001/",
+            "https://127.1/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://localhost./",
+        ] {
+            assert!(!ok(url, false), "{url}");
+            assert!(ok(url, true), "{url}");
+        }
+        assert!(ok("https://8.8.8.8/", false));
+        assert!(ok("https://[2606:4700::1111]/", false));
+        assert!(ok("https://[::ffff:8.8.8.8]/", false));
         assert!(!ok("not a url", true));
         assert!(!ok("", true));
     }

@@ -1,9 +1,14 @@
 //! The HTTP server: health and readiness, the JSON API under `/api/v1` with its OpenAPI
-//! document, and (later) the web app.
+//! document, and the web app; security headers on every answer (`headers`), and time-outs
+//! against slow clients (`serve`).
 
 pub mod api;
+pub mod headers;
 mod metrics;
+mod serve;
 pub mod ui;
+
+pub use serve::{Timeouts, serve, serve_with};
 
 use crate::error::{AppError, problem};
 use axum::extract::{DefaultBodyLimit, State};
@@ -13,7 +18,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use crate::app::App as AppState;
@@ -21,15 +25,23 @@ pub use crate::app::App as AppState;
 /// Request bodies above this answer 413 (SPEC §3), except alerts (their own limit).
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The whole app with the default [`Timeouts`].
 pub fn router(state: Arc<AppState>) -> Router {
+    router_with(state, Timeouts::default())
+}
+
+/// The whole app: its routes, the body limit, the body and request time-outs (the header
+/// time-out is the server's, see [`serve_with`]), the security headers and a span per request.
+pub fn router_with(state: Arc<AppState>, timeouts: Timeouts) -> Router {
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = Arc::new(openapi);
-    Router::new()
+    let https = state.public_url.starts_with("https://");
+    let routes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .merge(api)
-        .merge(ui::routes())
+        .merge(ui::routes(&state))
         .route(
             "/api/openapi.json",
             get({
@@ -50,6 +62,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(refuse_nul))
+        .layer(axum::middleware::from_fn_with_state(
+            timeouts,
+            serve::time_limits,
+        ));
+    headers::secure(routes, https)
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
@@ -92,35 +109,4 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Result<Json<Value>, AppEr
             Err(AppError::Unavailable)
         }
     }
-}
-
-/// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -4,9 +4,10 @@
 //! as a CSV attachment) to each of their email methods with `reports` on.
 //!
 //! This module holds a run (`run_now`, `execute`, the deliveries it queues, its period);
-//! `tables` builds each kind's numbers, `render` writes the email, CSV and chart, and
-//! `scheduler` starts due runs.
+//! `tables` builds each kind's numbers (`alert_csv`, the alert summary's CSV rows), `render`
+//! writes the email, CSV and chart, and `scheduler` starts due runs.
 
+mod alert_csv;
 mod render;
 mod scheduler;
 mod tables;
@@ -18,6 +19,7 @@ use crate::store::{self, Report, ReportRun, Result, SqlStore, StoreError};
 use chrono::{DateTime, Duration, Utc};
 
 pub use crate::delivery::message::{CHART_CID, ReportMail};
+pub use alert_csv::{ALERT_CSV_COLUMNS, Csv};
 pub use render::chart;
 pub use scheduler::Scheduler;
 pub use tables::{DayCounts, Table};

@@ -101,17 +101,13 @@ pub(super) fn render(
     }
     .render()
     .map_err(fail)?;
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let csv_error =
-        |e: csv::Error| StoreError::Content(format!("the CSV could not be written: {e}"));
-    csv.write_record(&table.headers).map_err(csv_error)?;
-    for row in &table.rows {
-        csv.write_record(row).map_err(csv_error)?;
-    }
-    let csv = csv
-        .into_inner()
-        .map_err(|e| StoreError::Content(e.to_string()))
-        .and_then(|b| String::from_utf8(b).map_err(|e| StoreError::Content(e.to_string())))?;
+    // The attachment: the kind's own CSV (the alert summary's alerts), else the table; formula
+    // cells neutralised.
+    let (headers, rows) = match &table.csv {
+        Some(csv) => (&csv.headers, &csv.rows),
+        None => (&table.headers, &table.rows),
+    };
+    let csv = crate::domain::csv_cell::write(headers, rows).map_err(StoreError::Content)?;
     Ok(ReportMail {
         subject: fields.subject.clone(),
         text,
@@ -122,6 +118,7 @@ pub(super) fn render(
             run.scheduled_for.format("%Y%m%d")
         ),
         csv,
+        unsubscribe: Some(unsubscribe.to_owned()),
         chart_png: chart_png.map(|png| {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD.encode(png)

@@ -1,6 +1,7 @@
 //! The numbers of each report kind (alert summary, delivery summary, coverage) for one
 //! recipient's companies and period: the [`Table`] a report email and its CSV show.
 
+use super::alert_csv::{Csv, alert_rows};
 use crate::domain::report::ReportKind;
 use crate::domain::{AccountId, CompanyAccess, CompanyId, MethodType};
 use crate::i18n::Tr;
@@ -17,6 +18,8 @@ pub struct Table {
     pub notes: Vec<String>,
     /// Alerts per day, for the chart (alert summaries).
     pub days: Option<DayCounts>,
+    /// The CSV attachment when it is not this table: the alert summary's one row per alert.
+    pub csv: Option<Csv>,
 }
 
 fn minutes(values: &mut [i64], percentile: f64) -> String {
@@ -105,6 +108,7 @@ pub(super) async fn build(
                     .map(|(k, n)| tr.ta("report-top-key", &[("key", k), ("count", &n.to_string())]))
                     .collect(),
                 days: Some(per_day(&alerts, start, end, zone)),
+                csv: Some(alert_rows(&alerts, name_of, zone)),
             })
         }
         ReportKind::DeliverySummary => {
@@ -157,6 +161,7 @@ pub(super) async fn build(
                 headers,
                 rows,
                 days: None,
+                csv: None,
                 notes: slowest
                     .iter()
                     .take(3)
@@ -241,6 +246,7 @@ pub(super) async fn build(
             );
             Ok(Table {
                 days: None,
+                csv: None,
                 intro: vec![tr.t("report-coverage-intro")],
                 headers: vec![
                     h("mail-fact-company"),

@@ -11,9 +11,11 @@ use utoipa::ToSchema;
 
 pub mod alerts;
 pub mod reports;
+pub mod tokens;
 
 pub use alerts::*;
 pub use reports::*;
+pub use tokens::*;
 
 /// An object as the audit log records it: its JSON form and its id.
 pub trait Audited: Serialize {

@@ -12,7 +12,7 @@ pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::{
     Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, ingest,
-    methods, outbox, reports, sessions, users,
+    methods, outbox, purge, reports, sessions, tokens, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.

@@ -18,6 +18,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// The operator's `REACH_METRICS_TOKEN` in these tests.
+pub const METRICS_TOKEN: &str = "operator-metrics-token-0123456789";
+
 pub struct TestApp {
     pub db: TestDb,
     pub router: axum::Router,
@@ -121,13 +124,16 @@ impl TestApp {
             CompanyAccess::All,
         )
         .await;
-        let state = Arc::new(AppState::new(
-            db.store.clone(),
-            Secret::from("test-secret-key-test-secret-key-00".to_owned()),
-            false,
-            "http://reach.test",
-            reach::runtime::Wakeup::default(),
-        ));
+        let state = Arc::new(
+            AppState::new(
+                db.store.clone(),
+                Secret::from("test-secret-key-test-secret-key-00".to_owned()),
+                false,
+                "http://reach.test",
+                reach::runtime::Wakeup::default(),
+            )
+            .with_metrics_token(Some(Secret::from(METRICS_TOKEN.to_owned()))),
+        );
         Self {
             router: router(state),
             db,
@@ -252,10 +258,13 @@ async fn user(
     let (token, hash) = auth::generate_token();
     tx!(
         db.store,
-        reach::store::users::create_token,
+        reach::store::tokens::create,
         &account.id,
         &contact.id,
-        &Name::parse("tests").expect("label"),
+        &reach::domain::token::NewToken {
+            name: Name::parse("tests").expect("label"),
+            expires_at: None,
+        },
         &hash
     )
     .await

@@ -1,7 +1,7 @@
 //! SPEC flows for alerts: ingest with notifications, scope, acknowledgement, maintenance, and
 //! the Prometheus metrics.
 
-use crate::app::TestApp;
+use crate::app::{METRICS_TOKEN, TestApp};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -217,7 +217,8 @@ pub async fn alerts_are_stored_with_their_notifications_before_the_answer(app: &
     assert_eq!(app.get(&windows, admin).await.body["items"], json!([]));
 }
 
-/// `GET /metrics`: Prometheus text for admins (counts of the deployment), refused otherwise.
+/// `GET /metrics`: Prometheus text. The operator's token reads the deployment's numbers, an
+/// admin's token its own account's only (the same series), a technician's 403, none 401.
 pub async fn metrics_are_prometheus_text_for_admins(app: &TestApp) {
     let admin = &app.admin.token;
     let nw = app.northwind.id.to_string();
@@ -229,23 +230,52 @@ pub async fn metrics_are_prometheus_text_for_admins(app: &TestApp) {
         )
         .await;
     assert_eq!(posted.status, StatusCode::ACCEPTED);
-    let answer = app.call("GET", "/metrics", Some(admin), None).await;
-    assert_eq!(answer.status, StatusCode::OK);
-    assert!(
-        answer.headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/openmetrics-text")
-    );
-    let text = answer.body.as_str().expect("text").to_owned();
+    let metrics = |token: &str| metrics_text(app, token.to_owned());
+    let text = metrics(admin).await;
     assert!(text.contains("reach_alerts_firing 1"), "{text}");
     // The admin and the technician (Northwind) take critical alerts by email.
     assert!(
         text.contains(r#"reach_notifications{state="queued",channel="email"} 2"#),
         "{text}"
     );
-    assert!(text.contains("reach_outbox_oldest_due_seconds"), "{text}");
-    assert!(text.trim_end().ends_with("# EOF"));
+    // Another account's admin sees the same series over their own account: nothing yet.
+    let other = metrics(&app.outsider.token).await;
+    assert!(other.contains("reach_alerts_firing 0"), "{other}");
+    assert!(!other.contains("reach_notifications{"), "{other}");
+    let company = app
+        .post(
+            "/api/v1/companies",
+            &app.outsider.token,
+            json!({"name": "Elsewhere"}),
+        )
+        .await;
+    assert_eq!(company.status, StatusCode::CREATED);
+    let posted = app
+        .post(
+            "/api/v1/alerts",
+            &app.outsider.token,
+            json!([
+                {"company_id": company.body["id"], "key": "o1", "severity": "critical", "title": "O"},
+                {"company_id": company.body["id"], "key": "o2", "severity": "critical", "title": "O"}
+            ]),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::ACCEPTED);
+    assert!(
+        metrics(&app.outsider.token)
+            .await
+            .contains("reach_alerts_firing 2")
+    );
+    assert!(metrics(admin).await.contains("reach_alerts_firing 1"));
+    // The operator's token: the whole deployment.
+    let all = metrics(METRICS_TOKEN).await;
+    assert!(all.contains("reach_alerts_firing 3"), "{all}");
+    assert_eq!(
+        app.call("GET", "/metrics", Some(&METRICS_TOKEN[1..]), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.call("GET", "/metrics", Some(&app.tech.token), None)
             .await
@@ -256,4 +286,19 @@ pub async fn metrics_are_prometheus_text_for_admins(app: &TestApp) {
         app.call("GET", "/metrics", None, None).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+async fn metrics_text(app: &TestApp, token: String) -> String {
+    let answer = app.call("GET", "/metrics", Some(&token), None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert!(
+        answer.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = answer.body.as_str().expect("text").to_owned();
+    assert!(text.contains("reach_outbox_oldest_due_seconds"), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"));
+    text
 }

@@ -68,11 +68,13 @@ pub async fn a_technician_renames_themself_and_nobody_renames_others(app: &TestA
         app.get("/api/v1/me", &app.tech.token).await.body["name"],
         "Tess Ortiz"
     );
+    // A new primary email needs the current password (SPEC §3).
+    crate::flows_me::set_password(app, &app.tech, "tess password 12").await;
     let email = app
         .patch(
             "/api/v1/me",
             &app.tech.token,
-            json!({"email": "Tess.Ortiz@Acme.Example"}),
+            json!({"email": "Tess.Ortiz@Acme.Example", "current_password": "tess password 12"}),
         )
         .await;
     assert_eq!(email.body["email"], "Tess.Ortiz@acme.example");

@@ -10,9 +10,14 @@ mod errors;
 mod flows_access;
 mod flows_alerts;
 mod flows_directory;
+mod flows_ingest;
 mod flows_input;
+mod flows_limits;
+mod flows_me;
 mod flows_methods;
+mod flows_tokens;
 mod matrix;
+mod ssrf;
 
 macro_rules! on_both_databases {
     ($($module:ident :: $case:ident),* $(,)?) => {
@@ -42,8 +47,14 @@ macro_rules! on_both_databases {
 on_both_databases! {
     flows_methods::add_a_contact_add_methods_of_each_type_edit_and_delete,
     flows_methods::send_test_verification_codes_and_flood_limits,
+    flows_limits::one_message_per_method_per_minute,
+    flows_limits::a_verification_code_counts_against_a_test_and_back,
+    flows_limits::five_messages_per_address_per_hour_across_methods,
+    flows_limits::flood_digests_count_towards_the_address_limit,
+    flows_limits::ten_parallel_tests_queue_exactly_one_message,
     flows_directory::users_are_listed_beside_contacts,
     flows_directory::a_technician_renames_themself_and_nobody_renames_others,
+    flows_me::a_new_password_or_email_needs_the_current_password,
     flows_directory::the_last_admin_cannot_be_removed,
     flows_directory::the_contacts_list_filters_searches_and_pages,
     flows_access::a_second_account_sees_nothing,
@@ -51,12 +62,18 @@ on_both_databases! {
     flows_access::every_change_is_in_the_audit_log,
     flows_alerts::alerts_are_stored_with_their_notifications_before_the_answer,
     flows_alerts::metrics_are_prometheus_text_for_admins,
+    flows_ingest::a_technician_cannot_post_alerts_for_companies_outside_their_access,
+    flows_ingest::control_characters_in_alerts_are_field_errors,
+    flows_tokens::a_token_is_shown_once_records_its_use_and_dies_when_revoked,
+    flows_tokens::expiry_must_be_in_the_future_and_an_expired_token_is_refused,
+    flows_tokens::nobody_reaches_another_users_tokens,
     flows_input::ids_with_control_characters_are_field_errors,
     flows_input::ids_with_nul_in_paths_are_not_found,
     flows_input::nul_in_bodies_and_queries_is_refused_not_a_server_error,
     errors::errors_are_problem_documents_with_the_right_status,
     errors::bad_values_name_their_field_and_store_nothing,
     errors::internal_errors_show_nothing_of_their_cause,
+    ssrf::webhooks_to_addresses_that_are_not_global_are_refused,
     matrix::every_route_answers_each_role_as_the_permission_table_says,
     docs::the_openapi_document_and_reference_page_cover_every_operation,
 }

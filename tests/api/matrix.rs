@@ -22,6 +22,8 @@ struct Targets {
     contact: String,
     method: String,
     user: String,
+    /// One of the admin's own API tokens (not the one the matrix calls with).
+    token: String,
 }
 
 async fn targets(app: &TestApp, n: usize) -> Targets {
@@ -81,7 +83,16 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         .post("/api/v1/reports", admin, json!({"name": format!("Report {n}"), "kind": "coverage", "companies": "all", "schedule": {"every": "day", "at": "07:00", "timezone": "UTC"}, "recipients": [contact]}))
         .await
         .str("/id");
+    let token = app
+        .post(
+            "/api/v1/tokens",
+            admin,
+            json!({"name": format!("Target {n}")}),
+        )
+        .await
+        .str("/id");
     Targets {
+        token,
         alert,
         report,
         window,
@@ -101,6 +112,8 @@ fn concrete(path: &str, t: &Targets) -> String {
         &t.user
     } else if path.starts_with("/api/v1/reports/") {
         &t.report
+    } else if path.starts_with("/api/v1/tokens/") {
+        &t.token
     } else {
         &t.contact
     };
@@ -145,6 +158,7 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
         }
         ("PATCH", "/api/v1/reports/{id}") => json!({"enabled": false}),
         ("POST", "/api/v1/reports/{id}/run") => return None,
+        ("POST", "/api/v1/tokens") => json!({"name": format!("Matrix {n}")}),
         other => panic!("the matrix has no body for {other:?}: add one"),
     })
 }
@@ -189,6 +203,9 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
             ("POST", "/api/v1/alerts") => 202,
             ("POST", "/api/v1/alerts/{id}/ack") => 200,
             ("GET", _) | ("PATCH", "/api/v1/me") => 200,
+            // Everyone manages their own API tokens; the target is the admin's (SPEC §3).
+            ("POST", "/api/v1/tokens") => 201,
+            ("DELETE", "/api/v1/tokens/{id}") => 404,
             _ => 403,
         },
     }

@@ -48,7 +48,11 @@ pub async fn operator_flow(db: &TestDb) {
     .expect("admin exists");
     let hash = login.password_hash.clone().expect("hash");
     assert!(hash.starts_with("$argon2id$"));
-    assert!(auth::verify_password("correct horse battery staple", &hash));
+    assert!(
+        auth::verify_password("correct horse battery staple", Some(&hash))
+            .await
+            .expect("verify")
+    );
 
     let mut generated = reach(dir.path(), &env);
     generated.args([
@@ -78,10 +82,11 @@ pub async fn operator_flow(db: &TestDb) {
         bob.account_id, login.account_id,
         "the existing account is reused"
     );
-    assert!(auth::verify_password(
-        password,
-        &bob.password_hash.expect("hash")
-    ));
+    assert!(
+        auth::verify_password(password, bob.password_hash.as_deref())
+            .await
+            .expect("verify")
+    );
 
     let mut token = reach(dir.path(), &env);
     token.args([
@@ -100,13 +105,18 @@ pub async fn operator_flow(db: &TestDb) {
     assert!(lines[0].starts_with("reach_"));
     let owner = read!(
         db.store,
-        reach::store::users::login_by_token,
+        reach::store::tokens::login_by_token,
         &auth::hash_token(lines[0])
     )
     .await
     .expect("lookup")
     .expect("token works");
-    assert_eq!(owner.user_id, login.user_id);
+    assert_eq!(owner.login.user_id, login.user_id);
+    assert_eq!(
+        owner.expires_at, None,
+        "no --expires-in: it does not expire"
+    );
+    token_expiry(db, dir.path(), &env).await;
 
     let mut dup = reach(dir.path(), &env);
     dup.args([
@@ -141,4 +151,70 @@ pub async fn operator_flow(db: &TestDb) {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no user has the email nobody@example.com"));
     assert_eq!(text(&out.stdout), "");
+}
+
+/// `reach token create --expires-in 90d`: the token expires 90 days on; a value that is not
+/// a whole number of days or hours is a one-line error and makes no token.
+async fn token_expiry(db: &TestDb, dir: &std::path::Path, env: &[(&str, &str)]) {
+    let create = |expires_in: &str| {
+        let mut cmd = reach(dir, env);
+        cmd.args([
+            "token",
+            "create",
+            "--email",
+            "ana@example.com",
+            "--name",
+            "quarterly",
+            "--expires-in",
+            expires_in,
+        ]);
+        run(cmd, None)
+    };
+    let before = chrono::Utc::now();
+    let out = create("90d");
+    let after = chrono::Utc::now();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert_eq!(printed.lines().count(), 1, "the token alone: {printed:?}");
+    let found = read!(
+        db.store,
+        reach::store::tokens::login_by_token,
+        &auth::hash_token(printed.trim_end())
+    )
+    .await
+    .expect("lookup")
+    .expect("token works");
+    let expires = found.expires_at.expect("it expires");
+    let days = chrono::Duration::days(90);
+    let slack = chrono::Duration::seconds(1);
+    assert!(
+        expires >= before + days - slack && expires <= after + days + slack,
+        "{expires} is 90 days after {before}"
+    );
+    let tokens = read!(
+        db.store,
+        reach::store::tokens::list,
+        &found.login.account_id,
+        &found.login.user_id
+    )
+    .await
+    .expect("list")
+    .len();
+    for bad in ["90", "1w", "0d", "3651d"] {
+        let out = create(bad);
+        assert!(!out.status.success(), "{bad} should fail");
+        let err = text(&out.stderr);
+        assert!(err.contains("--expires-in"), "{bad}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+    let still = read!(
+        db.store,
+        reach::store::tokens::list,
+        &found.login.account_id,
+        &found.login.user_id
+    )
+    .await
+    .expect("list")
+    .len();
+    assert_eq!(still, tokens, "a bad --expires-in makes no token");
 }

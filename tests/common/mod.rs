@@ -44,14 +44,33 @@ macro_rules! read {
     };
 }
 
-/// Adds a method to a contact, in its own transaction.
+/// The secret key of the tests that use the store directly (the delivery harness signs links
+/// and opens webhook secrets with it).
+pub const SECRET_KEY: &str = "delivery-test-secret-key-0123456789";
+
+/// Seals webhook secrets as the app does under [`SECRET_KEY`].
+pub fn sealer() -> reach::keys::Sealer {
+    reach::keys::Keys::derive(SECRET_KEY).sealing().clone()
+}
+
+/// Adds a method to a contact, in its own transaction (a webhook's secret sealed with
+/// [`sealer`]; the answer carries it plain).
 pub async fn add_method(
     store: &SqlStore,
     account: &AccountId,
     contact: &ContactId,
     new: &NewMethod,
 ) -> Result<Method, StoreError> {
-    tx!(store, reach::store::methods::add, account, contact, new).await
+    let sealer = sealer();
+    tx!(
+        store,
+        reach::store::methods::add,
+        account,
+        contact,
+        new,
+        &sealer
+    )
+    .await
 }
 
 /// Stores a batch of alerts with every notification they imply, as `POST /api/v1/alerts`

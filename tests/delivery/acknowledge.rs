@@ -155,3 +155,101 @@ pub async fn the_acknowledge_link_acknowledges_as_the_recipient(store: &SqlStore
     .unwrap();
     assert_eq!(again.acknowledged_by, Some(marta.id));
 }
+
+/// A recipient who lost access to the alert's company (or was deleted) holds a link that no
+/// longer works: opening and pressing it answer as an invalid link does, and acknowledge
+/// nothing. Given access back, the same link works again.
+pub async fn the_acknowledge_link_stops_working_without_access(store: &SqlStore) {
+    use reach::app::alerts::{Acknowledger, ack_link, acknowledge};
+    use reach::domain::NewContact;
+    use reach::links::{ACK_LINK_LIFETIME, AckGrant};
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let marta = person(store, &acme, "Marta Ruiz", only(&[&nw]), Locale::Es).await;
+    let pablo = person(store, &acme, "Pablo", CompanyAccess::All, Locale::Es).await;
+    let stored = ingest(
+        store,
+        &acme.id,
+        &[alert(&nw, "k", "critical", "firing")],
+        t0(),
+    )
+    .await
+    .unwrap();
+    let app = reach::app::App::new(
+        store.clone(),
+        reach::config::Secret::from(SECRET_KEY.to_owned()),
+        false,
+        PUBLIC_URL,
+        reach::runtime::Wakeup::default(),
+    );
+    let grant = |who: &reach::store::Contact| AckGrant {
+        account_id: acme.id.clone(),
+        alert_id: stored[0].id.clone(),
+        contact_id: who.id.clone(),
+        expires_at: chrono::Utc::now() + ACK_LINK_LIFETIME,
+    };
+    let (marta_link, pablo_link) = (grant(&marta), grant(&pablo));
+    assert!(
+        ack_link(&app, &marta_link, false)
+            .await
+            .unwrap()
+            .alert
+            .is_some(),
+        "the link works while Marta has access"
+    );
+    let access = |companies| NewContact {
+        name: crate::fixtures::name("Marta Ruiz"),
+        companies,
+        locale: Some(Locale::Es),
+        timezone: None,
+    };
+    tx!(
+        store,
+        reach::store::contacts::update,
+        &acme.id,
+        &marta.id,
+        &access(only(&[&contoso]))
+    )
+    .await
+    .unwrap();
+    tx!(store, reach::store::contacts::delete, &acme.id, &pablo.id)
+        .await
+        .unwrap();
+    for link in [&marta_link, &pablo_link] {
+        for press in [false, true] {
+            let shown = ack_link(&app, link, press).await.unwrap();
+            assert!(shown.alert.is_none(), "press={press}: {shown:?}");
+        }
+        let refused = acknowledge(&app, Acknowledger::Link(link), &stored[0].id).await;
+        assert!(
+            matches!(refused, Err(reach::error::AppError::NotFound)),
+            "{refused:?}"
+        );
+    }
+    let alert = crate::read!(
+        store,
+        reach::store::alerts::get_alert,
+        &acme.id,
+        &CompanyAccess::All,
+        &stored[0].id
+    )
+    .await
+    .unwrap();
+    assert_eq!(alert.acknowledged_at, None, "nothing acknowledged");
+
+    // Access given back: the same link works again.
+    tx!(
+        store,
+        reach::store::contacts::update,
+        &acme.id,
+        &marta.id,
+        &access(only(&[&nw, &contoso]))
+    )
+    .await
+    .unwrap();
+    let pressed = ack_link(&app, &marta_link, true).await.unwrap();
+    let linked = pressed.alert.expect("the link works again");
+    assert!(linked.done);
+    assert_eq!(linked.alert.acknowledged_by, Some(marta.id.clone()));
+}

@@ -121,7 +121,8 @@ pub async fn codes_expire_lock_after_five_wrong_tries_and_work_once(store: &SqlS
         &acme.id,
         &marta.id,
         &email.id,
-        &moved
+        &moved,
+        &crate::common::sealer()
     )
     .await
     .unwrap();

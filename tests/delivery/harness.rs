@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const SECRET_KEY: &str = "delivery-test-secret-key-0123456789";
+pub use crate::common::SECRET_KEY;
 pub const PUBLIC_URL: &str = "http://reach.test";
 
 /// One request the receiver got.
@@ -213,7 +213,12 @@ pub fn dispatcher(
         Duration::from_secs(10),
     )
     .unwrap();
-    let webhook = WebhookChannel::new(allow_loopback, Duration::from_secs(5)).unwrap();
+    let webhook = WebhookChannel::new(
+        allow_loopback,
+        Duration::from_secs(5),
+        crate::common::sealer(),
+    )
+    .unwrap();
     Arc::new(
         Dispatcher::new(
             store.clone(),
@@ -364,7 +369,8 @@ pub fn dispatcher_with_provider(
         Duration::from_secs(5),
     )
     .unwrap();
-    let webhook = WebhookChannel::new(true, Duration::from_secs(5)).unwrap();
+    let webhook =
+        WebhookChannel::new(true, Duration::from_secs(5), crate::common::sealer()).unwrap();
     let mut d = Dispatcher::new(
         store.clone(),
         clock,

@@ -16,6 +16,7 @@ mod flood;
 mod harness;
 mod phone_steps;
 mod phones;
+mod report_mail;
 mod reports;
 mod retries;
 mod steps;
@@ -53,10 +54,13 @@ both_backends! {
     email::without_smtp_emails_are_written_as_eml_files,
     webhooks::webhooks_are_signed_per_standard_webhooks,
     webhooks::the_ssrf_guard_refuses_at_connect_time_and_sends_nothing,
+    webhooks::an_endless_answer_is_read_only_in_part,
+    webhooks::a_secret_kept_before_sealing_still_signs,
     retries::failures_back_off_then_die_after_the_budget,
     retries::a_lost_claim_is_taken_over_after_its_lease,
     acknowledge::acknowledging_stops_the_escalation,
     acknowledge::the_acknowledge_link_acknowledges_as_the_recipient,
+    acknowledge::the_acknowledge_link_stops_working_without_access,
     suppression::notices_of_deleted_contacts_and_resolved_alerts_are_suppressed,
     suppression::quiet_hours_hold_until_they_end_unless_resolved,
     phones::sms_and_calls_follow_the_providers_api,
@@ -67,5 +71,6 @@ both_backends! {
     codes::send_test_works_on_every_channel,
     flood::twelve_quick_criticals_give_ten_messages_and_one_digest,
     reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
+    report_mail::a_report_has_one_click_unsubscribe_and_a_csv_safe_for_spreadsheets,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
 }

@@ -157,7 +157,8 @@ pub async fn contacts_are_updated_and_deleted_with_their_methods(store: &SqlStor
         &acme.id,
         &ana.id,
         &email.id,
-        &method("email", "x@example.com")
+        &method("email", "x@example.com"),
+        &crate::common::sealer()
     )
     .await;
     assert!(matches!(method_gone, Err(StoreError::NotFound)));

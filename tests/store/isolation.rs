@@ -101,7 +101,8 @@ pub async fn another_account_sees_and_changes_nothing(store: &SqlStore) {
             &b.id,
             &ana.id,
             &sms.id,
-            &method("sms", "699112233")
+            &method("sms", "699112233"),
+            &crate::common::sealer()
         )
         .await
         .map(drop),

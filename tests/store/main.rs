@@ -15,7 +15,9 @@ mod fixtures;
 mod isolation;
 mod methods;
 mod outbox;
+mod purge;
 mod reports;
+mod secrets;
 mod sessions;
 mod users;
 
@@ -64,6 +66,8 @@ conformance! {
     users::a_profile_change_moves_the_login_and_primary_email,
     sessions::tokens_resolve_to_their_user_and_die_with_them,
     sessions::the_secret_key_is_generated_once,
+    secrets::webhook_secrets_are_kept_sealed_and_shown_once,
+    secrets::plain_webhook_secrets_are_sealed_once,
     sessions::sessions_expire_and_failed_sign_ins_lock,
     account::account_settings_are_updated,
     account::the_audit_log_is_newest_first_filtered_and_paginated,
@@ -77,4 +81,5 @@ conformance! {
     reports::reports_are_stored_with_their_next_run_and_checked_ids,
     reports::racing_schedulers_start_each_run_once,
     atomic::a_change_and_its_audit_entry_land_together,
+    purge::what_outlived_its_use_is_purged,
 }

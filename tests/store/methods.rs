@@ -117,7 +117,8 @@ pub async fn methods_are_updated_and_deleted(store: &SqlStore) {
         &acme.id,
         &ana.id,
         &sms.id,
-        &method("phone", "699 11 22 33")
+        &method("phone", "699 11 22 33"),
+        &crate::common::sealer()
     )
     .await
     .expect("update");
@@ -211,7 +212,8 @@ pub async fn a_users_primary_email_is_protected(store: &SqlStore) {
         &acme.id,
         &user.id,
         &primary.id,
-        &method("email", "other@example.com")
+        &method("email", "other@example.com"),
+        &crate::common::sealer()
     )
     .await;
     assert!(
@@ -227,7 +229,8 @@ pub async fn a_users_primary_email_is_protected(store: &SqlStore) {
         &acme.id,
         &user.id,
         &primary.id,
-        &quieter
+        &quieter,
+        &crate::common::sealer()
     )
     .await
     .expect("preferences");

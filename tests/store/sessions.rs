@@ -18,10 +18,13 @@ pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
     .await
     .expect("user");
     let (token, hash) = auth::generate_token();
-    let label = Name::parse("ci").expect("label");
+    let label = reach::domain::token::NewToken {
+        name: Name::parse("ci").expect("label"),
+        expires_at: None,
+    };
     tx!(
         store,
-        reach::store::users::create_token,
+        reach::store::tokens::create,
         &acme.id,
         &user.id,
         &label,
@@ -31,12 +34,13 @@ pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
     .expect("token");
     let login = read!(
         store,
-        reach::store::users::login_by_token,
+        reach::store::tokens::login_by_token,
         &auth::hash_token(&token)
     )
     .await
     .expect("lookup")
-    .expect("found");
+    .expect("found")
+    .login;
     assert_eq!(
         (login.account_id, login.user_id.clone()),
         (acme.id.clone(), user.id.clone())
@@ -44,7 +48,7 @@ pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
     assert!(
         read!(
             store,
-            reach::store::users::login_by_token,
+            reach::store::tokens::login_by_token,
             &auth::hash_token("reach_wrong")
         )
         .await
@@ -55,7 +59,7 @@ pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
     let (_, foreign) = auth::generate_token();
     let cross = tx!(
         store,
-        reach::store::users::create_token,
+        reach::store::tokens::create,
         &other.id,
         &user.id,
         &label,
@@ -67,7 +71,7 @@ pub async fn tokens_resolve_to_their_user_and_die_with_them(store: &SqlStore) {
         .await
         .expect("delete user");
     assert!(
-        read!(store, reach::store::users::login_by_token, &hash)
+        read!(store, reach::store::tokens::login_by_token, &hash)
             .await
             .expect("lookup")
             .is_none()
@@ -126,54 +130,112 @@ pub async fn sessions_expire_and_failed_sign_ins_lock(store: &SqlStore) {
             .is_none()
     );
 
+    // Tries are counted before the password is checked: five count, the sixth is refused
+    // until 15 minutes after the fifth, without moving that time.
+    use reach::store::sessions::{TriesOf, count_try, forget_tries, take_back_try};
     let key = "ana@example.com";
-    for n in 1..=4 {
-        let f = tx!(store, reach::store::sessions::record_failure, key, now)
+    let window = Duration::minutes(15);
+    let ms = |t: chrono::DateTime<Utc>| {
+        chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("ms")
+    };
+    for n in 1..=5 {
+        let f = tx!(store, count_try, TriesOf::Email, key, 5, window, now)
             .await
-            .expect("failure");
+            .expect("try");
         assert_eq!((f.failures, f.locked_until), (n, None));
     }
-    let locked = tx!(store, reach::store::sessions::record_failure, key, now)
-        .await
-        .expect("fifth");
-    assert_eq!(
-        locked.locked_until,
-        Some(now + Duration::minutes(15))
-            .map(|t| chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("ms"))
-    );
-    assert!(
-        read!(
+    for later in [Duration::zero(), Duration::minutes(14)] {
+        let refused = tx!(
             store,
-            reach::store::sessions::failures,
+            count_try,
+            TriesOf::Email,
             key,
-            now + Duration::minutes(14)
+            5,
+            window,
+            now + later
         )
         .await
-        .expect("read")
-        .locked_until
-        .is_some()
-    );
-    let after = read!(
+        .expect("sixth");
+        assert_eq!(refused.locked_until, Some(ms(now + window)), "{later}");
+    }
+    let after = tx!(
         store,
-        reach::store::sessions::failures,
+        count_try,
+        TriesOf::Email,
         key,
+        5,
+        window,
         now + Duration::minutes(16)
     )
     .await
-    .expect("read");
+    .expect("after the lock");
     assert_eq!(
         (after.failures, after.locked_until),
-        (0, None),
-        "forgotten after the window"
+        (1, None),
+        "the count restarts after the window"
     );
-    tx!(store, reach::store::sessions::clear_failures, key)
+    tx!(store, forget_tries, TriesOf::Email, key)
         .await
-        .expect("clear");
-    assert_eq!(
-        read!(store, reach::store::sessions::failures, key, now)
+        .expect("forget");
+    let fresh = tx!(store, count_try, TriesOf::Email, key, 5, window, now)
+        .await
+        .expect("try");
+    assert_eq!(fresh.failures, 1);
+
+    // Addresses are counted apart from emails, and a success takes its try back.
+    let address = "203.0.113.7";
+    for n in 1..=3 {
+        let f = tx!(store, count_try, TriesOf::Address, address, 20, window, now)
             .await
-            .expect("read")
-            .failures,
-        0
-    );
+            .expect("try");
+        assert_eq!(f.failures, n);
+    }
+    tx!(store, take_back_try, TriesOf::Address, address)
+        .await
+        .expect("take back");
+    let next = tx!(store, count_try, TriesOf::Address, address, 20, window, now)
+        .await
+        .expect("try");
+    assert_eq!(next.failures, 3);
+
+    // A password change ends the other sessions of its user, or all of them.
+    for id in ["keep-hash", "other-hash"] {
+        tx!(
+            store,
+            reach::store::sessions::create,
+            &acme.id,
+            &ana.id,
+            id,
+            now + Duration::hours(1)
+        )
+        .await
+        .expect("session");
+    }
+    let ended = tx!(
+        store,
+        reach::store::sessions::delete_for_user,
+        &acme.id,
+        &ana.id,
+        Some("keep-hash")
+    )
+    .await
+    .expect("end others");
+    assert_eq!(ended, 1);
+    let alive = |id: &'static str| async move {
+        read!(store, reach::store::sessions::login, id, now)
+            .await
+            .expect("lookup")
+            .is_some()
+    };
+    assert!(alive("keep-hash").await && !alive("other-hash").await);
+    tx!(
+        store,
+        reach::store::sessions::delete_for_user,
+        &acme.id,
+        &ana.id,
+        None
+    )
+    .await
+    .expect("end all");
+    assert!(!alive("keep-hash").await);
 }

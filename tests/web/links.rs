@@ -50,6 +50,7 @@ pub async fn a_new_user_sets_their_password_with_a_one_time_link(app: &TestApp) 
     assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
     let again = Browser::new(app).get(path).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND, "the link works once");
+    let csrf = newcomer.csrf();
     let reuse = newcomer
         .post(
             path,

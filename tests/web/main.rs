@@ -10,8 +10,14 @@ mod app;
 mod common;
 
 mod forms;
+mod headers;
 mod links;
+mod message_limits;
+mod my_account;
 mod session;
+mod signin_limits;
+mod slow;
+mod tokens;
 
 use app::{Answer, TestApp};
 use axum::body::Body;
@@ -21,10 +27,12 @@ use reach::domain::{ContactId, Password};
 
 const PASSWORD: &str = "a good long password";
 
-/// A browser: its cookies, sent back on every request.
+/// A browser: its cookies, sent back on every request, and the CSRF token of the last page
+/// with a form.
 struct Browser<'a> {
     app: &'a TestApp,
     cookies: Vec<(String, String)>,
+    token: Option<String>,
 }
 
 impl<'a> Browser<'a> {
@@ -32,6 +40,7 @@ impl<'a> Browser<'a> {
         Self {
             app,
             cookies: Vec::new(),
+            token: None,
         }
     }
 
@@ -63,6 +72,11 @@ impl<'a> Browser<'a> {
                 self.cookies.push((name.to_owned(), value.to_owned()));
             }
         }
+        let marker = "name=\"csrf\" value=\"";
+        if let Some(at) = html(&answer).find(marker) {
+            let rest = &html(&answer)[at + marker.len()..];
+            self.token = rest.split('"').next().map(str::to_owned);
+        }
         answer
     }
 
@@ -86,19 +100,30 @@ impl<'a> Browser<'a> {
         self.send(request, Body::from(body)).await
     }
 
-    /// Signs in through the form; answers the sign-in response.
+    /// Signs in through the form; answers the sign-in response (after opening the page it
+    /// leads to, for the session's CSRF token).
     async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
         self.get("/").await;
-        let csrf = self.cookie("reach_csrf").expect("csrf cookie").to_owned();
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("email", email), ("password", password)],
-        )
-        .await
+        let csrf = self.csrf();
+        let answer = self
+            .post(
+                "/login",
+                &[("csrf", &csrf), ("email", email), ("password", password)],
+            )
+            .await;
+        if let Some(to) = answer.headers.get("location") {
+            self.get(to.to_str().expect("ascii")).await;
+        }
+        answer
     }
 
+    /// The CSRF token of the last page with a form (bound to this browser's session), else
+    /// the visitor's CSRF cookie (which a visitor's forms repeat).
     fn csrf(&self) -> String {
-        self.cookie("reach_csrf").expect("csrf cookie").to_owned()
+        self.token
+            .clone()
+            .or_else(|| self.cookie("reach_csrf").map(str::to_owned))
+            .expect("a page with a form was opened")
     }
 }
 
@@ -119,16 +144,19 @@ fn html(answer: &Answer) -> &str {
 }
 
 async fn with_passwords(app: &TestApp) {
-    let hash = auth::hash_password(&Password::parse(PASSWORD).expect("password")).expect("hash");
+    let hash = auth::hash_password(&Password::parse(PASSWORD).expect("password"))
+        .await
+        .expect("hash");
     for user in [&app.admin, &app.tech] {
         let login = read!(
             app.db.store,
-            reach::store::users::login_by_token,
+            reach::store::tokens::login_by_token,
             &auth::hash_token(&user.token)
         )
         .await
         .expect("login")
-        .expect("user");
+        .expect("user")
+        .login;
         tx!(
             app.db.store,
             reach::store::users::set_password,
@@ -170,9 +198,21 @@ on_both_databases! {
     session::sessions_are_http_only_cookies_and_sign_out_ends_them,
     session::forms_without_the_csrf_token_change_nothing,
     session::failed_sign_ins_are_slowed_then_locked,
+    signin_limits::parallel_guesses_get_no_more_tries_than_serial_ones,
+    signin_limits::twenty_failures_from_one_address_lock_that_address,
+    signin_limits::successful_sign_ins_do_not_lock_an_address,
+    signin_limits::a_bad_set_password_link_costs_no_hashing,
+    my_account::a_new_password_ends_the_other_sessions_only,
+    my_account::a_new_primary_email_needs_the_current_password,
     forms::technicians_are_refused_admin_forms_and_nothing_changes,
     forms::bad_input_is_a_form_error_never_a_server_error,
     links::a_new_user_sets_their_password_with_a_one_time_link,
     links::an_email_is_verified_by_its_signed_link,
     links::a_report_unsubscribe_link_turns_reports_off,
+    tokens::a_user_creates_and_revokes_an_api_token_on_my_account,
+    headers::every_answer_has_security_headers_and_link_pages_send_no_referrer,
+    headers::hsts_is_sent_only_when_the_public_url_is_https,
+    headers::a_form_with_another_sessions_token_is_refused,
+    slow::slow_clients_are_cut_off,
+    message_limits::send_test_and_verify_say_when_to_try_again,
 }

@@ -68,6 +68,10 @@ pub struct ReportMail {
     pub html: String,
     pub csv_name: String,
     pub csv: String,
+    /// The signed unsubscribe link, also sent as the RFC 8058 one-click headers (absent in
+    /// payloads queued before it was carried).
+    #[serde(default)]
+    pub unsubscribe: Option<String>,
     /// The chart (PNG, base64), shown in the HTML part as `cid:chart`.
     #[serde(default)]
     pub chart_png: Option<String>,

@@ -1,6 +1,7 @@
 use super::Problems;
 use super::json::{ApiJson, ContactJson, nullable, patched_preferences};
 use crate::app;
+use crate::app::users::ProfileChange;
 use crate::auth::Caller;
 use crate::domain::{EmailAddress, Errors, Name, Password, Profile};
 use crate::error::AppError;
@@ -23,8 +24,11 @@ pub struct MePatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     timezone: Option<Option<String>>,
-    /// At least 12 characters.
+    /// At least 12 characters. Needs `current_password`; ends every web session of the
+    /// user (API tokens stay).
     password: Option<String>,
+    /// The password now: needed to change `password` or `email`.
+    current_password: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The calling user",
@@ -39,6 +43,9 @@ pub async fn get(
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me",
     summary = "Change your own name, primary email, language, time zone or password",
+    description = "A new `password` or `email` needs `current_password` (422 on \
+        `current_password` when missing or wrong). A new password ends your web sessions; \
+        API tokens stay.",
     request_body = MePatch, responses((status = 200, body = ContactJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
@@ -70,17 +77,19 @@ pub async fn update(
         None => Some(None),
         Some(p) => errors.check("password", Password::parse(p)).map(Some),
     };
-    let (profile, password) = errors.finish(|| {
-        Some((
-            Profile {
+    let change = errors.finish(|| {
+        Some(ProfileChange {
+            profile: Profile {
                 name: name?,
                 email: email?,
                 locale: preferences?.0,
                 timezone: preferences?.1,
             },
-            password?,
-        ))
+            password: password?,
+            current_password: patch.current_password,
+        })
     })?;
-    let after = app::users::update_profile(&state, &caller, &profile, password).await?;
+    // No web session to keep: a new password ends them all.
+    let after = app::users::update_profile(&state, &caller, &change, None).await?;
     Ok(Json(ContactJson::from(&after)))
 }

@@ -13,6 +13,7 @@ pub mod maintenance;
 mod me;
 mod methods;
 pub mod reports;
+mod tokens;
 mod users;
 pub mod verification;
 
@@ -52,6 +53,7 @@ use utoipa_axum::routes;
         (name = "users", description = "Contacts who can log in"),
         (name = "audit", description = "Who changed what"),
         (name = "alerts", description = "Alerts in, notifications out"),
+        (name = "tokens", description = "The caller's own API tokens"),
     )
 )]
 struct ApiDoc;
@@ -104,6 +106,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(reports::get, reports::update, reports::delete))
         .routes(routes!(reports::run))
         .routes(routes!(reports::runs))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::delete))
 }
 
 /// The error answers every endpoint may give, documented once.

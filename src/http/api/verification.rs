@@ -6,14 +6,28 @@ use super::json::{ApiJson, MethodJson, NotificationJson};
 use crate::app;
 use crate::auth::Caller;
 use crate::domain::{ContactId, MethodId};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::http::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
+
+/// The rate limit's answer to a test or verification message, documented once.
+#[derive(Debug, IntoResponses)]
+#[allow(dead_code)]
+pub enum TooMany {
+    /// Too many test and verification messages to this method (one a minute) or address (five
+    /// an hour); nothing was sent. `Retry-After` says in how many seconds it would be allowed.
+    #[response(
+        status = 429,
+        content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds until the message would be allowed"))
+    )]
+    TooManyRequests(Problem),
+}
 
 fn ids(contact: String, method: String) -> (ContactId, MethodId) {
     (
@@ -24,8 +38,9 @@ fn ids(contact: String, method: String) -> (ContactId, MethodId) {
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/test", tag = "contacts",
     summary = "Send a test message through the method now (also to unverified methods); the notification, in the delivery log",
+    description = "Rate limited with verification codes: one of either per method per minute, five per address (type and address) per account per hour, flood digests included.",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 202, body = NotificationJson), Problems))]
+    responses((status = 202, body = NotificationJson), TooMany, Problems))]
 pub async fn test(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -38,8 +53,9 @@ pub async fn test(
 
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification", tag = "contacts",
     summary = "Send a 6-digit code through the method (valid 10 minutes; asking again replaces it)",
+    description = "Rate limited with test messages: one of either per method per minute, five per address (type and address) per account per hour, flood digests included.",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 202, body = NotificationJson), Problems))]
+    responses((status = 202, body = NotificationJson), TooMany, Problems))]
 pub async fn start(
     State(state): State<Arc<AppState>>,
     caller: Caller,

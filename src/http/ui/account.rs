@@ -1,14 +1,19 @@
 //! Configure > My Account: own name, primary email, language, time zone, password and methods.
 
 use super::contacts::{MethodView, own_methods};
-use super::{Form, FormErrors, PageResult, Web, confirmation, done, refused, render};
+use super::{
+    Form, FormErrors, PageResult, SESSION_COOKIE, Web, confirmation, done, refused, render,
+};
 use crate::app;
+use crate::app::users::ProfileChange;
 use crate::domain::{EmailAddress, Errors, Locale, Name, Password, Profile, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Contact;
 use askama::Template;
 use axum::extract::{Query, State};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -25,14 +30,22 @@ pub struct ProfileForm {
     pub locale: String,
     #[serde(default)]
     pub timezone: String,
+    /// Needed when the primary email changes; never shown again.
+    #[serde(default)]
+    pub current_password: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    current: String,
+    current_password: String,
     #[serde(default)]
     new: String,
+}
+
+/// The session this page was asked in: the one a password change keeps.
+fn this_session(jar: &CookieJar) -> Option<&str> {
+    jar.get(SESSION_COOKIE).map(Cookie::value)
 }
 
 #[derive(Template)]
@@ -45,6 +58,7 @@ struct AccountPage<'a> {
     errors: FormErrors,
     password_errors: FormErrors,
     methods: Vec<MethodView>,
+    tokens: super::tokens::TokensSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +85,7 @@ fn profile_of(me: &Contact) -> ProfileForm {
             .timezone
             .map(|t| t.as_str().to_owned())
             .unwrap_or_default(),
+        current_password: String::new(),
     }
 }
 
@@ -81,6 +96,7 @@ fn account_page<'a>(
     errors: FormErrors,
     password_errors: FormErrors,
     status: Option<String>,
+    tokens: super::tokens::TokensSection,
 ) -> AccountPage<'a> {
     AccountPage {
         web,
@@ -90,12 +106,14 @@ fn account_page<'a>(
         errors,
         password_errors,
         methods: own_methods(web, me),
+        tokens,
     }
 }
 
 pub async fn page_get(state: &AppState, web: &Web, query: &DoneQuery) -> PageResult {
     let me = me(state, web).await?;
     let status = confirmation(web, query.done.as_deref());
+    let tokens = super::tokens::section(state, web).await?;
     Ok(render(&account_page(
         web,
         &me,
@@ -103,6 +121,7 @@ pub async fn page_get(state: &AppState, web: &Web, query: &DoneQuery) -> PageRes
         FormErrors::default(),
         FormErrors::default(),
         status,
+        tokens,
     )))
 }
 
@@ -117,7 +136,8 @@ pub async fn page(
 pub async fn update(
     State(state): State<Arc<AppState>>,
     web: Web,
-    Form(form): Form<ProfileForm>,
+    jar: CookieJar,
+    Form(mut form): Form<ProfileForm>,
 ) -> PageResult {
     let current = me(&state, &web).await?;
     let mut errors = Errors::default();
@@ -131,21 +151,29 @@ pub async fn update(
         "" => Some(None),
         t => errors.check("timezone", TimeZone::parse(t)).map(Some),
     };
+    let current_password = std::mem::take(&mut form.current_password);
     let result = match errors.finish(|| {
-        Some(Profile {
-            name: name?,
-            email: email?,
-            locale: locale?,
-            timezone: timezone?,
+        Some(ProfileChange {
+            profile: Profile {
+                name: name?,
+                email: email?,
+                locale: locale?,
+                timezone: timezone?,
+            },
+            password: None,
+            current_password: Some(current_password),
         })
     }) {
-        Ok(profile) => app::users::update_profile(&state, &web.caller, &profile, None).await,
+        Ok(change) => {
+            app::users::update_profile(&state, &web.caller, &change, this_session(&jar)).await
+        }
         Err(fields) => Err(AppError::Validation(fields)),
     };
     match result {
         Ok(_) => Ok(done(PAGE, "profile-saved")),
         Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
+            let tokens = super::tokens::section(&state, &web).await?;
             Ok(refused(render(&account_page(
                 &web,
                 &current,
@@ -153,6 +181,7 @@ pub async fn update(
                 errors,
                 FormErrors::default(),
                 None,
+                tokens,
             ))))
         }
         Err(other) => Err(web.fail(other)),
@@ -162,14 +191,17 @@ pub async fn update(
 pub async fn password(
     State(state): State<Arc<AppState>>,
     web: Web,
+    jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     let new = Password::parse(&form.new);
-    match app::users::change_password(&state, &web.caller, &form.current, new).await {
+    let (current, keep) = (&form.current_password, this_session(&jar));
+    match app::users::change_password(&state, &web.caller, current, new, keep).await {
         Ok(()) => Ok(done(PAGE, "password-changed")),
         Err(AppError::Validation(fields)) => {
             let current = me(&state, &web).await?;
             let errors = FormErrors::new(&web.tr, &fields);
+            let tokens = super::tokens::section(&state, &web).await?;
             Ok(refused(render(&account_page(
                 &web,
                 &current,
@@ -177,6 +209,7 @@ pub async fn password(
                 FormErrors::default(),
                 errors,
                 None,
+                tokens,
             ))))
         }
         Err(other) => Err(web.fail(other)),

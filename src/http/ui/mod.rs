@@ -21,6 +21,7 @@ mod report_form;
 mod reports;
 mod session;
 mod settings;
+mod tokens;
 mod users;
 mod verify;
 
@@ -32,6 +33,7 @@ pub use form::{CsrfToken, Form};
 pub use web::{AdminWeb, Web, visitor_tr};
 
 use crate::http::AppState;
+use crate::http::headers::no_referrer;
 use crate::links::paths;
 use askama::Template;
 use axum::Router;
@@ -46,20 +48,28 @@ use std::sync::Arc;
 pub const SESSION_COOKIE: &str = "reach_session";
 const COMPANY_COOKIE: &str = "reach_company";
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// The web app's routes; `state` keys the CSRF tokens.
+pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(session::home))
         .route("/login", post(session::login))
         .route("/logout", post(session::logout))
         .route("/company", post(session::switch_company))
-        .route(paths::ACK, get(ack::show).post(ack::acknowledge))
+        .route(
+            paths::ACK,
+            get(ack::show).post(ack::acknowledge).layer(no_referrer()),
+        )
         .route(
             paths::VERIFY,
-            get(method_link::verify_show).post(method_link::verify_confirm),
+            get(method_link::verify_show)
+                .post(method_link::verify_confirm)
+                .layer(no_referrer()),
         )
         .route(
             paths::UNSUBSCRIBE,
-            get(method_link::unsubscribe_show).post(method_link::unsubscribe_confirm),
+            get(method_link::unsubscribe_show)
+                .post(method_link::unsubscribe_confirm)
+                .layer(no_referrer()),
         )
         .route("/alerts", get(alerts::list))
         .route(paths::ALERT, get(alerts::detail))
@@ -68,7 +78,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/audit", get(audit::list))
         .route(
             paths::SET_PASSWORD,
-            get(password_link::form).post(password_link::set),
+            get(password_link::form)
+                .post(password_link::set)
+                .layer(no_referrer()),
         )
         .route(
             "/configure/contacts",
@@ -111,6 +123,11 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(account::page).post(account::update),
         )
         .route("/configure/account/password", post(account::password))
+        .route("/configure/account/tokens", post(tokens::create))
+        .route(
+            "/configure/account/tokens/{id}/revoke",
+            get(tokens::revoke_form).post(tokens::revoke),
+        )
         .route(
             "/configure/companies",
             get(companies::list).post(companies::create),
@@ -153,17 +170,24 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/configure/settings",
             get(settings::page).post(settings::update),
         )
-        .route("/assets/style.css", get(stylesheet))
-        .layer(middleware::from_fn(csrf_cookie))
+        .route(
+            "/assets/style.css",
+            get(|| stylesheet(include_str!("../../../assets/style.css"))),
+        )
+        .route(
+            "/assets/api-docs.css",
+            get(|| stylesheet(include_str!("../../../assets/api-docs.css"))),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_cookie))
 }
 
-async fn stylesheet() -> Response {
+async fn stylesheet(css: &'static str) -> Response {
     (
         [
             (CONTENT_TYPE, "text/css; charset=utf-8"),
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../../assets/style.css"),
+        css,
     )
         .into_response()
 }

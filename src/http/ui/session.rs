@@ -3,17 +3,18 @@
 use super::{
     COMPANY_COOKIE, CsrfToken, Form, PageResult, SESSION_COOKIE, Tr, Web, render, visitor_tr,
 };
-use crate::app::signin::{self, SignIn};
+use crate::app::signin::{self, LockedBy, SignIn};
 use crate::domain::EmailAddress;
 use crate::http::AppState;
 use askama::Template;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Template)]
@@ -63,12 +64,16 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Signs in. Tries are counted by email and by the client's address: the TCP peer, present
+/// when served with connect info (in-process tests may insert one, or none).
 pub async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
+    let client = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
     let tr = visitor_tr(&headers);
     let again = |error: String| {
         render(&LoginPage {
@@ -82,11 +87,15 @@ pub async fn login(
     let Ok(email) = EmailAddress::parse(&form.email) else {
         return Ok(again(tr.t("login-failed")));
     };
-    let session = match signin::sign_in(&state, &email, &form.password).await {
+    let session = match signin::sign_in(&state, &email, &form.password, client).await {
         Ok(SignIn::Session(session)) => session,
-        Ok(SignIn::Locked { minutes }) => {
+        Ok(SignIn::Locked { minutes, by }) => {
             let minutes = minutes.to_string();
-            return Ok(again(tr.ta("login-locked", &[("minutes", &minutes)])));
+            let id = match by {
+                LockedBy::Email => "login-locked",
+                LockedBy::Address => "login-locked-address",
+            };
+            return Ok(again(tr.ta(id, &[("minutes", &minutes)])));
         }
         Ok(SignIn::Failed) => return Ok(again(tr.t("login-failed"))),
         Err(e) => {

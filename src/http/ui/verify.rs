@@ -1,5 +1,6 @@
 //! Verify (a code sent through the method, typed back here) and Send test, next to each
-//! method. Whoever may manage a method's contact may use them.
+//! method. Whoever may manage a method's contact may use them. When the rate limit refuses a
+//! message, the page says so (429, with `Retry-After`) and when to try again.
 
 use super::methods::{back_to, managed_method};
 use super::{Form, FormErrors, PageResult, Web, done, refused, render};
@@ -10,7 +11,8 @@ use crate::http::AppState;
 use crate::store::Method;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -19,6 +21,8 @@ use std::sync::Arc;
 struct VerifyPage<'a> {
     web: &'a Web,
     notice: Option<String>,
+    /// Why no code was sent (the rate limit).
+    refusal: Option<String>,
     contact_name: String,
     method: Method,
     kind: String,
@@ -26,6 +30,34 @@ struct VerifyPage<'a> {
     resend: String,
     back: &'static str,
     errors: FormErrors,
+}
+
+/// Send test refused by the rate limit.
+#[derive(Template)]
+#[template(path = "pages/too_many.html")]
+struct TooManyPage<'a> {
+    web: &'a Web,
+    message: String,
+    back: &'static str,
+}
+
+/// The rate limit's refusal in the viewer's language: try again in so many minutes.
+fn too_many(web: &Web, retry_after_secs: u64) -> String {
+    match retry_after_secs.div_ceil(60) {
+        0 | 1 => web.t("limit-too-many-minute"),
+        minutes => web.tr.ta(
+            "limit-too-many-minutes",
+            &[("minutes", &minutes.to_string())],
+        ),
+    }
+}
+
+/// A page shown instead of sending: 429, with `Retry-After`.
+fn throttled(mut page: Response, retry_after_secs: u64) -> Response {
+    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    page.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    page
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +82,7 @@ async fn page(
     contact_id: &str,
     method_id: &str,
     notice: Option<String>,
+    refusal: Option<String>,
     errors: FormErrors,
 ) -> PageResult {
     let (contact, method) = managed_method(state, web, contact_id, method_id).await?;
@@ -57,6 +90,7 @@ async fn page(
     Ok(render(&VerifyPage {
         kind: web.t(&format!("type-{}", method.kind.as_str())),
         notice,
+        refusal,
         contact_name: contact.name.clone(),
         action: format!("{base}/verify/confirm"),
         resend: format!("{base}/verify"),
@@ -74,7 +108,16 @@ pub async fn form(
     Query(query): Query<SentQuery>,
 ) -> PageResult {
     let notice = query.sent.is_some().then(|| web.t("verify-sent"));
-    page(&state, &web, &id, &method_id, notice, FormErrors::default()).await
+    page(
+        &state,
+        &web,
+        &id,
+        &method_id,
+        notice,
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 fn ids(contact: &str, method: &str) -> (ContactId, MethodId) {
@@ -92,10 +135,27 @@ pub async fn send(
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
     let (contact, method) = ids(&id, &method_id);
-    app::verification::start(&state, &web.caller, &contact, &method)
-        .await
-        .map_err(|e| web.fail(e))?;
-    Ok(Redirect::to(&format!("{}/verify?sent=1", base(&id, &method_id))).into_response())
+    match app::verification::start(&state, &web.caller, &contact, &method).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("{}/verify?sent=1", base(&id, &method_id))).into_response())
+        }
+        // The form stays usable with a code sent earlier.
+        Err(AppError::TooManyRequests { retry_after_secs }) => {
+            let refusal = Some(too_many(&web, retry_after_secs));
+            page(
+                &state,
+                &web,
+                &id,
+                &method_id,
+                None,
+                refusal,
+                FormErrors::default(),
+            )
+            .await
+            .map(|page| throttled(page, retry_after_secs))
+        }
+        Err(other) => Err(web.fail(other)),
+    }
 }
 
 pub async fn confirm(
@@ -110,7 +170,7 @@ pub async fn confirm(
         Err(AppError::Validation(fields)) => {
             // The message in the viewer's language, by what went wrong.
             let errors = FormErrors::new(&web.tr, &fields);
-            page(&state, &web, &id, &method_id, None, errors)
+            page(&state, &web, &id, &method_id, None, None, errors)
                 .await
                 .map(refused)
         }
@@ -125,8 +185,16 @@ pub async fn test(
     Form(_): Form<super::session::Empty>,
 ) -> PageResult {
     let (contact, method) = ids(&id, &method_id);
-    app::verification::send_test(&state, &web.caller, &contact, &method)
-        .await
-        .map_err(|e| web.fail(e))?;
-    Ok(done(back_to(&web, &contact), "test-queued"))
+    match app::verification::send_test(&state, &web.caller, &contact, &method).await {
+        Ok(_) => Ok(done(back_to(&web, &contact), "test-queued")),
+        Err(AppError::TooManyRequests { retry_after_secs }) => {
+            let page = render(&TooManyPage {
+                message: too_many(&web, retry_after_secs),
+                back: back_to(&web, &contact),
+                web: &web,
+            });
+            Ok(throttled(page, retry_after_secs))
+        }
+        Err(other) => Err(web.fail(other)),
+    }
 }

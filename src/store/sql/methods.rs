@@ -3,6 +3,7 @@ use crate::domain::{
     AccountId, Address, ContactId, EmailAddress, MethodId, MethodType, NewMethod, QuietHours,
     Severity,
 };
+use crate::keys::Sealer;
 use crate::store::{Method, Result, StoreError};
 use chrono::NaiveTime;
 use sqlx::AnyConnection;
@@ -11,7 +12,7 @@ use sqlx::{Executor, Row};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
-    delay_minutes, quiet_from, quiet_to, verified, is_primary, secret, created_at FROM contact_methods";
+    delay_minutes, quiet_from, quiet_to, verified, is_primary, created_at FROM contact_methods";
 
 /// The columns a method's input sets, in the order [`push_fields`] binds them.
 const FIELDS: [&str; 9] = [
@@ -63,32 +64,41 @@ fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) 
         .bind(quiet(|q| q.to));
 }
 
-/// A webhook method keeps its signing secret; one that becomes a webhook gets a new one
-/// (Standard Webhooks: `whsec_` and base64 of 32 random bytes); other types have none.
-fn webhook_secret(new: &NewMethod, current: Option<String>) -> Option<String> {
+/// A new webhook signing secret (Standard Webhooks: `whsec_` and base64 of 32 random bytes),
+/// plain and as kept: sealed for its method, so the database alone does not give it away.
+fn new_secret(method: &MethodId, sealer: &Sealer) -> (String, String) {
     use base64::Engine as _;
     use rand::RngCore as _;
-    (new.address.method_type() == MethodType::Webhook).then(|| {
-        current.unwrap_or_else(|| {
-            let mut bytes = [0_u8; 32];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            format!(
-                "whsec_{}",
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            )
-        })
-    })
+    let mut bytes = [0_u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let plain = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    let sealed = sealer.seal(&plain, method.as_str());
+    (plain, sealed)
 }
 
-/// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing.
+/// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing. A
+/// webhook gets a new secret (`sealer` seals it); the id and that secret, plain.
 async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
     executor: E,
     account: &AccountId,
     contact: &ContactId,
     new: &NewMethod,
     primary: bool,
-) -> Result<Option<MethodId>> {
+    sealer: Option<&Sealer>,
+) -> Result<Option<(MethodId, Option<String>)>> {
     let id = MethodId::generate();
+    let secret = match (new.address.method_type(), sealer) {
+        (MethodType::Webhook, Some(sealer)) => Some(new_secret(&id, sealer)),
+        (MethodType::Webhook, None) => {
+            return Err(StoreError::Protected(
+                "a webhook needs a key to seal its secret",
+            ));
+        }
+        _ => None,
+    };
     let mut sql = Sql::new(&format!(
         "INSERT INTO contact_methods (id, account_id, contact_id, is_primary, secret, created_at, {}) SELECT ",
         FIELDS.join(", ")
@@ -97,7 +107,7 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
         .push(", account_id, id, ")
         .bind(primary)
         .push(", ")
-        .bind(webhook_secret(new, None))
+        .bind(secret.as_ref().map(|(_, sealed)| sealed.clone()))
         .push(", ")
         .bind(now_millis());
     push_fields(&mut sql, new, |_| ", ".to_owned());
@@ -108,7 +118,7 @@ async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
         .bind(contact.to_string())
         .execute(executor)
         .await?;
-    Ok((inserted == 1).then_some(id))
+    Ok((inserted == 1).then_some((id, secret.map(|(plain, _)| plain))))
 }
 
 /// Adds a user's primary email method; the caller commits.
@@ -123,22 +133,27 @@ pub async fn insert_primary(
         label: None,
         prefs: MethodType::Email.default_prefs(),
     };
-    insert(conn, account, contact, &new, true)
+    insert(conn, account, contact, &new, true, None)
         .await?
         .map(drop)
         .ok_or(StoreError::NotFound)
 }
 
+/// Adds a method. A webhook's new secret is kept sealed with `sealer`; the answer carries it
+/// plain, the one time it is shown.
 pub async fn add(
     db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     new: &NewMethod,
+    sealer: &Sealer,
 ) -> Result<Method> {
-    let id = insert(&mut *db, account, contact, new, false)
+    let (id, secret) = insert(&mut *db, account, contact, new, false, Some(sealer))
         .await?
         .ok_or(StoreError::NotFound)?;
-    get(db, account, contact, &id).await
+    let mut added = get(db, account, contact, &id).await?;
+    added.secret = secret.map(crate::config::Secret::from);
+    Ok(added)
 }
 
 pub async fn get(
@@ -159,12 +174,16 @@ pub async fn get(
     from_row(&row.ok_or(StoreError::NotFound)?)
 }
 
+/// Changes a method. A webhook keeps its secret; a method that becomes a webhook gets a new
+/// one (sealed with `sealer`; the answer carries it plain, the one time it is shown); other
+/// types keep none.
 pub async fn update(
     db: &mut AnyConnection,
     account: &AccountId,
     contact: &ContactId,
     id: &MethodId,
     new: &NewMethod,
+    sealer: &Sealer,
 ) -> Result<Method> {
     let current = get(db, account, contact, id).await?;
     let same_address =
@@ -175,12 +194,19 @@ pub async fn update(
         ));
     }
     let mut sql = Sql::new("UPDATE contact_methods SET verified = ");
-    sql.bind(current.verified && same_address)
-        .push(", secret = ")
-        .bind(webhook_secret(
-            new,
-            current.secret.map(|s| s.expose().to_owned()),
-        ));
+    sql.bind(current.verified && same_address);
+    let mut made = None;
+    match (current.kind, new.address.method_type()) {
+        (MethodType::Webhook, MethodType::Webhook) => {}
+        (_, MethodType::Webhook) => {
+            let (plain, sealed) = new_secret(id, sealer);
+            sql.push(", secret = ").bind(sealed);
+            made = Some(plain);
+        }
+        _ => {
+            sql.push(", secret = NULL");
+        }
+    }
     push_fields(&mut sql, new, |column| format!(", {column} = "));
     sql.push(" WHERE account_id = ")
         .bind(account.to_string())
@@ -188,7 +214,9 @@ pub async fn update(
         .bind(id.to_string())
         .execute(&mut *db)
         .await?;
-    get(db, account, contact, id).await
+    let mut after = get(db, account, contact, id).await?;
+    after.secret = made.map(crate::config::Secret::from);
+    Ok(after)
 }
 
 pub async fn delete(
@@ -249,9 +277,33 @@ fn from_row(row: &AnyRow) -> Result<Method> {
             .map(|(from, to)| QuietHours { from, to }),
         verified: flag(row, "verified")?,
         primary: flag(row, "is_primary")?,
-        secret: row
-            .try_get::<Option<String>, _>("secret")?
-            .map(crate::config::Secret::from),
+        // Kept sealed; shown only by the call that makes it.
+        secret: None,
         created_at: time(row, "created_at")?,
     })
+}
+
+/// Seals the webhook secrets still kept plain (written before sealing existed), each for its
+/// method: the one-time step after the migrations, deployment-wide. A row changed meanwhile is
+/// left for the next run; running it again changes nothing. How many were sealed.
+pub async fn seal_plain_secrets(db: &mut AnyConnection, sealer: &Sealer) -> Result<u64> {
+    let rows = Sql::new(
+        "SELECT id, secret FROM contact_methods WHERE secret IS NOT NULL AND secret NOT LIKE 'sealed:%'",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let mut sealed = 0;
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        let plain: String = row.try_get("secret")?;
+        sealed += Sql::new("UPDATE contact_methods SET secret = ")
+            .bind(sealer.seal(&plain, &id))
+            .push(" WHERE id = ")
+            .bind(id)
+            .push(" AND secret = ")
+            .bind(plain)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(sealed)
 }

@@ -52,82 +52,132 @@ pub async fn delete(db: &mut AnyConnection, id_hash: &str) -> Result<()> {
     Ok(())
 }
 
-/// Failures older than this are forgotten.
-const WINDOW_MINUTES: i64 = 15;
-/// This many failures in the window lock the email for the window.
-pub const LOCK_AFTER: i64 = 5;
-
-pub async fn failures(
+/// Ends the web sessions of a user, all of them or all but the one whose id hash is `keep`.
+pub async fn delete_for_user(
     db: &mut AnyConnection,
-    email_key: &str,
-    now: DateTime<Utc>,
-) -> Result<LoginFailures> {
-    let row = Sql::new(
-        "SELECT failures, last_failure_at, locked_until FROM login_failures WHERE email_key = ",
-    )
-    .bind(email_key.to_owned())
-    .fetch_optional(&mut *db)
-    .await?;
-    let Some(row) = row else {
-        return Ok(LoginFailures {
-            failures: 0,
-            locked_until: None,
-        });
-    };
-    let last: i64 = row.try_get("last_failure_at")?;
-    let locked: Option<i64> = row.try_get("locked_until")?;
-    let locked_until = locked
-        .and_then(DateTime::from_timestamp_millis)
-        .filter(|until| *until > now);
-    let fresh =
-        now.timestamp_millis() - last < Duration::minutes(WINDOW_MINUTES).num_milliseconds();
-    Ok(LoginFailures {
-        failures: if fresh || locked_until.is_some() {
-            row.try_get("failures")?
-        } else {
-            0
-        },
-        locked_until,
+    account: &AccountId,
+    user: &ContactId,
+    keep: Option<&str>,
+) -> Result<u64> {
+    let mut sql = Sql::new("DELETE FROM sessions WHERE account_id = ");
+    sql.bind(account.to_string())
+        .push(" AND user_id = ")
+        .bind(user.to_string());
+    if let Some(keep) = keep {
+        sql.push(" AND id_hash <> ").bind(keep.to_owned());
+    }
+    sql.execute(&mut *db).await
+}
+
+/// The stored password hash of a user (`None`: no password set, or no such user).
+pub async fn password_hash(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    user: &ContactId,
+) -> Result<Option<String>> {
+    let row = Sql::new("SELECT password_hash FROM users WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND contact_id = ")
+        .bind(user.to_string())
+        .fetch_optional(&mut *db)
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("password_hash")?,
+        None => None,
     })
 }
 
-pub async fn record_failure(
+/// What sign-in tries are counted by: the email typed, or the client's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriesOf {
+    Email,
+    Address,
+}
+
+impl TriesOf {
+    /// The table and its key column.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Email => ("login_failures", "email_key"),
+            Self::Address => ("login_address_failures", "address"),
+        }
+    }
+}
+
+/// Counts a sign-in try for `key` before its password is checked, in one statement, so
+/// parallel tries are counted one after the other. The count restarts when the last counted
+/// try is at least `window` old. The answer's `failures` is this try's number; a try over
+/// `limit` is not counted as a failure (the time of the last one stays) and its answer
+/// carries `locked_until`, `window` after the last counted try. A try that succeeds is taken
+/// back with [`forget_tries`] or [`take_back_try`].
+pub async fn count_try(
     db: &mut AnyConnection,
-    email_key: &str,
+    of: TriesOf,
+    key: &str,
+    limit: i64,
+    window: Duration,
     now: DateTime<Utc>,
 ) -> Result<LoginFailures> {
-    let failures = failures(db, email_key, now).await?.failures + 1;
-    // Stored to the millisecond; answer what is stored.
-    let locked_until = (failures >= LOCK_AFTER)
-        .then(|| now + Duration::minutes(WINDOW_MINUTES))
-        .and_then(|t| DateTime::from_timestamp_millis(t.timestamp_millis()));
-    Sql::new(
-        "INSERT INTO login_failures (email_key, failures, last_failure_at, locked_until) VALUES (",
-    )
-    .bind(email_key.to_owned())
-    .push(", ")
-    .bind(failures)
-    .push(", ")
-    .bind(now.timestamp_millis())
-    .push(", ")
-    .bind(locked_until.map(|t| t.timestamp_millis()))
-    .push(
-        ") ON CONFLICT (email_key) DO UPDATE SET failures = excluded.failures, \
-               last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
-    )
-    .execute(&mut *db)
+    let (table, column) = of.table();
+    let now_ms = now.timestamp_millis();
+    let stale = now_ms - window.num_milliseconds();
+    let row = Sql::new(&format!(
+        "INSERT INTO {table} ({column}, failures, last_failure_at) VALUES ("
+    ))
+    .bind(key.to_owned())
+    .push(", 1, ")
+    .bind(now_ms)
+    .push(&format!(
+        ") ON CONFLICT ({column}) DO UPDATE SET failures = CASE WHEN {table}.last_failure_at <= "
+    ))
+    .bind(stale)
+    .push(&format!(
+        " THEN 1 ELSE {table}.failures + 1 END, last_failure_at = CASE WHEN {table}.last_failure_at <= "
+    ))
+    .bind(stale)
+    .push(&format!(" OR {table}.failures < "))
+    .bind(limit)
+    .push(" THEN ")
+    .bind(now_ms)
+    .push(&format!(
+        " ELSE {table}.last_failure_at END RETURNING failures, last_failure_at"
+    ))
+    .fetch_optional(&mut *db)
     .await?;
+    let Some(row) = row else {
+        return Err(sqlx::Error::RowNotFound.into());
+    };
+    let failures: i64 = row.try_get("failures")?;
+    let last: i64 = row.try_get("last_failure_at")?;
+    let locked_until = (failures > limit)
+        .then(|| DateTime::from_timestamp_millis(last + window.num_milliseconds()))
+        .flatten();
     Ok(LoginFailures {
         failures,
         locked_until,
     })
 }
 
-pub async fn clear_failures(db: &mut AnyConnection, email_key: &str) -> Result<()> {
-    Sql::new("DELETE FROM login_failures WHERE email_key = ")
-        .bind(email_key.to_owned())
+/// Forgets the tries counted for `key` (a successful sign-in clears its email's count).
+pub async fn forget_tries(db: &mut AnyConnection, of: TriesOf, key: &str) -> Result<()> {
+    let (table, column) = of.table();
+    Sql::new(&format!("DELETE FROM {table} WHERE {column} = "))
+        .bind(key.to_owned())
         .execute(&mut *db)
         .await?;
+    Ok(())
+}
+
+/// Takes back one counted try of `key` (a successful sign-in was not a failure of its
+/// address).
+pub async fn take_back_try(db: &mut AnyConnection, of: TriesOf, key: &str) -> Result<()> {
+    let (table, column) = of.table();
+    Sql::new(&format!(
+        "UPDATE {table} SET failures = failures - 1 WHERE failures > 0 AND {column} = "
+    ))
+    .bind(key.to_owned())
+    .execute(&mut *db)
+    .await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 use super::{Backend, Sql, contacts, flag, methods, now_millis, parsed, unique_as};
 use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, Name, NewUser, Profile, Role,
-    TokenId, UserChange,
+    AccountId, CompanyAccess, CompanyId, ContactId, EmailAddress, NewUser, Profile, Role,
+    UserChange,
 };
 use crate::store::{Contact, Login, Result, StoreError};
 use sqlx::any::AnyRow;
@@ -38,46 +38,6 @@ pub async fn login_by_email(db: &mut AnyConnection, email: &EmailAddress) -> Res
     let row = Sql::new(LOGIN)
         .push(" WHERE u.email_key = ")
         .bind(email.key())
-        .fetch_optional(&mut *db)
-        .await?;
-    login(db, row).await
-}
-
-pub async fn create_token(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    user: &ContactId,
-    name: &Name,
-    token_hash: &str,
-) -> Result<TokenId> {
-    let id = TokenId::generate();
-    let inserted = Sql::new(
-        "INSERT INTO api_tokens (id, account_id, user_id, name, token_hash, created_at) SELECT ",
-    )
-    .bind(id.to_string())
-    .push(", account_id, contact_id, ")
-    .bind(name.to_string())
-    .push(", ")
-    .bind(token_hash.to_owned())
-    .push(", ")
-    .bind(now_millis())
-    .push(" FROM users WHERE account_id = ")
-    .bind(account.to_string())
-    .push(" AND contact_id = ")
-    .bind(user.to_string())
-    .execute(&mut *db)
-    .await
-    .map_err(unique_as("token"))?;
-    if inserted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(id)
-}
-
-pub async fn login_by_token(db: &mut AnyConnection, token_hash: &str) -> Result<Option<Login>> {
-    let row = Sql::new(LOGIN)
-        .push(" JOIN api_tokens t ON t.user_id = u.contact_id WHERE t.token_hash = ")
-        .bind(token_hash.to_owned())
         .fetch_optional(&mut *db)
         .await?;
     login(db, row).await

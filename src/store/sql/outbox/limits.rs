@@ -1,0 +1,80 @@
+//! What the rate limit of test and verification messages reads (`domain::limits` decides):
+//! when the messages that count went, and the destination's turn, so that counting and
+//! queuing happen one request at a time.
+
+use crate::domain::limits::Recent;
+use crate::domain::{AccountId, MethodId};
+use crate::store::Result;
+use crate::store::sql::{Backend, Sql, corrupt, time};
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+/// Takes the destination's turn until the transaction ends, so that a concurrent request to
+/// the same address counts what this one queues. SQLite write transactions already run one at
+/// a time (`BEGIN IMMEDIATE`); PostgreSQL takes a transaction-scoped advisory lock on the
+/// account, type and address.
+pub async fn lock_destination(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    kind: &str,
+    address: &str,
+) -> Result<()> {
+    if Backend::of(db) == Backend::Postgres {
+        // The function answers `void`, which rows cannot carry: select a constant beside it.
+        Sql::new("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(")
+            .bind(format!(
+                "reach.limits\u{1f}{account}\u{1f}{kind}\u{1f}{address}"
+            ))
+            .push(", 0))) AS l")
+            .fetch_optional(&mut *db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The tests and verification codes of `method`, and the tests, verification codes and flood
+/// digests to `kind` and `address` in the account, that went (or, queued for later, go) after
+/// `since`: a test or code counts from when it was asked for, a digest from when it is sent.
+pub async fn recent_messages(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    method: &MethodId,
+    kind: &str,
+    address: &str,
+    since: DateTime<Utc>,
+) -> Result<Recent> {
+    let since = since.timestamp_millis();
+    let rows = Sql::new("SELECT 'method' AS scope, created_at AS at FROM notifications WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND method_id = ")
+        .bind(method.to_string())
+        .push(" AND event IN ('test', 'verification') AND created_at > ")
+        .bind(since)
+        .push(
+            " UNION ALL SELECT 'destination' AS scope, CASE WHEN event = 'digest' \
+             THEN COALESCE(sent_at, next_attempt_at) ELSE created_at END AS at \
+             FROM notifications WHERE account_id = ",
+        )
+        .bind(account.to_string())
+        .push(" AND type = ")
+        .bind(kind.to_owned())
+        .push(" AND address = ")
+        .bind(address.to_owned())
+        .push(" AND ((event IN ('test', 'verification') AND created_at > ")
+        .bind(since)
+        .push(") OR (event = 'digest' AND state <> 'suppressed' AND COALESCE(sent_at, next_attempt_at) > ")
+        .bind(since)
+        .push("))")
+        .fetch_all(&mut *db)
+        .await?;
+    let mut recent = Recent::default();
+    for row in &rows {
+        let at = time(row, "at")?;
+        match row.try_get::<String, _>("scope")?.as_str() {
+            "method" => recent.method.push(at),
+            "destination" => recent.destination.push(at),
+            _ => return Err(corrupt("scope")),
+        }
+    }
+    Ok(recent)
+}
