@@ -85,7 +85,8 @@ pub async fn a_technician_cannot_post_alerts_for_companies_outside_their_access(
         (hidden.status, hidden.body.clone()),
         (unknown.status, unknown.body.clone())
     );
-    assert_eq!(fields(&hidden.body)[0].0, "[0].company_id");
+    // A single alert's field is named alone, as SPEC §4 says: "a 422 on its company_id".
+    assert_eq!(fields(&hidden.body)[0].0, "company_id");
     assert!(
         !hidden.body.to_string().contains("Contoso"),
         "{}",

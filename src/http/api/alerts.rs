@@ -97,7 +97,9 @@ pub async fn ingest(
         let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
         parse_batch(&inputs)?
     };
-    let stored = app::alerts::ingest(&state, &caller, &alerts).await?;
+    let stored = app::alerts::ingest(&state, &caller, &alerts)
+        .await
+        .map_err(|e| if one { unindexed(e) } else { e })?;
     let mut json: Vec<AlertJson> = stored.iter().map(AlertJson::from).collect();
     let answer = match (one, json.pop()) {
         (true, Some(alert)) => Stored::One(Box::new(alert)),
@@ -107,6 +109,25 @@ pub async fn ingest(
         }
     };
     Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+/// A single posted alert is not a batch: its field errors name the field alone
+/// (`company_id`, not `[0].company_id`), as its parse errors do.
+fn unindexed(error: AppError) -> AppError {
+    match error {
+        AppError::Validation(fields) => AppError::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if let Some(rest) = f.field.strip_prefix("[0].") {
+                        f.field = rest.to_owned();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
