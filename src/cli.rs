@@ -173,6 +173,10 @@ pub async fn token_create(
 pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let secret_key = crate::keys::deployment::after_migrations(settings, &store).await?;
+    // What `reach check-config` warns about goes to the log of every start too.
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
     // Phone number metadata loads on first use; load it now rather than in a request.
     tokio::task::spawn_blocking(|| {
         if let Ok(region) = Region::parse("US") {
@@ -210,7 +214,8 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
             wakeup.clone(),
         )
         .with_sms(settings.twilio.is_some())
-        .with_metrics_token(settings.metrics_token.clone()),
+        .with_metrics_token(settings.metrics_token.clone())
+        .with_trusted_proxies(settings.trusted_proxies.clone()),
     );
     start_workers(settings, &state, wakeup).await?;
     http::serve(listener, state)

@@ -414,4 +414,6 @@ confirm-revoke-token = Revoke the API token { $name }? Programs using it stop wo
 done-token-created = The API token was created.
 done-token-revoked = The API token was revoked.
 error-in-past = Must be in the future
+error-too-many-tries = Too many wrong passwords: try again in 15 minutes
+error-outlives-token = Must not be later than the expiry of the token that makes it
 error-invalid-lifetime = Enter a number of days or hours such as 90d or 12h

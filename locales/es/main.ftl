@@ -414,4 +414,6 @@ confirm-revoke-token = ¿Revocar el token de API { $name }? Los programas que lo
 done-token-created = Se ha creado el token de API.
 done-token-revoked = Se ha revocado el token de API.
 error-in-past = Debe ser una fecha futura
+error-too-many-tries = Demasiadas contraseñas incorrectas: vuelve a intentarlo dentro de 15 minutos
+error-outlives-token = No puede ser posterior a la caducidad del token que lo crea
 error-invalid-lifetime = Introduce un número de días u horas, como 90d o 12h

@@ -48,6 +48,8 @@ pub struct App {
     pub sms_configured: bool,
     /// `REACH_METRICS_TOKEN`: the operator's bearer token for the deployment-wide `/metrics`.
     pub metrics_token: Option<Secret>,
+    /// `REACH_TRUSTED_PROXIES`: whose `X-Forwarded-For` names the client (sign-in counts).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             wakeup,
             sms_configured: false,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -85,6 +88,13 @@ impl App {
     #[must_use]
     pub fn with_metrics_token(mut self, token: Option<Secret>) -> Self {
         self.metrics_token = token;
+        self
+    }
+
+    /// Behind these reverse proxies (their `X-Forwarded-For` names the client).
+    #[must_use]
+    pub fn with_trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 

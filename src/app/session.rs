@@ -57,10 +57,12 @@ pub async fn caller_by_token(app: &App, token: &str) -> Result<Caller, AppError>
     if domain::token::expired(found.expires_at, now) {
         return Err(AppError::Unauthorized);
     }
-    let caller = Caller::from_login(found.login)?;
+    let mut caller = Caller::from_login(found.login)?;
+    caller.token_expires_at = found.expires_at;
     if domain::token::use_to_record(found.last_used_at, now) {
         let mut tx = app.store.write().await?;
-        store::tokens::record_use(&mut tx, &found.token, now).await?;
+        let stale = now - domain::token::USE_PRECISION;
+        store::tokens::record_use(&mut tx, &found.token, now, stale).await?;
         super::commit(tx).await?;
     }
     Ok(caller)

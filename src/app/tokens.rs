@@ -37,6 +37,8 @@ pub async fn create_in(
     caller: &Caller,
     new: &NewToken,
 ) -> Result<CreatedToken, AppError> {
+    crate::domain::token::within_maker(new, caller.token_expires_at)
+        .map_err(|e| AppError::Validation(vec![e]))?;
     let (token, hash) = auth::generate_token();
     let mut tx = store.write().await?;
     let stored = store::tokens::create(&mut tx, &caller.account, &caller.user, new, &hash).await?;

@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::repr::ContactJson;
+use crate::store::sessions::TriesOf;
 use crate::store::{self, Contact, ContactKind};
 
 /// How long a set-password link lasts.
@@ -54,6 +55,9 @@ async fn hash(password: &Password) -> Result<String, AppError> {
 
 /// Checks the caller's current password (SPEC §3: changing one's password or primary email
 /// needs it): missing or empty is `Required`, anything but the stored one `WrongPassword`.
+/// Each try counts against the user's sign-in email like a sign-in, before any hashing, so a
+/// stolen session or token cannot guess the password faster than the sign-in page allows:
+/// over the limit it is `TooManyTries` without checking; the right password takes its try back.
 async fn check_current_password(
     app: &App,
     caller: &Caller,
@@ -64,12 +68,31 @@ async fn check_current_password(
         None | Some("") => return Err(refused(Invalid::Required)),
         Some(typed) => typed,
     };
-    let stored = {
-        let mut db = app.store.read().await?;
-        store::sessions::password_hash(&mut db, &caller.account, &caller.user).await?
-    };
+    let now = chrono::Utc::now();
+    let mut tx = app.store.write().await?;
+    let (key, stored) = store::sessions::password_hash(&mut tx, &caller.account, &caller.user)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tries = store::sessions::count_try(
+        &mut tx,
+        TriesOf::Email,
+        &key,
+        super::signin::EMAIL_LIMIT,
+        chrono::Duration::minutes(super::signin::WINDOW_MINUTES),
+        now,
+    )
+    .await?;
+    if tries.locked_until.is_some() {
+        drop(tx); // Rolled back: a refused try counts for nothing.
+        return Err(refused(Invalid::TooManyTries));
+    }
+    commit(tx).await?;
     match auth::verify_password(typed, stored.as_deref()).await {
-        Ok(true) => Ok(()),
+        Ok(true) => {
+            let mut tx = app.store.write().await?;
+            store::sessions::take_back_try(&mut tx, TriesOf::Email, &key).await?;
+            commit(tx).await
+        }
         Ok(false) => Err(refused(Invalid::WrongPassword)),
         Err(e) => Err(AppError::Internal(e)),
     }

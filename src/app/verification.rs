@@ -58,6 +58,7 @@ pub async fn send_test(
     method: &MethodId,
 ) -> Result<Notification, AppError> {
     let mut tx = app.store.write().await?;
+    store::outbox::lock_method(&mut tx, &caller.account, method).await?;
     let (_, found) = managed_method_on(&mut tx, caller, contact, method).await?;
     let now = Utc::now();
     within_limits(&mut tx, &caller.account, &found, now).await?;
@@ -94,6 +95,7 @@ pub async fn start(
     method: &MethodId,
 ) -> Result<Notification, AppError> {
     let mut tx = app.store.write().await?;
+    store::outbox::lock_method(&mut tx, &caller.account, method).await?;
     let (_, found) = managed_method_on(&mut tx, caller, contact, method).await?;
     let now = Utc::now();
     within_limits(&mut tx, &caller.account, &found, now).await?;

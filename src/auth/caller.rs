@@ -16,6 +16,9 @@ pub struct Caller {
     pub name: String,
     role: Role,
     access: CompanyAccess,
+    /// When the API token this caller came with expires (`None`: a session, or a token
+    /// without expiry).
+    pub token_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Caller {
@@ -29,6 +32,7 @@ impl Caller {
             name: login.name,
             role: login.role,
             access: login.companies,
+            token_expires_at: None,
         })
     }
 

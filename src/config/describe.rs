@@ -39,6 +39,16 @@ impl Settings {
                 "generated once and kept in the database (on SQLite sealed under the key file beside it)",
             ),
         });
+        lines.push(if self.trusted_proxies.is_empty() {
+            unset("trusted_proxies", "the TCP peer is the client")
+        } else {
+            let list: Vec<String> = self
+                .trusted_proxies
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!("trusted_proxies = \"{}\"", list.join(","))
+        });
         lines.push(match self.metrics_token {
             Some(_) => "metrics_token = \"[redacted]\"".to_owned(),
             None => unset(

@@ -35,6 +35,7 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
     ),
     ("secret_key", "REACH_SECRET_KEY", None),
     ("metrics_token", "REACH_METRICS_TOKEN", None),
+    ("trusted_proxies", "REACH_TRUSTED_PROXIES", None),
     (
         "outbox_lease_seconds",
         "REACH_OUTBOX_LEASE_SECONDS",
@@ -179,6 +180,10 @@ impl Settings {
         if secret_key.as_ref().is_some_and(|k| k.len() < 32) {
             return Err(error(var, "must be at least 32 characters"));
         }
+        let (var, proxies) = get("trusted_proxies");
+        let trusted_proxies =
+            crate::domain::forwarded::parse_trusted(proxies.as_deref().unwrap_or(""))
+                .map_err(|e| error(var, e))?;
         let (var, metrics_token) = get("metrics_token");
         if metrics_token.as_ref().is_some_and(|t| t.trim().len() < 16) {
             return Err(error(var, "must be at least 16 characters"));
@@ -213,6 +218,7 @@ impl Settings {
             webhook_allow_loopback,
             secret_key: secret_key.map(Secret),
             metrics_token: metrics_token.map(|t| Secret(t.trim().to_owned())),
+            trusted_proxies,
             outbox_lease: std::time::Duration::from_secs(lease),
             send_timeout: std::time::Duration::from_secs(timeout),
         })

@@ -35,6 +35,8 @@ pub struct Settings {
     pub secret_key: Option<Secret>,
     /// `REACH_METRICS_TOKEN`: the bearer token for the deployment-wide `/metrics`.
     pub metrics_token: Option<Secret>,
+    /// `REACH_TRUSTED_PROXIES`: reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A claimed notification whose node did not finish it is taken over after this.
     pub outbox_lease: std::time::Duration,
     /// A send is abandoned (and retried) after this; shorter than the lease.

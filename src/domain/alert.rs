@@ -105,6 +105,10 @@ impl AlertInput {
         let mut errors = Errors::default();
         let field = |name: &str| format!("{prefix}{name}");
         let company = match self.company_id.as_deref().map(str::trim) {
+            // An id with a control character names no company (and PostgreSQL refuses NUL).
+            Some(id) if id.chars().any(char::is_control) => {
+                errors.check(&field("company_id"), Err(Invalid::UnknownCompany))
+            }
             Some(id) if !id.is_empty() => Some(CompanyId::from_string(id)),
             _ => errors.check(&field("company_id"), Err(Invalid::Required)),
         };

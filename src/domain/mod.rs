@@ -7,6 +7,7 @@ mod alert;
 mod contact;
 pub mod csv_cell;
 mod email;
+pub mod forwarded;
 mod ids;
 pub mod lifecycle;
 pub mod limits;
@@ -103,6 +104,10 @@ pub enum Invalid {
     WrongPassword,
     #[error("Must be in the future")]
     InPast,
+    #[error("Must not be later than the expiry of the token that makes it")]
+    OutlivesToken,
+    #[error("Too many wrong passwords: try again in 15 minutes")]
+    TooManyTries,
     #[error("Enter a number of days or hours such as 90d or 12h")]
     Lifetime,
     /// A JSON value of the wrong type, or an unknown field.
@@ -141,6 +146,8 @@ impl Invalid {
             Self::Type { .. } => "wrong-type",
             Self::WrongPassword => "wrong-password",
             Self::InPast => "in-past",
+            Self::OutlivesToken => "outlives-token",
+            Self::TooManyTries => "too-many-tries",
             Self::Lifetime => "invalid-lifetime",
         }
     }

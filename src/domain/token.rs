@@ -48,6 +48,19 @@ fn future(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, Invali
     }
 }
 
+/// A token made with an expiring token lives no longer than it: otherwise a leaked token that
+/// was meant to die soon could make itself an heir that never does.
+pub fn within_maker(
+    new: &NewToken,
+    maker_expires_at: Option<DateTime<Utc>>,
+) -> Result<(), FieldError> {
+    match (maker_expires_at, new.expires_at) {
+        (Some(limit), Some(at)) if at <= limit => Ok(()),
+        (Some(_), _) => Err(FieldError::new("expires_at", Invalid::OutlivesToken)),
+        (None, _) => Ok(()),
+    }
+}
+
 /// Whether a token with this expiry no longer works at `now` (it expires at the instant).
 pub fn expired(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     expires_at.is_some_and(|at| at <= now)

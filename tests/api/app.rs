@@ -132,7 +132,10 @@ impl TestApp {
                 "http://reach.test",
                 reach::runtime::Wakeup::default(),
             )
-            .with_metrics_token(Some(Secret::from(METRICS_TOKEN.to_owned()))),
+            .with_metrics_token(Some(Secret::from(METRICS_TOKEN.to_owned())))
+            .with_trusted_proxies(
+                reach::domain::forwarded::parse_trusted("10.9.0.0/16").expect("proxies"),
+            ),
         );
         Self {
             router: router(state),

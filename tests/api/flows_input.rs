@@ -74,6 +74,16 @@ pub async fn nul_in_bodies_and_queries_is_refused_not_a_server_error(app: &TestA
         "{}",
         alert.body
     );
+    // A NUL in the company id names no company: a field error, not the database's refusal.
+    let alert = app
+        .post("/api/v1/alerts", admin, json!({"company_id": format!("{nw}\u{0}"), "key": "k", "severity": "info", "title": "t"}))
+        .await;
+    assert_eq!(
+        (alert.status, alert.body["errors"][0]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("company_id")),
+        "{}",
+        alert.body
+    );
     for path in [
         "/api/v1/notifications?alert=a%00b",
         "/api/v1/contacts?company=a%00b",

@@ -318,3 +318,19 @@ pub async fn ten_parallel_tests_queue_exactly_one_message(app: &TestApp) {
         "exactly one queued"
     );
 }
+
+/// Letter case makes no other destination: a stranger's mailbox written six ways still takes
+/// five messages an hour.
+pub async fn letter_case_makes_no_other_address(app: &TestApp) {
+    let first = method(app, "Vera", "email", "vera@mail.example").await;
+    let contact = first.rsplit_once("/methods/").expect("path").0.to_owned();
+    accepted(&test(app, &first).await);
+    for variant in ["Vera", "VERA", "vEra", "veRa"] {
+        let other = second_method(app, &contact, "email", &format!("{variant}@mail.example")).await;
+        accepted(&test(app, &other).await);
+    }
+    let sixth = second_method(app, &contact, "email", "verA@MAIL.example").await;
+    let before = count(app, "notifications").await;
+    refused(&test(app, &sixth).await);
+    assert_eq!(count(app, "notifications").await, before, "nothing queued");
+}

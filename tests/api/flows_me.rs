@@ -169,3 +169,47 @@ pub async fn a_new_password_or_email_needs_the_current_password(app: &TestApp) {
     assert_eq!(email.status, StatusCode::OK, "{}", email.body);
     assert_eq!(email.body["email"], "tess.new@acme.example");
 }
+
+/// Guessing the current password through `PATCH /me` (a stolen token or session) is counted
+/// like sign-ins: after five wrong tries even the right one is refused, without a change.
+pub async fn current_password_guesses_are_limited_like_sign_ins(app: &TestApp) {
+    let olga = &app.outsider;
+    set_password(app, olga, "olga old password").await;
+    for _ in 0..5 {
+        let wrong = app
+            .patch(
+                "/api/v1/me",
+                &olga.token,
+                json!({"password": "olga new password", "current_password": "a guess at it"}),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            wrong.body["errors"][0]["message"], "The password is not right",
+            "{}",
+            wrong.body
+        );
+    }
+    let locked = app
+        .patch(
+            "/api/v1/me",
+            &olga.token,
+            json!({"password": "olga new password", "current_password": "olga old password"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            locked.status,
+            locked.body["errors"][0]["field"].clone(),
+            locked.body["errors"][0]["message"].clone()
+        ),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!("current_password"),
+            json!("Too many wrong passwords: try again in 15 minutes")
+        ),
+        "{}",
+        locked.body
+    );
+    assert!(has_password(app, olga, "olga old password").await);
+}

@@ -38,7 +38,8 @@ async fn used_at(app: &TestApp, id: &str, at: DateTime<Utc>) {
         app.db.store,
         reach::store::tokens::record_use,
         &TokenId::from_string(id.to_owned()),
-        at
+        at,
+        DateTime::<Utc>::MAX_UTC
     )
     .await
     .expect("record use");
@@ -202,6 +203,29 @@ pub async fn expiry_must_be_in_the_future_and_an_expired_token_is_refused(app: &
     );
     let token = created.str("/token");
     assert_eq!(app.get("/api/v1/me", &token).await.status, StatusCode::OK);
+    // An expiring token cannot make one that outlives it (nor one without expiry).
+    let later = (tomorrow + Duration::hours(1)).to_rfc3339();
+    for body in [
+        json!({"name": "heir"}),
+        json!({"name": "heir", "expires_at": later}),
+    ] {
+        let refused = app.post("/api/v1/tokens", &token, body).await;
+        assert_eq!(
+            (refused.status, refused.body["errors"][0]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("expires_at")),
+            "{}",
+            refused.body
+        );
+    }
+    let sooner = (tomorrow - Duration::hours(1)).to_rfc3339();
+    let heir = app
+        .post(
+            "/api/v1/tokens",
+            &token,
+            json!({"name": "heir", "expires_at": sooner}),
+        )
+        .await;
+    assert_eq!(heir.status, StatusCode::CREATED, "{}", heir.body);
 
     // A token whose expiry has passed answers 401 (written through the store: the API
     // refuses to make one).

@@ -200,6 +200,7 @@ on_both_databases! {
     session::failed_sign_ins_are_slowed_then_locked,
     signin_limits::parallel_guesses_get_no_more_tries_than_serial_ones,
     signin_limits::twenty_failures_from_one_address_lock_that_address,
+    signin_limits::a_trusted_proxy_passes_on_the_client_address,
     signin_limits::successful_sign_ins_do_not_lock_an_address,
     signin_limits::a_bad_set_password_link_costs_no_hashing,
     my_account::a_new_password_ends_the_other_sessions_only,

@@ -27,6 +27,15 @@ enum Outcome {
 /// Sign-ins sent at once, each from `peer` when given (as `serve` would record the TCP
 /// peer), with the CSRF cookie and token of one visit to the sign-in page.
 async fn sign_ins(app: &TestApp, tries: &[(&str, &str, Option<SocketAddr>)]) -> Vec<Outcome> {
+    sign_ins_via(app, tries, None).await
+}
+
+/// [`sign_ins`] with an `X-Forwarded-For` header (as a reverse proxy adds).
+async fn sign_ins_via(
+    app: &TestApp,
+    tries: &[(&str, &str, Option<SocketAddr>)],
+    forwarded_for: Option<&str>,
+) -> Vec<Outcome> {
     let mut visitor = Browser::new(app);
     visitor.get("/").await;
     let csrf = visitor.csrf();
@@ -44,6 +53,9 @@ async fn sign_ins(app: &TestApp, tries: &[(&str, &str, Option<SocketAddr>)]) -> 
             .header("cookie", format!("reach_csrf={csrf}"));
         if let Some(peer) = peer {
             request = request.extension(ConnectInfo(*peer));
+        }
+        if let Some(forwarded_for) = forwarded_for {
+            request = request.header("x-forwarded-for", forwarded_for);
         }
         let request = request.body(Body::from(body)).expect("request");
         let router = app.router.clone();
@@ -134,6 +146,52 @@ pub async fn twenty_failures_from_one_address_lock_that_address(app: &TestApp) {
     let elsewhere: SocketAddr = "198.51.100.20:50000".parse().expect("address");
     let signed_in = sign_ins(app, &[("ana@acme.example", PASSWORD, Some(elsewhere))]).await;
     assert_eq!(signed_in, [Outcome::SignedIn]);
+}
+
+/// Behind a trusted reverse proxy (the test app trusts 10.9.0.0/16), failures count against
+/// the client the proxy names, not against the proxy: one guesser locks only itself, and a
+/// client's own `X-Forwarded-For` entries (left of the proxy's) are not believed.
+pub async fn a_trusted_proxy_passes_on_the_client_address(app: &TestApp) {
+    with_passwords(app).await;
+    let proxy: SocketAddr = "10.9.0.1:443".parse().expect("address");
+    let emails = (0..20)
+        .map(|i| format!("guess{i}@acme.example"))
+        .collect::<Vec<_>>();
+    let guesses = emails
+        .iter()
+        .map(|e| (e.as_str(), "not the password", Some(proxy)))
+        .collect::<Vec<_>>();
+    let outcomes = sign_ins_via(app, &guesses, Some("203.0.113.50")).await;
+    assert_eq!(count(&outcomes, Outcome::Wrong), 20, "{outcomes:?}");
+    for forged in ["203.0.113.50", "198.51.100.77, 203.0.113.50"] {
+        let refused = sign_ins_via(
+            app,
+            &[("ana@acme.example", PASSWORD, Some(proxy))],
+            Some(forged),
+        )
+        .await;
+        assert_eq!(refused, [Outcome::AddressLocked], "{forged}");
+    }
+    let other_client = sign_ins_via(
+        app,
+        &[("ana@acme.example", PASSWORD, Some(proxy))],
+        Some("198.51.100.77"),
+    )
+    .await;
+    assert_eq!(
+        other_client,
+        [Outcome::SignedIn],
+        "the proxy itself is not locked"
+    );
+    // An untrusted peer's header is ignored: it is counted as itself.
+    let stranger: SocketAddr = "203.0.113.50:5000".parse().expect("address");
+    let ignored = sign_ins_via(
+        app,
+        &[("ana@acme.example", PASSWORD, Some(stranger))],
+        Some("198.51.100.77"),
+    )
+    .await;
+    assert_eq!(ignored, [Outcome::AddressLocked]);
 }
 
 /// Successful sign-ins from one address (an office behind one router) do not add up to a

@@ -4,7 +4,7 @@ use super::{
     COMPANY_COOKIE, CsrfToken, Form, PageResult, SESSION_COOKIE, Tr, Web, render, visitor_tr,
 };
 use crate::app::signin::{self, LockedBy, SignIn};
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, forwarded};
 use crate::http::AppState;
 use askama::Template;
 use axum::Extension;
@@ -65,7 +65,8 @@ pub struct LoginForm {
 }
 
 /// Signs in. Tries are counted by email and by the client's address: the TCP peer, present
-/// when served with connect info (in-process tests may insert one, or none).
+/// when served with connect info (in-process tests may insert one, or none), or behind a
+/// trusted reverse proxy the client it names in `X-Forwarded-For`.
 pub async fn login(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -73,7 +74,14 @@ pub async fn login(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    let client = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let client = peer.map(|Extension(ConnectInfo(addr))| {
+        forwarded::client_address(addr.ip(), &forwarded, &state.trusted_proxies)
+    });
     let tr = visitor_tr(&headers);
     let again = |error: String| {
         render(&LoginPage {

@@ -69,22 +69,21 @@ pub async fn delete_for_user(
     sql.execute(&mut *db).await
 }
 
-/// The stored password hash of a user (`None`: no password set, or no such user).
+/// A user's sign-in email key (what sign-in tries are counted by) and stored password hash
+/// (`None`: no password set); `None` when there is no such user.
 pub async fn password_hash(
     db: &mut AnyConnection,
     account: &AccountId,
     user: &ContactId,
-) -> Result<Option<String>> {
-    let row = Sql::new("SELECT password_hash FROM users WHERE account_id = ")
+) -> Result<Option<(String, Option<String>)>> {
+    let row = Sql::new("SELECT email_key, password_hash FROM users WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND contact_id = ")
         .bind(user.to_string())
         .fetch_optional(&mut *db)
         .await?;
-    Ok(match row {
-        Some(row) => row.try_get("password_hash")?,
-        None => None,
-    })
+    row.map(|row| Ok((row.try_get("email_key")?, row.try_get("password_hash")?)))
+        .transpose()
 }
 
 /// What sign-in tries are counted by: the email typed, or the client's address.

@@ -152,12 +152,21 @@ pub async fn login_by_token(
     }))
 }
 
-/// Records a use of the token at `at`.
-pub async fn record_use(db: &mut AnyConnection, id: &TokenId, at: DateTime<Utc>) -> Result<()> {
+/// Records a use of the token at `at`, unless one at or after `stale` is recorded already
+/// (parallel requests write it once).
+pub async fn record_use(
+    db: &mut AnyConnection,
+    id: &TokenId,
+    at: DateTime<Utc>,
+    stale: DateTime<Utc>,
+) -> Result<()> {
     Sql::new("UPDATE api_tokens SET last_used_at = ")
         .bind(at.timestamp_millis())
         .push(" WHERE id = ")
         .bind(id.to_string())
+        .push(" AND (last_used_at IS NULL OR last_used_at < ")
+        .bind(stale.timestamp_millis())
+        .push(")")
         .execute(&mut *db)
         .await?;
     Ok(())

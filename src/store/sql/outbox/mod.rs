@@ -13,7 +13,7 @@ mod messages;
 mod metrics;
 
 pub use flood::{held_back, queue_digest, sent_to};
-pub use limits::{lock_destination, recent_messages};
+pub use limits::{lock_destination, lock_method, recent_messages};
 pub use messages::{
     count_code_failure, mark_verified, pending_code, queue_message, start_verification,
     verify_by_link,
