@@ -4,7 +4,7 @@
 
 use super::{App, commit};
 use crate::auth;
-use crate::domain::{EmailAddress, Password};
+use crate::domain::{EmailAddress, Password, tries};
 use crate::error::AppError;
 use crate::store::{self, sessions::TriesOf};
 use chrono::{DateTime, Duration, Utc};
@@ -12,14 +12,6 @@ use std::net::IpAddr;
 
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
-/// Failed sign-ins are counted over this many minutes, and a lock lasts this long after the
-/// last one (SPEC §4).
-pub const WINDOW_MINUTES: i64 = 15;
-/// This many failures for one email lock it.
-pub const EMAIL_LIMIT: i64 = 5;
-/// This many failures from one client address lock it.
-pub const ADDRESS_LIMIT: i64 = 20;
-
 /// How a sign-in ended.
 #[derive(Debug)]
 pub enum SignIn {
@@ -38,12 +30,41 @@ pub enum LockedBy {
     Address,
 }
 
+/// A try counted, or the lock that refused it.
+pub(super) enum Try {
+    /// Counted: its id (to take it back) and how many tries are now counted (up to the limit).
+    Counted { id: String, count: usize },
+    /// Refused, uncounted, until then.
+    Locked(DateTime<Utc>),
+}
+
+/// Counts a try of `subject` on `tx` unless `domain::tries` says it is locked: the subject's
+/// turn is taken first, so concurrent tries count each other's.
+pub(super) async fn take_try(
+    tx: &mut sqlx::AnyConnection,
+    of: TriesOf,
+    subject: &str,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Try, AppError> {
+    store::sessions::lock_tries(tx, of, subject).await?;
+    let recent = store::sessions::recent_tries(tx, of, subject, limit).await?;
+    if let Some(until) = tries::locked_until(&recent, limit, now) {
+        return Ok(Try::Locked(until));
+    }
+    let id = store::sessions::add_try(tx, of, subject, now).await?;
+    Ok(Try::Counted {
+        id,
+        count: recent.len() + 1,
+    })
+}
+
 /// Signs in with an email and password from the client at `client` (`None` when unknown,
 /// e.g. in-process tests). Each try is counted against the email and the address before the
-/// password is checked, one atomic statement each, so parallel guesses get no more tries
-/// than serial ones; over a limit the try is refused without hashing and counts for nothing.
-/// A success takes its try back: it clears the email's count and uncounts itself from the
-/// address's.
+/// password is checked, in one transaction that holds both subjects' turns, so parallel
+/// guesses get no more tries than serial ones; a locked try is refused without hashing and
+/// counts for nothing. A success takes its try back: it clears the email's tries and
+/// uncounts itself from the address's.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     app: &App,
@@ -54,29 +75,32 @@ pub async fn sign_in(
     let key = email.key();
     let address = client.map(address_key);
     let now = Utc::now();
-    let window = Duration::minutes(WINDOW_MINUTES);
     let mut tx = app.store.write().await?;
+    let mut address_try = None;
     if let Some(address) = &address {
-        let tries = store::sessions::count_try(
+        match take_try(
             &mut tx,
             TriesOf::Address,
             address,
-            ADDRESS_LIMIT,
-            window,
+            tries::ADDRESS_LIMIT,
             now,
         )
-        .await?;
-        if let Some(until) = tries.locked_until {
-            drop(tx); // Rolled back: a refused try counts for nothing.
-            return Ok(locked(LockedBy::Address, until, now));
+        .await?
+        {
+            Try::Locked(until) => {
+                drop(tx); // Rolled back: a refused try counts for nothing.
+                return Ok(locked(LockedBy::Address, until, now));
+            }
+            Try::Counted { id, .. } => address_try = Some(id),
         }
     }
-    let tries =
-        store::sessions::count_try(&mut tx, TriesOf::Email, &key, EMAIL_LIMIT, window, now).await?;
-    if let Some(until) = tries.locked_until {
-        drop(tx);
-        return Ok(locked(LockedBy::Email, until, now));
-    }
+    let failures = match take_try(&mut tx, TriesOf::Email, &key, tries::EMAIL_LIMIT, now).await? {
+        Try::Locked(until) => {
+            drop(tx);
+            return Ok(locked(LockedBy::Email, until, now));
+        }
+        Try::Counted { count, .. } => count,
+    };
     commit(tx).await?;
 
     let login = {
@@ -93,15 +117,15 @@ pub async fn sign_in(
         Some(login) if verified && !login.disabled => login,
         _ => {
             // The try stays counted. Each failure slows the next answer a little more.
-            let pause = 250 * u64::try_from(tries.failures.clamp(0, 8)).unwrap_or(0);
+            let pause = 250 * u64::try_from(failures.min(8)).unwrap_or(0);
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
             return Ok(SignIn::Failed);
         }
     };
     let mut tx = app.store.write().await?;
     store::sessions::forget_tries(&mut tx, TriesOf::Email, &key).await?;
-    if let Some(address) = &address {
-        store::sessions::take_back_try(&mut tx, TriesOf::Address, address).await?;
+    if let Some(id) = &address_try {
+        store::sessions::take_back_try(&mut tx, id).await?;
     }
     let session = auth::generate_password() + &auth::generate_password();
     let expires = now + Duration::days(SESSION_DAYS);

@@ -73,24 +73,23 @@ async fn check_current_password(
     let (key, stored) = store::sessions::password_hash(&mut tx, &caller.account, &caller.user)
         .await?
         .ok_or(AppError::NotFound)?;
-    let tries = store::sessions::count_try(
+    let taken = super::signin::take_try(
         &mut tx,
         TriesOf::Email,
         &key,
-        super::signin::EMAIL_LIMIT,
-        chrono::Duration::minutes(super::signin::WINDOW_MINUTES),
+        crate::domain::tries::EMAIL_LIMIT,
         now,
     )
     .await?;
-    if tries.locked_until.is_some() {
+    let super::signin::Try::Counted { id, .. } = taken else {
         drop(tx); // Rolled back: a refused try counts for nothing.
         return Err(refused(Invalid::TooManyTries));
-    }
+    };
     commit(tx).await?;
     match auth::verify_password(typed, stored.as_deref()).await {
         Ok(true) => {
             let mut tx = app.store.write().await?;
-            store::sessions::take_back_try(&mut tx, TriesOf::Email, &key).await?;
+            store::sessions::take_back_try(&mut tx, &id).await?;
             commit(tx).await
         }
         Ok(false) => Err(refused(Invalid::WrongPassword)),

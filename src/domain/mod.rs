@@ -22,6 +22,7 @@ pub mod retry;
 pub mod routing;
 mod settings;
 pub mod token;
+pub mod tries;
 mod user;
 pub mod webhook;
 

@@ -1,12 +1,9 @@
 //! How long short-lived secrets and records are kept: the rule the upkeep worker asks before
-//! purging. Expired sessions, sign-in failures whose window has passed, used or expired
+//! purging. Expired sessions, sign-in tries too old to lock anything, used or expired
 //! set-password links and verification codes, and the payloads (codes, report contents) of
 //! notifications that were finished a while ago are of no use to anyone but a thief.
 
 use chrono::{DateTime, Duration, Utc};
-
-/// Sign-in failures are counted over this window (SPEC §4): older ones no longer count.
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 /// A finished notification keeps its payload this long (its delivery log stays for good).
 pub const PAYLOAD_DAYS: i64 = 7;
@@ -16,7 +13,8 @@ pub const PAYLOAD_DAYS: i64 = 7;
 pub struct Cutoffs {
     /// Sessions, set-password links and verification codes that expired before this.
     pub expired_before: DateTime<Utc>,
-    /// Sign-in failure counts whose last failure (and lock) is older than this.
+    /// Sign-in tries older than this: they can no longer lock anything (a lock needs the
+    /// newest tries within one window, and lasts one window after the newest).
     pub failures_before: DateTime<Utc>,
     /// Payloads of notifications finished (sent, dead, suppressed) and created before this.
     pub payloads_before: DateTime<Utc>,
@@ -27,7 +25,7 @@ impl Cutoffs {
     pub fn at(now: DateTime<Utc>) -> Self {
         Self {
             expired_before: now,
-            failures_before: now - Duration::minutes(FAILURE_WINDOW_MINUTES),
+            failures_before: now - super::tries::WINDOW * 2,
             payloads_before: now - Duration::days(PAYLOAD_DAYS),
         }
     }
@@ -50,7 +48,7 @@ mod tests {
         };
         let cases = [
             (cut.expired_before, at("2026-11-30T12:00:00Z")),
-            (cut.failures_before, at("2026-11-30T11:45:00Z")),
+            (cut.failures_before, at("2026-11-30T11:30:00Z")),
             (cut.payloads_before, at("2026-11-23T12:00:00Z")),
         ];
         for (got, want) in cases {

@@ -150,14 +150,6 @@ pub struct AuditQuery {
     pub page: PageRequest,
 }
 
-/// Failed sign-ins of one email.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LoginFailures {
-    pub failures: i64,
-    /// Sign-in is refused until then.
-    pub locked_until: Option<DateTime<Utc>>,
-}
-
 /// A stored alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {

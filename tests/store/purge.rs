@@ -72,40 +72,17 @@ pub async fn what_outlived_its_use_is_purged(store: &SqlStore) {
         .execute(&mut *tx)
         .await
         .expect("used link");
-    for (table, column, key, last) in [
-        (
-            "login_failures",
-            "email_key",
-            "old@example.com",
-            Duration::minutes(-16),
-        ),
-        (
-            "login_failures",
-            "email_key",
-            "new@example.com",
-            Duration::minutes(-1),
-        ),
-        (
-            "login_address_failures",
-            "address",
-            "192.0.2.1",
-            Duration::minutes(-16),
-        ),
-        (
-            "login_address_failures",
-            "address",
-            "192.0.2.2",
-            Duration::minutes(-1),
-        ),
+    for (id, subject, age) in [
+        ("old", "old@example.com", Duration::minutes(-31)),
+        ("new", "new@example.com", Duration::minutes(-29)),
     ] {
-        sqlx::query(&format!(
-            "INSERT INTO {table} ({column}, failures, last_failure_at) VALUES ($1, 5, $2)"
-        ))
-        .bind(key)
-        .bind(ms(last))
-        .execute(&mut *tx)
-        .await
-        .expect(table);
+        sqlx::query("INSERT INTO login_tries (id, kind, subject, at) VALUES ($1, 'email', $2, $3)")
+            .bind(id)
+            .bind(subject)
+            .bind(ms(age))
+            .execute(&mut *tx)
+            .await
+            .expect("try");
     }
     sqlx::query("INSERT INTO method_verifications (method_id, code_hash, expires_at, created_at) VALUES ($1, 'h', $2, 0)")
         .bind(&method)
@@ -144,7 +121,7 @@ pub async fn what_outlived_its_use_is_purged(store: &SqlStore) {
             purged.codes,
             purged.payloads
         ),
-        (1, 2, 2, 1, 1)
+        (1, 2, 1, 1, 1)
     );
     let left = |sql: &'static str| column(store, sql);
     assert_eq!(left("SELECT id_hash FROM sessions").await, ["live"]);
@@ -153,12 +130,8 @@ pub async fn what_outlived_its_use_is_purged(store: &SqlStore) {
         ["live"]
     );
     assert_eq!(
-        left("SELECT email_key FROM login_failures").await,
+        left("SELECT subject FROM login_tries").await,
         ["new@example.com"]
-    );
-    assert_eq!(
-        left("SELECT address FROM login_address_failures").await,
-        ["192.0.2.2"]
     );
     assert!(
         left("SELECT method_id FROM method_verifications")

@@ -130,73 +130,69 @@ pub async fn sessions_expire_and_failed_sign_ins_lock(store: &SqlStore) {
             .is_none()
     );
 
-    // Tries are counted before the password is checked: five count, the sixth is refused
-    // until 15 minutes after the fifth, without moving that time.
-    use reach::store::sessions::{TriesOf, count_try, forget_tries, take_back_try};
+    // Sign-in tries are kept one by one, newest first, per kind and subject (domain::tries
+    // decides what they lock); a success forgets its email's and takes back its address try.
+    use reach::store::sessions::{TriesOf, add_try, forget_tries, recent_tries, take_back_try};
     let key = "ana@example.com";
-    let window = Duration::minutes(15);
     let ms = |t: chrono::DateTime<Utc>| {
         chrono::DateTime::from_timestamp_millis(t.timestamp_millis()).expect("ms")
     };
-    for n in 1..=5 {
-        let f = tx!(store, count_try, TriesOf::Email, key, 5, window, now)
-            .await
-            .expect("try");
-        assert_eq!((f.failures, f.locked_until), (n, None));
-    }
-    for later in [Duration::zero(), Duration::minutes(14)] {
-        let refused = tx!(
+    for minutes in [0, 2, 1, 3] {
+        tx!(
             store,
-            count_try,
+            add_try,
             TriesOf::Email,
             key,
-            5,
-            window,
-            now + later
+            now + Duration::minutes(minutes)
         )
         .await
-        .expect("sixth");
-        assert_eq!(refused.locked_until, Some(ms(now + window)), "{later}");
+        .expect("try");
     }
-    let after = tx!(
-        store,
-        count_try,
-        TriesOf::Email,
-        key,
-        5,
-        window,
-        now + Duration::minutes(16)
-    )
-    .await
-    .expect("after the lock");
+    let recent = read!(store, recent_tries, TriesOf::Email, key, 3)
+        .await
+        .expect("recent");
     assert_eq!(
-        (after.failures, after.locked_until),
-        (1, None),
-        "the count restarts after the window"
+        recent,
+        [3, 2, 1].map(|m| ms(now + Duration::minutes(m))),
+        "the newest, newest first, as many as asked"
     );
+    let address = "203.0.113.7";
+    let mine = tx!(store, add_try, TriesOf::Address, key, now)
+        .await
+        .expect("an address try under the same text");
+    let theirs = tx!(store, add_try, TriesOf::Address, address, now)
+        .await
+        .expect("try");
+    tx!(store, add_try, TriesOf::Address, address, now)
+        .await
+        .expect("try");
     tx!(store, forget_tries, TriesOf::Email, key)
         .await
         .expect("forget");
-    let fresh = tx!(store, count_try, TriesOf::Email, key, 5, window, now)
-        .await
-        .expect("try");
-    assert_eq!(fresh.failures, 1);
-
-    // Addresses are counted apart from emails, and a success takes its try back.
-    let address = "203.0.113.7";
-    for n in 1..=3 {
-        let f = tx!(store, count_try, TriesOf::Address, address, 20, window, now)
+    assert!(
+        read!(store, recent_tries, TriesOf::Email, key, 5)
             .await
-            .expect("try");
-        assert_eq!(f.failures, n);
-    }
-    tx!(store, take_back_try, TriesOf::Address, address)
-        .await
-        .expect("take back");
-    let next = tx!(store, count_try, TriesOf::Address, address, 20, window, now)
-        .await
-        .expect("try");
-    assert_eq!(next.failures, 3);
+            .expect("recent")
+            .is_empty()
+    );
+    assert_eq!(
+        read!(store, recent_tries, TriesOf::Address, key, 5)
+            .await
+            .expect("recent")
+            .len(),
+        1,
+        "kinds are apart"
+    );
+    tx!(store, take_back_try, &theirs).await.expect("take back");
+    assert_eq!(
+        read!(store, recent_tries, TriesOf::Address, address, 5)
+            .await
+            .expect("recent")
+            .len(),
+        1,
+        "one try taken back"
+    );
+    tx!(store, take_back_try, &mine).await.expect("take back");
 
     // A password change ends the other sessions of its user, or all of them.
     for id in ["keep-hash", "other-hash"] {

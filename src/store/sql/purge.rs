@@ -1,5 +1,5 @@
 //! Purging what has outlived its use (the rule is `domain::retention`): expired sessions,
-//! set-password links and verification codes, sign-in failure counts whose window has passed,
+//! set-password links and verification codes, sign-in tries that can no longer lock anything,
 //! and the payloads of notifications finished long ago. Deployment-wide, idempotent: every node
 //! may run it.
 
@@ -27,17 +27,10 @@ pub async fn purge(db: &mut AnyConnection, cut: &Cutoffs) -> Result<Purged> {
             .bind(expired)
             .execute(&mut *db)
             .await?,
-        failures: Sql::new("DELETE FROM login_failures WHERE last_failure_at <= ")
+        failures: Sql::new("DELETE FROM login_tries WHERE at <= ")
             .bind(failures)
-            .push(" AND (locked_until IS NULL OR locked_until <= ")
-            .bind(expired)
-            .push(")")
             .execute(&mut *db)
-            .await?
-            + Sql::new("DELETE FROM login_address_failures WHERE last_failure_at <= ")
-                .bind(failures)
-                .execute(&mut *db)
-                .await?,
+            .await?,
         password_links: Sql::new(
             "DELETE FROM password_links WHERE used_at IS NOT NULL OR expires_at <= ",
         )

@@ -1,7 +1,7 @@
-use super::{Sql, users};
+use super::{Backend, Sql, users};
 use crate::domain::{AccountId, ContactId};
-use crate::store::{Login, LoginFailures, Result};
-use chrono::{DateTime, Duration, Utc};
+use crate::store::{Login, Result};
+use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 pub async fn create(
@@ -94,89 +94,88 @@ pub enum TriesOf {
 }
 
 impl TriesOf {
-    /// The table and its key column.
-    fn table(self) -> (&'static str, &'static str) {
+    fn as_str(self) -> &'static str {
         match self {
-            Self::Email => ("login_failures", "email_key"),
-            Self::Address => ("login_address_failures", "address"),
+            Self::Email => "email",
+            Self::Address => "address",
         }
     }
 }
 
-/// Counts a sign-in try for `key` before its password is checked, in one statement, so
-/// parallel tries are counted one after the other. The count restarts when the last counted
-/// try is at least `window` old. The answer's `failures` is this try's number; a try over
-/// `limit` is not counted as a failure (the time of the last one stays) and its answer
-/// carries `locked_until`, `window` after the last counted try. A try that succeeds is taken
-/// back with [`forget_tries`] or [`take_back_try`].
-pub async fn count_try(
-    db: &mut AnyConnection,
-    of: TriesOf,
-    key: &str,
-    limit: i64,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> Result<LoginFailures> {
-    let (table, column) = of.table();
-    let now_ms = now.timestamp_millis();
-    let stale = now_ms - window.num_milliseconds();
-    let row = Sql::new(&format!(
-        "INSERT INTO {table} ({column}, failures, last_failure_at) VALUES ("
-    ))
-    .bind(key.to_owned())
-    .push(", 1, ")
-    .bind(now_ms)
-    .push(&format!(
-        ") ON CONFLICT ({column}) DO UPDATE SET failures = CASE WHEN {table}.last_failure_at <= "
-    ))
-    .bind(stale)
-    .push(&format!(
-        " THEN 1 ELSE {table}.failures + 1 END, last_failure_at = CASE WHEN {table}.last_failure_at <= "
-    ))
-    .bind(stale)
-    .push(&format!(" OR {table}.failures < "))
-    .bind(limit)
-    .push(" THEN ")
-    .bind(now_ms)
-    .push(&format!(
-        " ELSE {table}.last_failure_at END RETURNING failures, last_failure_at"
-    ))
-    .fetch_optional(&mut *db)
-    .await?;
-    let Some(row) = row else {
-        return Err(sqlx::Error::RowNotFound.into());
-    };
-    let failures: i64 = row.try_get("failures")?;
-    let last: i64 = row.try_get("last_failure_at")?;
-    let locked_until = (failures > limit)
-        .then(|| DateTime::from_timestamp_millis(last + window.num_milliseconds()))
-        .flatten();
-    Ok(LoginFailures {
-        failures,
-        locked_until,
-    })
+/// Takes `subject`'s turn until the transaction ends, so that concurrent tries read each
+/// other's: SQLite write transactions already run one at a time; PostgreSQL takes a
+/// transaction-scoped advisory lock.
+pub async fn lock_tries(db: &mut AnyConnection, of: TriesOf, subject: &str) -> Result<()> {
+    if Backend::of(db) == Backend::Postgres {
+        // The function answers `void`, which rows cannot carry: select a constant beside it.
+        Sql::new("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(")
+            .bind(format!("reach.tries\u{1f}{}\u{1f}{subject}", of.as_str()))
+            .push(", 0))) AS l")
+            .fetch_optional(&mut *db)
+            .await?;
+    }
+    Ok(())
 }
 
-/// Forgets the tries counted for `key` (a successful sign-in clears its email's count).
-pub async fn forget_tries(db: &mut AnyConnection, of: TriesOf, key: &str) -> Result<()> {
-    let (table, column) = of.table();
-    Sql::new(&format!("DELETE FROM {table} WHERE {column} = "))
-        .bind(key.to_owned())
+/// The times of `subject`'s newest `limit` counted tries, newest first.
+pub async fn recent_tries(
+    db: &mut AnyConnection,
+    of: TriesOf,
+    subject: &str,
+    limit: usize,
+) -> Result<Vec<DateTime<Utc>>> {
+    Sql::new("SELECT at FROM login_tries WHERE kind = ")
+        .bind(of.as_str())
+        .push(" AND subject = ")
+        .bind(subject.to_owned())
+        .push(" ORDER BY at DESC LIMIT ")
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *db)
+        .await?
+        .iter()
+        .map(|row| super::time(row, "at"))
+        .collect()
+}
+
+/// Counts a try of `subject` at `at`; its id, to take it back if it succeeds.
+pub async fn add_try(
+    db: &mut AnyConnection,
+    of: TriesOf,
+    subject: &str,
+    at: DateTime<Utc>,
+) -> Result<String> {
+    let id = uuid::Uuid::now_v7().to_string();
+    Sql::new("INSERT INTO login_tries (id, kind, subject, at) VALUES (")
+        .bind(id.clone())
+        .push(", ")
+        .bind(of.as_str())
+        .push(", ")
+        .bind(subject.to_owned())
+        .push(", ")
+        .bind(at.timestamp_millis())
+        .push(")")
+        .execute(&mut *db)
+        .await?;
+    Ok(id)
+}
+
+/// Forgets every try of `subject` (a successful sign-in clears its email's).
+pub async fn forget_tries(db: &mut AnyConnection, of: TriesOf, subject: &str) -> Result<()> {
+    Sql::new("DELETE FROM login_tries WHERE kind = ")
+        .bind(of.as_str())
+        .push(" AND subject = ")
+        .bind(subject.to_owned())
         .execute(&mut *db)
         .await?;
     Ok(())
 }
 
-/// Takes back one counted try of `key` (a successful sign-in was not a failure of its
-/// address).
-pub async fn take_back_try(db: &mut AnyConnection, of: TriesOf, key: &str) -> Result<()> {
-    let (table, column) = of.table();
-    Sql::new(&format!(
-        "UPDATE {table} SET failures = failures - 1 WHERE failures > 0 AND {column} = "
-    ))
-    .bind(key.to_owned())
-    .execute(&mut *db)
-    .await?;
+/// Takes back one counted try (a successful sign-in was not a failure of its address).
+pub async fn take_back_try(db: &mut AnyConnection, id: &str) -> Result<()> {
+    Sql::new("DELETE FROM login_tries WHERE id = ")
+        .bind(id.to_owned())
+        .execute(&mut *db)
+        .await?;
     Ok(())
 }
 
