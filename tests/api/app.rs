@@ -2,15 +2,15 @@
 //! one method per HTTP call.
 
 use crate::common::TestDb;
-use crate::tx;
+use crate::{read, tx};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use reach::auth;
 use reach::config::Secret;
 use reach::domain::{
-    CompanyAccess, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser, Region, Role,
-    TimeZone,
+    CompanyAccess, ContactId, EmailAddress, Locale, Name, NewAccount, NewContact, NewUser,
+    Password, Region, Role, TimeZone,
 };
 use reach::http::{AppState, router};
 use reach::store::{Account, Company};
@@ -146,6 +146,31 @@ impl TestApp {
             tech,
             outsider,
         }
+    }
+
+    /// Gives a test user a password (test users start with API tokens only).
+    pub async fn set_password(&self, user: &User, password: &str) {
+        let hash = auth::hash_password(&Password::parse(password).expect("password"))
+            .await
+            .expect("hash");
+        let login = read!(
+            self.db.store,
+            reach::store::tokens::login_by_token,
+            &auth::hash_token(&user.token)
+        )
+        .await
+        .expect("login")
+        .expect("user")
+        .login;
+        tx!(
+            self.db.store,
+            reach::store::users::set_password,
+            &login.account_id,
+            &ContactId::from_string(user.id.clone()),
+            &hash
+        )
+        .await
+        .expect("set password");
     }
 
     pub async fn finish(self) {

@@ -69,7 +69,7 @@ pub async fn a_technician_renames_themself_and_nobody_renames_others(app: &TestA
         "Tess Ortiz"
     );
     // A new primary email needs the current password (SPEC §3).
-    crate::flows_me::set_password(app, &app.tech, "tess password 12").await;
+    app.set_password(&app.tech, "tess password 12").await;
     let email = app
         .patch(
             "/api/v1/me",

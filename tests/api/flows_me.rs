@@ -6,33 +6,8 @@ use crate::{read, tx};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use reach::auth;
-use reach::domain::{ContactId, Password};
-use serde_json::json;
 
-/// Gives a test user a password (test users start with API tokens only).
-pub async fn set_password(app: &TestApp, user: &User, password: &str) {
-    let hash = auth::hash_password(&Password::parse(password).expect("password"))
-        .await
-        .expect("hash");
-    let login = read!(
-        app.db.store,
-        reach::store::tokens::login_by_token,
-        &auth::hash_token(&user.token)
-    )
-    .await
-    .expect("login")
-    .expect("user")
-    .login;
-    tx!(
-        app.db.store,
-        reach::store::users::set_password,
-        &login.account_id,
-        &ContactId::from_string(user.id.clone()),
-        &hash
-    )
-    .await
-    .expect("set password");
-}
+use serde_json::json;
 
 /// A web session of `user`, as signing in would make: the cookie's value.
 async fn web_session(app: &TestApp, user: &User) -> String {
@@ -91,7 +66,7 @@ async fn has_password(app: &TestApp, user: &User, password: &str) -> bool {
 
 pub async fn a_new_password_or_email_needs_the_current_password(app: &TestApp) {
     let tess = &app.tech;
-    set_password(app, tess, "tess old password").await;
+    app.set_password(tess, "tess old password").await;
     let session = web_session(app, tess).await;
     assert!(signed_in(app, &session).await);
     let before = app.get("/api/v1/me", &tess.token).await.body;
@@ -174,7 +149,7 @@ pub async fn a_new_password_or_email_needs_the_current_password(app: &TestApp) {
 /// like sign-ins: after five wrong tries even the right one is refused, without a change.
 pub async fn current_password_guesses_are_limited_like_sign_ins(app: &TestApp) {
     let olga = &app.outsider;
-    set_password(app, olga, "olga old password").await;
+    app.set_password(olga, "olga old password").await;
     for _ in 0..5 {
         let wrong = app
             .patch(

@@ -22,8 +22,6 @@ mod tokens;
 use app::{Answer, TestApp};
 use axum::body::Body;
 use axum::http::Request;
-use reach::auth;
-use reach::domain::{ContactId, Password};
 
 const PASSWORD: &str = "a good long password";
 
@@ -144,28 +142,8 @@ fn html(answer: &Answer) -> &str {
 }
 
 async fn with_passwords(app: &TestApp) {
-    let hash = auth::hash_password(&Password::parse(PASSWORD).expect("password"))
-        .await
-        .expect("hash");
     for user in [&app.admin, &app.tech] {
-        let login = read!(
-            app.db.store,
-            reach::store::tokens::login_by_token,
-            &auth::hash_token(&user.token)
-        )
-        .await
-        .expect("login")
-        .expect("user")
-        .login;
-        tx!(
-            app.db.store,
-            reach::store::users::set_password,
-            &login.account_id,
-            &ContactId::from_string(user.id.clone()),
-            &hash
-        )
-        .await
-        .expect("set password");
+        app.set_password(user, PASSWORD).await;
     }
 }
 

@@ -1,4 +1,4 @@
-use super::{Backend, Sql, users};
+use super::{Sql, users};
 use crate::domain::{AccountId, ContactId};
 use crate::store::{Login, Result};
 use chrono::{DateTime, Utc};
@@ -103,18 +103,13 @@ impl TriesOf {
 }
 
 /// Takes `subject`'s turn until the transaction ends, so that concurrent tries read each
-/// other's: SQLite write transactions already run one at a time; PostgreSQL takes a
-/// transaction-scoped advisory lock.
+/// other's.
 pub async fn lock_tries(db: &mut AnyConnection, of: TriesOf, subject: &str) -> Result<()> {
-    if Backend::of(db) == Backend::Postgres {
-        // The function answers `void`, which rows cannot carry: select a constant beside it.
-        Sql::new("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(")
-            .bind(format!("reach.tries\u{1f}{}\u{1f}{subject}", of.as_str()))
-            .push(", 0))) AS l")
-            .fetch_optional(&mut *db)
-            .await?;
-    }
-    Ok(())
+    super::take_turn(
+        db,
+        &format!("reach.tries\u{1f}{}\u{1f}{subject}", of.as_str()),
+    )
+    .await
 }
 
 /// The times of `subject`'s newest `limit` counted tries, newest first.

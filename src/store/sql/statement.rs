@@ -1,6 +1,6 @@
 //! [`Sql`], the statement builder every repository writes with (numbered `$N` parameters on
-//! both engines), and the statements they share: unique violations as conflicts, and deleting
-//! an account's row.
+//! both engines), and the statements they share: unique violations as conflicts, deleting
+//! an account's row, and taking a key's turn within a transaction.
 
 use crate::domain::AccountId;
 use crate::store::{Result, StoreError};
@@ -129,6 +129,22 @@ pub(crate) async fn delete_owned(
         .await?;
     if deleted == 0 {
         return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Takes the turn of `key` until the transaction ends, so that concurrent transactions that
+/// count and then write for the same key (rate limits, sign-in tries) see each other's writes.
+/// SQLite write transactions already run one at a time; PostgreSQL takes a
+/// transaction-scoped advisory lock on a hash of the key.
+pub(crate) async fn take_turn(db: &mut AnyConnection, key: &str) -> Result<()> {
+    if super::Backend::of(db) == super::Backend::Postgres {
+        // The function answers `void`, which rows cannot carry: select a constant beside it.
+        Sql::new("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(")
+            .bind(key.to_owned())
+            .push(", 0))) AS l")
+            .fetch_optional(&mut *db)
+            .await?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::domain::limits::Recent;
 use crate::domain::{AccountId, MethodId};
 use crate::store::Result;
-use crate::store::sql::{Backend, Sql, corrupt, time};
+use crate::store::sql::{Backend, Sql, corrupt, take_turn, time};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -45,18 +45,11 @@ pub async fn lock_destination(
     kind: &str,
     address: &str,
 ) -> Result<()> {
-    if Backend::of(db) == Backend::Postgres {
-        // The function answers `void`, which rows cannot carry: select a constant beside it.
-        Sql::new("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended(")
-            .bind(format!(
-                "reach.limits\u{1f}{account}\u{1f}{kind}\u{1f}{}",
-                destination(address)
-            ))
-            .push(", 0))) AS l")
-            .fetch_optional(&mut *db)
-            .await?;
-    }
-    Ok(())
+    let key = format!(
+        "reach.limits\u{1f}{account}\u{1f}{kind}\u{1f}{}",
+        destination(address)
+    );
+    take_turn(db, &key).await
 }
 
 /// The tests and verification codes of `method`, and the tests, verification codes and flood
