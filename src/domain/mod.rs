@@ -11,6 +11,7 @@ pub mod forwarded;
 mod ids;
 pub mod lifecycle;
 pub mod limits;
+mod maintenance;
 mod method;
 mod name;
 pub mod net;
@@ -29,7 +30,7 @@ pub mod webhook;
 pub use access::{CompanyAccess, CompanyScope};
 pub use account::{AccountSettings, FloodLimits, Profile, RepeatInterval, UserChange};
 pub use alert::{
-    AlertInput, AlertStatus, Lines, NewAlert, NewWindow, check_controls, check_scope, parse_batch,
+    AlertInput, AlertStatus, Lines, NewAlert, check_controls, check_scope, parse_batch,
 };
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
@@ -37,6 +38,7 @@ pub use ids::{
     AccountId, AlertId, CompanyId, ContactId, MethodId, NotificationId, ReportId, RunId, TokenId,
     WindowId,
 };
+pub use maintenance::NewWindow;
 pub use method::{
     Address, DelayMinutes, MethodInput, MethodType, NewMethod, ParseContext, QuietHours,
     RoutingPrefs, Severity,

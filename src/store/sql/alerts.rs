@@ -230,18 +230,15 @@ pub async fn delete_maintenance(
     company: &CompanyId,
     id: &WindowId,
 ) -> Result<()> {
-    let deleted = Sql::new("DELETE FROM maintenance_windows WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND company_id = ")
-        .bind(company.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    if deleted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    let company = company.to_string();
+    super::delete_owned_under(
+        db,
+        "maintenance_windows",
+        account,
+        Some(("company_id", &company)),
+        id.as_str(),
+    )
+    .await
 }
 
 pub fn alert_from_row(row: &AnyRow) -> Result<Alert> {

@@ -26,7 +26,7 @@ mod statement;
 
 pub(crate) use paging::{contains_pattern, newest_first_page, page, push_newest_first, push_page};
 pub(crate) use rows::{corrupt, flag, now_millis, parsed, parsed_opt, time};
-pub(crate) use statement::{Sql, delete_owned, take_turn, unique_as};
+pub(crate) use statement::{Sql, delete_owned, delete_owned_under, take_turn, unique_as};
 
 use super::{Result, StoreError};
 use sqlx::any::AnyPoolOptions;

@@ -121,8 +121,25 @@ pub(crate) async fn delete_owned(
     account: &AccountId,
     id: &str,
 ) -> Result<()> {
-    let deleted = Sql::new(&format!("DELETE FROM {table} WHERE account_id = "))
-        .bind(account.to_string())
+    delete_owned_under(db, table, account, None, id).await
+}
+
+/// [`delete_owned`], and only if the row's `column` is `parent` too (a token of this user, a
+/// window of this company).
+pub(crate) async fn delete_owned_under(
+    db: &mut AnyConnection,
+    table: &'static str,
+    account: &AccountId,
+    parent: Option<(&'static str, &str)>,
+    id: &str,
+) -> Result<()> {
+    let mut sql = Sql::new(&format!("DELETE FROM {table} WHERE account_id = "));
+    sql.bind(account.to_string());
+    if let Some((column, parent)) = parent {
+        sql.push(&format!(" AND {column} = "))
+            .bind(parent.to_owned());
+    }
+    let deleted = sql
         .push(" AND id = ")
         .bind(id.to_owned())
         .execute(&mut *db)

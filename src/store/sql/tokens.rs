@@ -112,18 +112,15 @@ pub async fn delete(
     user: &ContactId,
     id: &TokenId,
 ) -> Result<()> {
-    let deleted = Sql::new("DELETE FROM api_tokens WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND user_id = ")
-        .bind(user.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    if deleted == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    let user = user.to_string();
+    super::delete_owned_under(
+        db,
+        "api_tokens",
+        account,
+        Some(("user_id", &user)),
+        id.as_str(),
+    )
+    .await
 }
 
 /// The user of the token with this hash, whatever its expiry (the caller decides).
