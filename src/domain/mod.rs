@@ -9,6 +9,7 @@ pub mod csv_cell;
 mod email;
 pub mod forwarded;
 mod ids;
+pub mod integration;
 pub mod lifecycle;
 pub mod limits;
 mod maintenance;
