@@ -13,6 +13,9 @@ pub enum AppError {
     /// The JSON could not be read at all (400).
     #[error("malformed request: {0}")]
     Malformed(String),
+    /// The body is not the format an integration takes (400): what was expected.
+    #[error("not the format: {0}")]
+    NotTheFormat(String),
     /// No token, or an unknown or disabled one (401).
     #[error("unauthorized")]
     Unauthorized,
@@ -100,6 +103,11 @@ impl IntoResponse for AppError {
             Self::Malformed(why) => (
                 StatusCode::BAD_REQUEST,
                 format!("The body is not valid JSON: {why}"),
+                None,
+            ),
+            Self::NotTheFormat(expected) => (
+                StatusCode::BAD_REQUEST,
+                format!("The body is not what this integration takes: {expected}"),
                 None,
             ),
             Self::Unauthorized => (

@@ -54,4 +54,6 @@ id_type! {
     RunId;
     /// A company's maintenance window.
     WindowId;
+    /// An integration (a monitoring system's way in, `/hooks/{token}`).
+    IntegrationId;
 }

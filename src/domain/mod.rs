@@ -36,8 +36,8 @@ pub use alert::{
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, AlertId, CompanyId, ContactId, MethodId, NotificationId, ReportId, RunId, TokenId,
-    WindowId,
+    AccountId, AlertId, CompanyId, ContactId, IntegrationId, MethodId, NotificationId, ReportId,
+    RunId, TokenId, WindowId,
 };
 pub use maintenance::NewWindow;
 pub use method::{

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod headers;
+mod hooks;
 mod metrics;
 mod serve;
 pub mod ui;
@@ -40,6 +41,7 @@ pub fn router_with(state: Arc<AppState>, timeouts: Timeouts) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
+        .route("/hooks/{token}", hooks::route())
         .merge(api)
         .merge(ui::routes(&state))
         .route(

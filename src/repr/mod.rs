@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod alerts;
+pub mod integrations;
 pub mod reports;
 pub mod tokens;
 
 pub use alerts::*;
+pub use integrations::*;
 pub use reports::*;
 pub use tokens::*;
 

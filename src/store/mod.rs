@@ -10,9 +10,10 @@ mod sql;
 
 pub use cursor::{Cursor, PageRequest};
 pub use model::*;
+pub use sql::integrations::Integration;
 pub use sql::{
     Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, ingest,
-    methods, outbox, purge, reports, sessions, tokens, users,
+    integrations, methods, outbox, purge, reports, sessions, tokens, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.

@@ -253,6 +253,7 @@ impl TestApp {
                 "/api/v1/contacts?limit=500",
                 "/api/v1/companies?limit=500",
                 "/api/v1/account",
+                "/api/v1/integrations",
             ] {
                 all.push(self.get(path, token).await.body);
             }

@@ -10,8 +10,11 @@ mod errors;
 mod flows_access;
 mod flows_alerts;
 mod flows_directory;
+mod flows_hooks;
+mod flows_hooks_api;
 mod flows_ingest;
 mod flows_input;
+mod flows_integrations;
 mod flows_limits;
 mod flows_me;
 mod flows_methods;
@@ -76,6 +79,15 @@ on_both_databases! {
     errors::bad_values_name_their_field_and_store_nothing,
     errors::internal_errors_show_nothing_of_their_cause,
     ssrf::webhooks_to_addresses_that_are_not_global_are_refused,
+    flows_integrations::integrations_of_each_kind_show_their_url_once,
+    flows_integrations::bad_integrations_are_field_errors_and_store_nothing,
+    flows_integrations::integrations_change_rotate_and_delete,
+    flows_integrations::integrations_are_the_admins_of_their_own_account,
     matrix::every_route_answers_each_role_as_the_permission_table_says,
     docs::the_openapi_document_and_reference_page_cover_every_operation,
+    flows_hooks::hooks_take_each_kinds_senders_payload,
+    flows_hooks::hooks_pick_the_company_by_label_or_refuse_the_request,
+    flows_hooks::hooks_refuse_bad_bodies_unknown_tokens_and_big_bodies,
+    flows_hooks::hooks_record_pings_and_resolve_the_missed_heartbeat,
+    flows_hooks_api::hooks_take_alerts_at_the_url_of_an_api_made_integration,
 }

@@ -24,6 +24,7 @@ struct Targets {
     user: String,
     /// One of the admin's own API tokens (not the one the matrix calls with).
     token: String,
+    integration: String,
 }
 
 async fn targets(app: &TestApp, n: usize) -> Targets {
@@ -91,8 +92,17 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         )
         .await
         .str("/id");
+    let integration = app
+        .post(
+            "/api/v1/integrations",
+            admin,
+            json!({"name": format!("Target {n}"), "kind": "grafana", "company_id": company}),
+        )
+        .await
+        .str("/id");
     Targets {
         token,
+        integration,
         alert,
         report,
         window,
@@ -114,6 +124,8 @@ fn concrete(path: &str, t: &Targets) -> String {
         &t.report
     } else if path.starts_with("/api/v1/tokens/") {
         &t.token
+    } else if path.starts_with("/api/v1/integrations/") {
+        &t.integration
     } else {
         &t.contact
     };
@@ -159,6 +171,11 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
         ("PATCH", "/api/v1/reports/{id}") => json!({"enabled": false}),
         ("POST", "/api/v1/reports/{id}/run") => return None,
         ("POST", "/api/v1/tokens") => json!({"name": format!("Matrix {n}")}),
+        ("POST", "/api/v1/integrations") => {
+            json!({"name": format!("Matrix {n}"), "kind": "alertmanager"})
+        }
+        ("PATCH", "/api/v1/integrations/{id}") => json!({"default_severity": "critical"}),
+        ("POST", "/api/v1/integrations/{id}/rotate") => return None,
         other => panic!("the matrix has no body for {other:?}: add one"),
     })
 }
@@ -171,6 +188,7 @@ fn success(method: &str, path: &str) -> u16 {
         | ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification") => 202,
         ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm") => 422,
         ("POST", "/api/v1/reports/{id}/run") => 202,
+        ("POST", "/api/v1/integrations/{id}/rotate") => 200,
         _ => success_of(method),
     }
 }
@@ -198,6 +216,8 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
             (_, "/api/v1/audit") => 403,
             // Reports are the admins' (SPEC §1).
             (_, p) if p.starts_with("/api/v1/reports") => 403,
+            // So are integrations (SPEC §1).
+            (_, p) if p.starts_with("/api/v1/integrations") => 403,
             // Monitoring posts alerts with any user's token; technicians acknowledge alerts of
             // their companies (SPEC §1).
             ("POST", "/api/v1/alerts") => 202,

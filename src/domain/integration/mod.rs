@@ -7,8 +7,14 @@
 mod alertmanager;
 mod generic;
 mod grafana;
+mod intake;
+mod settings;
 mod uptime_kuma;
 mod zabbix;
+
+pub use intake::{KnownCompany, Shape, resolve};
+
+pub use settings::NewIntegration;
 
 use super::{AlertStatus, Invalid, Severity};
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ mod audit;
 mod companies;
 mod contacts;
 pub mod docs;
+pub mod integrations;
 pub mod json;
 pub mod maintenance;
 mod me;
@@ -54,6 +55,7 @@ use utoipa_axum::routes;
         (name = "audit", description = "Who changed what"),
         (name = "alerts", description = "Alerts in, notifications out"),
         (name = "tokens", description = "The caller's own API tokens"),
+        (name = "integrations", description = "Monitoring systems' ways in: secret URLs taking their own formats"),
     )
 )]
 struct ApiDoc;
@@ -108,6 +110,13 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(reports::runs))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::delete))
+        .routes(routes!(integrations::list, integrations::create))
+        .routes(routes!(
+            integrations::get,
+            integrations::update,
+            integrations::delete
+        ))
+        .routes(routes!(integrations::rotate))
 }
 
 /// The error answers every endpoint may give, documented once.

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod companies;
 pub mod contacts;
 pub mod ingest;
+pub mod integrations;
 pub mod methods;
 pub mod outbox;
 pub mod purge;
