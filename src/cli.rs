@@ -294,6 +294,12 @@ async fn start_workers(
         clock: Arc::new(SystemClock),
     };
     tokio::spawn(upkeep.run());
+    let heartbeats = crate::integrations_watch::HeartbeatWatch {
+        store: state.store.clone(),
+        clock: Arc::new(SystemClock),
+        wakeup: wakeup.clone(),
+    };
+    tokio::spawn(heartbeats.run());
     tokio::spawn(dispatcher.run(wakeup));
     Ok(())
 }

@@ -18,6 +18,8 @@ pub mod error;
 pub mod http;
 /// Translations (Fluent), shared by pages and messages.
 pub mod i18n;
+/// The heartbeat watch: opens the alert of a `heartbeat` integration whose ping is missed.
+pub mod integrations_watch;
 /// The deployment's secret key, the keys derived from it per purpose, and sealing at rest.
 pub mod keys;
 /// Signed links (acknowledge, verify, unsubscribe) and the paths of every link put in messages.

@@ -13,15 +13,19 @@ use crate::store::{self, Integration};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
-/// The key of the alert a `heartbeat` integration opens when its pings stop.
-pub const HEARTBEAT_KEY: &str = "heartbeat";
+/// The key of the alert a `heartbeat` integration opens when its pings stop: one per
+/// integration (`heartbeat:{id}`), so two heartbeats of one company never share an alert.
+pub fn heartbeat_key(integration: &Integration) -> String {
+    format!("heartbeat:{}", integration.id)
+}
 
 /// The alert a `heartbeat` integration opens (`status` firing) or resolves: critical, for its
-/// company, titled "No heartbeat from NAME". `None` when it has no company.
+/// company, keyed by the integration, titled "No heartbeat from NAME". `None` when it has no
+/// company.
 pub fn heartbeat_alert(integration: &Integration, status: AlertStatus) -> Option<NewAlert> {
     Some(NewAlert {
         company: integration.company_id.clone()?,
-        key: HEARTBEAT_KEY.to_owned(),
+        key: heartbeat_key(integration),
         severity: Severity::Critical,
         title: format!("No heartbeat from {}", integration.name),
         body: None,
@@ -114,6 +118,8 @@ async fn ping(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = app.store.write().await?;
+    // In the heartbeat's turn: a watch deciding to open its alert sees this ping.
+    store::heartbeats::take_turn(&mut tx, &integration.id).await?;
     store::integrations::record_ping(&mut tx, &integration.id, now).await?;
     store::integrations::record_received(&mut tx, &integration.id, now, 0).await?;
     let mut resolved = false;

@@ -12,8 +12,8 @@ pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::integrations::Integration;
 pub use sql::{
-    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts, ingest,
-    integrations, methods, outbox, purge, reports, sessions, tokens, users,
+    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts,
+    heartbeats, ingest, integrations, methods, outbox, purge, reports, sessions, tokens, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.

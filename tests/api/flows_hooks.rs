@@ -3,139 +3,13 @@
 //! the company label picks the company; the answers are 202, 400, 404, 413 and 422.
 
 use crate::app::TestApp;
-use crate::{read, tx};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use reach::auth;
-use reach::domain::integration::{IntegrationKind, NewIntegration};
-use reach::domain::{AccountId, CompanyId, Name, Severity};
-use reach::store::Integration;
+use crate::hooks_support::{
+    accepted, account, alerts, fixture, hook, integration, json_hook, notification_count, reload,
+    row,
+};
+use axum::http::StatusCode;
+use reach::domain::integration::IntegrationKind;
 use serde_json::{Value, json};
-
-/// A fixture of `tests/fixtures/integrations/<kind>/<name>.json`, as the sender sends it.
-fn fixture(kind: &str, name: &str) -> String {
-    let path = format!(
-        "{}/tests/fixtures/integrations/{kind}/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-async fn account(app: &TestApp) -> AccountId {
-    read!(
-        app.db.store,
-        reach::store::tokens::login_by_token,
-        &auth::hash_token(&app.admin.token)
-    )
-    .await
-    .expect("login")
-    .expect("admin")
-    .login
-    .account_id
-}
-
-/// A new integration of Acme's and its URL's path.
-async fn integration(
-    app: &TestApp,
-    kind: IntegrationKind,
-    company: Option<&CompanyId>,
-) -> (Integration, String) {
-    let account = account(app).await;
-    let (token, hash) = auth::generate_token();
-    let new = NewIntegration {
-        name: Name::parse(&format!("{} {}", kind.as_str(), &hash[..8])).expect("name"),
-        kind,
-        company_id: company.cloned(),
-        company_label: "company".to_owned(),
-        default_severity: Severity::Warning,
-        heartbeat_minutes: (kind == IntegrationKind::Heartbeat).then_some(5),
-    };
-    let created = tx!(
-        app.db.store,
-        reach::store::integrations::create,
-        &account,
-        &new,
-        &hash,
-        chrono::Utc::now()
-    )
-    .await
-    .expect("integration");
-    (created, format!("/hooks/{token}"))
-}
-
-async fn reload(app: &TestApp, id: &Integration) -> Integration {
-    let account = account(app).await;
-    read!(
-        app.db.store,
-        reach::store::integrations::get,
-        &account,
-        &id.id
-    )
-    .await
-    .expect("integration")
-}
-
-/// Posts `body` as is, with `content_type` when given and no credential.
-async fn hook(
-    app: &TestApp,
-    path: &str,
-    content_type: Option<&str>,
-    body: &str,
-) -> crate::app::Answer {
-    let mut request = Request::builder().method("POST").uri(path);
-    if let Some(content_type) = content_type {
-        request = request.header("content-type", content_type);
-    }
-    app.send(request.body(Body::from(body.to_owned())).expect("request"))
-        .await
-}
-
-async fn json_hook(app: &TestApp, path: &str, body: &str) -> crate::app::Answer {
-    hook(app, path, Some("application/json"), body).await
-}
-
-/// Acme's alerts as `(company_id, key, status, severity)`, sorted.
-async fn alerts(app: &TestApp) -> Vec<(String, String, String, String)> {
-    let list = app.get("/api/v1/alerts?limit=500", &app.admin.token).await;
-    let mut all: Vec<_> = list.body["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|a| {
-            let s = |f: &str| a[f].as_str().unwrap_or_default().to_owned();
-            (s("company_id"), s("key"), s("status"), s("severity"))
-        })
-        .collect();
-    all.sort();
-    all
-}
-
-async fn notification_count(app: &TestApp) -> usize {
-    app.get("/api/v1/notifications?limit=500", &app.admin.token)
-        .await
-        .body["items"]
-        .as_array()
-        .map_or(0, Vec::len)
-}
-
-fn row(
-    company: &CompanyId,
-    key: &str,
-    status: &str,
-    severity: &str,
-) -> (String, String, String, String) {
-    (
-        company.to_string(),
-        key.to_owned(),
-        status.to_owned(),
-        severity.to_owned(),
-    )
-}
-
-fn accepted(answer: &crate::app::Answer, n: u64) {
-    assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
-    assert_eq!(answer.body, json!({ "accepted": n }));
-}
 
 pub async fn hooks_take_each_kinds_senders_payload(app: &TestApp) {
     let nw = &app.northwind.id;
@@ -393,29 +267,42 @@ pub async fn hooks_refuse_bad_bodies_unknown_tokens_and_big_bodies(app: &TestApp
 pub async fn hooks_record_pings_and_resolve_the_missed_heartbeat(app: &TestApp) {
     let nw = &app.northwind.id;
     let (beat, path) = integration(app, IntegrationKind::Heartbeat, Some(nw)).await;
-    // The worker's alert for a missed ping (opened here as the worker will).
+    // A second heartbeat of the same company keeps its own alert.
+    let (other, _) = integration(app, IntegrationKind::Heartbeat, Some(nw)).await;
+    let key = format!("heartbeat:{}", beat.id);
+    let other_key = format!("heartbeat:{}", other.id);
+    assert_eq!(reach::app::hooks::heartbeat_key(&beat), key);
+    // The worker's alerts for missed pings (opened here as the worker does).
     let account = account(app).await;
-    let missed = reach::app::hooks::heartbeat_alert(&beat, reach::domain::AlertStatus::Firing)
-        .expect("company");
-    crate::common::ingest(&app.db.store, &account, &[missed], chrono::Utc::now())
+    let missed: Vec<_> = [&beat, &other]
+        .into_iter()
+        .map(|b| {
+            reach::app::hooks::heartbeat_alert(b, reach::domain::AlertStatus::Firing)
+                .expect("company")
+        })
+        .collect();
+    crate::common::ingest(&app.db.store, &account, &missed, chrono::Utc::now())
         .await
         .expect("opened");
+    let all = alerts(app).await;
     assert!(
-        alerts(app)
-            .await
-            .contains(&row(nw, "heartbeat", "firing", "critical"))
+        all.contains(&row(nw, &key, "firing", "critical")),
+        "{all:?}"
     );
-    // Any body, any content type.
+    assert!(
+        all.contains(&row(nw, &other_key, "firing", "critical")),
+        "{all:?}"
+    );
+    // Any body, any content type; the ping resolves its own heartbeat's alert only.
     accepted(&hook(app, &path, Some("text/plain"), "ping").await, 0);
-    assert_eq!(
-        alerts(app).await,
-        vec![row(nw, "heartbeat", "resolved", "critical")]
-    );
+    let mut want = vec![
+        row(nw, &key, "resolved", "critical"),
+        row(nw, &other_key, "firing", "critical"),
+    ];
+    want.sort();
+    assert_eq!(alerts(app).await, want);
     accepted(&hook(app, &path, None, "").await, 0);
-    assert_eq!(
-        alerts(app).await,
-        vec![row(nw, "heartbeat", "resolved", "critical")]
-    );
+    assert_eq!(alerts(app).await, want);
     let seen = reload(app, &beat).await;
     assert!(seen.last_ping_at.is_some() && seen.last_received_at.is_some());
 }

@@ -1,7 +1,6 @@
-//! SPEC §2 "Alerts in: integrations" and §3 `/api/v1/integrations`: admins create, read,
-//! change, rotate and delete integrations; the secret URL is shown once (create, rotate) and
-//! only its hash is kept; bad settings are field errors that store nothing; technicians are
-//! refused and other accounts find nothing; every change is audited without the token.
+//! SPEC §2 "Alerts in: integrations", §3 `/api/v1/integrations`: admins manage integrations;
+//! the secret URL is shown once (create, rotate), only its hash kept; bad settings store
+//! nothing; technicians are refused, other accounts find nothing; audit has no token.
 
 use crate::app::TestApp;
 use crate::read;

@@ -19,6 +19,7 @@ mod flows_limits;
 mod flows_me;
 mod flows_methods;
 mod flows_tokens;
+mod hooks_support;
 mod matrix;
 mod ssrf;
 

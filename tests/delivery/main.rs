@@ -14,6 +14,7 @@ mod codes;
 mod email;
 mod flood;
 mod harness;
+mod heartbeats;
 mod phone_steps;
 mod phones;
 mod report_mail;
@@ -73,4 +74,5 @@ both_backends! {
     reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
     report_mail::a_report_has_one_click_unsubscribe_and_a_csv_safe_for_spreadsheets,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
+    heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
 }

@@ -11,6 +11,7 @@ mod common;
 
 mod forms;
 mod headers;
+mod integrations;
 mod links;
 mod message_limits;
 mod my_account;
@@ -194,4 +195,7 @@ on_both_databases! {
     headers::a_form_with_another_sessions_token_is_refused,
     slow::slow_clients_are_cut_off,
     message_limits::send_test_and_verify_say_when_to_try_again,
+    integrations::an_admin_adds_rotates_and_deletes_integrations_on_their_page,
+    integrations::integrations_show_each_kinds_snippet_with_the_url,
+    integrations::technicians_are_refused_the_integrations_pages,
 }

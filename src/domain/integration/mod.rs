@@ -7,6 +7,7 @@
 mod alertmanager;
 mod generic;
 mod grafana;
+pub mod heartbeat;
 mod intake;
 mod settings;
 mod uptime_kuma;

@@ -13,6 +13,8 @@ mod alerts;
 mod audit;
 mod companies;
 mod contacts;
+mod integration_form;
+mod integrations;
 
 mod method_link;
 mod methods;
@@ -161,6 +163,22 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/configure/reports/{id}/delete",
             get(reports::delete_form).post(reports::delete),
+        )
+        .route(
+            "/configure/integrations",
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            "/configure/integrations/{id}/edit",
+            get(integrations::edit_form).post(integrations::edit),
+        )
+        .route(
+            "/configure/integrations/{id}/rotate",
+            get(integrations::rotate_form).post(integrations::rotate),
+        )
+        .route(
+            "/configure/integrations/{id}/delete",
+            get(integrations::delete_form).post(integrations::delete),
         )
         .route(
             "/configure/users/{id}/edit",
