@@ -102,12 +102,37 @@ async fn read(
         })
         .collect();
     let shape = Shape::of(hook.kind, body);
+    let label_path = match hook.kind {
+        IntegrationKind::Zabbix => format!("tags.{}", hook.company_label),
+        _ => format!("labels.{}", hook.company_label),
+    };
     Ok(crate::domain::integration::resolve(
         incoming,
         shape,
         &known,
         hook.company_id.as_ref(),
+        &label_path,
     )?)
+}
+
+/// Resolves the heartbeat's "no heartbeat" alert if it is firing (a ping came, or the
+/// integration was deleted or moved to another company or kind); whether it was. Taken in the
+/// heartbeat's turn, so a watch deciding to open the alert sees this.
+pub(super) async fn resolve_heartbeat(
+    tx: &mut sqlx::AnyConnection,
+    account: &AccountId,
+    integration: &Integration,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    store::heartbeats::take_turn(tx, &integration.id).await?;
+    let Some(alert) = heartbeat_alert(integration, AlertStatus::Resolved) else {
+        return Ok(false);
+    };
+    if store::ingest::firing(tx, account, &alert).await?.is_none() {
+        return Ok(false);
+    }
+    super::ingest::store_batch(tx, account, &[alert], now).await?;
+    Ok(true)
 }
 
 /// A ping: recorded, and the open "no heartbeat" alert, if any, resolved.
@@ -118,19 +143,9 @@ async fn ping(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = app.store.write().await?;
-    // In the heartbeat's turn: a watch deciding to open its alert sees this ping.
-    store::heartbeats::take_turn(&mut tx, &integration.id).await?;
     store::integrations::record_ping(&mut tx, &integration.id, now).await?;
     store::integrations::record_received(&mut tx, &integration.id, now, 0).await?;
-    let mut resolved = false;
-    if let Some(alert) = heartbeat_alert(integration, AlertStatus::Resolved)
-        && store::ingest::firing(&mut tx, account, &alert)
-            .await?
-            .is_some()
-    {
-        super::ingest::store_batch(&mut tx, account, &[alert], now).await?;
-        resolved = true;
-    }
+    let resolved = resolve_heartbeat(&mut tx, account, integration, now).await?;
     commit(tx).await?;
     if resolved {
         app.work_queued().await;

@@ -6,7 +6,7 @@ use super::{App, audit, commit};
 use crate::auth::{self, Admin};
 use crate::config::Secret;
 use crate::domain::IntegrationId;
-use crate::domain::integration::NewIntegration;
+use crate::domain::integration::{IntegrationKind, NewIntegration};
 use crate::error::AppError;
 use crate::repr::IntegrationJson;
 use crate::store::{self, Integration};
@@ -65,12 +65,21 @@ pub async fn update(
     let mut tx = app.store.write().await?;
     let before = store::integrations::get(&mut tx, &caller.account, id).await?;
     let after = store::integrations::update(&mut tx, &caller.account, id, new).await?;
+    // A heartbeat that moves to another company or kind leaves no alert firing behind.
+    let moved = before.kind == IntegrationKind::Heartbeat
+        && (after.kind != before.kind || after.company_id != before.company_id);
+    let resolved = moved
+        && super::hooks::resolve_heartbeat(&mut tx, &caller.account, &before, chrono::Utc::now())
+            .await?;
     let (b, a) = (
         IntegrationJson::from(&before),
         IntegrationJson::from(&after),
     );
     audit::change(&mut tx, caller, "integration", Some(&b), Some(&a)).await?;
     commit(tx).await?;
+    if resolved {
+        app.work_queued().await;
+    }
     Ok(after)
 }
 
@@ -80,10 +89,17 @@ pub async fn delete(app: &App, admin: &Admin, id: &IntegrationId) -> Result<(), 
     let caller = &admin.0;
     let mut tx = app.store.write().await?;
     let before = store::integrations::get(&mut tx, &caller.account, id).await?;
+    // A deleted heartbeat leaves no alert firing behind.
+    let resolved = before.kind == IntegrationKind::Heartbeat
+        && super::hooks::resolve_heartbeat(&mut tx, &caller.account, &before, chrono::Utc::now())
+            .await?;
     store::integrations::delete(&mut tx, &caller.account, id).await?;
     let b = IntegrationJson::from(&before);
     audit::change(&mut tx, caller, "integration", Some(&b), None).await?;
     commit(tx).await?;
+    if resolved {
+        app.work_queued().await;
+    }
     Ok(())
 }
 

@@ -305,4 +305,19 @@ pub async fn hooks_record_pings_and_resolve_the_missed_heartbeat(app: &TestApp) 
     assert_eq!(alerts(app).await, want);
     let seen = reload(app, &beat).await;
     assert!(seen.last_ping_at.is_some() && seen.last_received_at.is_some());
+    // Deleting a heartbeat whose alert fires leaves nothing firing behind.
+    let gone = app
+        .call(
+            "DELETE",
+            &format!("/api/v1/integrations/{}", other.id),
+            Some(&app.admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    assert!(
+        alerts(app)
+            .await
+            .contains(&row(nw, &other_key, "resolved", "critical"))
+    );
 }

@@ -62,11 +62,14 @@ fn named<'a>(value: &str, companies: &[KnownCompany<'a>]) -> Option<&'a CompanyI
 /// field error (`Invalid::UnknownCompany`) on the field that carried its company label
 /// (`alerts[2].labels.company`), or on `company_id` (the integration has none) when it has no
 /// label; every other field is checked as a posted alert's (`alerts[2].title`).
+/// `label_path` is where the company label sits in the kind's body (`labels.company`; Zabbix
+/// `tags.company`): an alert with no company names it (`alerts[2].labels.company`).
 pub fn resolve(
     alerts: Vec<Incoming>,
     shape: Shape,
     companies: &[KnownCompany<'_>],
     fallback: Option<&CompanyId>,
+    label_path: &str,
 ) -> Result<Vec<NewAlert>, Vec<FieldError>> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut resolved = Vec::with_capacity(alerts.len());
@@ -76,10 +79,10 @@ pub fn resolve(
             .as_ref()
             .and_then(|h| named(&h.value, companies));
         let Some(company) = hinted.or(fallback) else {
-            let field = alert
-                .company
-                .as_ref()
-                .map_or_else(|| "company_id".to_owned(), |h| h.field.clone());
+            let field = alert.company.as_ref().map_or_else(
+                || format!("{}{label_path}", shape.prefix(i)),
+                |h| h.field.clone(),
+            );
             if !errors.iter().any(|e| e.field == field) {
                 errors.push(FieldError::new(field, Invalid::UnknownCompany));
             }
@@ -166,11 +169,17 @@ mod tests {
             (Some("globex"), Some(&fallback), Ok(&globex)),
             (None, Some(&fallback), Ok(&fallback)),
             (Some("Initech"), None, Err(field)),
-            (None, None, Err("company_id")),
+            (None, None, Err(field)),
         ];
         for (hint, fallback, want) in table {
             let alerts = vec![incoming("k", hint.map(|h| (h, field)))];
-            let got = resolve(alerts, Shape::Items, &companies, *fallback);
+            let got = resolve(
+                alerts,
+                Shape::Items,
+                &companies,
+                *fallback,
+                "labels.company",
+            );
             match want {
                 Ok(id) => {
                     let got = got.unwrap_or_else(|e| panic!("{hint:?}: {e:?}"));
@@ -198,17 +207,28 @@ mod tests {
             incoming("c", Some(("Nobody", "alerts[2].labels.company"))),
         ];
         assert_eq!(
-            resolve(alerts, Shape::Items, &companies, None),
+            resolve(alerts, Shape::Items, &companies, None, "labels.company"),
             Err(vec![FieldError::new(
                 "alerts[2].labels.company",
                 Invalid::UnknownCompany
             )])
         );
-        // Several alerts without a company name the missing `company_id` once.
+        // Alerts without the label and no fallback: each names the label it lacks.
         let alerts = vec![incoming("a", None), incoming("b", None)];
         assert_eq!(
-            resolve(alerts, Shape::Items, &companies, None),
-            Err(vec![FieldError::new("company_id", Invalid::UnknownCompany)])
+            resolve(alerts, Shape::Items, &companies, None, "labels.company"),
+            Err(vec![
+                FieldError::new("alerts[0].labels.company", Invalid::UnknownCompany),
+                FieldError::new("alerts[1].labels.company", Invalid::UnknownCompany)
+            ])
+        );
+        let alerts = vec![incoming("z", None)];
+        assert_eq!(
+            resolve(alerts, Shape::Request, &companies, None, "tags.company"),
+            Err(vec![FieldError::new(
+                "tags.company",
+                Invalid::UnknownCompany
+            )])
         );
     }
 
@@ -228,7 +248,8 @@ mod tests {
         ];
         for (shape, want) in table {
             let alerts = vec![incoming("fine", None), bad.clone()];
-            let errors = resolve(alerts, *shape, &[], Some(&fallback)).unwrap_err();
+            let errors =
+                resolve(alerts, *shape, &[], Some(&fallback), "labels.company").unwrap_err();
             let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
             assert_eq!(fields, *want, "{shape:?}");
         }
@@ -241,7 +262,13 @@ mod tests {
         alert.status = AlertStatus::Resolved;
         alert.severity = Severity::Info;
         alert.body = Some("  ".to_owned());
-        let got = resolve(vec![alert.clone()], Shape::Request, &[], Some(&acme));
+        let got = resolve(
+            vec![alert.clone()],
+            Shape::Request,
+            &[],
+            Some(&acme),
+            "labels.company",
+        );
         assert_eq!(
             got,
             Ok(vec![NewAlert {
@@ -254,7 +281,10 @@ mod tests {
                 status: AlertStatus::Resolved,
             }])
         );
-        assert_eq!(resolve(Vec::new(), Shape::Items, &[], None), Ok(Vec::new()));
+        assert_eq!(
+            resolve(Vec::new(), Shape::Items, &[], None, "labels.company"),
+            Ok(Vec::new())
+        );
     }
 
     #[test]
