@@ -56,6 +56,16 @@ pub async fn delete(app: &App, admin: &Admin, id: &CompanyId) -> Result<(), AppE
     let caller = &admin.0;
     let mut tx = app.store.write().await?;
     let before = store::companies::get(&mut tx, &caller.account, &CompanyAccess::All, id).await?;
+    // A heartbeat alerts only through its company: without it, missed pings would go unseen.
+    let heartbeats = store::integrations::list(&mut tx, &caller.account).await?;
+    if heartbeats.iter().any(|i| {
+        i.kind == crate::domain::integration::IntegrationKind::Heartbeat
+            && i.company_id.as_ref() == Some(id)
+    }) {
+        return Err(AppError::Refused(
+            "A heartbeat integration alerts through this company: give it another company or delete it first.",
+        ));
+    }
     store::companies::delete(&mut tx, &caller.account, id).await?;
     audit::change(
         &mut tx,

@@ -72,3 +72,35 @@ pub async fn hooks_take_alerts_at_the_url_of_an_api_made_integration(app: &TestA
     let new = hook(app, &new_url, &fixture("alertmanager", "no_alerts")).await;
     assert_eq!(new.body, json!({"accepted": 0}), "{}", new.body);
 }
+
+/// A heartbeat alerts only through its company: deleting that company is refused (409, nothing
+/// changed) until the heartbeat moves or goes.
+pub async fn a_heartbeats_company_is_kept_until_the_heartbeat_moves(app: &TestApp) {
+    let admin = &app.admin.token;
+    let company = app
+        .post("/api/v1/companies", admin, json!({"name": "Backups Ltd"}))
+        .await
+        .str("/id");
+    let beat = app
+        .post(
+            "/api/v1/integrations",
+            admin,
+            json!({"name": "Nightly backup", "kind": "heartbeat", "company_id": company, "heartbeat_minutes": 1440}),
+        )
+        .await;
+    assert_eq!(beat.status, StatusCode::CREATED, "{}", beat.body);
+    let path = format!("/api/v1/companies/{company}");
+    let refused = app.call("DELETE", &path, Some(admin), None).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert_eq!(app.get(&path, admin).await.status, StatusCode::OK);
+    let moved = app
+        .patch(
+            &format!("/api/v1/integrations/{}", beat.str("/id")),
+            admin,
+            json!({"company_id": app.northwind.id.to_string()}),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let gone = app.call("DELETE", &path, Some(admin), None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+}

@@ -91,4 +91,5 @@ on_both_databases! {
     flows_hooks::hooks_refuse_bad_bodies_unknown_tokens_and_big_bodies,
     flows_hooks::hooks_record_pings_and_resolve_the_missed_heartbeat,
     flows_hooks_api::hooks_take_alerts_at_the_url_of_an_api_made_integration,
+    flows_hooks_api::a_heartbeats_company_is_kept_until_the_heartbeat_moves,
 }
