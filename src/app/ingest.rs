@@ -1,15 +1,32 @@
 //! Storing a batch of alerts with every notification it implies, on one transaction (the
 //! transactional outbox): the store reads and writes, `domain::lifecycle` decides what each
 //! alert does to the one firing under its key, `domain::routing` plans who is told.
+//!
+//! The batch is read with a handful of set-based statements (the keys firing, the companies'
+//! recipients and maintenance, who was told of what resolves), decided alert by alert in
+//! memory — a key may open, repeat and resolve within one batch — and written with a handful
+//! more, whatever its size.
 
-use crate::domain::lifecycle::{self, Transition};
+use crate::domain::lifecycle::{self, Firing, Transition};
 use crate::domain::notification::Event;
-use crate::domain::routing::{self, AlertFacts, Policy, Recipient};
-use crate::domain::{AccountId, CompanyId, NewAlert};
+use crate::domain::routing::{self, AlertFacts, Plan, Planned, Policy};
+use crate::domain::{
+    AccountId, AlertId, AlertStatus, CompanyId, MethodId, NewAlert, NotificationId,
+};
+use crate::store::ingest::{Queued, StoredAlert};
 use crate::store::{Alert, Result, StoreError, ingest};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// The alert firing under a key as the batch goes: in the database before it, or one the batch
+/// inserts (its index among the inserts).
+#[derive(Debug, Clone)]
+struct Current {
+    id: AlertId,
+    firing: Firing,
+    inserted: Option<usize>,
+}
 
 /// Stores `alerts` on `tx` (call it on a write transaction and commit): a new firing key
 /// opens an alert, a repeat re-notifies after the account's repeat interval, `resolved`
@@ -24,27 +41,47 @@ pub async fn store_batch(
 ) -> Result<Vec<Alert>> {
     let settings = ingest::settings(tx, account).await?;
     ingest::check_companies(tx, account, alerts).await?;
-    // Each company's recipients and maintenance state: read once per batch.
-    let mut companies: HashMap<CompanyId, (Vec<Recipient>, bool)> = HashMap::new();
+    let mut companies: Vec<&CompanyId> = alerts.iter().map(|a| &a.company).collect();
+    companies.sort_unstable();
+    companies.dedup();
+    let people = ingest::recipients(tx, account, &companies, settings.timezone).await?;
+    let maintenance = ingest::in_maintenance(tx, &companies, now).await?;
+    let mut keys: HashMap<(CompanyId, String), Current> = ingest::firing_all(tx, account, alerts)
+        .await?
+        .into_iter()
+        .map(|(key, (id, firing))| {
+            let current = Current {
+                id,
+                firing,
+                inserted: None,
+            };
+            (key, current)
+        })
+        .collect();
+    // Who was told of each firing alert a resolution in the batch may close.
+    let resolving: HashSet<(&CompanyId, &str)> = alerts
+        .iter()
+        .filter(|a| a.status == AlertStatus::Resolved)
+        .map(|a| (&a.company, a.key.as_str()))
+        .collect();
+    let closing: Vec<&AlertId> = keys
+        .iter()
+        .filter(|((company, key), _)| resolving.contains(&(company, key.as_str())))
+        .map(|(_, current)| &current.id)
+        .collect();
+    let mut told = ingest::told(tx, &closing).await?;
+
+    let mut inserts: Vec<StoredAlert> = Vec::new();
+    let mut queued: Vec<Queued> = Vec::new();
+    let mut resolved: Vec<AlertId> = Vec::new();
+    let mut renotified: Vec<AlertId> = Vec::new();
     let mut stored = Vec::with_capacity(alerts.len());
     for alert in alerts {
-        if !companies.contains_key(&alert.company) {
-            let people =
-                ingest::load_recipients(tx, account, &alert.company, settings.timezone).await?;
-            let maintenance = ingest::in_maintenance(tx, &alert.company, now).await?;
-            companies.insert(alert.company.clone(), (people, maintenance));
-        }
-        let (people, in_maintenance) = companies
-            .get(&alert.company)
-            .map(|(p, m)| (p.as_slice(), *m))
-            .unwrap_or_default();
-        let firing = ingest::firing(tx, account, alert)
-            .await?
-            .map(|row| ingest::firing_facts(&row))
-            .transpose()?;
+        let key = (alert.company.clone(), alert.key.clone());
+        let current = keys.get(&key).cloned();
         let transition = lifecycle::transition(
             alert.status,
-            firing.as_ref().map(|(_, f)| *f),
+            current.as_ref().map(|c| c.firing),
             now,
             settings.repeat_interval,
         );
@@ -56,39 +93,106 @@ pub async fn store_batch(
             };
             let policy = Policy {
                 require_verified_phones: settings.require_verified_phones,
-                in_maintenance,
+                in_maintenance: maintenance.contains(&alert.company),
             };
+            let people = people.get(&alert.company).map_or(&[][..], Vec::as_slice);
             routing::route_opened(&facts, people, policy)
         };
+        let queue = |queued: &mut Vec<Queued>, id: &AlertId, event: Event, plans: Vec<Planned>| {
+            let rows = plans.into_iter().map(|p| (p.method, p.plan));
+            enqueue(queued, id, event, rows);
+        };
         // A repeat or a resolution has its firing alert (the transition says so).
-        let firing_id = || firing.clone().map(|(id, _)| id).ok_or(StoreError::NotFound);
+        let firing = || current.clone().ok_or(StoreError::NotFound);
         let id = match transition {
             Transition::Open => {
-                let id = ingest::insert_alert(tx, account, alert, now, None).await?;
-                ingest::enqueue(tx, account, &id, Event::Opened, &plans(), now).await?;
+                let id = AlertId::generate();
+                queue(&mut queued, &id, Event::Opened, plans());
+                let current = Current {
+                    id: id.clone(),
+                    firing: Firing {
+                        last_notified_at: now,
+                    },
+                    inserted: Some(inserts.len()),
+                };
+                keys.insert(key, current);
+                inserts.push(StoredAlert {
+                    id: id.clone(),
+                    alert,
+                    last_notified_at: now,
+                    resolved_at: None,
+                });
                 id
             }
             Transition::Repeat { renotify } => {
-                let id = firing_id()?;
+                let current = firing()?;
                 if renotify {
                     let plans = lifecycle::renotify(plans());
-                    ingest::enqueue(tx, account, &id, Event::Renotified, &plans, now).await?;
-                    ingest::mark_renotified(tx, &id, now).await?;
+                    queue(&mut queued, &current.id, Event::Renotified, plans);
+                    match current.inserted {
+                        Some(i) => inserts[i].last_notified_at = now,
+                        None => renotified.push(current.id.clone()),
+                    }
+                    if let Some(c) = keys.get_mut(&key) {
+                        c.firing.last_notified_at = now;
+                    }
                 }
-                id
+                current.id
             }
             Transition::Resolve => {
-                let id = firing_id()?;
-                ingest::resolve(tx, &id, now).await?;
-                ingest::notify_resolved(tx, account, &id, now).await?;
-                id
+                let current = firing()?;
+                match current.inserted {
+                    // Nothing of an alert opened in this batch has been sent yet.
+                    Some(i) => inserts[i].resolved_at = Some(now),
+                    None => {
+                        let methods = told.remove(&current.id).unwrap_or_default();
+                        let send = Plan::Send {
+                            at: now,
+                            escalation: false,
+                            held: false,
+                        };
+                        let rows = methods.into_iter().map(|m| (m, send.clone()));
+                        enqueue(&mut queued, &current.id, Event::Resolved, rows);
+                        resolved.push(current.id.clone());
+                    }
+                }
+                keys.remove(&key);
+                current.id
             }
             // Kept for the record; tells nobody.
             Transition::RecordResolved => {
-                ingest::insert_alert(tx, account, alert, now, Some(now)).await?
+                let id = AlertId::generate();
+                inserts.push(StoredAlert {
+                    id: id.clone(),
+                    alert,
+                    last_notified_at: now,
+                    resolved_at: Some(now),
+                });
+                id
             }
         };
         stored.push(id);
     }
+    // Resolutions first: a key resolved and opened again in one batch is firing once.
+    ingest::resolve(tx, &resolved, now).await?;
+    ingest::mark_renotified(tx, &renotified, now).await?;
+    ingest::insert_alerts(tx, account, &inserts, now).await?;
+    ingest::enqueue(tx, account, &queued, now).await?;
     ingest::read_back(tx, account, &stored).await
+}
+
+/// Adds an outbox row per (method, plan) of the alert's `event`, in order.
+fn enqueue(
+    queued: &mut Vec<Queued>,
+    alert: &AlertId,
+    event: Event,
+    rows: impl IntoIterator<Item = (MethodId, Plan)>,
+) {
+    queued.extend(rows.into_iter().map(|(method, plan)| Queued {
+        id: NotificationId::generate(),
+        alert: alert.clone(),
+        method,
+        event,
+        plan,
+    }));
 }

@@ -1,56 +1,22 @@
-//! Recording how claimed notifications ended: each outcome lands with its attempt (and, for a
-//! finished verification, the forgotten code) atomically. On SQLite, which has one writer at
-//! a time, by group commit: the outcomes that finish while a transaction is being written
-//! wait and go together in the next one — one commit for many notifications. PostgreSQL
-//! writes from many connections at once, so there each outcome has its own transaction.
+//! Recording how claimed notifications ended, by group commit: each outcome lands with its
+//! attempt (and, for a finished verification, the forgotten code) atomically, and the
+//! outcomes that finish while a transaction is being written wait and go together in the
+//! next one — one transaction and two statements for many notifications, on both engines
+//! (`outbox::finish`, `outbox::record_attempts`).
 
-use crate::domain::NotificationId;
-use crate::store::{self, Backend, NewAttempt, SqlStore, StoreError, outbox};
-use chrono::{DateTime, Utc};
+use crate::store::outbox::{self, Finished};
+use crate::store::{self, NewAttempt, SqlStore, StoreError};
+use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 use tokio::sync::oneshot;
 
-/// How a claimed notification ended.
-#[derive(Debug, Clone)]
-pub enum End {
-    Sent {
-        at: DateTime<Utc>,
-    },
-    /// `retry_at` `None`: dead.
-    Failed {
-        error: String,
-        retry_at: Option<DateTime<Utc>>,
-    },
-    Suppressed {
-        reason: String,
-    },
-}
+pub use crate::store::outbox::End;
 
 /// What to write for one notification.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub id: NotificationId,
-    pub end: End,
+    pub finished: Finished,
     pub attempt: NewAttempt,
-    /// Forget the message's payload (a verification code, once its sending is over).
-    pub forget_payload: bool,
-}
-
-/// Writes one record on `tx`; `false` when the claim was taken over (the row is no longer
-/// `sending`): then nothing is written and the other worker's outcome stands.
-async fn apply(tx: &mut store::Tx, r: &Record) -> store::Result<bool> {
-    let landed = match &r.end {
-        End::Sent { at } => outbox::complete(tx, &r.id, *at).await?,
-        End::Failed { error, retry_at } => outbox::fail(tx, &r.id, error, *retry_at).await?,
-        End::Suppressed { reason } => outbox::suppress(tx, &r.id, reason).await?,
-    };
-    if landed {
-        if r.forget_payload {
-            outbox::clear_payload(tx, &r.id).await?;
-        }
-        outbox::record_attempt(tx, &r.attempt).await?;
-    }
-    Ok(landed)
 }
 
 type Waiting = (Record, oneshot::Sender<Result<bool, String>>);
@@ -64,13 +30,10 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records `record` durably (returns once its transaction committed); `false` when the
-    /// claim had been taken over.
+    /// claim had been taken over (the row was no longer `sending`: nothing was written and the
+    /// other worker's outcome stands).
     pub async fn record(&self, store: &SqlStore, record: Record) -> store::Result<bool> {
         let (done, landed) = oneshot::channel();
-        if store.backend() == Backend::Postgres {
-            Self::write(store, vec![(record, done)]).await;
-            return Self::landed(landed).await;
-        }
         self.queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -84,10 +47,6 @@ impl Recorder {
             }
         }
         // Ours was in a batch written before the turn ended, by us or by an earlier holder.
-        Self::landed(landed).await
-    }
-
-    async fn landed(landed: oneshot::Receiver<Result<bool, String>>) -> store::Result<bool> {
         match landed.await {
             Ok(Ok(landed)) => Ok(landed),
             Ok(Err(error)) => Err(StoreError::Database(sqlx::Error::Protocol(error))),
@@ -102,9 +61,29 @@ impl Recorder {
         let (records, waiting): (Vec<Record>, Vec<_>) = batch.into_iter().unzip();
         let written = async {
             let mut tx = store.write().await?;
-            let mut landed = Vec::with_capacity(records.len());
-            for r in &records {
-                landed.push(apply(&mut tx, r).await?);
+            let mut landed = vec![false; records.len()];
+            // A notification is ended once per statement: a second record of the same one
+            // (a claim taken over and finished twice in one group) goes in a later round,
+            // where it finds the row no longer `sending`.
+            let mut rest: Vec<usize> = (0..records.len()).collect();
+            while !rest.is_empty() {
+                let mut seen = HashSet::new();
+                let (round, later): (Vec<usize>, Vec<usize>) = rest
+                    .into_iter()
+                    .partition(|&i| seen.insert(&records[i].finished.id));
+                let ends: Vec<Finished> =
+                    round.iter().map(|&i| records[i].finished.clone()).collect();
+                let ended = outbox::finish(&mut tx, &ends).await?;
+                let attempts: Vec<&NewAttempt> = round
+                    .iter()
+                    .filter(|&&i| ended.contains(&records[i].finished.id))
+                    .map(|&i| &records[i].attempt)
+                    .collect();
+                outbox::record_attempts(&mut tx, &attempts).await?;
+                for &i in &round {
+                    landed[i] = ended.contains(&records[i].finished.id);
+                }
+                rest = later;
             }
             tx.commit().await?;
             Ok::<_, StoreError>(landed)

@@ -2,16 +2,18 @@
 //! These calls are deployment-wide (workers serve every account), the one place where a store
 //! method does not take an account.
 //!
-//! This module holds the claims and their outcomes (with the attempt log and what a claimed
-//! batch needs); `messages` queues messages that are not about an alert (tests, verification
+//! This module holds the claims (and what a claimed batch needs) and the attempt log;
+//! `finish` records how claimed notifications ended, set-based; `messages` queues messages that are not about an alert (tests, verification
 //! codes, report emails) and verifies methods, `flood` counts and digests what flood control
 //! holds back, and `metrics` the deployment's numbers.
 
+mod finish;
 mod flood;
 mod limits;
 mod messages;
 mod metrics;
 
+pub use finish::{End, Finished, finish, finish_one, record_attempts};
 pub use flood::{held_back, queue_digest, sent_to};
 pub use limits::{lock_destination, lock_method, recent_messages};
 pub use messages::{
@@ -74,16 +76,16 @@ pub async fn complete(
     id: &NotificationId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let changed = Sql::new(
-        "UPDATE notifications SET state = 'sent', lease_until = NULL, reason = NULL, sent_at = ",
+    let end = End::Sent { at: now };
+    finish_one(
+        db,
+        Finished {
+            id: id.clone(),
+            end,
+            forget_payload: false,
+        },
     )
-    .bind(now.timestamp_millis())
-    .push(" WHERE id = ")
-    .bind(id.to_string())
-    .push(" AND state = 'sending'")
-    .execute(&mut *db)
-    .await?;
-    Ok(changed == 1)
+    .await
 }
 
 /// Records a failed attempt: `failed` until `retry_at`, or `dead` when there is none.
@@ -93,35 +95,35 @@ pub async fn fail(
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> Result<bool> {
-    let mut sql = Sql::new("UPDATE notifications SET lease_until = NULL, reason = ");
-    sql.bind(error.chars().take(1000).collect::<String>());
-    match retry_at {
-        Some(at) => sql
-            .push(", state = 'failed', next_attempt_at = ")
-            .bind(at.timestamp_millis()),
-        None => sql.push(", state = 'dead'"),
+    let end = End::Failed {
+        error: error.to_owned(),
+        retry_at,
     };
-    let changed = sql
-        .push(" WHERE id = ")
-        .bind(id.to_string())
-        .push(" AND state = 'sending'")
-        .execute(&mut *db)
-        .await?;
-    Ok(changed == 1)
+    finish_one(
+        db,
+        Finished {
+            id: id.clone(),
+            end,
+            forget_payload: false,
+        },
+    )
+    .await
 }
 
-/// Records a claimed notification as not to be sent (e.g. the alert was acknowledged before
-/// its escalation came due), with the reason.
+/// Records a claimed notification as not to be sent, with the reason.
 pub async fn suppress(db: &mut AnyConnection, id: &NotificationId, reason: &str) -> Result<bool> {
-    let changed =
-        Sql::new("UPDATE notifications SET state = 'suppressed', lease_until = NULL, reason = ")
-            .bind(reason.to_owned())
-            .push(" WHERE id = ")
-            .bind(id.to_string())
-            .push(" AND state = 'sending'")
-            .execute(&mut *db)
-            .await?;
-    Ok(changed == 1)
+    let end = End::Suppressed {
+        reason: reason.to_owned(),
+    };
+    finish_one(
+        db,
+        Finished {
+            id: id.clone(),
+            end,
+            forget_payload: false,
+        },
+    )
+    .await
 }
 
 /// What each of `claimed` needs to be sent, as it is now, in one statement: the account, the
@@ -202,32 +204,7 @@ fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
 
 /// Adds one attempt to a notification's log.
 pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Result<()> {
-    Sql::new(
-        "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, finished_at, \
-         outcome, detail) VALUES (",
-    )
-    .bind(uuid::Uuid::now_v7().simple().to_string())
-    .push(", ")
-    .bind(attempt.notification_id.to_string())
-    .push(", ")
-    .bind(attempt.attempt)
-    .push(", ")
-    .bind(attempt.started_at.timestamp_millis())
-    .push(", ")
-    .bind(attempt.finished_at.timestamp_millis())
-    .push(", ")
-    .bind(attempt.outcome.as_str())
-    .push(", ")
-    .bind(
-        attempt
-            .detail
-            .as_ref()
-            .map(|d| d.chars().take(2000).collect::<String>()),
-    )
-    .push(")")
-    .execute(&mut *db)
-    .await?;
-    Ok(())
+    record_attempts(db, &[attempt]).await
 }
 
 /// A notification's attempts, first first; empty for one of another account.
@@ -274,13 +251,4 @@ pub async fn notification(
         .await?
         .ok_or(StoreError::NotFound)?;
     alerts::notification_from_row(&row)
-}
-
-/// Forgets what a finished notification carried (a verification code).
-pub async fn clear_payload(db: &mut AnyConnection, id: &NotificationId) -> Result<()> {
-    Sql::new("UPDATE notifications SET payload = NULL WHERE id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    Ok(())
 }

@@ -1,0 +1,236 @@
+//! One claimed notification: the pickup rule, flood control, the message, the send through
+//! its channel, and the outcome handed to the group commit.
+
+use super::message::{About, DigestLine};
+use super::record::{End, Record};
+use super::{Dispatcher, FLOOD_WINDOW, Message, Outcome};
+use crate::domain::notification::{self, AlertNow, Event, Pickup};
+use crate::domain::{AlertStatus, MethodType};
+use crate::store::outbox::{self, Finished};
+use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification};
+use chrono::{DateTime, Utc};
+
+impl Dispatcher {
+    /// What the pure rule needs to know of a claimed notification.
+    fn pickup(n: &Notification, context: &DeliveryContext) -> Pickup {
+        Pickup {
+            event: n.event,
+            escalation: n.escalation,
+            held: n.held,
+            recipient_exists: context.recipient.is_some(),
+            alert: context.alert.as_ref().map(|a| AlertNow {
+                resolved: a.status == AlertStatus::Resolved,
+                acknowledged: a.acknowledged_at.is_some(),
+            }),
+        }
+    }
+
+    /// Records a claimed notification as not sent, with the reason.
+    async fn suppress(
+        &self,
+        n: &Notification,
+        started: DateTime<Utc>,
+        reason: &str,
+    ) -> crate::store::Result<()> {
+        let record = Record {
+            finished: Finished {
+                id: n.id.clone(),
+                end: End::Suppressed {
+                    reason: reason.to_owned(),
+                },
+                forget_payload: false,
+            },
+            attempt: NewAttempt {
+                notification_id: n.id.clone(),
+                attempt: n.attempts,
+                started_at: started,
+                finished_at: self.clock.now(),
+                outcome: AttemptOutcome::Suppressed,
+                detail: Some(reason.to_owned()),
+            },
+        };
+        self.recorder.record(&self.store, record).await.map(drop)
+    }
+
+    #[tracing::instrument(skip_all, fields(notification = %n.id, kind = n.kind.as_str(), event = %n.event))]
+    pub(super) async fn process(
+        &self,
+        n: Notification,
+        context: DeliveryContext,
+    ) -> crate::store::Result<()> {
+        let started = self.clock.now();
+        let attempt = |outcome, detail: String| NewAttempt {
+            notification_id: n.id.clone(),
+            attempt: n.attempts,
+            started_at: started,
+            finished_at: self.clock.now(),
+            outcome,
+            detail: Some(detail),
+        };
+        if let Some(reason) = notification::suppression(Self::pickup(&n, &context)) {
+            return self.suppress(&n, started, reason).await;
+        }
+        let is_alert = context.alert.is_some();
+        // Flood control: alerts to a destination beyond the account's limit per window are
+        // held back and told in one digest when the window reopens.
+        if let (true, Some(limit)) = (is_alert, context.flood_limit) {
+            let (count, oldest) = outbox::sent_to(
+                &mut *self.store.read().await?,
+                &context.account_id,
+                n.kind.as_str(),
+                &n.address,
+                started - FLOOD_WINDOW,
+            )
+            .await?;
+            if count >= limit {
+                let reopens = oldest.map_or(started, |t| t + FLOOD_WINDOW);
+                let mut tx = self.store.write().await?;
+                outbox::queue_digest(&mut tx, &n, reopens, started).await?;
+                tx.commit().await?;
+                return self.suppress(&n, started, "rate limited").await;
+            }
+        }
+        let message = match (n.event, context.recipient.clone()) {
+            (Event::Test, Some(recipient)) => Some(Message::other(
+                n.clone(),
+                recipient,
+                context.account_name.clone(),
+                About::Test,
+                started,
+            )),
+            (Event::Verification, Some(recipient)) => context
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|p| p["code"].as_str().map(str::to_owned))
+                .map(|code| {
+                    // An email can also be verified by clicking: the link is bound to the
+                    // address it went to.
+                    let link = (n.kind == MethodType::Email).then(|| {
+                        self.links.verify_url(
+                            context.account_id.as_str(),
+                            n.contact_id.as_str(),
+                            n.method_id.as_str(),
+                            &n.address,
+                            started + chrono::Duration::minutes(10),
+                        )
+                    });
+                    Message::other(
+                        n.clone(),
+                        recipient,
+                        context.account_name.clone(),
+                        About::Verification { code, link },
+                        started,
+                    )
+                }),
+            (Event::Digest, Some(recipient)) => {
+                let lines: Vec<DigestLine> =
+                    outbox::held_back(&mut *self.store.read().await?, &n.method_id, started)
+                        .await?
+                        .into_iter()
+                        .map(|(company, count, critical)| DigestLine {
+                            company,
+                            count,
+                            critical,
+                        })
+                        .collect();
+                if lines.is_empty() {
+                    return self.suppress(&n, started, "empty digest").await;
+                }
+                Some(Message::other(
+                    n.clone(),
+                    recipient,
+                    context.account_name.clone(),
+                    About::Digest(lines),
+                    started,
+                ))
+            }
+            (Event::Report, Some(recipient)) => context
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<crate::delivery::message::ReportMail>(p).ok())
+                .map(|mail| {
+                    Message::other(
+                        n.clone(),
+                        recipient,
+                        context.account_name.clone(),
+                        About::Report(Box::new(mail)),
+                        started,
+                    )
+                }),
+            _ => Message::for_alert(n.clone(), context, &self.links, started),
+        };
+        let outcome = match (self.channels.get(&n.kind), message) {
+            (_, Some(_)) if n.event == Event::Report && n.kind != MethodType::Email => {
+                Outcome::Failed("reports go to email methods only".into())
+            }
+            (None, _) => Outcome::Failed(format!(
+                "{} messages are not configured on this server",
+                n.kind.as_str()
+            )),
+            (_, None) => Outcome::Failed("nothing to send: the notification has no content".into()),
+            (Some(channel), Some(message)) => {
+                // A send takes one of the dispatcher's places; waiting for its turn at the
+                // database afterwards does not hold it.
+                let _place = self.sending.acquire().await;
+                match tokio::time::timeout(self.config.send_timeout, channel.send(&message)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Outcome::Retry(format!(
+                        "no answer within {} s",
+                        self.config.send_timeout.as_secs()
+                    )),
+                }
+            }
+        };
+        // The outcome, its attempt and (for a finished verification) the forgotten code land
+        // together, in a group commit with the other outcomes finishing now.
+        let now = self.clock.now();
+        let (end, attempt) = match &outcome {
+            Outcome::Sent(answer) => (
+                End::Sent { at: now },
+                attempt(AttemptOutcome::Sent, answer.clone()),
+            ),
+            Outcome::Retry(error) => {
+                let retry_at = self.config.retry.next_attempt(
+                    n.attempts,
+                    n.created_at,
+                    now,
+                    rand::random::<f64>(),
+                );
+                let kind = if retry_at.is_some() {
+                    AttemptOutcome::Retry
+                } else {
+                    AttemptOutcome::Failed
+                };
+                let end = End::Failed {
+                    error: error.clone(),
+                    retry_at,
+                };
+                (end, attempt(kind, error.clone()))
+            }
+            Outcome::Failed(error) => {
+                let end = End::Failed {
+                    error: error.clone(),
+                    retry_at: None,
+                };
+                (end, attempt(AttemptOutcome::Failed, error.clone()))
+            }
+        };
+        // The code is kept hashed elsewhere; the outbox forgets it once its sending is over.
+        let forget_payload =
+            n.event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
+        let record = Record {
+            finished: Finished {
+                id: n.id.clone(),
+                end,
+                forget_payload,
+            },
+            attempt,
+        };
+        if !self.recorder.record(&self.store, record).await? {
+            // Another worker took the claim over (our lease ran out): its outcome stands.
+            tracing::warn!(notification = %n.id, "the claim was taken over before the send finished");
+        }
+        Ok(())
+    }
+}

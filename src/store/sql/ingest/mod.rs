@@ -1,0 +1,287 @@
+//! What storing a batch of alerts reads and writes (the use case `app::ingest` decides): the
+//! account's routing settings, the companies, the alerts firing under the batch's keys, the
+//! recipients of its companies with their methods; `write` holds the alert rows and the outbox
+//! rows routing plans. Every read and write is set-based: a handful of statements per batch,
+//! however many alerts and notifications it holds.
+
+mod write;
+
+pub use write::{Queued, StoredAlert, enqueue, insert_alerts, mark_renotified, resolve};
+
+use super::alerts::{ALERT, alert_from_row};
+use super::{Sql, flag, parsed, parsed_opt};
+use crate::domain::lifecycle::Firing;
+use crate::domain::routing::{MethodFacts, Recipient};
+use crate::domain::{
+    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId,
+    MethodType, NewAlert, QuietHours, Severity, TimeZone,
+};
+use crate::store::{Alert, Result, StoreError};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+/// What routing needs of the account: its zone, whether phones must be verified, and the
+/// repeat interval.
+#[derive(Debug, Clone, Copy)]
+pub struct RoutingSettings {
+    pub timezone: TimeZone,
+    pub require_verified_phones: bool,
+    pub repeat_interval: Duration,
+}
+
+pub async fn settings(db: &mut AnyConnection, account: &AccountId) -> Result<RoutingSettings> {
+    let row = Sql::new(
+        "SELECT timezone, require_verified_phones, repeat_interval_minutes FROM accounts WHERE id = ",
+    )
+    .bind(account.to_string())
+    .fetch_optional(&mut *db)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok(RoutingSettings {
+        timezone: parsed(&row, "timezone", TimeZone::parse)?,
+        require_verified_phones: flag(&row, "require_verified_phones")?,
+        repeat_interval: Duration::minutes(row.try_get::<i64, _>("repeat_interval_minutes")?),
+    })
+}
+
+/// Every company id must be the account's; the others are field errors by index.
+pub async fn check_companies(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<()> {
+    let mut ids: Vec<&str> = alerts.iter().map(|a| a.company.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = Sql::new("SELECT id FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(ids.iter().copied())
+        .fetch_all(&mut *conn)
+        .await?;
+    let known: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<Result<_, _>>()?;
+    let errors: Vec<FieldError> = alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !known.iter().any(|k| k == a.company.as_str()))
+        .map(|(i, _)| FieldError::new(format!("[{i}].company_id"), Invalid::UnknownCompany))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+pub async fn firing(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alert: &NewAlert,
+) -> Result<Option<AnyRow>> {
+    Sql::new(ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id = ")
+        .bind(alert.company.to_string())
+        .push(" AND key = ")
+        .bind(alert.key.clone())
+        .push(" AND status = 'firing'")
+        .fetch_optional(&mut *conn)
+        .await
+}
+/// The alert firing under `alert`'s key: its id and when its recipients were last told.
+pub fn firing_facts(row: &AnyRow) -> Result<(AlertId, Firing)> {
+    let last: i64 = row.try_get("last_notified_at")?;
+    let last_notified_at =
+        DateTime::from_timestamp_millis(last).ok_or_else(|| super::corrupt("last_notified_at"))?;
+    Ok((
+        AlertId::from_string(row.try_get::<String, _>("id")?),
+        Firing { last_notified_at },
+    ))
+}
+
+/// The stored alerts, read back in one statement, in the order of `ids`.
+pub async fn read_back(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    ids: &[AlertId],
+) -> Result<Vec<Alert>> {
+    let rows = Sql::new(ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(ids.iter().map(AlertId::as_str))
+        .fetch_all(&mut *db)
+        .await?;
+    let mut by_id: HashMap<AlertId, Alert> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let alert = alert_from_row(row)?;
+        by_id.insert(alert.id.clone(), alert);
+    }
+    ids.iter()
+        .map(|id| by_id.get(id).cloned().ok_or(StoreError::NotFound))
+        .collect()
+}
+
+/// The alerts firing under the batch's (company, key) pairs, by pair: their ids and when
+/// their recipients were last told.
+pub async fn firing_all(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<HashMap<(CompanyId, String), (AlertId, Firing)>> {
+    let companies: HashSet<&str> = alerts.iter().map(|a| a.company.as_str()).collect();
+    let keys: HashSet<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
+    let rows =
+        Sql::new("SELECT id, company_id, key, last_notified_at FROM alerts WHERE account_id = ")
+            .bind(account.to_string())
+            .push(" AND status = 'firing' AND company_id IN ")
+            .bind_list(companies)
+            .push(" AND key IN ")
+            .bind_list(keys)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let company = CompanyId::from_string(row.try_get::<String, _>("company_id")?);
+        let key: String = row.try_get("key")?;
+        out.insert((company, key), firing_facts(row)?);
+    }
+    Ok(out)
+}
+
+/// Which of `companies` are in a maintenance window at `now`.
+pub async fn in_maintenance(
+    conn: &mut AnyConnection,
+    companies: &[&CompanyId],
+    now: DateTime<Utc>,
+) -> Result<HashSet<CompanyId>> {
+    let rows = Sql::new("SELECT DISTINCT company_id FROM maintenance_windows WHERE company_id IN ")
+        .bind_list(companies.iter().map(|c| c.as_str()))
+        .push(" AND starts_at <= ")
+        .bind(now.timestamp_millis())
+        .push(" AND ends_at > ")
+        .bind(now.timestamp_millis())
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CompanyId::from_string(
+                r.try_get::<String, _>("company_id")?,
+            ))
+        })
+        .collect()
+}
+
+/// Each company's recipients: the contacts with access to it (in id order), with their
+/// methods. Two statements for all the companies of a batch.
+pub async fn recipients(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[&CompanyId],
+    account_zone: TimeZone,
+) -> Result<HashMap<CompanyId, Vec<Recipient>>> {
+    let mut out: HashMap<CompanyId, Vec<Recipient>> = companies
+        .iter()
+        .map(|c| ((*c).clone(), Vec::new()))
+        .collect();
+    if companies.is_empty() {
+        return Ok(out);
+    }
+    let ids = || companies.iter().map(|c| c.as_str());
+    // A contact with access to several of the companies comes once per company (all
+    // companies: once, without one).
+    let contacts = Sql::new(
+        "SELECT c.id, c.timezone, c.all_companies, cc.company_id FROM contacts c \
+         LEFT JOIN contact_companies cc ON cc.contact_id = c.id AND NOT c.all_companies \
+         AND cc.company_id IN ",
+    )
+    .bind_list(ids())
+    .push(" WHERE c.account_id = ")
+    .bind(account.to_string())
+    .push(" AND (c.all_companies OR cc.company_id IS NOT NULL) ORDER BY c.id")
+    .fetch_all(&mut *conn)
+    .await?;
+    if contacts.is_empty() {
+        return Ok(out);
+    }
+    let methods = Sql::new(
+        "SELECT m.id, m.contact_id, m.type, m.min_severity, m.delay_minutes, m.quiet_from, \
+         m.quiet_to, m.verified FROM contact_methods m WHERE m.contact_id IN (SELECT c.id \
+         FROM contacts c WHERE c.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND (c.all_companies OR EXISTS (SELECT 1 FROM contact_companies cc WHERE cc.contact_id = c.id AND cc.company_id IN ")
+    .bind_list(ids())
+    .push("))) ORDER BY m.created_at, m.id")
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_contact: HashMap<String, Vec<MethodFacts>> = HashMap::new();
+    for row in &methods {
+        let hhmm = |s: &str| NaiveTime::parse_from_str(s, "%H:%M");
+        let from = parsed_opt(row, "quiet_from", hhmm)?;
+        let to = parsed_opt(row, "quiet_to", hhmm)?;
+        let delay: i64 = row.try_get("delay_minutes")?;
+        by_contact
+            .entry(row.try_get("contact_id")?)
+            .or_default()
+            .push(MethodFacts {
+                id: MethodId::from_string(row.try_get::<String, _>("id")?),
+                kind: parsed(row, "type", MethodType::parse)?,
+                min_severity: parsed_opt(row, "min_severity", Severity::parse)?,
+                delay_minutes: u16::try_from(delay).unwrap_or(0),
+                quiet_hours: from.zip(to).map(|(from, to)| QuietHours { from, to }),
+                verified: flag(row, "verified")?,
+            });
+    }
+    for row in &contacts {
+        let id: String = row.try_get("id")?;
+        let recipient = Recipient {
+            timezone: parsed_opt(row, "timezone", TimeZone::parse)?
+                .unwrap_or(account_zone)
+                .tz(),
+            methods: by_contact.get(&id).cloned().unwrap_or_default(),
+            contact: ContactId::from_string(id),
+            access: CompanyAccess::All,
+        };
+        if flag(row, "all_companies")? {
+            for list in out.values_mut() {
+                list.push(recipient.clone());
+            }
+        } else if let Some(company) = row.try_get::<Option<String>, _>("company_id")? {
+            if let Some(list) = out.get_mut(&CompanyId::from_string(company)) {
+                list.push(recipient);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The methods each of `alerts` was sent, or is being sent now (told when it resolves).
+pub async fn told(
+    conn: &mut AnyConnection,
+    alerts: &[&AlertId],
+) -> Result<HashMap<AlertId, Vec<MethodId>>> {
+    let mut out: HashMap<AlertId, Vec<MethodId>> = HashMap::new();
+    if alerts.is_empty() {
+        return Ok(out);
+    }
+    let rows =
+        Sql::new("SELECT DISTINCT alert_id, method_id FROM notifications WHERE alert_id IN ")
+            .bind_list(alerts.iter().map(|a| a.as_str()))
+            .push(" AND state IN ('sent', 'sending') ORDER BY alert_id, method_id")
+            .fetch_all(&mut *conn)
+            .await?;
+    for row in &rows {
+        out.entry(AlertId::from_string(row.try_get::<String, _>("alert_id")?))
+            .or_default()
+            .push(MethodId::from_string(
+                row.try_get::<String, _>("method_id")?,
+            ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,181 @@
+//! What storing a batch of alerts writes, set-based: the new alert rows in multi-row inserts,
+//! the outbox rows routing planned (each a snapshot of its method's type and address, taken
+//! in the same statement), and the changes to alerts that were already firing.
+
+use super::super::{Sql, unique_as};
+use crate::domain::notification::Event;
+use crate::domain::routing::Plan;
+use crate::domain::{AccountId, AlertId, MethodId, NewAlert, NotificationId};
+use crate::store::{Result, StoreError};
+use chrono::{DateTime, Utc};
+use sqlx::AnyConnection;
+
+/// Rows per multi-row statement: far below both engines' limits on parameters (SQLite 32,766,
+/// PostgreSQL 65,535), and few distinct statement texts for the statement caches.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// An alert of the batch to insert, as it stands at the end of the batch (a key opened and
+/// resolved within one batch is inserted resolved).
+#[derive(Debug, Clone)]
+pub struct StoredAlert<'a> {
+    pub id: AlertId,
+    pub alert: &'a NewAlert,
+    pub last_notified_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// One outbox row to write: what happens to (alert, method) for this event.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub id: NotificationId,
+    pub alert: AlertId,
+    pub method: MethodId,
+    pub event: Event,
+    pub plan: Plan,
+}
+
+/// Inserts the batch's new alerts. A key firing twice (another transaction opened it first,
+/// on PostgreSQL) is a conflict on `key`.
+pub async fn insert_alerts(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[StoredAlert<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in alerts.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, \
+             labels, opened_at, last_notified_at, resolved_at) VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            let a = row.alert;
+            let labels = serde_json::to_string(&a.labels)
+                .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
+            let status = if row.resolved_at.is_some() {
+                "resolved"
+            } else {
+                "firing"
+            };
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(row.id.to_string())
+                .push(", ")
+                .bind(account.to_string())
+                .push(", ")
+                .bind(a.company.to_string())
+                .push(", ")
+                .bind(a.key.clone())
+                .push(", ")
+                .bind(a.severity.as_str())
+                .push(", ")
+                .bind(status)
+                .push(", ")
+                .bind(a.title.clone())
+                .push(", ")
+                .bind(a.body.clone())
+                .push(", ")
+                .bind(labels)
+                .push(", ")
+                .bind(now.timestamp_millis())
+                .push(", ")
+                .bind(row.last_notified_at.timestamp_millis())
+                .push(", ")
+                .bind(row.resolved_at.map(|t| t.timestamp_millis()))
+                .push(")");
+        }
+        sql.execute(&mut *conn).await.map_err(unique_as("key"))?;
+    }
+    Ok(())
+}
+
+/// Writes the outbox rows, in order. Each takes its method's contact, type and address as
+/// they are now; a row whose method no longer exists is not written.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    rows: &[Queued],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq) \
+             AS (VALUES ",
+        );
+        for (i, row) in chunk.iter().enumerate() {
+            let (state, reason, at, escalation, held) = match &row.plan {
+                Plan::Send {
+                    at,
+                    escalation,
+                    held,
+                } => ("queued", None, *at, *escalation, *held),
+                Plan::Suppress(why) => ("suppressed", Some(why.as_str()), now, false, false),
+            };
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(row.id.to_string())
+                .push(", ")
+                .bind(row.alert.to_string())
+                .push(", ")
+                .bind(row.method.to_string())
+                .push(", ")
+                .bind(row.event.as_str())
+                .push(", ")
+                .bind(state)
+                .push(", ")
+                .bind(reason)
+                .push(", ")
+                .bind(escalation)
+                .push(", ")
+                .bind(held)
+                .push(", ")
+                .bind(at.timestamp_millis())
+                .push(", ")
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .push(")");
+        }
+        sql.push(
+            ") INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, \
+             address, event, state, reason, escalation, held, next_attempt_at, created_at) \
+             SELECT v.id, ",
+        )
+        .bind(account.to_string())
+        .push(
+            ", v.alert_id, m.contact_id, m.id, m.type, m.address, v.event, v.state, v.reason, \
+             v.escalation, v.held, v.due, ",
+        )
+        .bind(now.timestamp_millis())
+        .push(" FROM v JOIN contact_methods m ON m.id = v.method_id ORDER BY v.seq")
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Alerts that were firing before the batch resolve now.
+pub async fn resolve(conn: &mut AnyConnection, ids: &[AlertId], now: DateTime<Utc>) -> Result<()> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        Sql::new("UPDATE alerts SET status = 'resolved', resolved_at = ")
+            .bind(now.timestamp_millis())
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().map(AlertId::as_str))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-notifications of alerts that were firing before the batch went out now: their repeat
+/// interval counts from here.
+pub async fn mark_renotified(
+    conn: &mut AnyConnection,
+    ids: &[AlertId],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        Sql::new("UPDATE alerts SET last_notified_at = ")
+            .bind(now.timestamp_millis())
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().map(AlertId::as_str))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

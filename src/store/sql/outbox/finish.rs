@@ -1,0 +1,129 @@
+//! How claimed notifications ended, recorded set-based: one statement ends every notification
+//! of a group commit (only those still `sending`: a late worker changes nothing), one more
+//! adds their attempts.
+
+use super::super::Sql;
+use crate::domain::NotificationId;
+use crate::store::{NewAttempt, Result};
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashSet;
+
+/// Rows per multi-row statement (see `ingest::write`).
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// How a claimed notification ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    Sent {
+        at: DateTime<Utc>,
+    },
+    /// `failed` until `retry_at`; `dead` without one.
+    Failed {
+        error: String,
+        retry_at: Option<DateTime<Utc>>,
+    },
+    /// Not to be sent after all (e.g. the alert was acknowledged before its escalation came
+    /// due), with the reason.
+    Suppressed {
+        reason: String,
+    },
+}
+
+/// One claimed notification's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub id: NotificationId,
+    pub end: End,
+    /// Forget the message's payload (a verification code, once its sending is over).
+    pub forget_payload: bool,
+}
+
+/// Ends the notifications of `rows` (each id at most once) that are still `sending`; the ids
+/// that were, i.e. whose end landed.
+pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet<NotificationId>> {
+    let mut landed = HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new("WITH v (id, state, reason, sent_at, next_at, forget) AS (VALUES ");
+        for (i, row) in chunk.iter().enumerate() {
+            let (state, reason, sent_at, next_at) = match &row.end {
+                End::Sent { at } => ("sent", None, Some(at.timestamp_millis()), None),
+                End::Failed { error, retry_at } => (
+                    if retry_at.is_some() { "failed" } else { "dead" },
+                    Some(error.chars().take(1000).collect::<String>()),
+                    None,
+                    retry_at.map(|t| t.timestamp_millis()),
+                ),
+                End::Suppressed { reason } => ("suppressed", Some(reason.clone()), None, None),
+            };
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(row.id.to_string())
+                .push(", ")
+                .bind(state)
+                .push(", ")
+                .bind(reason)
+                .push(", ")
+                .bind(sent_at)
+                .push(", ")
+                .bind(next_at)
+                .push(", ")
+                .bind(row.forget_payload)
+                .push(")");
+        }
+        let ended = sql
+            .push(
+                ") UPDATE notifications SET state = v.state, reason = v.reason, \
+                 lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
+                 next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
+                 payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
+                 FROM v WHERE notifications.id = v.id AND notifications.state = 'sending' \
+                 RETURNING notifications.id",
+            )
+            .fetch_all(&mut *db)
+            .await?;
+        for row in &ended {
+            landed.insert(NotificationId::from_string(row.try_get::<String, _>("id")?));
+        }
+    }
+    Ok(landed)
+}
+
+/// Adds attempts to the notifications' logs.
+pub async fn record_attempts(db: &mut AnyConnection, attempts: &[&NewAttempt]) -> Result<()> {
+    for chunk in attempts.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, \
+             finished_at, outcome, detail) VALUES ",
+        );
+        for (i, attempt) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(uuid::Uuid::now_v7().simple().to_string())
+                .push(", ")
+                .bind(attempt.notification_id.to_string())
+                .push(", ")
+                .bind(attempt.attempt)
+                .push(", ")
+                .bind(attempt.started_at.timestamp_millis())
+                .push(", ")
+                .bind(attempt.finished_at.timestamp_millis())
+                .push(", ")
+                .bind(attempt.outcome.as_str())
+                .push(", ")
+                .bind(
+                    attempt
+                        .detail
+                        .as_ref()
+                        .map(|d| d.chars().take(2000).collect::<String>()),
+                )
+                .push(")");
+        }
+        sql.execute(&mut *db).await?;
+    }
+    Ok(())
+}
+
+/// Ends one notification (see [`finish`]): `false` if it was not `sending` any more.
+pub async fn finish_one(db: &mut AnyConnection, row: Finished) -> Result<bool> {
+    let id = row.id.clone();
+    Ok(finish(db, &[row]).await?.contains(&id))
+}
