@@ -168,20 +168,17 @@ impl Dispatcher {
         }
     }
 
-    /// Claims up to `limit` due notifications with a lease (one transaction) and reads what
-    /// they all need, as it is now, in one statement.
+    /// Claims up to `limit` due notifications with a lease and reads what they all need, as
+    /// it is now, in one statement: one transaction.
     async fn claim(&self, limit: u32) -> crate::store::Result<Vec<Claimed>> {
         let now = self.clock.now();
-        let claimed = {
+        let (claimed, mut contexts) = {
             let mut tx = self.store.write().await?;
             let claimed = outbox::claim(&mut tx, now, self.config.lease, limit).await?;
+            let contexts = outbox::contexts(&mut tx, &claimed).await?;
             tx.commit().await?;
-            claimed
+            (claimed, contexts)
         };
-        if claimed.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut contexts = outbox::contexts(&mut *self.store.read().await?, &claimed).await?;
         Ok(claimed
             .into_iter()
             .filter_map(|n| match contexts.remove(&n.id) {

@@ -90,6 +90,10 @@ pub type ReadConn = sqlx::pool::PoolConnection<Any>;
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where write transactions run: on SQLite one connection of its own, whose page cache
+    /// stays warm (SQLite empties a connection's cache whenever another connection has
+    /// committed, and this one makes nearly every commit); on PostgreSQL the one pool.
+    writes: AnyPool,
     backend: Backend,
     /// SQLite has one writer at a time: this process's writers take turns here, in order,
     /// instead of colliding on the database lock and sleeping in its busy handler. (Other
@@ -112,29 +116,46 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
             "the database URL must start with sqlite:// or postgres://".into(),
         )));
     };
-    let options = AnyPoolOptions::new()
-        .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-        .acquire_timeout(Duration::from_secs(10));
-    let options = match backend {
-        // WAL and a busy timeout let CLI commands run beside `reach serve`.
-        Backend::Sqlite => options.after_connect(|conn, _| {
-            Box::pin(async move {
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
-                .await
-                .map(drop)
-            })
-        }),
-        Backend::Postgres => options,
+    // `cache_kib`: SQLite's page cache per connection (its default is 2,000 KiB).
+    let options = |connections, cache_kib: u32| {
+        let options = AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(Duration::from_secs(10));
+        match backend {
+            // WAL and a busy timeout let CLI commands run beside `reach serve`.
+            Backend::Sqlite => options.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                             PRAGMA cache_size = -{cache_kib};"
+                        )
+                        .as_str(),
+                    )
+                    .await
+                    .map(drop)
+                })
+            }),
+            Backend::Postgres => options,
+        }
     };
     // One plain connection first: it fails fast with the real reason (refused, unknown
     // database, bad password) where the pool would only report a timeout.
     AnyConnection::connect(&url).await?.close().await?;
-    let pool = options.connect(&url).await?;
+    let (pool, writes) = match backend {
+        Backend::Sqlite => (
+            options(4, 2_000).connect(&url).await?,
+            options(1, 16_384).connect(&url).await?,
+        ),
+        Backend::Postgres => {
+            let pool = options(10, 0).connect(&url).await?;
+            (pool.clone(), pool)
+        }
+    };
     Ok(SqlStore {
         pool,
+        writes,
         backend,
         writer: std::sync::Arc::default(),
     })
@@ -183,7 +204,7 @@ impl SqlStore {
             Backend::Postgres => None,
         };
         Ok(Tx {
-            inner: begin_write(&self.pool).await?,
+            inner: begin_write(&self.writes).await?,
             _turn: turn,
         })
     }
@@ -251,6 +272,7 @@ impl SqlStore {
     /// Closes every connection (tests drop their database afterwards).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writes.close().await;
     }
 }
 

@@ -40,8 +40,10 @@ const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, a
 
 /// Claims up to `limit` due notifications (queued or failed and due, or sending with an
 /// expired lease, i.e. a node died mid-send) for `lease`: they become `sending`, their
-/// attempt counted. PostgreSQL skips rows other workers hold (`FOR UPDATE SKIP LOCKED`);
-/// SQLite runs the one statement alone.
+/// attempt counted. Each state is read in (next_attempt_at, id) order straight from its
+/// index, at most `limit` rows, so a claim costs the same however long the queue. PostgreSQL
+/// skips rows other workers hold (`FOR UPDATE SKIP LOCKED`); SQLite runs the one statement
+/// alone.
 pub async fn claim(
     db: &mut AnyConnection,
     now: DateTime<Utc>,
@@ -49,18 +51,43 @@ pub async fn claim(
     limit: u32,
 ) -> Result<Vec<Notification>> {
     let now_ms = now.timestamp_millis();
+    let limit = i64::from(limit);
+    let lock = if Backend::of(db) == Backend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let mut sql = Sql::new("UPDATE notifications SET state = 'sending', lease_until = ");
     sql.bind((now + lease).timestamp_millis())
-        .push(", attempts = attempts + 1 WHERE id IN (SELECT id FROM notifications WHERE ((state IN ('queued', 'failed') AND next_attempt_at <= ")
+        .push(", attempts = attempts + 1 WHERE id IN (SELECT id FROM (");
+    let legs = [
+        (
+            "state = 'queued' AND next_attempt_at",
+            "next_attempt_at, id",
+        ),
+        (
+            "state = 'failed' AND next_attempt_at",
+            "next_attempt_at, id",
+        ),
+        ("state = 'sending' AND lease_until", "lease_until, id"),
+    ];
+    for (i, (due, order)) in legs.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM notifications WHERE {due} <= "
+        ))
         .bind(now_ms)
-        .push(") OR (state = 'sending' AND lease_until <= ")
-        .bind(now_ms)
-        .push(")) ORDER BY next_attempt_at, id LIMIT ")
-        .bind(i64::from(limit));
-    if Backend::of(db) == Backend::Postgres {
-        sql.push(" FOR UPDATE SKIP LOCKED");
+        .push(&format!(" ORDER BY {order} LIMIT "))
+        .bind(limit)
+        .push(lock)
+        .push(&format!(") AS leg{i}"));
     }
-    sql.push(")").push(RETURNING);
+    sql.push(") AS due ORDER BY next_attempt_at, id LIMIT ")
+        .bind(limit)
+        .push(")")
+        .push(RETURNING);
     let rows = sql.fetch_all(&mut *db).await?;
     let mut claimed = rows
         .iter()
