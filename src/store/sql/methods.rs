@@ -7,8 +7,8 @@ use crate::keys::Sealer;
 use crate::store::{Method, Result, StoreError};
 use chrono::NaiveTime;
 use sqlx::AnyConnection;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Executor, Row};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
@@ -81,7 +81,7 @@ fn new_secret(method: &MethodId, sealer: &Sealer) -> (String, String) {
 
 /// `INSERT ... SELECT` from the contact, so a contact of another account inserts nothing. A
 /// webhook gets a new secret (`sealer` seals it); the id and that secret, plain.
-async fn insert<'e, E: Executor<'e, Database = sqlx::Any>>(
+async fn insert<'e, E: super::statement::Target<'e>>(
     executor: E,
     account: &AccountId,
     contact: &ContactId,
