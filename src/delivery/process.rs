@@ -11,6 +11,11 @@ use crate::store::{AttemptOutcome, DeliveryContext, NewAttempt, Notification};
 use chrono::{DateTime, Utc};
 
 impl Dispatcher {
+    /// Whether sends are in flight, i.e. more outcomes are about to come.
+    fn busy(&self) -> bool {
+        self.sending.available_permits() < self.config.concurrency.max(1)
+    }
+
     /// What the pure rule needs to know of a claimed notification.
     fn pickup(n: &Notification, context: &DeliveryContext) -> Pickup {
         Pickup {
@@ -49,7 +54,10 @@ impl Dispatcher {
                 detail: Some(reason.to_owned()),
             },
         };
-        self.recorder.record(&self.store, record).await.map(drop)
+        self.recorder
+            .record(&self.store, record, self.busy())
+            .await
+            .map(drop)
     }
 
     #[tracing::instrument(skip_all, fields(notification = %n.id, kind = n.kind.as_str(), event = %n.event))]
@@ -227,7 +235,11 @@ impl Dispatcher {
             },
             attempt,
         };
-        if !self.recorder.record(&self.store, record).await? {
+        if !self
+            .recorder
+            .record(&self.store, record, self.busy())
+            .await?
+        {
             // Another worker took the claim over (our lease ran out): its outcome stands.
             tracing::warn!(notification = %n.id, "the claim was taken over before the send finished");
         }

@@ -2,13 +2,21 @@
 //! attempt (and, for a finished verification, the forgotten code) atomically, and the
 //! outcomes that finish while a transaction is being written wait and go together in the
 //! next one — one transaction and two statements for many notifications, on both engines
-//! (`outbox::finish`, `outbox::record_attempts`).
+//! (`outbox::finish`, `outbox::record_attempts`). While sends are in flight the group also
+//! waits up to [`LINGER`] to fill (to [`FULL`]): a transaction per few notifications cost
+//! more than the sends themselves.
 
 use crate::store::outbox::{self, Finished};
 use crate::store::{self, NewAttempt, SqlStore, StoreError};
 use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
-use tokio::sync::oneshot;
+use std::time::Duration;
+use tokio::sync::{Notify, oneshot};
+
+/// How long an outcome waits for others to share its transaction, when more are coming.
+pub const LINGER: Duration = Duration::from_millis(5);
+/// Outcomes that make a group worth writing at once.
+pub const FULL: usize = 64;
 
 pub use crate::store::outbox::End;
 
@@ -26,31 +34,63 @@ type Waiting = (Record, oneshot::Sender<Result<bool, String>>);
 pub struct Recorder {
     queue: Mutex<Vec<Waiting>>,
     turn: tokio::sync::Mutex<()>,
+    /// Told when the queue reaches [`FULL`].
+    filled: Notify,
 }
 
 impl Recorder {
     /// Records `record` durably (returns once its transaction committed); `false` when the
     /// claim had been taken over (the row was no longer `sending`: nothing was written and the
     /// other worker's outcome stands).
-    pub async fn record(&self, store: &SqlStore, record: Record) -> store::Result<bool> {
-        let (done, landed) = oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((record, done));
-        {
+    /// `more_coming`: sends are in flight, so the group may wait a little to fill.
+    pub async fn record(
+        &self,
+        store: &SqlStore,
+        record: Record,
+        more_coming: bool,
+    ) -> store::Result<bool> {
+        let (done, mut landed) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + LINGER;
+        let queued = {
+            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.push((record, done));
+            queue.len()
+        };
+        if queued >= FULL {
+            self.filled.notify_one();
+        }
+        let result = 'turn: {
             let _turn = self.turn.lock().await;
+            // Written by an earlier holder of the turn?
+            match landed.try_recv() {
+                Ok(result) => break 'turn Some(result),
+                Err(oneshot::error::TryRecvError::Closed) => break 'turn None,
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let waiting = || {
+                self.queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .len()
+            };
+            if more_coming && waiting() < FULL {
+                tokio::select! {
+                    () = self.filled.notified() => {}
+                    () = tokio::time::sleep_until(deadline) => {}
+                }
+            }
             let batch =
                 std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
             if !batch.is_empty() {
                 Self::write(store, batch).await;
             }
-        }
-        // Ours was in a batch written before the turn ended, by us or by an earlier holder.
-        match landed.await {
-            Ok(Ok(landed)) => Ok(landed),
-            Ok(Err(error)) => Err(StoreError::Database(sqlx::Error::Protocol(error))),
-            Err(_) => Err(StoreError::Database(sqlx::Error::Protocol(
+            // Ours was in it.
+            landed.try_recv().ok()
+        };
+        match result {
+            Some(Ok(landed)) => Ok(landed),
+            Some(Err(error)) => Err(StoreError::Database(sqlx::Error::Protocol(error))),
+            None => Err(StoreError::Database(sqlx::Error::Protocol(
                 "the outcome was not recorded".into(),
             ))),
         }
