@@ -225,12 +225,6 @@ async fn crash_and_restart(db: &TestDb) {
         .unwrap();
     assert_eq!(posted.status(), 202);
 
-    eventually("the first arrivals", 30, async || {
-        arrivals.lock().unwrap().len() >= 45
-    })
-    .await;
-    server.kill().unwrap(); // SIGKILL
-    server.wait().unwrap();
     let account = read!(
         db.store,
         reach::store::accounts::by_name,
@@ -259,6 +253,15 @@ async fn crash_and_restart(db: &TestDb) {
         );
         items
     };
+    // Killed once some sends were recorded and others are in flight (outcomes are recorded
+    // in groups, so an arrival is not yet a recorded send).
+    eventually("the first recorded sends", 30, async || {
+        arrivals.lock().unwrap().len() >= 45
+            && all().await.iter().any(|n| n.state.as_str() == "sent")
+    })
+    .await;
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
     let at_kill = all().await;
     assert_eq!(
         at_kill.len(),
