@@ -25,9 +25,14 @@ pub async fn ingest(
     alerts: &[NewAlert],
 ) -> Result<Vec<Alert>, AppError> {
     crate::domain::check_scope(alerts, &caller.scope())?;
-    let mut tx = app.store.write().await?;
     let now = chrono::Utc::now();
-    let stored = super::ingest::store_batch(&mut tx, &caller.account, alerts, now).await?;
+    // What routing reads goes first, beside the writer.
+    let facts = {
+        let mut db = app.store.read().await?;
+        super::ingest::read_facts(&mut db, &caller.account, alerts, now).await?
+    };
+    let mut tx = app.store.write().await?;
+    let stored = super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now).await?;
     commit(tx).await?;
     app.work_queued().await;
     Ok(stored)

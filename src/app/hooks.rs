@@ -63,11 +63,16 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
             return Err(refused);
         }
     };
+    // What routing reads goes first, beside the writer.
+    let facts = {
+        let mut db = app.store.read().await?;
+        super::ingest::read_facts(&mut db, &account, &alerts, now).await?
+    };
     let mut tx = app.store.write().await?;
     let stored = if alerts.is_empty() {
         Vec::new()
     } else {
-        super::ingest::store_batch(&mut tx, &account, &alerts, now).await?
+        super::ingest::store_with(&mut tx, &account, &alerts, &facts, now).await?
     };
     let accepted = i64::try_from(stored.len()).unwrap_or(i64::MAX);
     store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;

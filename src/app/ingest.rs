@@ -5,7 +5,8 @@
 //! The batch is read with a handful of set-based statements (the keys firing, the companies'
 //! recipients and maintenance, who was told of what resolves), decided alert by alert in
 //! memory — a key may open, repeat and resolve within one batch — and written with a handful
-//! more, whatever its size.
+//! more, whatever its size. The answer is what was written, kept as it was decided (not read
+//! back).
 
 use crate::domain::lifecycle::{self, Firing, Transition};
 use crate::domain::notification::Event;
@@ -28,36 +29,95 @@ struct Current {
     inserted: Option<usize>,
 }
 
+/// An alert of the batch as the answer shows it: stored before the batch, or inserted by it.
+fn new_alert(id: &AlertId, alert: &NewAlert, now: DateTime<Utc>) -> Alert {
+    Alert {
+        id: id.clone(),
+        company_id: alert.company.clone(),
+        key: alert.key.clone(),
+        severity: alert.severity,
+        status: AlertStatus::Firing,
+        title: alert.title.clone(),
+        body: alert.body.clone(),
+        labels: alert.labels.clone(),
+        opened_at: now,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+    }
+}
+
+/// What routing needs to know of a batch's account and companies: its settings, each
+/// company's recipients and whether it is in maintenance. Read before the write transaction
+/// (on a read connection: the single SQLite writer waits for nothing of it), or on it.
+#[derive(Debug)]
+pub struct Facts {
+    settings: ingest::RoutingSettings,
+    people: HashMap<CompanyId, Vec<crate::domain::routing::Recipient>>,
+    maintenance: HashSet<CompanyId>,
+}
+
+/// Reads the [`Facts`] of `alerts` at `now`.
+pub async fn read_facts(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+    now: DateTime<Utc>,
+) -> Result<Facts> {
+    let settings = ingest::settings(db, account).await?;
+    let mut companies: Vec<&CompanyId> = alerts.iter().map(|a| &a.company).collect();
+    companies.sort_unstable();
+    companies.dedup();
+    Ok(Facts {
+        settings,
+        people: ingest::recipients(db, account, &companies, settings.timezone).await?,
+        maintenance: ingest::in_maintenance(db, &companies, now).await?,
+    })
+}
+
 /// Stores `alerts` on `tx` (call it on a write transaction and commit): a new firing key
 /// opens an alert, a repeat re-notifies after the account's repeat interval, `resolved`
 /// closes it and notifies those who were notified. A company id of another account is a
 /// field error (`[i].company_id`) and nothing is stored. The stored alerts, in order.
-#[tracing::instrument(skip_all, fields(account = %account, alerts = alerts.len()))]
 pub async fn store_batch(
     tx: &mut AnyConnection,
     account: &AccountId,
     alerts: &[NewAlert],
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
-    let settings = ingest::settings(tx, account).await?;
+    let facts = read_facts(tx, account, alerts, now).await?;
+    store_with(tx, account, alerts, &facts, now).await
+}
+
+/// [`store_batch`] with the facts read before the transaction.
+#[tracing::instrument(skip_all, fields(account = %account, alerts = alerts.len()))]
+pub async fn store_with(
+    tx: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Result<Vec<Alert>> {
+    // As stored: to the millisecond.
+    let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    let Facts {
+        settings,
+        people,
+        maintenance,
+    } = facts;
     ingest::check_companies(tx, account, alerts).await?;
-    let mut companies: Vec<&CompanyId> = alerts.iter().map(|a| &a.company).collect();
-    companies.sort_unstable();
-    companies.dedup();
-    let people = ingest::recipients(tx, account, &companies, settings.timezone).await?;
-    let maintenance = ingest::in_maintenance(tx, &companies, now).await?;
-    let mut keys: HashMap<(CompanyId, String), Current> = ingest::firing_all(tx, account, alerts)
-        .await?
-        .into_iter()
-        .map(|(key, (id, firing))| {
-            let current = Current {
-                id,
-                firing,
-                inserted: None,
-            };
-            (key, current)
-        })
-        .collect();
+    // Every alert the answer shows, as it ends the batch.
+    let mut shown: HashMap<AlertId, Alert> = HashMap::new();
+    let mut keys: HashMap<(CompanyId, String), Current> = HashMap::new();
+    for (key, (alert, firing)) in ingest::firing_all(tx, account, alerts).await? {
+        let current = Current {
+            id: alert.id.clone(),
+            firing,
+            inserted: None,
+        };
+        keys.insert(key, current);
+        shown.insert(alert.id.clone(), alert);
+    }
     // Who was told of each firing alert a resolution in the batch may close.
     let resolving: HashSet<(&CompanyId, &str)> = alerts
         .iter()
@@ -122,6 +182,7 @@ pub async fn store_batch(
                     last_notified_at: now,
                     resolved_at: None,
                 });
+                shown.insert(id.clone(), new_alert(&id, alert, now));
                 id
             }
             Transition::Repeat { renotify } => {
@@ -157,6 +218,10 @@ pub async fn store_batch(
                     }
                 }
                 keys.remove(&key);
+                if let Some(shown) = shown.get_mut(&current.id) {
+                    shown.status = AlertStatus::Resolved;
+                    shown.resolved_at = Some(now);
+                }
                 current.id
             }
             // Kept for the record; tells nobody.
@@ -168,6 +233,10 @@ pub async fn store_batch(
                     last_notified_at: now,
                     resolved_at: Some(now),
                 });
+                let mut record = new_alert(&id, alert, now);
+                record.status = AlertStatus::Resolved;
+                record.resolved_at = Some(now);
+                shown.insert(id.clone(), record);
                 id
             }
         };
@@ -178,7 +247,10 @@ pub async fn store_batch(
     ingest::mark_renotified(tx, &renotified, now).await?;
     ingest::insert_alerts(tx, account, &inserts, now).await?;
     ingest::enqueue(tx, account, &queued, now).await?;
-    ingest::read_back(tx, account, &stored).await
+    stored
+        .iter()
+        .map(|id| shown.get(id).cloned().ok_or(StoreError::NotFound))
+        .collect()
 }
 
 /// Adds an outbox row per (method, plan) of the alert's `event`, in order.

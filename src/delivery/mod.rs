@@ -168,17 +168,18 @@ impl Dispatcher {
         }
     }
 
-    /// Claims up to `limit` due notifications with a lease and reads what they all need, as
-    /// it is now, in one statement: one transaction.
+    /// Claims up to `limit` due notifications with a lease (one transaction) and reads what
+    /// they all need, as it is now, in one statement.
     async fn claim(&self, limit: u32) -> crate::store::Result<Vec<Claimed>> {
         let now = self.clock.now();
-        let (claimed, mut contexts) = {
+        let claimed = {
             let mut tx = self.store.write().await?;
             let claimed = outbox::claim(&mut tx, now, self.config.lease, limit).await?;
-            let contexts = outbox::contexts(&mut tx, &claimed).await?;
             tx.commit().await?;
-            (claimed, contexts)
+            claimed
         };
+        // Read beside the writer, which waits for nothing of it.
+        let mut contexts = outbox::contexts(&mut *self.store.read().await?, &claimed).await?;
         Ok(claimed
             .into_iter()
             .filter_map(|n| match contexts.remove(&n.id) {

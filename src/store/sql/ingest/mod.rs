@@ -104,52 +104,49 @@ pub fn firing_facts(row: &AnyRow) -> Result<(AlertId, Firing)> {
     ))
 }
 
-/// The stored alerts, read back in one statement, in the order of `ids`.
-pub async fn read_back(
-    db: &mut AnyConnection,
-    account: &AccountId,
-    ids: &[AlertId],
-) -> Result<Vec<Alert>> {
-    let rows = Sql::new(ALERT)
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id IN ")
-        .bind_list(ids.iter().map(AlertId::as_str))
-        .fetch_all(&mut *db)
-        .await?;
-    let mut by_id: HashMap<AlertId, Alert> = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let alert = alert_from_row(row)?;
-        by_id.insert(alert.id.clone(), alert);
-    }
-    ids.iter()
-        .map(|id| by_id.get(id).cloned().ok_or(StoreError::NotFound))
-        .collect()
-}
-
-/// The alerts firing under the batch's (company, key) pairs, by pair: their ids and when
-/// their recipients were last told.
+/// The alerts firing under the batch's (company, key) pairs, by pair, with when their
+/// recipients were last told: one probe of the firing-key index per pair.
 pub async fn firing_all(
     conn: &mut AnyConnection,
     account: &AccountId,
     alerts: &[NewAlert],
-) -> Result<HashMap<(CompanyId, String), (AlertId, Firing)>> {
-    let companies: HashSet<&str> = alerts.iter().map(|a| a.company.as_str()).collect();
-    let keys: HashSet<&str> = alerts.iter().map(|a| a.key.as_str()).collect();
-    let rows =
-        Sql::new("SELECT id, company_id, key, last_notified_at FROM alerts WHERE account_id = ")
+) -> Result<HashMap<(CompanyId, String), (Alert, Firing)>> {
+    let pairs: Vec<(&str, &str)> = {
+        let mut seen = HashSet::new();
+        alerts
+            .iter()
+            .map(|a| (a.company.as_str(), a.key.as_str()))
+            .filter(|pair| seen.insert(*pair))
+            .collect()
+    };
+    let mut out = HashMap::with_capacity(pairs.len());
+    for chunk in pairs.chunks(100) {
+        let mut sql = Sql::new("WITH k (company_id, key) AS (VALUES ");
+        for (i, (company, key)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind((*company).to_owned())
+                .push(", ")
+                .bind((*key).to_owned())
+                .push(")");
+        }
+        let rows = sql
+            .push(
+                ") SELECT a.id, a.company_id, a.key, a.severity, a.status, a.title, a.body, \
+                 a.labels, a.opened_at, a.last_notified_at, a.acknowledged_at, \
+                 a.acknowledged_by, a.resolved_at FROM k JOIN alerts a ON a.account_id = ",
+            )
             .bind(account.to_string())
-            .push(" AND status = 'firing' AND company_id IN ")
-            .bind_list(companies)
-            .push(" AND key IN ")
-            .bind_list(keys)
+            .push(" AND a.company_id = k.company_id AND a.key = k.key AND a.status = 'firing'")
             .fetch_all(&mut *conn)
             .await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let company = CompanyId::from_string(row.try_get::<String, _>("company_id")?);
-        let key: String = row.try_get("key")?;
-        out.insert((company, key), firing_facts(row)?);
+        for row in &rows {
+            let alert = alert_from_row(row)?;
+            let (_, firing) = firing_facts(row)?;
+            out.insert(
+                (alert.company_id.clone(), alert.key.clone()),
+                (alert, firing),
+            );
+        }
     }
     Ok(out)
 }

@@ -32,12 +32,20 @@ pub async fn metrics(
         .iter()
         .map(|r| Ok((r.try_get("state")?, r.try_get("type")?, r.try_get("n")?)))
         .collect::<Result<Vec<(String, String, i64)>>>()?;
-    let mut sql = Sql::new(
-        "SELECT MIN(next_attempt_at) AS oldest FROM notifications \
-         WHERE state IN ('queued', 'failed') AND next_attempt_at <= ",
-    );
-    sql.bind(now.timestamp_millis());
-    scoped(&mut sql, " AND", account);
+    // Each state from its own (partial) index.
+    let mut sql = Sql::new("SELECT MIN(m) AS oldest FROM (");
+    for (i, state) in ["queued", "failed"].iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(&format!(
+            "SELECT MIN(next_attempt_at) AS m FROM notifications WHERE state = '{state}' \
+             AND next_attempt_at <= "
+        ))
+        .bind(now.timestamp_millis());
+        scoped(&mut sql, " AND", account);
+    }
+    sql.push(") AS due");
     let oldest: Option<i64> = sql
         .fetch_optional(&mut *db)
         .await?
