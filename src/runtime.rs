@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
@@ -55,16 +56,125 @@ impl Clock for ManualClock {
     }
 }
 
-/// Wakes the workers of this process when work is queued.
+/// Wakes the workers of this process when work is queued, and keeps intake from running
+/// ahead of sending: while this node's dispatcher runs, alerts wait to be stored while more
+/// than [`BACKLOG_LIMIT`] notifications they queued are still unclaimed, so a burst waits at
+/// the door (its POSTs take longer) instead of in the queue, and every alert goes out within
+/// the time it takes to send the backlog, not the whole burst.
 #[derive(Debug, Clone, Default)]
-pub struct Wakeup(Arc<Notify>);
+pub struct Wakeup(Arc<WakeupInner>);
+
+#[derive(Debug, Default)]
+struct WakeupInner {
+    work: Notify,
+    /// Notifications queued due now and not yet claimed (this node's count).
+    backlog: AtomicUsize,
+    /// A dispatcher runs on this node (else nothing would ever lower the backlog).
+    dispatching: AtomicBool,
+    claimed: Notify,
+}
+
+/// Unclaimed notifications beyond which intake waits (two batches).
+pub const BACKLOG_LIMIT: usize = 200;
+/// Intake waits at most this long for the backlog to go down, then goes on anyway.
+pub const BACKLOG_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Wakeup {
     pub fn wake(&self) {
-        self.0.notify_one();
+        self.0.work.notify_one();
     }
 
     pub async fn woken(&self) {
-        self.0.notified().await;
+        self.0.work.notified().await;
+    }
+
+    /// `queued` notifications were queued due now: wake the workers and count them.
+    pub fn queued(&self, queued: usize) {
+        self.0.backlog.fetch_add(queued, Ordering::Relaxed);
+        self.wake();
+    }
+
+    /// The dispatcher runs from now on.
+    pub fn dispatching(&self) {
+        self.0.dispatching.store(true, Ordering::Relaxed);
+    }
+
+    /// The dispatcher claimed `claimed` notifications; `drained` when that emptied the queue
+    /// (the count starts again from nothing: other nodes claim this node's work too).
+    pub fn claimed(&self, claimed: usize, drained: bool) {
+        if drained {
+            self.0.backlog.store(0, Ordering::Relaxed);
+        } else {
+            let _ = self
+                .0
+                .backlog
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(claimed))
+                });
+        }
+        self.0.claimed.notify_waiters();
+    }
+
+    /// Waits (at most [`BACKLOG_WAIT`]) until the backlog is within [`BACKLOG_LIMIT`].
+    pub async fn admit(&self) {
+        if !self.0.dispatching.load(Ordering::Relaxed) {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + BACKLOG_WAIT;
+        loop {
+            let claimed = self.0.claimed.notified();
+            tokio::pin!(claimed);
+            claimed.as_mut().enable();
+            if self.0.backlog.load(Ordering::Relaxed) <= BACKLOG_LIMIT {
+                return;
+            }
+            tokio::select! {
+                () = claimed => {}
+                () = tokio::time::sleep_until(deadline) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod backlog_tests {
+    use super::*;
+
+    /// Admitted without waiting for the backlog to go down (well within `BACKLOG_WAIT`).
+    async fn at_once(wakeup: &Wakeup) -> bool {
+        tokio::time::timeout(BACKLOG_WAIT / 4, wakeup.admit())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn intake_waits_while_the_backlog_is_over_the_limit() {
+        let wakeup = Wakeup::default();
+        wakeup.queued(BACKLOG_LIMIT + 100);
+        assert!(
+            at_once(&wakeup).await,
+            "no dispatcher here: nothing would lower the backlog, so nothing waits"
+        );
+
+        wakeup.dispatching();
+        let admitted = tokio::spawn({
+            let wakeup = wakeup.clone();
+            async move { wakeup.admit().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!admitted.is_finished(), "over the limit: it waits");
+        wakeup.claimed(50, false);
+        tokio::task::yield_now().await;
+        assert!(!admitted.is_finished(), "still over the limit");
+        wakeup.claimed(50, false);
+        admitted.await.unwrap();
+
+        wakeup.queued(BACKLOG_LIMIT * 5);
+        assert!(!at_once(&wakeup).await, "over the limit");
+        wakeup.claimed(1, true);
+        assert!(
+            at_once(&wakeup).await,
+            "a drained queue starts the count again"
+        );
     }
 }

@@ -25,6 +25,8 @@ pub async fn ingest(
     alerts: &[NewAlert],
 ) -> Result<Vec<Alert>, AppError> {
     crate::domain::check_scope(alerts, &caller.scope())?;
+    // Intake waits while sending is behind (see `Wakeup::admit`).
+    app.wakeup.admit().await;
     let now = chrono::Utc::now();
     // What routing reads goes first, beside the writer.
     let facts = {
@@ -34,8 +36,8 @@ pub async fn ingest(
     let mut tx = app.store.write().await?;
     let stored = super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now).await?;
     commit(tx).await?;
-    app.work_queued().await;
-    Ok(stored)
+    app.alerts_queued(stored.due_now).await;
+    Ok(stored.alerts)
 }
 
 /// Alerts of the companies in the caller's scope, newest first.

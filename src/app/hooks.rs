@@ -63,24 +63,29 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
             return Err(refused);
         }
     };
-    // What routing reads goes first, beside the writer.
+    // Intake waits while sending is behind (see `Wakeup::admit`); what routing reads goes
+    // first, beside the writer.
+    app.wakeup.admit().await;
     let facts = {
         let mut db = app.store.read().await?;
         super::ingest::read_facts(&mut db, &account, &alerts, now).await?
     };
     let mut tx = app.store.write().await?;
     let stored = if alerts.is_empty() {
-        Vec::new()
+        super::ingest::Stored {
+            alerts: Vec::new(),
+            due_now: 0,
+        }
     } else {
         super::ingest::store_with(&mut tx, &account, &alerts, &facts, now).await?
     };
-    let accepted = i64::try_from(stored.len()).unwrap_or(i64::MAX);
+    let accepted = i64::try_from(stored.alerts.len()).unwrap_or(i64::MAX);
     store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;
     commit(tx).await?;
-    if !stored.is_empty() {
-        app.work_queued().await;
+    if !stored.alerts.is_empty() {
+        app.alerts_queued(stored.due_now).await;
     }
-    Ok(stored.len())
+    Ok(stored.alerts.len())
 }
 
 /// The body's alerts, each with its company and checked.

@@ -86,7 +86,16 @@ pub async fn store_batch(
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
     let facts = read_facts(tx, account, alerts, now).await?;
-    store_with(tx, account, alerts, &facts, now).await
+    Ok(store_with(tx, account, alerts, &facts, now).await?.alerts)
+}
+
+/// What a batch stored.
+#[derive(Debug)]
+pub struct Stored {
+    /// The stored alerts, in order.
+    pub alerts: Vec<Alert>,
+    /// Notifications queued to go out now (not later: escalations, quiet hours).
+    pub due_now: usize,
 }
 
 /// [`store_batch`] with the facts read before the transaction.
@@ -97,7 +106,7 @@ pub async fn store_with(
     alerts: &[NewAlert],
     facts: &Facts,
     now: DateTime<Utc>,
-) -> Result<Vec<Alert>> {
+) -> Result<Stored> {
     // As stored: to the millisecond.
     let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
     let Facts {
@@ -247,10 +256,15 @@ pub async fn store_with(
     ingest::mark_renotified(tx, &renotified, now).await?;
     ingest::insert_alerts(tx, account, &inserts, now).await?;
     ingest::enqueue(tx, account, &queued, now).await?;
-    stored
+    let due_now = queued
+        .iter()
+        .filter(|q| matches!(q.plan, Plan::Send { at, .. } if at <= now))
+        .count();
+    let alerts = stored
         .iter()
         .map(|id| shown.get(id).cloned().ok_or(StoreError::NotFound))
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(Stored { alerts, due_now })
 }
 
 /// Adds an outbox row per (method, plan) of the alert's `event`, in order.

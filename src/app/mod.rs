@@ -107,7 +107,13 @@ impl App {
 
     /// Work was queued: wake the workers here and, on PostgreSQL, on every node.
     pub async fn work_queued(&self) {
-        self.wakeup.wake();
+        self.alerts_queued(0).await;
+    }
+
+    /// Alerts queued `due_now` notifications (counted against the intake backlog): wake the
+    /// workers here and, on PostgreSQL, on every node.
+    pub async fn alerts_queued(&self, due_now: usize) {
+        self.wakeup.queued(due_now);
         if let Err(e) = self.store.announce_work().await {
             tracing::warn!(error = %e, "could not announce queued work to other nodes");
         }

@@ -126,6 +126,7 @@ impl Dispatcher {
     /// Runs until the process ends: claims whenever work is queued or comes due, and keeps
     /// claiming (up to `batches_in_flight` batches) while earlier batches are being sent.
     pub async fn run(self: Arc<Self>, wakeup: Wakeup) {
+        wakeup.dispatching();
         let batch = self.config.batch.max(1);
         let room = Arc::new(Semaphore::new(
             (batch * self.config.batches_in_flight.max(1)) as usize,
@@ -137,7 +138,10 @@ impl Dispatcher {
                 Err(_) => return,
             }
             let claimed = match self.claim(batch).await {
-                Ok(claimed) => claimed,
+                Ok(claimed) => {
+                    wakeup.claimed(claimed.len(), claimed.len() < batch as usize);
+                    claimed
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming notifications failed");
                     Vec::new()
