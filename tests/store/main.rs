@@ -8,6 +8,7 @@ mod common;
 mod account;
 mod alerts;
 mod atomic;
+mod batches;
 mod companies;
 mod contact_lists;
 mod contacts;
@@ -75,6 +76,7 @@ conformance! {
     alerts::an_alert_and_its_notifications_are_stored_together,
     alerts::repeats_wait_for_the_repeat_interval_and_resolution_closes,
     alerts::maintenance_suppresses_and_foreign_companies_refuse_the_batch,
+    batches::one_batch_repeats_resolves_and_reopens_a_key_in_order,
     outbox::claims_lease_retry_and_dead_letter,
     outbox::two_workers_never_claim_the_same_notification,
     outbox::concurrent_ingests_and_claims_all_succeed,
