@@ -4,6 +4,12 @@
 -- index by address for that and read every method of the account.
 CREATE INDEX contact_methods_of_contacts ON contact_methods (account_id, contact_id);
 
+-- A list by company (or a technician's, by scope) walks the contacts in name order until a
+-- page is full, asking of each whether it sees every company: the index answers that itself,
+-- and the contact's row is read only for those listed.
+DROP INDEX contacts_by_name;
+CREATE INDEX contacts_by_name ON contacts (account_id, name_key, id, all_companies);
+
 -- A search (`q`: text anywhere in the name or in a method's address) takes its candidates
 -- from a trigram index instead of reading every contact and method. `contact_text` holds
 -- each contact's name key and address keys, one a line, kept by the triggers below (none

@@ -18,6 +18,7 @@ mod methods;
 mod outbox;
 mod purge;
 mod reports;
+mod search;
 mod secrets;
 mod sessions;
 mod users;
@@ -57,6 +58,7 @@ conformance! {
     contacts::contacts_are_updated_and_deleted_with_their_methods,
     contact_lists::lists_are_ordered_and_paginated_by_cursor,
     contact_lists::lists_search_names_and_addresses_case_insensitively,
+    search::searches_follow_renames_new_addresses_and_deletions,
     contact_lists::lists_filter_by_company_kind_and_scope,
     methods::methods_of_every_type_are_stored_with_their_preferences,
     methods::methods_are_updated_and_deleted,

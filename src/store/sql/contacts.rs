@@ -1,5 +1,6 @@
 use super::{
-    Sql, contains_pattern, flag, methods, now_millis, page, parsed, parsed_opt, push_page, time,
+    Backend, Sql, contains_pattern, flag, methods, now_millis, page, parsed, parsed_opt, push_page,
+    time,
 };
 use crate::domain::{
     AccountId, CompanyAccess, CompanyId, CompanyScope, ContactId, FieldError, Invalid, Locale,
@@ -90,10 +91,19 @@ pub async fn create(
     get(db, account, &CompanyAccess::All, &id).await
 }
 
-/// The contacts of the account that the scope can see.
-fn select(account: &AccountId, scope: &CompanyScope) -> Sql {
+/// The contacts of the account that the scope can see; with `among`, only those of these ids.
+fn select(account: &AccountId, scope: &CompanyScope, among: Option<&BTreeSet<String>>) -> Sql {
     let mut sql = Sql::new(COLUMNS);
-    sql.push(" WHERE c.account_id = ").bind(account.to_string());
+    match among {
+        None => sql.push(" WHERE c.account_id = ").bind(account.to_string()),
+        // Looked up by id. The account is compared as an expression: SQLite, which plans
+        // without statistics, would otherwise walk the account's name index for them.
+        Some(ids) => sql
+            .push(" WHERE c.id IN ")
+            .bind_list(ids.iter().map(String::as_str))
+            .push(" AND c.account_id || '' = ")
+            .bind(account.to_string()),
+    };
     if let CompanyAccess::Only(set) = scope {
         if set.is_empty() {
             sql.push(" AND 1 = 0");
@@ -115,7 +125,7 @@ pub async fn get(
     scope: &CompanyScope,
     id: &ContactId,
 ) -> Result<Contact> {
-    let mut sql = select(account, scope);
+    let mut sql = select(account, scope, None);
     sql.push(" AND c.id = ").bind(id.to_string());
     let rows = sql.fetch_all(&mut *db).await?;
     let mut found = hydrate(db, account, &rows).await?;
@@ -151,7 +161,22 @@ pub async fn list(
     scope: &CompanyScope,
     query: &ContactQuery,
 ) -> Result<Page<Contact>> {
-    let mut sql = select(account, scope);
+    let text = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let among = match text {
+        Some(text) => candidates(&mut *db, account, text).await?,
+        None => None,
+    };
+    if among.as_ref().is_some_and(BTreeSet::is_empty) {
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
+    let mut sql = select(account, scope, among.as_ref());
     if let Some(company) = &query.company {
         sql.push(
             " AND (c.all_companies OR EXISTS (SELECT 1 FROM contact_companies cc \
@@ -160,12 +185,7 @@ pub async fn list(
         .bind(company.to_string())
         .push("))");
     }
-    if let Some(text) = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(text) = text {
         let pattern = contains_pattern(text);
         sql.push(" AND (c.name_key LIKE ")
             .bind(pattern.clone())
@@ -191,6 +211,69 @@ pub async fn list(
         items: result.items.into_iter().map(|(c, _)| c).collect(),
         next_cursor: result.next_cursor,
     })
+}
+
+/// At most this many search candidates are looked up by id. A search finding more reads the
+/// list in name order instead: its matches are then frequent enough to fill a page soon.
+const MOST_CANDIDATES: usize = 2000;
+
+/// The ids of the account's contacts whose name or addresses may contain `text` (trimmed, not
+/// empty), from the trigram indexes of migration 0015: every contact that does, and perhaps
+/// some that do not (the list's own `LIKE` decides). `None` where they cannot narrow the
+/// search: text shorter than a trigram, with a control character (no name or address has one),
+/// or more than [`MOST_CANDIDATES`] candidate rows.
+async fn candidates(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    text: &str,
+) -> Result<Option<BTreeSet<String>>> {
+    let key = text.to_lowercase();
+    if key.chars().count() < 3 || key.chars().any(char::is_control) {
+        return Ok(None);
+    }
+    let mut sql = match Backend::of(db) {
+        // An FTS5 phrase: the text quoted, quotes in it doubled.
+        Backend::Sqlite => {
+            let mut sql = Sql::new(
+                "SELECT t.contact_id FROM contact_text_fts f \
+                 JOIN contact_text t ON t.id = f.rowid WHERE contact_text_fts MATCH ",
+            );
+            sql.bind(format!("\"{}\"", key.replace('"', "\"\"")))
+                .push(" AND t.account_id = ")
+                .bind(account.to_string());
+            sql
+        }
+        // pg_trgm's GIN indexes serve these (without pg_trgm, they read the tables).
+        Backend::Postgres => {
+            let pattern = contains_pattern(text);
+            let mut sql = Sql::new("SELECT id AS contact_id FROM contacts WHERE account_id = ");
+            sql.bind(account.to_string())
+                .push(" AND name_key LIKE ")
+                .bind(pattern.clone())
+                .push(
+                    " ESCAPE '\\' UNION ALL SELECT contact_id FROM contact_methods \
+                     WHERE account_id = ",
+                )
+                .bind(account.to_string())
+                .push(" AND address_key LIKE ")
+                .bind(pattern)
+                .push(" ESCAPE '\\'");
+            sql
+        }
+    };
+    let rows = sql
+        .push(" LIMIT ")
+        .bind(MOST_CANDIDATES as i64 + 1)
+        .fetch_all(&mut *db)
+        .await?;
+    if rows.len() > MOST_CANDIDATES {
+        return Ok(None);
+    }
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("contact_id"))
+        .collect::<Result<_, _>>()?;
+    Ok(Some(ids))
 }
 
 pub async fn update(
