@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use reach::domain::{AlertInput, CompanyAccess, NewAlert, Severity};
 use reach::store::{SqlStore, StoreError};
 
-fn alert(company: &str, key: &str, severity: &str, status: &str) -> NewAlert {
+pub(crate) fn alert(company: &str, key: &str, severity: &str, status: &str) -> NewAlert {
     AlertInput {
         company_id: Some(company.into()),
         key: Some(key.into()),

@@ -5,20 +5,12 @@ use crate::common::{add_method, ingest};
 use crate::fixtures::{account, company, contact, method};
 use crate::{read, tx};
 use chrono::{Duration, Utc};
-use reach::domain::{AlertInput, AlertStatus, CompanyAccess, NewAlert};
+use reach::domain::{AlertStatus, CompanyAccess, NewAlert};
 use reach::store::SqlStore;
 
+/// The batch's one key, `status`.
 fn alert(company: &str, status: &str) -> NewAlert {
-    AlertInput {
-        company_id: Some(company.into()),
-        key: Some("disk-full:srv-1".into()),
-        severity: Some("critical".into()),
-        title: Some(format!("disk full ({status})")),
-        status: Some(status.into()),
-        ..AlertInput::default()
-    }
-    .parse("")
-    .expect("valid alert")
+    crate::alerts::alert(company, "disk-full:srv-1", "critical", status)
 }
 
 pub async fn one_batch_repeats_resolves_and_reopens_a_key_in_order(store: &SqlStore) {
