@@ -12,6 +12,7 @@ mod batches;
 mod companies;
 mod contact_lists;
 mod contacts;
+mod finish;
 mod fixtures;
 mod isolation;
 mod methods;
@@ -80,6 +81,7 @@ conformance! {
     alerts::maintenance_suppresses_and_foreign_companies_refuse_the_batch,
     batches::one_batch_repeats_resolves_and_reopens_a_key_in_order,
     outbox::claims_lease_retry_and_dead_letter,
+    finish::a_group_of_outcomes_lands_in_one_statement,
     outbox::two_workers_never_claim_the_same_notification,
     outbox::concurrent_ingests_and_claims_all_succeed,
     reports::reports_are_stored_with_their_next_run_and_checked_ids,

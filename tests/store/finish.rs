@@ -1,0 +1,151 @@
+//! One statement ends a whole group of claimed notifications, each its own way, and only
+//! those still `sending` (a late worker changes nothing).
+
+use crate::common::{add_method, ingest};
+use crate::fixtures::{account, company, contact, method};
+use crate::{read, tx};
+use chrono::{Duration, Utc};
+use reach::domain::{AlertInput, CompanyAccess, Severity};
+use reach::store::outbox::{End, Finished};
+use reach::store::{AttemptOutcome, NewAttempt, SqlStore};
+
+pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let bots = contact(store, &acme, "Bots", CompanyAccess::All).await;
+    for i in 0..5 {
+        let mut hook = method("webhook", &format!("https://hooks.example.com/{i}"));
+        hook.prefs.min_severity = Some(Severity::Info);
+        add_method(store, &acme.id, &bots.id, &hook)
+            .await
+            .expect("webhook");
+    }
+    let now = Utc::now();
+    let alert = AlertInput {
+        company_id: Some(nw.id.to_string()),
+        key: Some("k".into()),
+        severity: Some("warning".into()),
+        title: Some("k".into()),
+        ..AlertInput::default()
+    }
+    .parse("")
+    .expect("valid");
+    ingest(store, &acme.id, &[alert], now).await.expect("alert");
+    let claimed = tx!(
+        store,
+        reach::store::outbox::claim,
+        now,
+        Duration::seconds(60),
+        100
+    )
+    .await
+    .expect("claim");
+    assert_eq!(claimed.len(), 5);
+    let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
+    // The last one was finished by another worker first.
+    assert!(
+        tx!(store, reach::store::outbox::complete, &ids[4], now)
+            .await
+            .expect("taken over")
+    );
+
+    let sent_at = now + Duration::seconds(1);
+    let retry_at = now + Duration::minutes(1);
+    let ends = [
+        End::Sent { at: sent_at },
+        End::Failed {
+            error: "HTTP 503".into(),
+            retry_at: Some(retry_at),
+        },
+        End::Failed {
+            error: "HTTP 404".into(),
+            retry_at: None,
+        },
+        End::Suppressed {
+            reason: "acknowledged".into(),
+        },
+        End::Sent { at: sent_at },
+    ];
+    let rows: Vec<Finished> = ids
+        .iter()
+        .zip(ends)
+        .map(|(id, end)| Finished {
+            id: id.clone(),
+            end,
+            forget_payload: true,
+        })
+        .collect();
+    let landed = tx!(store, reach::store::outbox::finish, &rows)
+        .await
+        .expect("finish");
+    assert_eq!(landed.len(), 4);
+    assert!(
+        !landed.contains(&ids[4]),
+        "the other worker's outcome stands"
+    );
+    let attempts: Vec<NewAttempt> = ids[..4]
+        .iter()
+        .map(|id| NewAttempt {
+            notification_id: id.clone(),
+            attempt: 1,
+            started_at: now,
+            finished_at: sent_at,
+            outcome: AttemptOutcome::Sent,
+            detail: Some("HTTP 200".into()),
+        })
+        .collect();
+    let refs: Vec<&NewAttempt> = attempts.iter().collect();
+    tx!(store, reach::store::outbox::record_attempts, &refs)
+        .await
+        .expect("attempts");
+
+    let get = async |i: usize| {
+        read!(store, reach::store::outbox::notification, &acme.id, &ids[i])
+            .await
+            .expect("notification")
+    };
+    let ms = |t: chrono::DateTime<Utc>| t.timestamp_millis();
+    let sent = get(0).await;
+    assert_eq!(sent.state.as_str(), "sent");
+    assert_eq!(sent.sent_at.map(ms), Some(ms(sent_at)));
+    assert_eq!(sent.reason, None);
+    let retried = get(1).await;
+    assert_eq!(retried.state.as_str(), "failed");
+    assert_eq!(retried.reason.as_deref(), Some("HTTP 503"));
+    assert_eq!(ms(retried.next_attempt_at), ms(retry_at));
+    assert_eq!(retried.sent_at, None);
+    let dead = get(2).await;
+    assert_eq!(dead.state.as_str(), "dead");
+    assert_eq!(dead.reason.as_deref(), Some("HTTP 404"));
+    assert_eq!(
+        ms(dead.next_attempt_at),
+        ms(now),
+        "a dead one keeps its last due time"
+    );
+    let suppressed = get(3).await;
+    assert_eq!(suppressed.state.as_str(), "suppressed");
+    assert_eq!(suppressed.reason.as_deref(), Some("acknowledged"));
+    let other = get(4).await;
+    assert_eq!(other.state.as_str(), "sent");
+    assert_eq!(other.sent_at.map(ms), Some(ms(now)), "not overwritten");
+    for (i, id) in ids.iter().enumerate() {
+        let logged = read!(store, reach::store::outbox::attempts, &acme.id, id)
+            .await
+            .expect("attempts");
+        assert_eq!(logged.len(), usize::from(i < 4), "notification {i}");
+    }
+    // Nothing is claimable any more but the retry, when it comes due.
+    let again = tx!(
+        store,
+        reach::store::outbox::claim,
+        retry_at,
+        Duration::seconds(60),
+        100
+    )
+    .await
+    .expect("claim");
+    assert_eq!(
+        again.iter().map(|n| n.id.clone()).collect::<Vec<_>>(),
+        [ids[1].clone()]
+    );
+}
