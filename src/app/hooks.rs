@@ -66,6 +66,7 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
     // Intake waits while sending is behind (see `Wakeup::admit`); what routing reads goes
     // first, beside the writer.
     app.wakeup.admit().await;
+    let now = Utc::now();
     let facts = {
         let mut db = app.store.read().await?;
         super::ingest::read_facts(&mut db, &account, &alerts, now).await?

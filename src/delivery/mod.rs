@@ -29,6 +29,7 @@ use crate::domain::retry::RetryPolicy;
 use crate::links::LinkSigner;
 use crate::runtime::{Clock, Wakeup};
 use crate::store::{DeliveryContext, Notification, SqlStore, outbox};
+use chrono::{DateTime, Utc};
 use lanes::{Lanes, Turn};
 use record::Recorder;
 use std::collections::HashMap;
@@ -86,6 +87,12 @@ pub struct Dispatcher {
 /// A claimed notification with what it needs.
 type Claimed = (Notification, DeliveryContext);
 
+/// A claimed batch, and when its claims may be taken over.
+struct Batch {
+    claimed: Vec<Claimed>,
+    lease_ends: DateTime<Utc>,
+}
+
 impl Dispatcher {
     pub fn new(
         store: SqlStore,
@@ -117,7 +124,7 @@ impl Dispatcher {
     #[tracing::instrument(skip_all, fields(claimed))]
     pub async fn run_once(self: &Arc<Self>) -> crate::store::Result<usize> {
         let claimed = self.claim(self.config.batch).await?;
-        let count = claimed.len();
+        let count = claimed.claimed.len();
         tracing::Span::current().record("claimed", count);
         self.dispatch(claimed).await;
         Ok(count)
@@ -137,18 +144,18 @@ impl Dispatcher {
                 Ok(permits) => drop(permits),
                 Err(_) => return,
             }
-            let claimed = match self.claim(batch).await {
+            let (claimed, count) = match self.claim(batch).await {
                 Ok(claimed) => {
-                    wakeup.claimed(claimed.len(), claimed.len() < batch as usize);
-                    claimed
+                    let count = claimed.claimed.len();
+                    wakeup.claimed(count, count < batch as usize);
+                    (Some(claimed), count)
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "claiming notifications failed");
-                    Vec::new()
+                    (None, 0)
                 }
             };
-            let count = claimed.len();
-            if count > 0 {
+            if let Some(claimed) = claimed.filter(|_| count > 0) {
                 let Ok(permits) = Arc::clone(&room)
                     .acquire_many_owned(u32::try_from(count).unwrap_or(batch))
                     .await
@@ -174,7 +181,7 @@ impl Dispatcher {
 
     /// Claims up to `limit` due notifications with a lease (one transaction) and reads what
     /// they all need, as it is now, in one statement.
-    async fn claim(&self, limit: u32) -> crate::store::Result<Vec<Claimed>> {
+    async fn claim(&self, limit: u32) -> crate::store::Result<Batch> {
         let now = self.clock.now();
         let claimed = {
             let mut tx = self.store.write().await?;
@@ -184,7 +191,7 @@ impl Dispatcher {
         };
         // Read beside the writer, which waits for nothing of it.
         let mut contexts = outbox::contexts(&mut *self.store.read().await?, &claimed).await?;
-        Ok(claimed
+        let claimed = claimed
             .into_iter()
             .filter_map(|n| match contexts.remove(&n.id) {
                 Some(context) => Some((n, context)),
@@ -194,20 +201,30 @@ impl Dispatcher {
                     None
                 }
             })
-            .collect())
+            .collect();
+        Ok(Batch {
+            claimed,
+            lease_ends: now + self.config.lease,
+        })
     }
 
     /// Starts sending a claimed batch; the future ends when every outcome is recorded. One
     /// person's address gets its notifications one after the other, in claim order, also
     /// across batches in flight ([`Lanes`]); different destinations, and webhooks (machines,
-    /// no flood limit by default), go at once, up to `concurrency` sends.
-    fn dispatch(self: &Arc<Self>, claimed: Vec<Claimed>) -> impl Future<Output = ()> + use<> {
+    /// no flood limit by default), go at once, up to `concurrency` sends — a webhook's
+    /// messages about one alert still in order (opened before resolved).
+    fn dispatch(self: &Arc<Self>, batch: Batch) -> impl Future<Output = ()> + use<> {
         self.lanes.tidy();
+        let lease_ends = batch.lease_ends;
         let mut groups: Vec<(Option<Turn>, Vec<Claimed>)> = Vec::new();
         let mut index: HashMap<(MethodType, String), usize> = HashMap::new();
-        for n in claimed {
+        for n in batch.claimed {
             if n.0.kind == MethodType::Webhook {
-                groups.push((None, vec![n]));
+                let turn = n.0.alert_id.as_ref().map(|alert| {
+                    let lane = format!("{} {}", n.0.method_id.as_str(), alert.as_str());
+                    self.lanes.take((MethodType::Webhook, lane))
+                });
+                groups.push((turn, vec![n]));
                 continue;
             }
             let key = (n.0.kind, n.0.address.clone());
@@ -228,7 +245,7 @@ impl Dispatcher {
                     None => None,
                 };
                 for (notification, context) in group {
-                    if let Err(e) = me.process(notification, context).await {
+                    if let Err(e) = me.process(notification, context, lease_ends).await {
                         tracing::warn!(error = %e, "recording a delivery failed");
                     }
                 }

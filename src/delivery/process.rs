@@ -30,14 +30,9 @@ impl Dispatcher {
         }
     }
 
-    /// Records a claimed notification as not sent, with the reason.
-    async fn suppress(
-        &self,
-        n: &Notification,
-        started: DateTime<Utc>,
-        reason: &str,
-    ) -> crate::store::Result<()> {
-        let record = Record {
+    /// A claimed notification not to be sent, with the reason.
+    fn suppressed(&self, n: &Notification, started: DateTime<Utc>, reason: &str) -> Record {
+        Record {
             finished: Finished {
                 id: n.id.clone(),
                 end: End::Suppressed {
@@ -45,27 +40,62 @@ impl Dispatcher {
                 },
                 forget_payload: false,
             },
-            attempt: NewAttempt {
+            attempt: Some(NewAttempt {
                 notification_id: n.id.clone(),
                 attempt: n.attempts,
                 started_at: started,
                 finished_at: self.clock.now(),
                 outcome: AttemptOutcome::Suppressed,
                 detail: Some(reason.to_owned()),
-            },
-        };
-        self.recorder
-            .record(&self.store, record, self.busy())
-            .await
-            .map(drop)
+            }),
+        }
     }
 
+    /// Handles one claimed notification and records how it ended. `lease_ends`: when its
+    /// claim may be taken over.
     #[tracing::instrument(skip_all, fields(notification = %n.id, kind = n.kind.as_str(), event = %n.event))]
     pub(super) async fn process(
         &self,
         n: Notification,
         context: DeliveryContext,
+        lease_ends: DateTime<Utc>,
     ) -> crate::store::Result<()> {
+        // One of the dispatcher's places for its reads and its send; waiting for the group
+        // commit afterwards does not hold it.
+        let place = self.sending.acquire().await;
+        let id = n.id.clone();
+        // Claimed with many others, it may have waited long for its place: a send that could
+        // outlast the lease would be taken over and sent twice. It goes back to the queue.
+        let record = if self.clock.now() + self.config.send_timeout >= lease_ends {
+            Record {
+                finished: Finished {
+                    id: id.clone(),
+                    end: End::Released,
+                    forget_payload: false,
+                },
+                attempt: None,
+            }
+        } else {
+            self.attempt(n, context).await?
+        };
+        drop(place);
+        if !self
+            .recorder
+            .record(&self.store, record, self.busy())
+            .await?
+        {
+            // Another worker took the claim over (our lease ran out): its outcome stands.
+            tracing::warn!(notification = %id, "the claim was taken over before the send finished");
+        }
+        Ok(())
+    }
+
+    /// Decides, builds and sends one claimed notification: how it ended.
+    async fn attempt(
+        &self,
+        n: Notification,
+        context: DeliveryContext,
+    ) -> crate::store::Result<Record> {
         let started = self.clock.now();
         let attempt = |outcome, detail: String| NewAttempt {
             notification_id: n.id.clone(),
@@ -76,7 +106,7 @@ impl Dispatcher {
             detail: Some(detail),
         };
         if let Some(reason) = notification::suppression(Self::pickup(&n, &context)) {
-            return self.suppress(&n, started, reason).await;
+            return Ok(self.suppressed(&n, started, reason));
         }
         let is_alert = context.alert.is_some();
         // Flood control: alerts to a destination beyond the account's limit per window are
@@ -95,7 +125,7 @@ impl Dispatcher {
                 let mut tx = self.store.write().await?;
                 outbox::queue_digest(&mut tx, &n, reopens, started).await?;
                 tx.commit().await?;
-                return self.suppress(&n, started, "rate limited").await;
+                return Ok(self.suppressed(&n, started, "rate limited"));
             }
         }
         let message = match (n.event, context.recipient.clone()) {
@@ -143,7 +173,7 @@ impl Dispatcher {
                         })
                         .collect();
                 if lines.is_empty() {
-                    return self.suppress(&n, started, "empty digest").await;
+                    return Ok(self.suppressed(&n, started, "empty digest"));
                 }
                 Some(Message::other(
                     n.clone(),
@@ -178,9 +208,6 @@ impl Dispatcher {
             )),
             (_, None) => Outcome::Failed("nothing to send: the notification has no content".into()),
             (Some(channel), Some(message)) => {
-                // A send takes one of the dispatcher's places; waiting for its turn at the
-                // database afterwards does not hold it.
-                let _place = self.sending.acquire().await;
                 match tokio::time::timeout(self.config.send_timeout, channel.send(&message)).await {
                     Ok(outcome) => outcome,
                     Err(_) => Outcome::Retry(format!(
@@ -227,22 +254,13 @@ impl Dispatcher {
         // The code is kept hashed elsewhere; the outbox forgets it once its sending is over.
         let forget_payload =
             n.event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
-        let record = Record {
+        Ok(Record {
             finished: Finished {
                 id: n.id.clone(),
                 end,
                 forget_payload,
             },
-            attempt,
-        };
-        if !self
-            .recorder
-            .record(&self.store, record, self.busy())
-            .await?
-        {
-            // Another worker took the claim over (our lease ran out): its outcome stands.
-            tracing::warn!(notification = %n.id, "the claim was taken over before the send finished");
-        }
-        Ok(())
+            attempt: Some(attempt),
+        })
     }
 }

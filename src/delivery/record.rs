@@ -24,7 +24,8 @@ pub use crate::store::outbox::End;
 #[derive(Debug, Clone)]
 pub struct Record {
     pub finished: Finished,
-    pub attempt: NewAttempt,
+    /// None when nothing was tried ([`End::Released`]).
+    pub attempt: Option<NewAttempt>,
 }
 
 type Waiting = (Record, oneshot::Sender<Result<bool, String>>);
@@ -117,7 +118,7 @@ impl Recorder {
                 let attempts: Vec<&NewAttempt> = round
                     .iter()
                     .filter(|&&i| ended.contains(&records[i].finished.id))
-                    .map(|&i| &records[i].attempt)
+                    .filter_map(|&i| records[i].attempt.as_ref())
                     .collect();
                 outbox::record_attempts(&mut tx, &attempts).await?;
                 for &i in &round {
@@ -135,8 +136,15 @@ impl Recorder {
                     let _ = done.send(Ok(landed));
                 }
             }
+            // One bad record must not take the others down with it: each alone, then.
+            Err(_) if waiting.len() > 1 => {
+                for one in records.into_iter().zip(waiting) {
+                    Box::pin(Self::write(store, vec![one])).await;
+                }
+            }
             Err(e) => {
                 let error = e.to_string();
+                tracing::warn!(error = %error, "recording an outcome failed");
                 for done in waiting {
                     let _ = done.send(Err(error.clone()));
                 }

@@ -205,6 +205,25 @@ pub fn dispatcher(
     mail_dir: &std::path::Path,
     allow_loopback: bool,
 ) -> Arc<Dispatcher> {
+    configured(
+        store,
+        clock,
+        smtp,
+        mail_dir,
+        allow_loopback,
+        DispatchConfig::default(),
+    )
+}
+
+/// [`dispatcher`] with `config`.
+pub fn configured(
+    store: &SqlStore,
+    clock: Arc<ManualClock>,
+    smtp: Option<&SmtpSink>,
+    mail_dir: &std::path::Path,
+    allow_loopback: bool,
+    config: DispatchConfig,
+) -> Arc<Dispatcher> {
     let email = EmailChannel::new(
         smtp.map(SmtpSink::url).as_deref(),
         mail_dir,
@@ -224,7 +243,7 @@ pub fn dispatcher(
             store.clone(),
             clock,
             LinkSigner::new(SECRET_KEY, PUBLIC_URL),
-            DispatchConfig::default(),
+            config,
         )
         .with_channel(MethodType::Email, Arc::new(email))
         .with_channel(MethodType::Webhook, Arc::new(webhook)),

@@ -2,7 +2,7 @@
 
 use crate::common::ingest;
 use crate::fixtures::{account, company, contact};
-use crate::harness::{Receiver, dispatcher, t0};
+use crate::harness::{Receiver, configured, dispatcher, t0};
 use crate::steps::{add, alert, clock, log};
 use crate::{read, tx};
 use chrono::Duration;
@@ -148,4 +148,41 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
             .unwrap()
     );
     assert_eq!(log(store, &acme.id).await[0].state.as_str(), "sent");
+}
+
+/// A claim whose send could outlast its lease (it waited too long for a place among many
+/// claimed at once) goes back to the queue unsent, its attempt not counted: sent anyway, it
+/// would be taken over and sent twice.
+pub async fn a_claim_that_could_outlast_its_lease_goes_back_unsent(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
+    let receiver = Receiver::start().await;
+    add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    // A send may take 10 s; the lease is 5 s.
+    let config = reach::delivery::DispatchConfig {
+        lease: Duration::seconds(5),
+        send_timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
+    };
+    let hurried = configured(store, clock.clone(), None, dir.path(), true, config);
+    assert_eq!(hurried.run_once().await.unwrap(), 1, "claimed");
+    assert!(receiver.received().is_empty(), "not sent");
+    let n = log(store, &acme.id).await.remove(0);
+    assert_eq!((n.state.as_str(), n.attempts), ("queued", 0));
+    let tried = read!(store, reach::store::outbox::attempts, &acme.id, &n.id)
+        .await
+        .unwrap();
+    assert!(tried.is_empty(), "no attempt was made");
+
+    let worker = dispatcher(store, clock.clone(), None, dir.path(), true);
+    assert_eq!(worker.run_once().await.unwrap(), 1, "claimed again at once");
+    assert_eq!(receiver.received().len(), 1);
+    let n = log(store, &acme.id).await.remove(0);
+    assert_eq!((n.state.as_str(), n.attempts), ("sent", 1));
 }

@@ -28,6 +28,14 @@ pub enum End {
     Suppressed {
         reason: String,
     },
+    /// Not tried after all (its lease would run out before the send could): queued again as it
+    /// was, the claim's attempt not counted.
+    Released,
+}
+
+/// Text as PostgreSQL keeps it (it refuses NUL characters), at most `chars` characters.
+fn storable(text: &str, chars: usize) -> String {
+    text.chars().filter(|c| *c != '\0').take(chars).collect()
 }
 
 /// One claimed notification's end.
@@ -44,17 +52,21 @@ pub struct Finished {
 pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet<NotificationId>> {
     let mut landed = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new("WITH v (id, state, reason, sent_at, next_at, forget) AS (VALUES ");
+        let mut sql =
+            Sql::new("WITH v (id, state, reason, sent_at, next_at, forget, undo) AS (VALUES ");
         for (i, row) in chunk.iter().enumerate() {
             let (state, reason, sent_at, next_at) = match &row.end {
                 End::Sent { at } => ("sent", None, Some(at.timestamp_millis()), None),
                 End::Failed { error, retry_at } => (
                     if retry_at.is_some() { "failed" } else { "dead" },
-                    Some(error.chars().take(1000).collect::<String>()),
+                    Some(storable(error, 1000)),
                     None,
                     retry_at.map(|t| t.timestamp_millis()),
                 ),
-                End::Suppressed { reason } => ("suppressed", Some(reason.clone()), None, None),
+                End::Suppressed { reason } => {
+                    ("suppressed", Some(storable(reason, 1000)), None, None)
+                }
+                End::Released => ("queued", None, None, None),
             };
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(row.id.to_string())
@@ -68,11 +80,16 @@ pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet
                 .bind(next_at)
                 .push(", ")
                 .bind(row.forget_payload)
+                .push(", ")
+                .bind(row.end == End::Released)
                 .push(")");
         }
         let ended = sql
             .push(
-                ") UPDATE notifications SET state = v.state, reason = v.reason, \
+                ") UPDATE notifications SET state = v.state, \
+                 reason = CASE WHEN v.undo THEN notifications.reason ELSE v.reason END, \
+                 attempts = CASE WHEN v.undo THEN notifications.attempts - 1 \
+                 ELSE notifications.attempts END, \
                  lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
                  next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
                  payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
@@ -109,12 +126,7 @@ pub async fn record_attempts(db: &mut AnyConnection, attempts: &[&NewAttempt]) -
                 .push(", ")
                 .bind(attempt.outcome.as_str())
                 .push(", ")
-                .bind(
-                    attempt
-                        .detail
-                        .as_ref()
-                        .map(|d| d.chars().take(2000).collect::<String>()),
-                )
+                .bind(attempt.detail.as_ref().map(|d| storable(d, 2000)))
                 .push(")");
         }
         sql.execute(&mut *db).await?;
