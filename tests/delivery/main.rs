@@ -17,6 +17,7 @@ mod harness;
 mod heartbeats;
 mod phone_steps;
 mod phones;
+mod provider;
 mod report_mail;
 mod reports;
 mod retries;
