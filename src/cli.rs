@@ -276,6 +276,34 @@ async fn start_workers(
             dispatcher = dispatcher.with_channel(kind, Arc::new(twilio));
         }
     }
+    // Chat and push: every type has its channel; Telegram and Matrix without their settings
+    // fail with a clear reason.
+    let telegram =
+        settings
+            .telegram_bot_token
+            .as_ref()
+            .map(|token| crate::delivery::chat::TelegramBot {
+                api_url: settings.telegram_api_url.clone(),
+                token: token.clone(),
+            });
+    let matrix = settings
+        .matrix
+        .as_ref()
+        .map(|m| crate::delivery::chat::MatrixBot {
+            homeserver_url: m.homeserver_url.clone(),
+            access_token: m.access_token.clone(),
+        });
+    for (kind, _) in MethodType::ALL.into_iter().filter(|(k, _)| k.is_chat()) {
+        let chat = crate::delivery::chat::ChatChannel::new(
+            kind,
+            settings.webhook_allow_loopback,
+            settings.send_timeout,
+            telegram.clone(),
+            matrix.clone(),
+        )
+        .context("the HTTP client for chat services could not start")?;
+        dispatcher = dispatcher.with_channel(kind, Arc::new(chat));
+    }
     let dispatcher = Arc::new(dispatcher);
     if state.store.backend() == Backend::Postgres {
         let url = settings.database_url.expose().to_owned();

@@ -29,6 +29,21 @@ impl Settings {
             None => lines.push(unset("twilio_account_sid", "SMS and phone calls are off")),
         }
         lines.push(format!(
+            "telegram_api_url = {}",
+            quote(self.telegram_api_url.as_str())
+        ));
+        lines.push(match self.telegram_bot_token {
+            Some(_) => "telegram_bot_token = \"[redacted]\"".to_owned(),
+            None => unset("telegram_bot_token", "Telegram messages are off"),
+        });
+        lines.push(match &self.matrix {
+            Some(m) => format!(
+                "matrix_homeserver_url = {}\nmatrix_access_token = \"[redacted]\"",
+                quote(m.homeserver_url.as_str())
+            ),
+            None => unset("matrix_homeserver_url", "Matrix messages are off"),
+        });
+        lines.push(format!(
             "webhook_allow_loopback = {}",
             self.webhook_allow_loopback
         ));
@@ -176,13 +191,23 @@ mod tests {
                 ),
                 ("REACH_TWILIO_ACCOUNT_SID", "AC123"),
                 ("REACH_TWILIO_AUTH_TOKEN", "twiliosecret"),
+                ("REACH_TELEGRAM_BOT_TOKEN", "123456:tgsecret"),
+                ("REACH_MATRIX_HOMESERVER_URL", "https://matrix.example.org"),
+                ("REACH_MATRIX_ACCESS_TOKEN", "syt_mxsecret"),
                 ("REACH_TWILIO_FROM", "+15005550006"),
                 ("REACH_SECRET_KEY", "k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y-k3y"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         )?;
         for shown in [format!("{s:?}"), s.describe()] {
-            for secret in ["hunter2pass", "smtpsecret", "twiliosecret", "k3y-k3y"] {
+            for secret in [
+                "hunter2pass",
+                "smtpsecret",
+                "twiliosecret",
+                "k3y-k3y",
+                "tgsecret",
+                "mxsecret",
+            ] {
                 assert!(!shown.contains(secret), "{secret} leaked in {shown}");
             }
             assert!(

@@ -1,7 +1,7 @@
 //! Loading: the defaults, the TOML file and the environment merged into one raw map, then
 //! checked key by key into [`Settings`].
 
-use super::{ConfigError, Secret, SecretUrl, Settings, Twilio, error};
+use super::{ConfigError, Matrix, Secret, SecretUrl, Settings, Twilio, error};
 use crate::domain::EmailAddress;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,6 +28,14 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
     ("twilio_account_sid", "REACH_TWILIO_ACCOUNT_SID", None),
     ("twilio_auth_token", "REACH_TWILIO_AUTH_TOKEN", None),
     ("twilio_from", "REACH_TWILIO_FROM", None),
+    ("telegram_bot_token", "REACH_TELEGRAM_BOT_TOKEN", None),
+    (
+        "telegram_api_url",
+        "REACH_TELEGRAM_API_URL",
+        Some("https://api.telegram.org"),
+    ),
+    ("matrix_homeserver_url", "REACH_MATRIX_HOMESERVER_URL", None),
+    ("matrix_access_token", "REACH_MATRIX_ACCESS_TOKEN", None),
     (
         "webhook_allow_loopback",
         "REACH_WEBHOOK_ALLOW_LOOPBACK",
@@ -173,6 +181,24 @@ impl Settings {
                 ));
             }
         };
+        let (var, base) = required("telegram_api_url")?;
+        let telegram_api_url = url(var, &base)?;
+        let telegram_bot_token = get("telegram_bot_token")
+            .1
+            .map(|t| Secret(t.trim().to_owned()));
+        let matrix = match (get("matrix_homeserver_url"), get("matrix_access_token").1) {
+            ((var, Some(base)), Some(token)) => Some(Matrix {
+                homeserver_url: url(var, &base)?,
+                access_token: Secret(token.trim().to_owned()),
+            }),
+            ((_, None), None) => None,
+            _ => {
+                return Err(error(
+                    "REACH_MATRIX_HOMESERVER_URL",
+                    "REACH_MATRIX_HOMESERVER_URL and REACH_MATRIX_ACCESS_TOKEN must be set together",
+                ));
+            }
+        };
         let (var, allow) = required("webhook_allow_loopback")?;
         let webhook_allow_loopback =
             parse_bool(&allow).ok_or_else(|| error(var, "must be true or false"))?;
@@ -215,6 +241,9 @@ impl Settings {
             smtp_from,
             twilio_base_url,
             twilio,
+            telegram_api_url,
+            telegram_bot_token,
+            matrix,
             webhook_allow_loopback,
             secret_key: secret_key.map(Secret),
             metrics_token: metrics_token.map(|t| Secret(t.trim().to_owned())),

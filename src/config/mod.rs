@@ -30,6 +30,12 @@ pub struct Settings {
     pub twilio_base_url: Url,
     /// SMS and voice are off while this is `None`.
     pub twilio: Option<Twilio>,
+    /// The Telegram Bot API's base (`REACH_TELEGRAM_API_URL`).
+    pub telegram_api_url: Url,
+    /// The deployment's Telegram bot; Telegram methods fail with a reason while unset.
+    pub telegram_bot_token: Option<Secret>,
+    /// The deployment's Matrix bot account; Matrix methods fail with a reason while unset.
+    pub matrix: Option<Matrix>,
     pub webhook_allow_loopback: bool,
     /// `None`: generated once and kept in the database.
     pub secret_key: Option<Secret>,
@@ -49,6 +55,13 @@ pub struct Twilio {
     pub account_sid: String,
     pub auth_token: Secret,
     pub from: String,
+}
+
+/// The Matrix account that posts to rooms.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    pub homeserver_url: Url,
+    pub access_token: Secret,
 }
 
 /// A setting that could not be used, named by its environment variable.

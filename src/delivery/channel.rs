@@ -1,4 +1,4 @@
-//! The [`Channel`] trait, a way of reaching people (email, webhook, SMS, phone calls), and the
+//! The [`Channel`] trait, a way of reaching people (email, webhook, SMS, phone calls, chat), and the
 //! [`Outcome`] of one attempt as a channel reports it.
 
 use super::Message;
@@ -13,6 +13,8 @@ pub enum Outcome {
     Sent(String),
     /// Failed, may work later (timeouts, 5xx, SMTP 4xx).
     Retry(String),
+    /// The service asked to be tried again after this long (HTTP 429 with `Retry-After`).
+    RetryAfter(String, std::time::Duration),
     /// Failed for good (SMTP 5xx, HTTP 4xx, a refused address).
     Failed(String),
 }
@@ -20,7 +22,7 @@ pub enum Outcome {
 /// What [`Channel::send`] returns.
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 
-/// A way of reaching people: email, webhook, and (next) SMS and phone calls.
+/// A way of reaching people: email, webhook, SMS, phone calls, chat and push services.
 pub trait Channel: Send + Sync + fmt::Debug {
     fn send<'a>(&'a self, message: &'a Message) -> SendFuture<'a>;
 }

@@ -9,7 +9,9 @@
 //! The clock, the wake-up and the link signer live outside (`runtime`, `links`): delivery and
 //! reports both use them, and reports hand delivery their emails (`message::ReportMail`).
 
+mod answer;
 mod channel;
+pub mod chat;
 pub mod email;
 mod lanes;
 pub mod message;

@@ -243,6 +243,22 @@ impl Dispatcher {
                 };
                 (end, attempt(kind, error.clone()))
             }
+            Outcome::RetryAfter(error, wait) => {
+                let retry_at = self
+                    .config
+                    .retry
+                    .after_wait(n.attempts, n.created_at, now, *wait);
+                let kind = if retry_at.is_some() {
+                    AttemptOutcome::Retry
+                } else {
+                    AttemptOutcome::Failed
+                };
+                let end = End::Failed {
+                    error: error.clone(),
+                    retry_at,
+                };
+                (end, attempt(kind, error.clone()))
+            }
             Outcome::Failed(error) => {
                 let end = End::Failed {
                     error: error.clone(),

@@ -105,6 +105,51 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
     ))
 }
 
+/// The client for URLs people typed (webhooks, chat services): host names resolved through
+/// the guard, no proxy, no redirects.
+pub(crate) fn guarded_client(
+    allow_loopback: bool,
+    timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver { allow_loopback }))
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .user_agent(concat!("Reach/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(32)
+        .build()
+}
+
+/// A stored URL, parsed, with a literal address (which the resolver never sees) checked here.
+pub(crate) fn checked_url(address: &str, allow_loopback: bool) -> Result<url::Url, Outcome> {
+    let url = url::Url::parse(address).map_err(|e| Outcome::Failed(format!("not a URL: {e}")))?;
+    let literal = match url.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    match literal.and_then(|ip| refused(ip, allow_loopback)) {
+        Some(why) => Err(Outcome::Failed(format!(
+            "refused to connect to {url}: {why}"
+        ))),
+        None => Ok(url),
+    }
+}
+
+/// A request that got no answer: the guard's refusal is permanent, other trouble may pass.
+pub(crate) fn send_error(e: &reqwest::Error) -> Outcome {
+    let chain = error_chain(e);
+    if chain.contains("refused to connect to") {
+        Outcome::Failed(chain)
+    } else if e.is_timeout() {
+        Outcome::Retry(format!("timed out: {chain}"))
+    } else {
+        Outcome::Retry(chain)
+    }
+}
+
 impl WebhookChannel {
     /// `sealer` opens the methods' secrets (`Keys::sealing`).
     pub fn new(
@@ -112,36 +157,18 @@ impl WebhookChannel {
         timeout: Duration,
         sealer: Sealer,
     ) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(GuardedResolver { allow_loopback }))
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!("Reach/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(32)
-            .build()?;
         Ok(Self {
-            client,
+            client: guarded_client(allow_loopback, timeout)?,
             allow_loopback,
             sealer,
         })
     }
 
     async fn deliver(&self, message: &Message) -> Outcome {
-        let url = match url::Url::parse(&message.notification.address) {
+        let url = match checked_url(&message.notification.address, self.allow_loopback) {
             Ok(url) => url,
-            Err(e) => return Outcome::Failed(format!("not a URL: {e}")),
+            Err(outcome) => return outcome,
         };
-        // A literal address is not resolved, so it is checked here.
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            _ => None,
-        };
-        if let Some(why) = literal.and_then(|ip| refused(ip, self.allow_loopback)) {
-            return Outcome::Failed(format!("refused to connect to {url}: {why}"));
-        }
         let Some(kept) = &message.recipient.webhook_secret else {
             return Outcome::Failed("the webhook has no signing secret".to_owned());
         };
@@ -179,37 +206,13 @@ impl WebhookChannel {
             .await;
         match sent {
             Ok(response) => {
-                let status = response.status();
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
                 let body = read_capped(response).await;
-                let answer: String = String::from_utf8_lossy(&body).chars().take(200).collect();
-                let detail = if answer.trim().is_empty() {
-                    format!("HTTP {status}")
-                } else {
-                    format!("HTTP {status}: {}", answer.trim())
-                };
-                classify(status.as_u16(), detail)
+                super::answer::outcome(status, &headers, &body)
             }
-            Err(e) => {
-                // The resolver's refusal is permanent; other trouble may pass.
-                let chain = error_chain(&e);
-                if chain.contains("refused to connect to") {
-                    Outcome::Failed(chain)
-                } else if e.is_timeout() {
-                    Outcome::Retry(format!("timed out: {chain}"))
-                } else {
-                    Outcome::Retry(chain)
-                }
-            }
+            Err(e) => send_error(&e),
         }
-    }
-}
-
-/// 2xx is success; 5xx, 408 and 429 are tried again; any other answer is permanent.
-fn classify(status: u16, detail: String) -> Outcome {
-    match status {
-        200..=299 => Outcome::Sent(detail),
-        408 | 429 | 500..=599 => Outcome::Retry(detail),
-        _ => Outcome::Failed(detail),
     }
 }
 
@@ -245,15 +248,6 @@ mod tests {
             sign(secret, id, 1_614_265_330, body).unwrap(),
             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
         );
-    }
-
-    #[test]
-    fn answers_are_classified() {
-        assert!(matches!(classify(204, String::new()), Outcome::Sent(_)));
-        assert!(matches!(classify(503, String::new()), Outcome::Retry(_)));
-        assert!(matches!(classify(429, String::new()), Outcome::Retry(_)));
-        assert!(matches!(classify(404, String::new()), Outcome::Failed(_)));
-        assert!(matches!(classify(301, String::new()), Outcome::Failed(_)));
     }
 
     #[test]

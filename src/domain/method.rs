@@ -1,4 +1,7 @@
-use super::{EmailAddress, Errors, FieldError, Invalid, Name, PhoneNumber, Region, WebhookUrl};
+use super::{
+    EmailAddress, Errors, FieldError, Invalid, MatrixRoom, Name, PhoneNumber, Region, TelegramChat,
+    WebhookUrl,
+};
 use chrono::NaiveTime;
 
 /// Alert urgency, ordered `Info < Warning < Critical`.
@@ -37,37 +40,59 @@ pub enum MethodType {
     Sms,
     Phone,
     Webhook,
+    Slack,
+    Teams,
+    Discord,
+    Ntfy,
+    Telegram,
+    Matrix,
 }
 
 impl MethodType {
+    /// Every type with its name, in the order forms offer them.
+    pub const ALL: [(Self, &'static str); 10] = [
+        (Self::Email, "email"),
+        (Self::Sms, "sms"),
+        (Self::Phone, "phone"),
+        (Self::Webhook, "webhook"),
+        (Self::Slack, "slack"),
+        (Self::Teams, "teams"),
+        (Self::Discord, "discord"),
+        (Self::Ntfy, "ntfy"),
+        (Self::Telegram, "telegram"),
+        (Self::Matrix, "matrix"),
+    ];
+
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        match input.trim() {
-            "email" => Ok(Self::Email),
-            "sms" => Ok(Self::Sms),
-            "phone" => Ok(Self::Phone),
-            "webhook" => Ok(Self::Webhook),
-            _ => Err(Invalid::OneOf {
-                allowed: "email, sms, phone, webhook",
-            }),
-        }
+        let input = input.trim();
+        Self::ALL
+            .iter()
+            .find(|(_, name)| *name == input)
+            .map(|(kind, _)| *kind)
+            .ok_or(Invalid::OneOf {
+                allowed: "email, sms, phone, webhook, slack, teams, discord, ntfy, telegram, matrix",
+            })
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Phone => "phone",
-            Self::Webhook => "webhook",
-        }
+        Self::ALL
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map_or("email", |(_, name)| name)
+    }
+
+    /// The chat and push types: a message posted to a service's API.
+    pub fn is_chat(self) -> bool {
+        !matches!(self, Self::Email | Self::Sms | Self::Phone | Self::Webhook)
     }
 
     /// SPEC's routing defaults: email → warning with reports; sms, phone → critical;
-    /// webhook → warning.
+    /// webhook and the chat types → warning.
     pub fn default_prefs(self) -> RoutingPrefs {
         let (min_severity, reports) = match self {
             Self::Email => (Severity::Warning, true),
             Self::Sms | Self::Phone => (Severity::Critical, false),
-            Self::Webhook => (Severity::Warning, false),
+            _ => (Severity::Warning, false),
         };
         RoutingPrefs {
             min_severity: Some(min_severity),
@@ -78,22 +103,37 @@ impl MethodType {
     }
 }
 
-/// A normalised destination; its variant is the method's type.
+/// A normalised destination; its variant is the method's type. Slack, Teams, Discord and ntfy
+/// methods are URLs checked as webhook URLs are (any host and path: a proxy, a self-hosted
+/// ntfy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Address {
     Email(EmailAddress),
     Sms(PhoneNumber),
     Phone(PhoneNumber),
     Webhook(WebhookUrl),
+    Slack(WebhookUrl),
+    Teams(WebhookUrl),
+    Discord(WebhookUrl),
+    Ntfy(WebhookUrl),
+    Telegram(TelegramChat),
+    Matrix(MatrixRoom),
 }
 
 impl Address {
     pub fn parse(kind: MethodType, input: &str, ctx: &ParseContext) -> Result<Self, Invalid> {
+        let url = || WebhookUrl::parse(input, ctx.allow_loopback);
         Ok(match kind {
             MethodType::Email => Self::Email(EmailAddress::parse(input)?),
             MethodType::Sms => Self::Sms(PhoneNumber::parse(input, ctx.default_region)?),
             MethodType::Phone => Self::Phone(PhoneNumber::parse(input, ctx.default_region)?),
-            MethodType::Webhook => Self::Webhook(WebhookUrl::parse(input, ctx.allow_loopback)?),
+            MethodType::Webhook => Self::Webhook(url()?),
+            MethodType::Slack => Self::Slack(url()?),
+            MethodType::Teams => Self::Teams(url()?),
+            MethodType::Discord => Self::Discord(url()?),
+            MethodType::Ntfy => Self::Ntfy(url()?),
+            MethodType::Telegram => Self::Telegram(TelegramChat::parse(input)?),
+            MethodType::Matrix => Self::Matrix(MatrixRoom::parse(input)?),
         })
     }
 
@@ -103,6 +143,12 @@ impl Address {
             Self::Sms(_) => MethodType::Sms,
             Self::Phone(_) => MethodType::Phone,
             Self::Webhook(_) => MethodType::Webhook,
+            Self::Slack(_) => MethodType::Slack,
+            Self::Teams(_) => MethodType::Teams,
+            Self::Discord(_) => MethodType::Discord,
+            Self::Ntfy(_) => MethodType::Ntfy,
+            Self::Telegram(_) => MethodType::Telegram,
+            Self::Matrix(_) => MethodType::Matrix,
         }
     }
 
@@ -110,7 +156,13 @@ impl Address {
         match self {
             Self::Email(e) => e.as_str(),
             Self::Sms(p) | Self::Phone(p) => p.as_str(),
-            Self::Webhook(w) => w.as_str(),
+            Self::Webhook(w)
+            | Self::Slack(w)
+            | Self::Teams(w)
+            | Self::Discord(w)
+            | Self::Ntfy(w) => w.as_str(),
+            Self::Telegram(c) => c.as_str(),
+            Self::Matrix(r) => r.as_str(),
         }
     }
 }
@@ -301,11 +353,35 @@ mod tests {
                 Ok(("+34612345678".into(), Some(Severity::Critical), false))
             );
         }
-        let hook = input("webhook", "https://hooks.example.com/x").parse(&ctx());
-        assert_eq!(
-            hook.map(|m| m.prefs.min_severity),
-            Ok(Some(Severity::Warning))
-        );
+        for (kind, address) in [
+            ("webhook", "https://hooks.example.com/x"),
+            ("slack", "https://hooks.slack.com/services/T0/B0/x"),
+            (
+                "teams",
+                "https://prod-01.westeurope.logic.azure.com/workflows/a/triggers/manual",
+            ),
+            ("discord", "https://discord.com/api/webhooks/1/abc"),
+            ("ntfy", "https://ntfy.sh/ops-pager"),
+            ("telegram", "-1001234567890"),
+            ("matrix", "!abc:example.org"),
+        ] {
+            let m = input(kind, address).parse(&ctx());
+            assert_eq!(
+                m.map(|m| (
+                    m.address.method_type().as_str(),
+                    m.prefs.min_severity,
+                    m.prefs.reports
+                )),
+                Ok((kind, Some(Severity::Warning), false)),
+                "{kind}"
+            );
+        }
+        for kind in ["slack", "teams", "discord", "ntfy"] {
+            let private = input(kind, "https://10.0.0.5/hook").parse(&ctx());
+            assert!(private.is_err(), "{kind}: a private address is refused");
+            let plain = input(kind, "http://hooks.example.com/x").parse(&ctx());
+            assert!(plain.is_err(), "{kind}: http is refused");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod access;
 mod account;
 mod alert;
+mod chat;
 mod contact;
 pub mod csv_cell;
 mod email;
@@ -33,6 +34,7 @@ pub use account::{AccountSettings, FloodLimits, Profile, RepeatInterval, UserCha
 pub use alert::{
     AlertInput, AlertStatus, Lines, NewAlert, check_controls, check_scope, parse_batch,
 };
+pub use chat::{MatrixRoom, TelegramChat};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{
@@ -72,6 +74,12 @@ pub enum Invalid {
     Region,
     #[error("Enter a valid webhook URL: {reason}")]
     Webhook { reason: String },
+    #[error("Enter a Telegram chat id such as -1001234567890, or a public @channel name")]
+    TelegramChat,
+    #[error(
+        "Enter a Matrix room id such as !abc:example.org (a room alias starting with # is not an id)"
+    )]
+    MatrixRoom,
     #[error("Must be one of: {allowed}")]
     OneOf { allowed: &'static str },
     #[error("Must be a whole number from {min} to {max}")]
@@ -131,6 +139,8 @@ impl Invalid {
             Self::Phone { .. } => "invalid-phone",
             Self::Region => "invalid-region",
             Self::Webhook { .. } => "invalid-webhook",
+            Self::TelegramChat => "invalid-telegram-chat",
+            Self::MatrixRoom => "invalid-matrix-room",
             Self::OneOf { .. } => "one-of",
             Self::Range { .. } => "out-of-range",
             Self::Time => "invalid-time",

@@ -51,6 +51,28 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// After a service asked to wait `wait` (HTTP 429 with `Retry-After`): the next try then
+    /// (at least a second, at most the cap away), or `None` when the budget is spent. The
+    /// refused try counts as an attempt.
+    pub fn after_wait(
+        &self,
+        attempts: i64,
+        created_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        wait: std::time::Duration,
+    ) -> Option<DateTime<Utc>> {
+        if attempts >= self.max_attempts || now - created_at >= self.max_age {
+            return None;
+        }
+        let wait = Duration::from_std(wait)
+            .unwrap_or(self.cap)
+            .clamp(Duration::seconds(1), self.cap);
+        let at = now + wait;
+        (at - created_at < self.max_age).then_some(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +118,26 @@ mod tests {
             p.next_attempt(2, created, created + Duration::hours(1), 0.0)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_requested_wait_is_honoured_within_the_budget() {
+        let p = RetryPolicy::default();
+        let now = t0();
+        let secs = std::time::Duration::from_secs;
+        let wait = |attempts, created: DateTime<Utc>, asked| {
+            p.after_wait(attempts, created, now, asked)
+                .map(|at| (at - now).num_seconds())
+        };
+        assert_eq!(wait(1, now, secs(7)), Some(7));
+        assert_eq!(wait(1, now, secs(0)), Some(1), "at least a second");
+        assert_eq!(wait(1, now, secs(86_400)), Some(3600), "at most the cap");
+        assert_eq!(
+            wait(10, now, secs(7)),
+            None,
+            "ten attempts spend the budget"
+        );
+        let old = now - Duration::hours(23) - Duration::minutes(59);
+        assert_eq!(wait(1, old, secs(120)), None, "past the age budget");
     }
 }

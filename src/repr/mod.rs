@@ -93,7 +93,8 @@ pub struct QuietHoursJson {
     pub to: String,
 }
 
-/// `email`, `sms`, `phone` or `webhook`.
+/// `email`, `sms`, `phone`, `webhook`, or a chat or push service: `slack`, `teams`,
+/// `discord`, `ntfy`, `telegram`, `matrix`.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MethodTypeJson {
@@ -101,6 +102,12 @@ pub enum MethodTypeJson {
     Sms,
     Phone,
     Webhook,
+    Slack,
+    Teams,
+    Discord,
+    Ntfy,
+    Telegram,
+    Matrix,
 }
 
 /// `info`, `warning` or `critical`.
@@ -153,6 +160,12 @@ impl From<&Method> for MethodJson {
                 MethodType::Sms => MethodTypeJson::Sms,
                 MethodType::Phone => MethodTypeJson::Phone,
                 MethodType::Webhook => MethodTypeJson::Webhook,
+                MethodType::Slack => MethodTypeJson::Slack,
+                MethodType::Teams => MethodTypeJson::Teams,
+                MethodType::Discord => MethodTypeJson::Discord,
+                MethodType::Ntfy => MethodTypeJson::Ntfy,
+                MethodType::Telegram => MethodTypeJson::Telegram,
+                MethodType::Matrix => MethodTypeJson::Matrix,
             },
             address: m.address.clone(),
             label: m.label.clone(),

@@ -1,7 +1,7 @@
 //! An alert's email: the text and HTML parts from one template (`templates/email/alert.html`),
 //! rendered once escaped and once not.
 
-use super::{About, Message, severity_id};
+use super::{About, AlertPart, Message, severity_id};
 use crate::domain::notification::Event;
 use crate::domain::{AlertStatus, Severity};
 use askama::Template;
@@ -16,39 +16,7 @@ impl Message {
         let About::Alert(part) = &self.about else {
             return self.note_parts();
         };
-        let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
-        let event_id = match self.notification.event {
-            Event::Escalated => "mail-event-escalated",
-            Event::Renotified => "mail-event-renotified",
-            Event::Resolved => "mail-event-resolved",
-            _ => "mail-event-opened",
-        };
-        let headline = tr.ta(
-            event_id,
-            &[("severity", &severity), ("company", &part.company_name)],
-        );
-        let mut facts = vec![
-            (tr.t("mail-fact-company"), part.company_name.clone()),
-            (
-                tr.t("mail-fact-severity"),
-                tr.t(severity_id(part.alert.severity)),
-            ),
-            (
-                tr.t("mail-fact-status"),
-                tr.t(match part.alert.status {
-                    AlertStatus::Firing => "mail-status-firing",
-                    AlertStatus::Resolved => "mail-status-resolved",
-                }),
-            ),
-            (
-                tr.t("mail-fact-started"),
-                self.local_time(part.alert.opened_at),
-            ),
-        ];
-        if let Some(at) = part.alert.resolved_at {
-            facts.push((tr.t("mail-fact-resolved"), self.local_time(at)));
-        }
-        facts.push((tr.t("mail-fact-key"), part.alert.key.clone()));
+        let (headline, facts) = self.alert_summary(part);
         let fields = MailFields {
             lang: tr.lang(),
             subject: self.subject(),
@@ -88,6 +56,49 @@ impl Message {
         }
         .render()?;
         Ok((text, html))
+    }
+}
+
+impl Message {
+    /// What happened, one line (`Critical alert for Northwind`), and the alert's facts
+    /// (company, severity, status, started, resolved, key): the email's and every chat
+    /// message's.
+    pub(super) fn alert_summary(&self, part: &AlertPart) -> (String, Vec<(String, String)>) {
+        let tr = self.tr();
+        let severity = tr.t(&format!("mail-severity-{}", part.alert.severity.as_str()));
+        let event_id = match self.notification.event {
+            Event::Escalated => "mail-event-escalated",
+            Event::Renotified => "mail-event-renotified",
+            Event::Resolved => "mail-event-resolved",
+            _ => "mail-event-opened",
+        };
+        let headline = tr.ta(
+            event_id,
+            &[("severity", &severity), ("company", &part.company_name)],
+        );
+        let mut facts = vec![
+            (tr.t("mail-fact-company"), part.company_name.clone()),
+            (
+                tr.t("mail-fact-severity"),
+                tr.t(severity_id(part.alert.severity)),
+            ),
+            (
+                tr.t("mail-fact-status"),
+                tr.t(match part.alert.status {
+                    AlertStatus::Firing => "mail-status-firing",
+                    AlertStatus::Resolved => "mail-status-resolved",
+                }),
+            ),
+            (
+                tr.t("mail-fact-started"),
+                self.local_time(part.alert.opened_at),
+            ),
+        ];
+        if let Some(at) = part.alert.resolved_at {
+            facts.push((tr.t("mail-fact-resolved"), self.local_time(at)));
+        }
+        facts.push((tr.t("mail-fact-key"), part.alert.key.clone()));
+        (headline, facts)
     }
 }
 

@@ -7,6 +7,7 @@
 //! ([`ReportMail`]).
 
 mod alert;
+pub mod card;
 mod json;
 mod note;
 

@@ -24,15 +24,17 @@ pub struct QuietHoursBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MethodBody {
-    /// `email`, `sms`, `phone` or `webhook`.
+    /// `email`, `sms`, `phone`, `webhook`, `slack`, `teams`, `discord`, `ntfy`, `telegram` or
+    /// `matrix`.
     #[serde(rename = "type")]
     kind: String,
-    /// An email address, a phone number (without `+`: read in the account's region) or an
-    /// `https` URL.
+    /// An email address, a phone number (without `+`: read in the account's region), an
+    /// `https` URL (webhook, Slack, Teams, Discord, ntfy topic), a Telegram chat id
+    /// (`-1001234567890` or `@channel`) or a Matrix room id (`!abc:example.org`).
     address: String,
     label: Option<String>,
-    /// `info`, `warning`, `critical`, or `null` for no alerts. Default: `warning` for email and
-    /// webhook, `critical` for sms and phone.
+    /// `info`, `warning`, `critical`, or `null` for no alerts. Default: `critical` for sms and
+    /// phone, `warning` for the others.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     min_severity: Option<Option<String>>,

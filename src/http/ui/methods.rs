@@ -4,7 +4,7 @@
 use super::contacts::LIST;
 use super::{Form, FormErrors, PageResult, Web, confirm, done, refused, render};
 use crate::app;
-use crate::domain::{ContactId, FieldError, MethodId, MethodInput, QuietHours};
+use crate::domain::{ContactId, FieldError, MethodId, MethodInput, MethodType, QuietHours};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::{Contact, Method};
@@ -112,6 +112,13 @@ struct MethodPage<'a> {
     primary: bool,
     form: MethodFormData,
     errors: FormErrors,
+}
+
+impl MethodPage<'_> {
+    /// The types the form offers, in order.
+    fn kinds(&self) -> Vec<&'static str> {
+        MethodType::ALL.iter().map(|(_, name)| *name).collect()
+    }
 }
 
 /// The contact whose methods the caller manages: 404 unseen, 403 not theirs to manage.

@@ -216,8 +216,13 @@ fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
         }),
         None => None,
     };
-    let flood_limit: Option<i64> =
-        row.try_get(format!("flood_limit_{}", kind.as_str()).as_str())?;
+    // The account's flood limits are per email, SMS, phone and webhook; chat services have
+    // their own (a 429 with Retry-After, honoured).
+    let flood_limit: Option<i64> = if kind.is_chat() {
+        None
+    } else {
+        row.try_get(format!("flood_limit_{}", kind.as_str()).as_str())?
+    };
     Ok(DeliveryContext {
         payload: row.try_get("payload")?,
         flood_limit,

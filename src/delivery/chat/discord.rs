@@ -1,0 +1,87 @@
+//! Discord: a webhook POST (`?wait=true`, so the answer says whether the message was made) of
+//! `content` (the headline) and one embed: the title linking to the alert, the body, the facts
+//! as inline fields, the acknowledge link, the severity's colour. `allowed_mentions` is empty,
+//! so an alert's text cannot ping `@everyone` or anyone else.
+
+use super::super::message::card::{Card, clip};
+use serde_json::{Value, json};
+
+/// Discord's limits: content, an embed's title and description, a field's name and value,
+/// the footer.
+const CONTENT_MAX: usize = 2000;
+const TITLE_MAX: usize = 256;
+const DESCRIPTION_MAX: usize = 4096;
+const FIELD_NAME_MAX: usize = 256;
+const FIELD_VALUE_MAX: usize = 1024;
+const FOOTER_MAX: usize = 2048;
+
+/// The JSON body posted to the method's URL.
+pub fn payload(card: &Card) -> Value {
+    let mut fields: Vec<Value> = card
+        .facts
+        .iter()
+        .map(|(name, value)| {
+            json!({
+                "name": clip(name, FIELD_NAME_MAX),
+                "value": clip(value, FIELD_VALUE_MAX),
+                "inline": true,
+            })
+        })
+        .collect();
+    if let Some(ack) = &card.ack {
+        fields.push(json!({
+            "name": clip(&ack.label, FIELD_NAME_MAX),
+            "value": clip(&format!("[{}]({})", ack.label, ack.url), FIELD_VALUE_MAX),
+            "inline": false,
+        }));
+    }
+    let mut description = card.text.join("\n\n");
+    if let Some(code) = &card.code {
+        description.push_str(&format!("\n\n**`{code}`**"));
+    }
+    let title = if card.title.is_empty() {
+        card.iconic_headline()
+    } else {
+        card.title.clone()
+    };
+    let mut embed = json!({
+        "title": clip(&title, TITLE_MAX),
+        "color": card.tone.rgb(),
+        "footer": {"text": clip(&card.footer, FOOTER_MAX)},
+    });
+    if !description.trim().is_empty() {
+        embed["description"] = json!(clip(description.trim(), DESCRIPTION_MAX));
+    }
+    if let Some(open) = &card.open {
+        embed["url"] = json!(open.url);
+    }
+    if !fields.is_empty() {
+        embed["fields"] = Value::Array(fields);
+    }
+    json!({
+        "content": clip(&card.iconic_headline(), CONTENT_MAX),
+        "embeds": [embed],
+        "allowed_mentions": {"parse": []},
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::card;
+    use super::*;
+
+    #[test]
+    fn an_alert_is_content_and_an_embed_that_pings_no_one() {
+        let body = payload(&card());
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]));
+        let embed = &body["embeds"][0];
+        assert_eq!(embed["title"], "Disk full <srv-12>");
+        assert_eq!(embed["url"], "https://reach.test/alerts/a1");
+        assert_eq!(embed["color"], 0xc5221f);
+        let last = embed["fields"].as_array().and_then(|f| f.last()).cloned();
+        assert_eq!(
+            last.map(|f| f["value"].clone()),
+            Some(json!("[Acknowledge](https://reach.test/ack/t0k)"))
+        );
+    }
+}
