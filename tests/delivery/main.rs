@@ -10,6 +10,9 @@ mod common;
 mod fixtures;
 
 mod acknowledge;
+mod chat;
+mod chat_services;
+mod chat_shapes;
 mod codes;
 mod email;
 mod flood;
@@ -18,6 +21,7 @@ mod heartbeats;
 mod phone_steps;
 mod phones;
 mod provider;
+mod push_shapes;
 mod report_mail;
 mod reports;
 mod retries;
@@ -77,4 +81,9 @@ both_backends! {
     report_mail::a_report_has_one_click_unsubscribe_and_a_csv_safe_for_spreadsheets,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
     heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
+    chat::every_service_gets_alerts_in_its_documented_shape,
+    chat::codes_and_tests_are_posted_to_chats,
+    chat::a_429_waits_its_retry_after_and_other_refusals_are_final,
+    chat::a_matrix_retry_reuses_its_transaction_and_posts_once,
+    chat::without_bot_settings_telegram_and_matrix_fail_clearly,
 }
