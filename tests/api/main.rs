@@ -5,6 +5,7 @@
 mod common;
 
 mod app;
+mod chat_methods;
 mod docs;
 mod errors;
 mod flows_access;
@@ -80,6 +81,7 @@ on_both_databases! {
     errors::bad_values_name_their_field_and_store_nothing,
     errors::internal_errors_show_nothing_of_their_cause,
     ssrf::webhooks_to_addresses_that_are_not_global_are_refused,
+    chat_methods::chat_methods_are_checked_and_default_to_warning,
     flows_integrations::integrations_of_each_kind_show_their_url_once,
     flows_integrations::bad_integrations_are_field_errors_and_store_nothing,
     flows_integrations::integrations_change_rotate_and_delete,

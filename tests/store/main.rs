@@ -22,6 +22,7 @@ mod reports;
 mod search;
 mod secrets;
 mod sessions;
+mod upgrade;
 mod users;
 
 macro_rules! conformance {
