@@ -121,3 +121,82 @@ pub async fn bad_input_is_a_form_error_never_a_server_error(app: &TestApp) {
     );
     assert_eq!(app.snapshot().await, before);
 }
+
+pub async fn the_method_form_offers_chat_services_with_help(app: &TestApp) {
+    with_passwords(app).await;
+    let mut browser = Browser::new(app);
+    browser.sign_in("ana@acme.example", PASSWORD).await;
+    let method = format!("/configure/contacts/{}/methods/new", app.admin.id);
+    let form = browser.get(&method).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let page = html(&form);
+    for (kind, label) in [
+        ("email", "Correo electrónico"),
+        ("webhook", "Webhook"),
+        ("slack", "Slack"),
+        ("teams", "Microsoft Teams"),
+        ("discord", "Discord"),
+        ("ntfy", "ntfy"),
+        ("telegram", "Telegram"),
+        ("matrix", "Matrix"),
+    ] {
+        let option = format!("<option value=\"{kind}\"");
+        let at = page
+            .find(&option)
+            .unwrap_or_else(|| panic!("{kind} is offered"));
+        let text = page[at..]
+            .split_once('>')
+            .map(|(_, rest)| rest)
+            .unwrap_or("");
+        assert!(
+            text.starts_with(&format!("{label}</option>")),
+            "{kind}: {label}"
+        );
+    }
+    assert!(
+        page.contains("Dónde encontrar la dirección"),
+        "help, in Spanish"
+    );
+    assert!(
+        page.contains("Ajustes de la sala, Avanzado"),
+        "where a Matrix room id is"
+    );
+    let csrf = browser.csrf();
+    let before = app.snapshot().await;
+    let bad = browser
+        .post(
+            &method,
+            &[
+                ("csrf", &csrf),
+                ("type", "matrix"),
+                ("address", "#ops:example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = html(&bad);
+    assert!(page.contains("Introduce un id de sala de Matrix"), "{page}");
+    assert!(
+        page.contains("<option value=\"matrix\" selected>"),
+        "the type is kept"
+    );
+    assert_eq!(app.snapshot().await, before, "nothing stored");
+    let good = browser
+        .post(
+            &method,
+            &[
+                ("csrf", &csrf),
+                ("type", "telegram"),
+                ("address", "@ops_alerts"),
+                ("min_severity", "default"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, StatusCode::SEE_OTHER, "{}", html(&good));
+    let list = browser.get("/configure/contacts").await;
+    let page = html(&list);
+    assert!(
+        page.contains("@ops_alerts") && page.contains(">Telegram<"),
+        "listed with its type"
+    );
+}

@@ -186,6 +186,7 @@ on_both_databases! {
     my_account::a_new_primary_email_needs_the_current_password,
     forms::technicians_are_refused_admin_forms_and_nothing_changes,
     forms::bad_input_is_a_form_error_never_a_server_error,
+    forms::the_method_form_offers_chat_services_with_help,
     links::a_new_user_sets_their_password_with_a_one_time_link,
     links::an_email_is_verified_by_its_signed_link,
     links::a_report_unsubscribe_link_turns_reports_off,
