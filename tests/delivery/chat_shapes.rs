@@ -220,7 +220,7 @@ pub fn discord(body: &Value) -> Vec<String> {
         if !e["url"].is_null() {
             http_url(&mut p, &format!("{at}.url"), &e["url"]);
         }
-        if !e["color"].as_u64().is_some_and(|c| c <= 0xFF_FFFF) {
+        if e["color"].as_u64().is_none_or(|c| c > 0xFF_FFFF) {
             p.push(format!("{at}.color: an integer colour"));
         }
         let fields = e["fields"].as_array().cloned().unwrap_or_default();

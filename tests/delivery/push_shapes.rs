@@ -178,7 +178,7 @@ pub fn telegram(body: &Value) -> Vec<String> {
                     u.host_str()
                         .is_some_and(|h| h.contains('.') && h != "127.0.0.1")
                 });
-            if !button["text"].as_str().is_some_and(|t| !t.is_empty()) || !url_ok {
+            if button["text"].as_str().is_none_or(str::is_empty) || !url_ok {
                 p.push(format!("Bad Request: BUTTON_URL_INVALID {button}"));
             }
         }
@@ -193,7 +193,7 @@ pub fn matrix(body: &Value) -> Vec<String> {
     if body["msgtype"] != "m.text" {
         p.push("msgtype: m.text".into());
     }
-    if !body["body"].as_str().is_some_and(|b| !b.is_empty()) {
+    if body["body"].as_str().is_none_or(str::is_empty) {
         p.push("body: a string".into());
     }
     if !body["format"].is_null()
