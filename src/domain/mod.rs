@@ -3,6 +3,7 @@
 
 mod access;
 mod account;
+mod address;
 mod alert;
 mod chat;
 mod contact;
