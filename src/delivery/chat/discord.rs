@@ -17,7 +17,7 @@ const FOOTER_MAX: usize = 2048;
 
 /// The JSON body posted to the method's URL.
 pub fn payload(card: &Card) -> Value {
-    let mut fields: Vec<Value> = card
+    let fields: Vec<Value> = card
         .facts
         .iter()
         .map(|(name, value)| {
@@ -28,17 +28,17 @@ pub fn payload(card: &Card) -> Value {
             })
         })
         .collect();
-    if let Some(ack) = &card.ack {
-        fields.push(json!({
-            "name": clip(&ack.label, FIELD_NAME_MAX),
-            "value": clip(&format!("[{}]({})", ack.label, ack.url), FIELD_VALUE_MAX),
-            "inline": false,
-        }));
-    }
     let mut description = card.text.join("\n\n");
     if let Some(code) = &card.code {
-        description.push_str(&format!("\n\n**`{code}`**"));
+        description.push_str(&format!("\n\n`{code}`"));
     }
+    // Webhook messages have no buttons: the acknowledge link ends the description, where it
+    // cannot be cut off by the limit.
+    let ack = card
+        .ack
+        .as_ref()
+        .map(|a| format!("\n\n**[{}]({})**", a.label, a.url))
+        .unwrap_or_default();
     let title = if card.title.is_empty() {
         card.iconic_headline()
     } else {
@@ -49,8 +49,10 @@ pub fn payload(card: &Card) -> Value {
         "color": card.tone.rgb(),
         "footer": {"text": clip(&card.footer, FOOTER_MAX)},
     });
+    let room = DESCRIPTION_MAX.saturating_sub(ack.chars().count());
+    let description = format!("{}{ack}", clip(description.trim(), room));
     if !description.trim().is_empty() {
-        embed["description"] = json!(clip(description.trim(), DESCRIPTION_MAX));
+        embed["description"] = json!(description.trim());
     }
     if let Some(open) = &card.open {
         embed["url"] = json!(open.url);
@@ -58,11 +60,12 @@ pub fn payload(card: &Card) -> Value {
     if !fields.is_empty() {
         embed["fields"] = Value::Array(fields);
     }
-    json!({
-        "content": clip(&card.iconic_headline(), CONTENT_MAX),
-        "embeds": [embed],
-        "allowed_mentions": {"parse": []},
-    })
+    let mut body = json!({"embeds": [embed], "allowed_mentions": {"parse": []}});
+    // A note's headline is already the embed's title.
+    if !card.title.is_empty() {
+        body["content"] = json!(clip(&card.iconic_headline(), CONTENT_MAX));
+    }
+    body
 }
 
 #[cfg(test)]
@@ -78,10 +81,11 @@ mod tests {
         assert_eq!(embed["title"], "Disk full <srv-12>");
         assert_eq!(embed["url"], "https://reach.test/alerts/a1");
         assert_eq!(embed["color"], 0xc5221f);
-        let last = embed["fields"].as_array().and_then(|f| f.last()).cloned();
-        assert_eq!(
-            last.map(|f| f["value"].clone()),
-            Some(json!("[Acknowledge](https://reach.test/ack/t0k)"))
+        let description = embed["description"].as_str().unwrap_or_default();
+        assert!(
+            description.ends_with("**[Acknowledge](https://reach.test/ack/t0k)**"),
+            "{description}"
         );
+        assert_eq!(body["content"], "🔴 Critical alert for Northwind & Co");
     }
 }

@@ -4,7 +4,7 @@
 //! Slack shows as written; the facts are `mrkdwn` with Slack's three characters escaped, so an
 //! alert cannot mention `<!channel>`.
 
-use super::super::message::card::{Card, Tone, clip};
+use super::super::message::card::{Card, clip};
 use serde_json::{Value, json};
 
 /// Block Kit's limits: a header's text, a section's text, a field's text, a button's label.
@@ -58,7 +58,7 @@ pub fn payload(card: &Card) -> Value {
     if let Some(code) = &card.code {
         blocks.push(json!({
             "type": "section",
-            "text": {"type": "mrkdwn", "text": format!("*`{}`*", escape(code))},
+            "text": {"type": "mrkdwn", "text": format!("`{}`", escape(code))},
         }));
     }
     let mut buttons = Vec::new();
@@ -68,7 +68,7 @@ pub fn payload(card: &Card) -> Value {
             "action_id": "acknowledge",
             "text": plain(&ack.label, BUTTON_MAX),
             "url": ack.url,
-            "style": if card.tone == Tone::Critical { "danger" } else { "primary" },
+            "style": "primary",
         }));
     }
     if let Some(open) = &card.open {
@@ -119,7 +119,7 @@ mod tests {
         let ack = &blocks[4]["elements"][0];
         assert_eq!(ack["type"], "button");
         assert_eq!(ack["url"], "https://reach.test/ack/t0k");
-        assert_eq!(ack["style"], "danger");
+        assert_eq!(ack["style"], "primary", "Slack's danger means destructive");
         assert_eq!(
             blocks[4]["elements"][1]["url"],
             "https://reach.test/alerts/a1"
