@@ -14,7 +14,7 @@ use serde_json::Value;
 const SERVICES: [&str; 6] = ["slack", "teams", "discord", "ntfy", "telegram", "matrix"];
 
 /// Keeps what each service was sent in `$CHAT_SAMPLES_DIR` (for looking at them rendered).
-fn keep_samples(services: &ChatServices, name: &str) {
+fn keep_samples(store: &SqlStore, services: &ChatServices, name: &str) {
     let Ok(dir) = std::env::var("CHAT_SAMPLES_DIR") else {
         return;
     };
@@ -35,7 +35,9 @@ fn keep_samples(services: &ChatServices, name: &str) {
             })
             .collect();
         let sample = serde_json::json!({"headers": headers, "text": r.text, "json": r.json});
-        let file = format!("{dir}/{name}-{}.json", r.service);
+        // One file per backend: both run at once.
+        let backend = format!("{:?}", store.backend()).to_lowercase();
+        let file = format!("{dir}/{name}-{backend}-{}.json", r.service);
         std::fs::write(file, serde_json::to_string_pretty(&sample).unwrap()).unwrap();
     }
 }
@@ -159,7 +161,7 @@ pub async fn every_service_gets_alerts_in_its_documented_shape(store: &SqlStore)
             .contains("La réplica &#60;db-2&#62;")
     );
     assert!(sent.iter().all(|n| n.state.as_str() == "sent"), "{sent:?}");
-    keep_samples(&services, "opened");
+    keep_samples(store, &services, "opened");
 
     // Resolved: everyone who was told hears it, with no acknowledge link.
     let mut resolved = critical(&nw, "db-1", "critical");
@@ -208,7 +210,7 @@ pub async fn codes_and_tests_are_posted_to_chats(store: &SqlStore) {
             got[0].text
         );
     }
-    keep_samples(&services, "code");
+    keep_samples(store, &services, "code");
 }
 
 pub async fn a_429_waits_its_retry_after_and_other_refusals_are_final(store: &SqlStore) {
