@@ -516,3 +516,26 @@ test('reports: defined on the page, Run now, one email of each kind rendered and
   await check(es, 'es-company-maintenance');
   await es.context().close();
 });
+
+test('a chat method, with help on where its address is found (es)', async () => {
+  const room = await api('POST', '/contacts', { name: 'Sala de guardia', companies: 'all' });
+  const page = await signIn(admin, 'es-ES');
+  await page.goto(`${base}/configure/contacts/${room.id}/methods/new`);
+  await page.getByText('Dónde encontrar la dirección').click();
+  await assert.doesNotReject(page.getByText('Ajustes de la sala, Avanzado').waitFor());
+  await check(page, 'es-method-form-chat-help');
+  await page.getByLabel('Tipo', { exact: true }).selectOption('matrix');
+  await page.getByLabel('Dirección', { exact: true }).fill('#guardia:example.org');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  assert.equal(await page.locator('#f-address').getAttribute('aria-invalid'), 'true');
+  assert.match(await page.locator('#f-address-error').textContent(), /id de sala de Matrix/);
+  assert.equal(await page.getByLabel('Tipo', { exact: true }).inputValue(), 'matrix', 'the type is kept');
+  await page.screenshot({ path: `${shots}/es-method-form-chat-error.png`, fullPage: true });
+  await page.getByLabel('Tipo', { exact: true }).selectOption('ntfy');
+  await page.getByLabel('Dirección', { exact: true }).fill('https://ntfy.sh/reach-e2e-guardia');
+  await page.getByRole('button', { name: 'Guardar' }).click();
+  await assert.doesNotReject(page.getByRole('status').filter({ hasText: 'Se ha añadido el método de contacto.' }).waitFor());
+  const methods = await api('GET', `/contacts/${room.id}`);
+  assert.deepEqual(methods.methods.map((m) => [m.type, m.address, m.min_severity]), [['ntfy', 'https://ntfy.sh/reach-e2e-guardia', 'warning']]);
+  await page.context().close();
+});
