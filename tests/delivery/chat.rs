@@ -7,7 +7,9 @@ use crate::fixtures::{account, company};
 use crate::harness::{PUBLIC_URL, t0};
 use crate::phone_steps::{add, clock, critical, log, marta, verify};
 use crate::push_shapes::ntfy_header;
+use crate::tx;
 use reach::domain::AlertStatus;
+use reach::domain::notification::Event;
 use reach::store::{Method, SqlStore};
 use serde_json::Value;
 
@@ -18,7 +20,16 @@ fn keep_samples(store: &SqlStore, services: &ChatServices, name: &str) {
     let Ok(dir) = std::env::var("CHAT_SAMPLES_DIR") else {
         return;
     };
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for r in services.requests() {
+        let n = seen.entry(r.service).or_default();
+        *n += 1;
+        // The first message to each service is `{name}`, the next `{name}2`, ...
+        let name = if *n == 1 {
+            name.to_owned()
+        } else {
+            format!("{name}{n}")
+        };
         let headers: serde_json::Map<String, Value> = r
             .headers
             .iter()
@@ -161,7 +172,6 @@ pub async fn every_service_gets_alerts_in_its_documented_shape(store: &SqlStore)
             .contains("La réplica &#60;db-2&#62;")
     );
     assert!(sent.iter().all(|n| n.state.as_str() == "sent"), "{sent:?}");
-    keep_samples(store, &services, "opened");
 
     // Resolved: everyone who was told hears it, with no acknowledge link.
     let mut resolved = critical(&nw, "db-1", "critical");
@@ -188,6 +198,7 @@ pub async fn every_service_gets_alerts_in_its_documented_shape(store: &SqlStore)
         services.of("teams")[1].json["attachments"][0]["content"]["body"][0]["style"],
         "good"
     );
+    keep_samples(store, &services, "alert");
 }
 
 pub async fn codes_and_tests_are_posted_to_chats(store: &SqlStore) {
@@ -208,6 +219,29 @@ pub async fn codes_and_tests_are_posted_to_chats(store: &SqlStore) {
             got[0].text.contains("código de verificación"),
             "{service}: in Spanish: {}",
             got[0].text
+        );
+        // Send test: a real message through the same channel.
+        tx!(
+            store,
+            reach::store::outbox::queue_message,
+            &acme.id,
+            &marta.id,
+            &method.id,
+            Event::Test,
+            None,
+            None,
+            t0()
+        )
+        .await
+        .unwrap();
+        assert_eq!(worker.run_once().await.unwrap(), 1);
+        let got = services.of(service);
+        assert_eq!(got.len(), 2);
+        assert!(got[1].text.contains("Acme"), "{service}: {}", got[1].text);
+        assert!(
+            got[1].text.contains("prueba"),
+            "{service}: in Spanish: {}",
+            got[1].text
         );
     }
     keep_samples(store, &services, "code");
@@ -336,7 +370,7 @@ pub async fn a_matrix_retry_reuses_its_transaction_and_posts_once(store: &SqlSto
     assert_eq!(posted[0].path[7], second.id.as_str());
 }
 
-pub async fn without_bot_settings_telegram_and_matrix_fail_clearly(store: &SqlStore) {
+pub async fn unconfigured_bots_and_loopback_urls_fail_clearly(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let marta = marta(store, &acme, &nw).await;
@@ -350,23 +384,23 @@ pub async fn without_bot_settings_telegram_and_matrix_fail_clearly(store: &SqlSt
     )
     .await;
     add(store, &acme, &marta, "matrix", &services.address("matrix")).await;
+    // Saved while loopback was allowed; the deployment no longer allows it: the guard refuses
+    // at connect time.
+    add(store, &acme, &marta, "slack", &services.address("slack")).await;
     let worker = chat_dispatcher(store, clock(), &services, false);
     ingest(store, &acme.id, &[critical(&nw, "db-1", "critical")], t0())
         .await
         .unwrap();
-    assert_eq!(worker.run_once().await.unwrap(), 2);
+    assert_eq!(worker.run_once().await.unwrap(), 3);
     for n in log(store, &acme).await {
         assert_eq!(n.state.as_str(), "dead");
         let reason = n.reason.unwrap_or_default();
-        let setting = if n.kind.as_str() == "telegram" {
-            "REACH_TELEGRAM_BOT_TOKEN"
-        } else {
-            "REACH_MATRIX_ACCESS_TOKEN"
+        let expected = match n.kind.as_str() {
+            "telegram" => "is not configured on this server (REACH_TELEGRAM_BOT_TOKEN",
+            "matrix" => "is not configured on this server (REACH_MATRIX_HOMESERVER_URL",
+            _ => "loopback addresses are not allowed",
         };
-        assert!(
-            reason.contains("is not configured on this server") && reason.contains(setting),
-            "{reason}"
-        );
+        assert!(reason.contains(expected), "{}: {reason}", n.kind.as_str());
     }
     assert!(services.requests().is_empty());
 }

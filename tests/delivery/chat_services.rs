@@ -306,14 +306,16 @@ impl ChatServices {
     }
 }
 
-/// A dispatcher on `clock` with the chat channels, to these stand-ins; Telegram and Matrix
-/// only when `bots`.
+/// A dispatcher on `clock` with the chat channels, to these stand-ins. `configured`: the
+/// deployment's Telegram and Matrix bots are set and URLs may be on loopback (as the
+/// stand-ins are); otherwise neither.
 pub fn chat_dispatcher(
     store: &SqlStore,
     clock: Arc<ManualClock>,
     services: &ChatServices,
-    bots: bool,
+    configured: bool,
 ) -> Arc<Dispatcher> {
+    let bots = configured;
     let telegram = bots.then(|| TelegramBot {
         api_url: url::Url::parse(&format!("{}/telegram", services.base)).unwrap(),
         token: reach::config::Secret::from(TELEGRAM_TOKEN.to_owned()),
@@ -331,7 +333,7 @@ pub fn chat_dispatcher(
     for (kind, _) in MethodType::ALL.into_iter().filter(|(k, _)| k.is_chat()) {
         let channel = ChatChannel::new(
             kind,
-            true,
+            configured,
             Duration::from_secs(5),
             telegram.clone(),
             matrix.clone(),

@@ -85,5 +85,5 @@ both_backends! {
     chat::codes_and_tests_are_posted_to_chats,
     chat::a_429_waits_its_retry_after_and_other_refusals_are_final,
     chat::a_matrix_retry_reuses_its_transaction_and_posts_once,
-    chat::without_bot_settings_telegram_and_matrix_fail_clearly,
+    chat::unconfigured_bots_and_loopback_urls_fail_clearly,
 }
