@@ -220,63 +220,50 @@ impl Dispatcher {
         // The outcome, its attempt and (for a finished verification) the forgotten code land
         // together, in a group commit with the other outcomes finishing now.
         let now = self.clock.now();
-        let (end, attempt) = match &outcome {
-            Outcome::Sent(answer) => (
-                End::Sent { at: now },
-                attempt(AttemptOutcome::Sent, answer.clone()),
+        let policy = &self.config.retry;
+        let (error, retry_at) = match &outcome {
+            Outcome::Sent(answer) => {
+                let end = End::Sent { at: now };
+                return Ok(Self::finished(
+                    &n,
+                    end,
+                    attempt(AttemptOutcome::Sent, answer.clone()),
+                ));
+            }
+            Outcome::Retry(error) => (
+                error,
+                policy.next_attempt(n.attempts, n.created_at, now, rand::random::<f64>()),
             ),
-            Outcome::Retry(error) => {
-                let retry_at = self.config.retry.next_attempt(
-                    n.attempts,
-                    n.created_at,
-                    now,
-                    rand::random::<f64>(),
-                );
-                let kind = if retry_at.is_some() {
-                    AttemptOutcome::Retry
-                } else {
-                    AttemptOutcome::Failed
-                };
-                let end = End::Failed {
-                    error: error.clone(),
-                    retry_at,
-                };
-                (end, attempt(kind, error.clone()))
-            }
-            Outcome::RetryAfter(error, wait) => {
-                let retry_at = self
-                    .config
-                    .retry
-                    .after_wait(n.attempts, n.created_at, now, *wait);
-                let kind = if retry_at.is_some() {
-                    AttemptOutcome::Retry
-                } else {
-                    AttemptOutcome::Failed
-                };
-                let end = End::Failed {
-                    error: error.clone(),
-                    retry_at,
-                };
-                (end, attempt(kind, error.clone()))
-            }
-            Outcome::Failed(error) => {
-                let end = End::Failed {
-                    error: error.clone(),
-                    retry_at: None,
-                };
-                (end, attempt(AttemptOutcome::Failed, error.clone()))
-            }
+            Outcome::RetryAfter(error, wait) => (
+                error,
+                policy.after_wait(n.attempts, n.created_at, now, *wait),
+            ),
+            Outcome::Failed(error) => (error, None),
         };
+        let kind = if retry_at.is_some() {
+            AttemptOutcome::Retry
+        } else {
+            AttemptOutcome::Failed
+        };
+        let end = End::Failed {
+            error: error.clone(),
+            retry_at,
+        };
+        Ok(Self::finished(&n, end, attempt(kind, error.clone())))
+    }
+
+    /// How a sent or failed notification ends, with its attempt.
+    fn finished(n: &Notification, end: End, attempt: NewAttempt) -> Record {
         // The code is kept hashed elsewhere; the outbox forgets it once its sending is over.
         let forget_payload =
             n.event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
-        Ok(Record {
+        Record {
             finished: Finished {
                 id: n.id.clone(),
                 end,
                 forget_payload,
             },
             attempt: Some(attempt),
-        })
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::{read, tx};
 use reach::domain::{AccountId, CompanyAccess};
 use reach::store::{ContactQuery, SqlStore};
 
-async fn search(store: &SqlStore, account: &AccountId, text: &str) -> Vec<String> {
+pub async fn search(store: &SqlStore, account: &AccountId, text: &str) -> Vec<String> {
     let query = ContactQuery {
         text: Some(text.into()),
         ..Default::default()

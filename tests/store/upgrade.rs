@@ -4,10 +4,11 @@
 
 use crate::common::{TestDb, add_method, postgres_url, sealer};
 use crate::fixtures::{account, contact, method};
+use crate::search::search;
 use crate::{read, tx};
 use chrono::{Duration, Utc};
-use reach::domain::{AccountId, CompanyAccess};
-use reach::store::{ContactQuery, SqlStore, VerifyOutcome};
+use reach::domain::CompanyAccess;
+use reach::store::{SqlStore, VerifyOutcome};
 
 /// Runs the migrations up to 0016 only, the schema before chat methods.
 async fn migrate_before_chat(url: &str, backend: &str) {
@@ -43,26 +44,6 @@ async fn secret_of(
     let sql = format!("SELECT secret FROM contact_methods WHERE id = '{id}'");
     let row = sqlx::query(&sql).fetch_one(db).await.unwrap();
     Ok(row.try_get::<String, _>(0).unwrap())
-}
-
-async fn search(store: &SqlStore, account: &AccountId, text: &str) -> Vec<String> {
-    let query = ContactQuery {
-        text: Some(text.into()),
-        ..Default::default()
-    };
-    read!(
-        store,
-        reach::store::contacts::list,
-        account,
-        &CompanyAccess::All,
-        &query
-    )
-    .await
-    .unwrap()
-    .items
-    .into_iter()
-    .map(|c| c.name)
-    .collect()
 }
 
 async fn upgrade_keeps_methods_codes_and_search(url: &str, backend: &str) -> SqlStore {
