@@ -4,6 +4,8 @@ import { esc, safeUrl, MONO, TIME, page, PH, restore } from './shared.mjs';
 function discordMarkdown(raw) {
   const held = [];
   let s = String(raw);
+  // A backslash before punctuation shows the character itself, as Discord does.
+  s = s.replace(/\\([^0-9A-Za-z\s])/g, (m, c) => PH(held.push(esc(c)) - 1));
   s = s.replace(/```(?:[a-z0-9]+\n)?([\s\S]*?)```/g, (m, c) => PH(held.push(`<pre>${esc(c)}</pre>`) - 1));
   s = s.replace(/`([^`\n]+)`/g, (m, c) => PH(held.push(`<code>${esc(c)}</code>`) - 1));
   s = s.replace(/\[([^\]\n]+)\]\(<?([^\s)>]+)>?\)/g, (m, label, url) => {

@@ -9,8 +9,8 @@ use reqwest::header::HeaderMap;
 use std::time::Duration;
 
 /// How long the service asked to wait: the `Retry-After` header (seconds or an HTTP date),
-/// else a JSON answer's `retry_after` (Discord, in seconds) or `parameters.retry_after`
-/// (Telegram).
+/// else a JSON answer's `retry_after` (Discord, in seconds), `parameters.retry_after`
+/// (Telegram) or `retry_after_ms` (Matrix).
 fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
     let header = headers
         .get(reqwest::header::RETRY_AFTER)
@@ -30,7 +30,8 @@ fn retry_after(headers: &HeaderMap, body: &[u8]) -> Option<Duration> {
     let json: serde_json::Value = serde_json::from_slice(body).ok()?;
     let seconds = json["retry_after"]
         .as_f64()
-        .or_else(|| json["parameters"]["retry_after"].as_f64())?;
+        .or_else(|| json["parameters"]["retry_after"].as_f64())
+        .or_else(|| json["retry_after_ms"].as_f64().map(|ms| ms / 1000.0))?;
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
 }
 

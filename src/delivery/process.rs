@@ -236,7 +236,7 @@ impl Dispatcher {
             ),
             Outcome::RetryAfter(error, wait) => (
                 error,
-                policy.after_wait(n.attempts, n.created_at, now, *wait),
+                policy.after_wait(n.created_at, now, *wait, rand::random::<f64>()),
             ),
             Outcome::Failed(error) => (error, None),
         };

@@ -53,22 +53,22 @@ impl RetryPolicy {
 
 impl RetryPolicy {
     /// After a service asked to wait `wait` (HTTP 429 with `Retry-After`): the next try then
-    /// (at least a second, at most the cap away), or `None` when the budget is spent. The
-    /// refused try counts as an attempt.
+    /// (at least a second, at most the cap away) plus up to half the wait again (`jitter` in
+    /// `[0, 1)`), so the messages refused together do not come back together; `None` past the
+    /// age budget. A rate limit is not a failure: it does not spend the attempt budget, so a
+    /// flood the service paces goes out late but whole.
     pub fn after_wait(
         &self,
-        attempts: i64,
         created_at: DateTime<Utc>,
         now: DateTime<Utc>,
         wait: std::time::Duration,
+        jitter: f64,
     ) -> Option<DateTime<Utc>> {
-        if attempts >= self.max_attempts || now - created_at >= self.max_age {
-            return None;
-        }
         let wait = Duration::from_std(wait)
             .unwrap_or(self.cap)
             .clamp(Duration::seconds(1), self.cap);
-        let at = now + wait;
+        let extra = wait.num_milliseconds() as f64 / 2.0 * jitter.clamp(0.0, 1.0);
+        let at = now + wait + Duration::milliseconds(extra as i64);
         (at - created_at < self.max_age).then_some(at)
     }
 }
@@ -121,23 +121,27 @@ mod tests {
     }
 
     #[test]
-    fn a_requested_wait_is_honoured_within_the_budget() {
+    fn a_requested_wait_is_honoured_within_the_age_budget() {
         let p = RetryPolicy::default();
         let now = t0();
         let secs = std::time::Duration::from_secs;
-        let wait = |attempts, created: DateTime<Utc>, asked| {
-            p.after_wait(attempts, created, now, asked)
-                .map(|at| (at - now).num_seconds())
+        let wait = |created: DateTime<Utc>, asked, jitter| {
+            p.after_wait(created, now, asked, jitter)
+                .map(|at| (at - now).num_milliseconds())
         };
-        assert_eq!(wait(1, now, secs(7)), Some(7));
-        assert_eq!(wait(1, now, secs(0)), Some(1), "at least a second");
-        assert_eq!(wait(1, now, secs(86_400)), Some(3600), "at most the cap");
+        assert_eq!(wait(now, secs(7), 0.0), Some(7_000));
         assert_eq!(
-            wait(10, now, secs(7)),
-            None,
-            "ten attempts spend the budget"
+            wait(now, secs(7), 0.5),
+            Some(8_750),
+            "up to half the wait again"
+        );
+        assert_eq!(wait(now, secs(0), 0.0), Some(1_000), "at least a second");
+        assert_eq!(
+            wait(now, secs(86_400), 0.0),
+            Some(3_600_000),
+            "at most the cap"
         );
         let old = now - Duration::hours(23) - Duration::minutes(59);
-        assert_eq!(wait(1, old, secs(120)), None, "past the age budget");
+        assert_eq!(wait(old, secs(120), 0.0), None, "past the age budget");
     }
 }

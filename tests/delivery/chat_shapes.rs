@@ -119,6 +119,15 @@ fn card_elements(p: &mut Vec<String>, what: &str, elements: &Value) {
                     p.push(format!("{at}: a TextBlock needs text"));
                 }
             }
+            "RichTextBlock" => {
+                let inlines = e["inlines"].as_array().cloned().unwrap_or_default();
+                let runs_ok = inlines
+                    .iter()
+                    .all(|r| r.is_string() || (r["type"] == "TextRun" && r["text"].is_string()));
+                if inlines.is_empty() || !runs_ok {
+                    p.push(format!("{at}: a RichTextBlock needs inlines of TextRuns"));
+                }
+            }
             "FactSet" => {
                 let facts = e["facts"].as_array().cloned().unwrap_or_default();
                 if facts.is_empty()

@@ -4,10 +4,13 @@
 //! `formatted_body` (`org.matrix.custom.html`); `m.mentions` is empty, so an alert's text
 //! cannot ping the room.
 
-use super::super::message::card::Card;
+use super::super::message::card::{Card, clip};
 use super::html;
 use serde_json::{Value, json};
 use url::Url;
+
+/// The longest body sent, in characters (up to 4 bytes each, and escaped in HTML).
+const TEXT_MAX: usize = 4000;
 
 /// The send URL: the room id and the transaction id as path segments, percent-encoded.
 pub fn send_url(homeserver: &Url, room: &str, txn: &str) -> String {
@@ -46,8 +49,10 @@ pub fn payload(card: &Card) -> Value {
             .collect();
         rich.push(format!("<ul>{items}</ul>"));
     }
-    for paragraph in card.text.iter().filter(|p| !p.trim().is_empty()) {
-        plain.push(paragraph.clone());
+    // Events are at most 64 KiB, the body twice in them: it is kept well under.
+    let body = clip(&card.text.join("\n\n"), TEXT_MAX);
+    for paragraph in body.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        plain.push(paragraph.to_owned());
         rich.push(format!("<p>{}</p>", html(paragraph).replace('\n', "<br>")));
     }
     if let Some(code) = &card.code {

@@ -133,7 +133,7 @@ impl ChatChannel {
                 return Outcome::Failed(format!("{} is not a chat method", other.as_str()));
             }
         };
-        match request.send().await {
+        let ended = match request.send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let headers = response.headers().clone();
@@ -142,7 +142,23 @@ impl ChatChannel {
             }
             // Without the URL: a Telegram bot's token travels in its path.
             Err(e) => webhook::send_error(&e.without_url()),
+        };
+        // A proxy in front of the Bot API may echo the path, token and all, in its answer.
+        match (&self.telegram, self.kind) {
+            (Some(bot), MethodType::Telegram) => redacted(ended, bot.token.expose()),
+            _ => ended,
         }
+    }
+}
+
+/// The outcome with every copy of `secret` in its detail replaced.
+fn redacted(outcome: Outcome, secret: &str) -> Outcome {
+    let hide = |detail: String| detail.replace(secret, "[redacted]");
+    match outcome {
+        Outcome::Sent(d) => Outcome::Sent(hide(d)),
+        Outcome::Retry(d) => Outcome::Retry(hide(d)),
+        Outcome::RetryAfter(d, wait) => Outcome::RetryAfter(hide(d), wait),
+        Outcome::Failed(d) => Outcome::Failed(hide(d)),
     }
 }
 
@@ -194,6 +210,15 @@ pub(super) mod tests {
             footer: "Sent by Reach to Ana for Acme.".into(),
             tone: Tone::Critical,
         }
+    }
+
+    #[test]
+    fn a_token_echoed_by_a_proxy_is_hidden() {
+        let echoed = Outcome::Failed("HTTP 404: Cannot POST /bot123:abc/sendMessage".into());
+        assert_eq!(
+            redacted(echoed, "123:abc"),
+            Outcome::Failed("HTTP 404: Cannot POST /bot[redacted]/sendMessage".into())
+        );
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Microsoft Teams: a Workflows webhook POST of a `message` with one Adaptive Card 1.4
-//! attachment: a band in the severity's style with the headline and title, the facts (a
-//! `FactSet`), the body, and `Action.OpenUrl` buttons to the acknowledge link and the alert.
+//! attachment: a band in the severity's style with the headline and title, the facts, the
+//! body, and `Action.OpenUrl` buttons to the acknowledge link and the alert. Every text is a
+//! `RichTextBlock` of `TextRun`s, which Teams shows as written (no markdown).
 
-use super::super::message::card::{Card, Tone};
+use super::super::message::card::{Card, Tone, clip};
 use serde_json::{Value, json};
+
+/// Teams refuses cards over about 28 KB: the title and the body are kept well under it.
+const TITLE_MAX: usize = 500;
+const TEXT_MAX: usize = 4000;
 
 /// The container style Teams colours by.
 fn style(tone: Tone) -> &'static str {
@@ -15,22 +20,28 @@ fn style(tone: Tone) -> &'static str {
     }
 }
 
+/// Text as Teams shows it without reading markdown: a `RichTextBlock` of one `TextRun`
+/// (a `TextBlock` or a fact would turn `[text](url)` in an alert into a link).
+fn text(run: Value) -> Value {
+    json!({"type": "RichTextBlock", "inlines": [run]})
+}
+
+fn run(text: &str) -> Value {
+    json!({"type": "TextRun", "text": text})
+}
+
 /// The Adaptive Card.
 pub fn card_json(card: &Card) -> Value {
-    let mut band = vec![json!({
-        "type": "TextBlock",
-        "text": card.iconic_headline(),
-        "weight": "Bolder",
-        "wrap": true,
-    })];
+    let bold = |t: &str| {
+        let mut r = run(t);
+        r["weight"] = json!("Bolder");
+        r
+    };
+    let mut band = vec![text(bold(&card.iconic_headline()))];
     if !card.title.is_empty() {
-        band.push(json!({
-            "type": "TextBlock",
-            "text": card.title,
-            "size": "Large",
-            "weight": "Bolder",
-            "wrap": true,
-        }));
+        let mut title = bold(&clip(&card.title, TITLE_MAX));
+        title["size"] = json!("Large");
+        band.push(text(title));
     }
     let mut body = vec![json!({
         "type": "Container",
@@ -42,12 +53,19 @@ pub fn card_json(card: &Card) -> Value {
         let facts: Vec<Value> = card
             .facts
             .iter()
-            .map(|(title, value)| json!({"title": title, "value": value}))
+            .map(|(label, value)| {
+                json!({
+                    "type": "RichTextBlock",
+                    "spacing": "None",
+                    "inlines": [bold(&format!("{label}: ")), run(value)],
+                })
+            })
             .collect();
-        body.push(json!({"type": "FactSet", "facts": facts}));
+        body.push(json!({"type": "Container", "items": facts}));
     }
-    for paragraph in card.text.iter().filter(|p| !p.trim().is_empty()) {
-        body.push(json!({"type": "TextBlock", "text": paragraph, "wrap": true}));
+    let paragraphs = clip(&card.text.join("\n\n"), TEXT_MAX);
+    for paragraph in paragraphs.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        body.push(text(run(paragraph)));
     }
     if let Some(code) = &card.code {
         body.push(json!({
@@ -58,13 +76,10 @@ pub fn card_json(card: &Card) -> Value {
             "weight": "Bolder",
         }));
     }
-    body.push(json!({
-        "type": "TextBlock",
-        "text": card.footer,
-        "isSubtle": true,
-        "size": "Small",
-        "wrap": true,
-    }));
+    let mut footer = run(&card.footer);
+    footer["isSubtle"] = json!(true);
+    footer["size"] = json!("Small");
+    body.push(text(footer));
     let mut actions = Vec::new();
     if let Some(ack) = &card.ack {
         actions.push(json!({
@@ -121,9 +136,14 @@ mod tests {
         assert_eq!(content["type"], "AdaptiveCard");
         assert_eq!(content["version"], "1.4");
         assert_eq!(content["body"][0]["style"], "attention");
-        assert_eq!(content["body"][0]["items"][1]["text"], "Disk full <srv-12>");
-        assert_eq!(content["body"][1]["type"], "FactSet");
-        assert_eq!(content["body"][1]["facts"][0]["value"], "Northwind & Co");
+        assert_eq!(
+            content["body"][0]["items"][1]["inlines"][0]["text"],
+            "Disk full <srv-12>"
+        );
+        let fact = &content["body"][1]["items"][0];
+        assert_eq!(fact["type"], "RichTextBlock");
+        assert_eq!(fact["inlines"][0]["text"], "Company: ");
+        assert_eq!(fact["inlines"][1]["text"], "Northwind & Co");
         assert_eq!(content["actions"][0]["type"], "Action.OpenUrl");
         assert_eq!(content["actions"][0]["url"], "https://reach.test/ack/t0k");
     }

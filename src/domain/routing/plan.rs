@@ -34,8 +34,13 @@ fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Pla
     if policy.in_maintenance {
         return Plan::Suppress(Suppressed::Maintenance);
     }
+    // Phones cost money and reach strangers: verified first, while the account asks for it.
+    // Telegram chats and Matrix rooms are reached through the deployment's bot, shared by
+    // every account: only a verified one (its code read in the chat and typed back) proves
+    // the account may post there, whatever the setting.
     let phone_like = matches!(method.kind, MethodType::Sms | MethodType::Phone);
-    if phone_like && policy.require_verified_phones && !method.verified {
+    let shared_bot = matches!(method.kind, MethodType::Telegram | MethodType::Matrix);
+    if !method.verified && (shared_bot || phone_like && policy.require_verified_phones) {
         return Plan::Suppress(Suppressed::Unverified);
     }
     let due = alert.opened_at + Duration::minutes(i64::from(method.delay_minutes));
@@ -186,6 +191,37 @@ mod tests {
                     require_verified_phones: false,
                     ..POLICY
                 },
+                send_now.clone(),
+            ),
+            (
+                "unverified Telegram chat, gate off: the bot is shared",
+                Warning,
+                with(method("m", Telegram, Some(Info)), &|m| m.verified = false),
+                Policy {
+                    require_verified_phones: false,
+                    ..POLICY
+                },
+                Some(Plan::Suppress(Suppressed::Unverified)),
+            ),
+            (
+                "unverified Matrix room",
+                Critical,
+                with(method("m", Matrix, Some(Info)), &|m| m.verified = false),
+                POLICY,
+                Some(Plan::Suppress(Suppressed::Unverified)),
+            ),
+            (
+                "verified Matrix room",
+                Warning,
+                method("m", Matrix, Some(Warning)),
+                POLICY,
+                send_now.clone(),
+            ),
+            (
+                "unverified Slack URL is fine: it is the channel's own secret",
+                Warning,
+                with(method("m", Slack, Some(Info)), &|m| m.verified = false),
+                POLICY,
                 send_now.clone(),
             ),
             (
