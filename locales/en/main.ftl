@@ -93,6 +93,7 @@ company-hidden = (another company)
 routing = Routing preferences
 routing-from = { $severity } and above
 routing-no-alerts = No alerts
+routing-once-verified = alerts once verified
 routing-reports = Reports
 routing-delay = after { $minutes } min
 routing-quiet = quiet { $from }–{ $to }

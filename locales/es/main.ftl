@@ -93,6 +93,7 @@ company-hidden = (otra empresa)
 routing = Preferencias de envío
 routing-from = { $severity } o más
 routing-no-alerts = Sin alertas
+routing-once-verified = alertas cuando esté verificado
 routing-reports = Informes
 routing-delay = tras { $minutes } min
 routing-quiet = silencio { $from }–{ $to }

@@ -56,6 +56,19 @@ impl MethodType {
         !matches!(self, Self::Email | Self::Sms | Self::Phone | Self::Webhook)
     }
 
+    /// Whether an unverified method of this type gets no alerts. Phones cost money and reach
+    /// strangers: verified first while the account asks for it (`require_verified_phones`).
+    /// Telegram chats and Matrix rooms are reached through the deployment's bot, shared by
+    /// every account: only a verified one (its code read in the chat and typed back) proves the
+    /// account may post there, whatever the setting.
+    pub fn alerts_need_verification(self, require_verified_phones: bool) -> bool {
+        match self {
+            Self::Telegram | Self::Matrix => true,
+            Self::Sms | Self::Phone => require_verified_phones,
+            _ => false,
+        }
+    }
+
     /// SPEC's routing defaults: email → warning with reports; sms, phone → critical;
     /// webhook and the chat types → warning.
     pub fn default_prefs(self) -> RoutingPrefs {

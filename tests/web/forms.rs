@@ -196,7 +196,9 @@ pub async fn the_method_form_offers_chat_services_with_help(app: &TestApp) {
     let list = browser.get("/configure/contacts").await;
     let page = html(&list);
     assert!(
-        page.contains("@ops_alerts") && page.contains(">Telegram<"),
+        page.contains("@ops_alerts")
+            && page.contains(">Telegram<")
+            && page.contains("alertas cuando esté verificado"),
         "listed with its type"
     );
 }

@@ -1,7 +1,7 @@
 //! Planning: what one opened alert implies for every method of every contact who may be told.
 
 use super::{AlertFacts, MethodFacts, Plan, Planned, Policy, Recipient, Suppressed, quiet_until};
-use crate::domain::{MethodType, Severity};
+use crate::domain::Severity;
 use chrono::Duration;
 use chrono_tz::Tz;
 
@@ -34,13 +34,11 @@ fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Pla
     if policy.in_maintenance {
         return Plan::Suppress(Suppressed::Maintenance);
     }
-    // Phones cost money and reach strangers: verified first, while the account asks for it.
-    // Telegram chats and Matrix rooms are reached through the deployment's bot, shared by
-    // every account: only a verified one (its code read in the chat and typed back) proves
-    // the account may post there, whatever the setting.
-    let phone_like = matches!(method.kind, MethodType::Sms | MethodType::Phone);
-    let shared_bot = matches!(method.kind, MethodType::Telegram | MethodType::Matrix);
-    if !method.verified && (shared_bot || phone_like && policy.require_verified_phones) {
+    if !method.verified
+        && method
+            .kind
+            .alerts_need_verification(policy.require_verified_phones)
+    {
         return Plan::Suppress(Suppressed::Unverified);
     }
     let due = alert.opened_at + Duration::minutes(i64::from(method.delay_minutes));
@@ -69,7 +67,7 @@ fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Pla
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CompanyAccess, CompanyId, ContactId, MethodId, QuietHours};
+    use crate::domain::{CompanyAccess, CompanyId, ContactId, MethodId, MethodType, QuietHours};
     use chrono::{DateTime, Utc};
 
     fn t(s: &str) -> DateTime<Utc> {

@@ -50,6 +50,10 @@ fn method_view(web: &Web, m: &Method) -> MethodView {
         None => web.t("routing-no-alerts"),
     };
     let mut routing = vec![severity];
+    // Telegram chats and Matrix rooms wait for their code whatever the account's setting.
+    if !m.verified && m.min_severity.is_some() && m.kind.alerts_need_verification(false) {
+        routing.push(web.t("routing-once-verified"));
+    }
     if m.reports {
         routing.push(web.t("routing-reports"));
     }
