@@ -160,7 +160,170 @@ pub fn clip_bytes(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{AlertPart, DigestLine};
     use super::*;
+    use crate::domain::notification::State;
+    use crate::domain::{
+        AlertId, AlertStatus, CompanyId, ContactId, Locale, MethodId, MethodType, NotificationId,
+        TimeZone,
+    };
+    use crate::store::{Alert, Notification, RecipientInfo};
+    use chrono::{DateTime, Utc};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_796_205_600, 0).unwrap_or_default()
+    }
+
+    /// A message to a Spanish recipient about a critical alert, for `event`.
+    fn message(event: Event, about: Option<About>) -> Message {
+        let notification = Notification {
+            id: NotificationId::from_string("n1"),
+            alert_id: None,
+            contact_id: ContactId::from_string("c1"),
+            method_id: MethodId::from_string("m1"),
+            kind: MethodType::Slack,
+            address: "https://hooks.slack.com/services/T/B/X".into(),
+            event,
+            state: State::Sending,
+            reason: None,
+            escalation: false,
+            held: false,
+            attempts: 1,
+            next_attempt_at: now(),
+            created_at: now(),
+            sent_at: None,
+        };
+        let resolved = event == Event::Resolved;
+        let alert = Alert {
+            id: AlertId::from_string("a1"),
+            company_id: CompanyId::from_string("co1"),
+            key: "db-1".into(),
+            severity: Severity::Critical,
+            status: if resolved {
+                AlertStatus::Resolved
+            } else {
+                AlertStatus::Firing
+            },
+            title: "db-1 is down".into(),
+            body: Some("Replica lag".into()),
+            labels: Default::default(),
+            opened_at: now(),
+            acknowledged_at: None,
+            acknowledged_by: None,
+            resolved_at: resolved.then(now),
+        };
+        let about = about.unwrap_or_else(|| {
+            About::Alert(Box::new(AlertPart {
+                alert,
+                company_name: "Northwind".into(),
+                alert_link: "https://reach.test/alerts/a1".into(),
+                ack_link: (!resolved).then(|| "https://reach.test/ack/t".into()),
+            }))
+        });
+        let recipient = RecipientInfo {
+            name: "Marta".into(),
+            locale: Locale::Es,
+            timezone: TimeZone::parse("Europe/Madrid").unwrap_or_else(|e| panic!("{e}")),
+            webhook_secret: None,
+        };
+        Message::other(notification, recipient, "Acme".into(), about, now())
+    }
+
+    #[test]
+    fn every_message_kind_has_its_card() {
+        let cases = [
+            (
+                Event::Opened,
+                None,
+                "Alerta crítica de Northwind",
+                Tone::Critical,
+                true,
+            ),
+            (
+                Event::Escalated,
+                None,
+                "Sigue sin confirmar: alerta crítica de Northwind",
+                Tone::Critical,
+                true,
+            ),
+            (
+                Event::Renotified,
+                None,
+                "Sigue activa: alerta crítica de Northwind",
+                Tone::Critical,
+                true,
+            ),
+            (
+                Event::Resolved,
+                None,
+                "Resuelta: alerta de Northwind",
+                Tone::Resolved,
+                false,
+            ),
+            (
+                Event::Test,
+                Some(About::Test),
+                "Mensaje de prueba de Reach",
+                Tone::Note,
+                false,
+            ),
+            (
+                Event::Verification,
+                Some(About::Verification {
+                    code: "482913".into(),
+                    link: None,
+                }),
+                "Tu código de verificación de Reach: 482913",
+                Tone::Note,
+                false,
+            ),
+            (
+                Event::Digest,
+                Some(About::Digest(vec![DigestLine {
+                    company: "Contoso".into(),
+                    count: 2,
+                    critical: 1,
+                }])),
+                "Se retuvieron 2 alertas más",
+                Tone::Note,
+                false,
+            ),
+        ];
+        for (event, about, headline, tone, ack) in cases {
+            let card = message(event, about).card();
+            assert_eq!(card.headline, headline, "{event}");
+            assert_eq!(card.tone, tone, "{event}");
+            assert_eq!(
+                card.ack.is_some(),
+                ack,
+                "{event}: an acknowledge link while it can be used"
+            );
+            assert!(
+                !card.footer.is_empty() && !card.fallback.is_empty(),
+                "{event}"
+            );
+        }
+        let code = message(
+            Event::Verification,
+            Some(About::Verification {
+                code: "482913".into(),
+                link: None,
+            }),
+        )
+        .card();
+        assert_eq!(code.code.as_deref(), Some("482913"));
+        assert!(code.text.iter().any(|l| l.contains("482913")));
+        let digest = message(
+            Event::Digest,
+            Some(About::Digest(vec![DigestLine {
+                company: "Contoso".into(),
+                count: 2,
+                critical: 1,
+            }])),
+        )
+        .card();
+        assert!(digest.text[0].contains("Contoso"), "{:?}", digest.text);
+    }
 
     #[test]
     fn clipping_keeps_characters_whole() {
