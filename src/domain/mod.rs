@@ -19,6 +19,7 @@ mod method;
 mod name;
 pub mod net;
 pub mod notification;
+pub mod oncall;
 mod phone;
 pub mod report;
 pub mod retention;

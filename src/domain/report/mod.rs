@@ -3,7 +3,7 @@
 //! and their parsing live in `schedule`; the next run, computed in the report's time zone and
 //! right across daylight-saving changes, in `next_run`.
 
-mod next_run;
+pub(crate) mod next_run;
 mod schedule;
 
 pub use schedule::{Every, Schedule, ScheduleInput};

@@ -64,7 +64,7 @@ fn last_day_of_month(date: NaiveDate) -> u32 {
 
 /// A local date and time in `tz` as an instant: the first of two (fall back), or the first
 /// instant after a gap (spring forward).
-fn resolve(tz: &chrono_tz::Tz, date: NaiveDate, at: NaiveTime) -> Option<DateTime<Utc>> {
+pub(crate) fn resolve(tz: &chrono_tz::Tz, date: NaiveDate, at: NaiveTime) -> Option<DateTime<Utc>> {
     let local = date.and_time(at);
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
