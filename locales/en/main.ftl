@@ -163,6 +163,7 @@ error-invalid-matrix-room = Enter a Matrix room id such as !abc:example.org (a r
 error-one-of = Choose one of: { $allowed }
 error-out-of-range = Enter a whole number from { $min } to { $max }
 error-invalid-time = Enter a time as HH:MM
+error-invalid-date = Enter a date as YYYY-MM-DD
 error-invalid-timezone = Enter a time zone such as Europe/Madrid
 error-no-companies = Choose at least one company, or all companies
 error-reports-email-only = Only email methods can receive reports

@@ -163,6 +163,7 @@ error-invalid-matrix-room = Introduce un id de sala de Matrix como !abc:example.
 error-one-of = Elige una de: { $allowed }
 error-out-of-range = Introduce un número entero de { $min } a { $max }
 error-invalid-time = Introduce una hora como HH:MM
+error-invalid-date = Introduce una fecha como AAAA-MM-DD
 error-invalid-timezone = Introduce una zona horaria como Europe/Madrid
 error-no-companies = Elige al menos una empresa, o todas
 error-reports-email-only = Solo los métodos de correo reciben informes

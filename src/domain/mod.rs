@@ -88,6 +88,8 @@ pub enum Invalid {
     Range { min: i64, max: i64 },
     #[error("Enter a time as HH:MM")]
     Time,
+    #[error("Enter a date as YYYY-MM-DD")]
+    Date,
     #[error("Enter a time zone name such as Europe/Madrid")]
     TimeZone,
     #[error("Enter a date and time such as 2026-11-25T22:00:00Z (RFC 3339)")]
@@ -146,6 +148,7 @@ impl Invalid {
             Self::OneOf { .. } => "one-of",
             Self::Range { .. } => "out-of-range",
             Self::Time => "invalid-time",
+            Self::Date => "invalid-date",
             Self::TimeZone => "invalid-timezone",
             Self::DateTime => "invalid-datetime",
             Self::EndsBeforeStart => "ends-before-start",

@@ -4,8 +4,10 @@
 //! daylight-saving changes (a handoff time that does not exist that day happens at the end of
 //! the gap; one that happens twice, at the first) and month ends.
 
+mod input;
 mod spans;
 
+pub use input::{MAX_MEMBERS, NewSchedule, ScheduleInput, ShiftInput};
 pub use spans::{Span, oncall_at, spans};
 
 use super::ContactId;

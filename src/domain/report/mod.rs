@@ -4,7 +4,7 @@
 //! right across daylight-saving changes, in `next_run`.
 
 pub(crate) mod next_run;
-mod schedule;
+pub(crate) mod schedule;
 
 pub use schedule::{Every, Schedule, ScheduleInput};
 

@@ -57,7 +57,7 @@ pub struct ScheduleInput {
     pub timezone: Option<String>,
 }
 
-fn weekday(input: &str) -> Result<Weekday, Invalid> {
+pub(crate) fn weekday(input: &str) -> Result<Weekday, Invalid> {
     match input.trim() {
         "mon" => Ok(Weekday::Mon),
         "tue" => Ok(Weekday::Tue),
@@ -72,7 +72,7 @@ fn weekday(input: &str) -> Result<Weekday, Invalid> {
     }
 }
 
-fn weekday_name(day: Weekday) -> &'static str {
+pub(crate) fn weekday_name(day: Weekday) -> &'static str {
     match day {
         Weekday::Mon => "mon",
         Weekday::Tue => "tue",
