@@ -18,6 +18,7 @@ pub mod paths {
     pub const UNSUBSCRIBE: &str = "/unsubscribe/{token}";
     pub const SET_PASSWORD: &str = "/set-password/{token}";
     pub const ALERT: &str = "/alerts/{id}";
+    pub const ICAL: &str = "/ical/{token}";
 }
 
 /// A path of [`paths`] with its one parameter filled in.
@@ -184,6 +185,23 @@ impl LinkSigner {
     ) -> String {
         let token = self.token("verify", &[account, contact, method, address], expires_at);
         self.url(paths::VERIFY, &token)
+    }
+
+    /// The secret iCalendar feed of a schedule: no expiry; a new `feed_key` ends it.
+    pub fn feed_url(&self, schedule: &str, feed_key: &str) -> String {
+        let never = DateTime::<Utc>::MAX_UTC;
+        let token = self.token("ical", &[schedule, feed_key], never);
+        format!("{}.ics", self.url(paths::ICAL, &token))
+    }
+
+    /// The schedule id and feed key of a feed token (`.ics` may end it).
+    pub fn check_feed(&self, token: &str) -> Result<(String, String), LinkError> {
+        let token = token.strip_suffix(".ics").unwrap_or(token);
+        let mut fields = self.check("ical", token, Utc::now())?.into_iter();
+        match (fields.next(), fields.next(), fields.next()) {
+            (Some(schedule), Some(key), None) => Ok((schedule, key)),
+            _ => Err(LinkError::Invalid),
+        }
     }
 
     /// The unsubscribe link of a report email: turns `reports` off for that method.

@@ -170,6 +170,7 @@ error-reports-email-only = Only email methods can receive reports
 error-invalid-quiet-hours = Quiet hours need a start and a different end
 error-taken = Already in use
 error-unknown-company = Unknown company
+error-unknown-contact = Unknown contact
 error-malformed = Not a valid value
 error-wrong-type = Not a valid value
 error-wrong-password = The password is not right

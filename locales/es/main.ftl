@@ -170,6 +170,7 @@ error-reports-email-only = Solo los métodos de correo reciben informes
 error-invalid-quiet-hours = Las horas de silencio necesitan un inicio y un final distinto
 error-taken = Ya está en uso
 error-unknown-company = Empresa desconocida
+error-unknown-contact = Contacto desconocido
 error-malformed = No es un valor válido
 error-wrong-type = No es un valor válido
 error-wrong-password = La contraseña no es correcta

@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod methods;
 pub mod metrics;
 pub mod reports;
+pub mod schedules;
 pub mod session;
 pub mod signin;
 pub mod tokens;

@@ -56,4 +56,8 @@ id_type! {
     WindowId;
     /// An integration (a monitoring system's way in, `/hooks/{token}`).
     IntegrationId;
+    /// An on-call schedule.
+    ScheduleId;
+    /// An override of an on-call schedule.
+    OverrideId;
 }

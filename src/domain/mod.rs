@@ -40,8 +40,8 @@ pub use chat::{MatrixRoom, TelegramChat};
 pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser};
 pub use email::EmailAddress;
 pub use ids::{
-    AccountId, AlertId, CompanyId, ContactId, IntegrationId, MethodId, NotificationId, ReportId,
-    RunId, TokenId, WindowId,
+    AccountId, AlertId, CompanyId, ContactId, IntegrationId, MethodId, NotificationId, OverrideId,
+    ReportId, RunId, ScheduleId, TokenId, WindowId,
 };
 pub use maintenance::NewWindow;
 pub use method::{
@@ -114,6 +114,8 @@ pub enum Invalid {
     Taken,
     #[error("Unknown company")]
     UnknownCompany,
+    #[error("Unknown contact")]
+    UnknownContact,
     #[error("Not a valid value")]
     Malformed,
     #[error("The password is not right")]
@@ -161,6 +163,7 @@ impl Invalid {
             Self::QuietHours => "invalid-quiet-hours",
             Self::Taken => "taken",
             Self::UnknownCompany => "unknown-company",
+            Self::UnknownContact => "unknown-contact",
             Self::Malformed => "malformed",
             Self::Type { .. } => "wrong-type",
             Self::WrongPassword => "wrong-password",

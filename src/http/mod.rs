@@ -5,6 +5,7 @@
 pub mod api;
 pub mod headers;
 mod hooks;
+mod ical;
 mod metrics;
 mod serve;
 pub mod ui;
@@ -42,6 +43,10 @@ pub fn router_with(state: Arc<AppState>, timeouts: Timeouts) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/hooks/{token}", hooks::route())
+        .route(
+            crate::links::paths::ICAL,
+            get(ical::feed).layer(headers::no_referrer()),
+        )
         .merge(api)
         .merge(ui::routes(&state))
         .route(

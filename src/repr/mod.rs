@@ -12,11 +12,13 @@ use utoipa::ToSchema;
 pub mod alerts;
 pub mod integrations;
 pub mod reports;
+pub mod schedules;
 pub mod tokens;
 
 pub use alerts::*;
 pub use integrations::*;
 pub use reports::*;
+pub use schedules::*;
 pub use tokens::*;
 
 /// An object as the audit log records it: its JSON form and its id.

@@ -254,6 +254,7 @@ impl TestApp {
                 "/api/v1/companies?limit=500",
                 "/api/v1/account",
                 "/api/v1/integrations",
+                "/api/v1/schedules",
             ] {
                 all.push(self.get(path, token).await.body);
             }

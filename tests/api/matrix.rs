@@ -25,6 +25,8 @@ struct Targets {
     /// One of the admin's own API tokens (not the one the matrix calls with).
     token: String,
     integration: String,
+    schedule: String,
+    over: String,
 }
 
 async fn targets(app: &TestApp, n: usize) -> Targets {
@@ -100,9 +102,20 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         )
         .await
         .str("/id");
+    let schedule = app
+        .post("/api/v1/schedules", admin, json!({"name": format!("Target {n}"), "timezone": "UTC", "members": [contact], "shift": {"every": "day", "handoff": "09:00"}, "starts_on": "2026-11-02"}))
+        .await
+        .str("/id");
+    let later = chrono::Utc::now() + chrono::Duration::days(1);
+    let over = app
+        .post(&format!("/api/v1/schedules/{schedule}/overrides"), admin, json!({"contact_id": contact, "starts_at": later.to_rfc3339(), "ends_at": (later + chrono::Duration::hours(2)).to_rfc3339()}))
+        .await
+        .str("/id");
     Targets {
         token,
         integration,
+        schedule,
+        over,
         alert,
         report,
         window,
@@ -126,11 +139,14 @@ fn concrete(path: &str, t: &Targets) -> String {
         &t.token
     } else if path.starts_with("/api/v1/integrations/") {
         &t.integration
+    } else if path.starts_with("/api/v1/schedules/") {
+        &t.schedule
     } else {
         &t.contact
     };
     path.replace("{method_id}", &t.method)
         .replace("{window_id}", &t.window)
+        .replace("{override_id}", &t.over)
         .replace("{id}", id)
 }
 
@@ -176,6 +192,14 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
         }
         ("PATCH", "/api/v1/integrations/{id}") => json!({"default_severity": "critical"}),
         ("POST", "/api/v1/integrations/{id}/rotate") => return None,
+        ("POST", "/api/v1/schedules") => {
+            json!({"name": format!("Matrix {n}"), "timezone": "Europe/Madrid", "members": [t.contact], "shift": {"every": "week", "handoff": "09:00", "weekday": "mon"}, "starts_on": "2026-11-02"})
+        }
+        ("PATCH", "/api/v1/schedules/{id}") => json!({"name": format!("Renamed {n}")}),
+        ("POST", "/api/v1/schedules/{id}/overrides") => {
+            let at = chrono::Utc::now() + chrono::Duration::days(2);
+            json!({"contact_id": t.contact, "starts_at": at.to_rfc3339(), "ends_at": (at + chrono::Duration::hours(1)).to_rfc3339()})
+        }
         other => panic!("the matrix has no body for {other:?}: add one"),
     })
 }
@@ -211,6 +235,8 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
         Who::Outsider if (method, path) == ("POST", "/api/v1/alerts") => 422,
         // Nor another account's contacts as report recipients.
         Who::Outsider if (method, path) == ("POST", "/api/v1/reports") => 422,
+        // Nor another account's contacts as schedule members.
+        Who::Outsider if (method, path) == ("POST", "/api/v1/schedules") => 422,
         Who::Outsider => success(method, path),
         Who::Technician => match (method, path) {
             (_, "/api/v1/audit") => 403,

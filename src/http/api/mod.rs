@@ -14,6 +14,7 @@ pub mod maintenance;
 mod me;
 mod methods;
 pub mod reports;
+pub mod schedules;
 mod tokens;
 mod users;
 pub mod verification;
@@ -56,6 +57,7 @@ use utoipa_axum::routes;
         (name = "alerts", description = "Alerts in, notifications out"),
         (name = "tokens", description = "The caller's own API tokens"),
         (name = "integrations", description = "Monitoring systems' ways in: secret URLs taking their own formats"),
+        (name = "schedules", description = "On-call schedules: rotations, overrides, who is on call"),
     )
 )]
 struct ApiDoc;
@@ -117,6 +119,16 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
             integrations::delete
         ))
         .routes(routes!(integrations::rotate))
+        .routes(routes!(schedules::list, schedules::create))
+        .routes(routes!(
+            schedules::get,
+            schedules::update,
+            schedules::delete
+        ))
+        .routes(routes!(schedules::oncall))
+        .routes(routes!(schedules::shifts))
+        .routes(routes!(schedules::overrides, schedules::add_override))
+        .routes(routes!(schedules::delete_override))
 }
 
 /// The error answers every endpoint may give, documented once.

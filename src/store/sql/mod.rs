@@ -18,6 +18,7 @@ pub mod methods;
 pub mod outbox;
 pub mod purge;
 pub mod reports;
+pub mod schedules;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
