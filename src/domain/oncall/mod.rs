@@ -5,6 +5,7 @@
 //! the gap; one that happens twice, at the first) and month ends.
 
 mod input;
+pub mod policy;
 mod spans;
 
 pub use input::{MAX_MEMBERS, NewSchedule, ScheduleInput, ShiftInput};
