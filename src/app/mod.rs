@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod methods;
 pub mod metrics;
+pub mod policies;
 pub mod reports;
 pub mod schedules;
 pub mod session;

@@ -60,4 +60,6 @@ id_type! {
     ScheduleId;
     /// An override of an on-call schedule.
     OverrideId;
+    /// An escalation policy.
+    PolicyId;
 }

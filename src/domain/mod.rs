@@ -41,7 +41,7 @@ pub use contact::{CompaniesInput, ContactInput, NewAccount, NewContact, NewUser}
 pub use email::EmailAddress;
 pub use ids::{
     AccountId, AlertId, CompanyId, ContactId, IntegrationId, MethodId, NotificationId, OverrideId,
-    ReportId, RunId, ScheduleId, TokenId, WindowId,
+    PolicyId, ReportId, RunId, ScheduleId, TokenId, WindowId,
 };
 pub use maintenance::NewWindow;
 pub use method::{
@@ -116,6 +116,10 @@ pub enum Invalid {
     UnknownCompany,
     #[error("Unknown contact")]
     UnknownContact,
+    #[error("Unknown schedule")]
+    UnknownSchedule,
+    #[error("Unknown escalation policy")]
+    UnknownPolicy,
     #[error("Not a valid value")]
     Malformed,
     #[error("The password is not right")]
@@ -164,6 +168,8 @@ impl Invalid {
             Self::Taken => "taken",
             Self::UnknownCompany => "unknown-company",
             Self::UnknownContact => "unknown-contact",
+            Self::UnknownSchedule => "unknown-schedule",
+            Self::UnknownPolicy => "unknown-policy",
             Self::Malformed => "malformed",
             Self::Type { .. } => "wrong-type",
             Self::WrongPassword => "wrong-password",

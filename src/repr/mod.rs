@@ -68,6 +68,8 @@ pub struct CompanyJson {
     pub name: String,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Its escalation policy; `null`: everyone with access is told at once.
+    pub escalation_policy_id: Option<String>,
 }
 
 impl From<&Company> for CompanyJson {
@@ -76,6 +78,7 @@ impl From<&Company> for CompanyJson {
             id: c.id.to_string(),
             name: c.name.clone(),
             created_at: time(c.created_at),
+            escalation_policy_id: c.escalation_policy_id.as_ref().map(ToString::to_string),
         }
     }
 }

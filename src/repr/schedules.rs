@@ -125,3 +125,41 @@ pub struct OverrideList {
     pub items: Vec<OverrideJson>,
     pub next_cursor: Option<String>,
 }
+
+/// An escalation policy.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyJson {
+    pub id: String,
+    pub name: String,
+    /// In order: step 1 at once, each next after the wait of the one before.
+    pub steps: Vec<crate::domain::oncall::policy::StepInput>,
+    /// How many times the steps run again after the last (0–5).
+    pub repeat: i64,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&crate::store::policies::StoredPolicy> for PolicyJson {
+    fn from(p: &crate::store::policies::StoredPolicy) -> Self {
+        let (steps, repeat) = p.policy.input();
+        Self {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            steps,
+            repeat,
+            created_at: time(p.created_at),
+        }
+    }
+}
+
+impl Audited for PolicyJson {
+    fn audit_id(&self) -> &str {
+        &self.id
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyList {
+    pub items: Vec<PolicyJson>,
+    pub next_cursor: Option<String>,
+}

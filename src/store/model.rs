@@ -30,6 +30,8 @@ pub struct Company {
     pub id: CompanyId,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// Its escalation policy; `None`: everyone with access is told at once.
+    pub escalation_policy_id: Option<crate::domain::PolicyId>,
 }
 
 /// A contact as lists and pages show it: with its login (for users) and methods.

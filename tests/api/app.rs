@@ -255,6 +255,7 @@ impl TestApp {
                 "/api/v1/account",
                 "/api/v1/integrations",
                 "/api/v1/schedules",
+                "/api/v1/escalation-policies",
             ] {
                 all.push(self.get(path, token).await.body);
             }

@@ -22,6 +22,7 @@ mod flows_methods;
 mod flows_tokens;
 mod hooks_support;
 mod matrix;
+mod policies;
 mod schedules;
 mod ssrf;
 
@@ -84,6 +85,7 @@ on_both_databases! {
     ssrf::webhooks_to_addresses_that_are_not_global_are_refused,
     chat_methods::chat_methods_are_checked_and_default_to_warning,
     schedules::a_weekly_rotation_with_an_override_and_its_feed,
+    policies::a_policy_of_three_steps_is_given_to_a_company,
     flows_integrations::integrations_of_each_kind_show_their_url_once,
     flows_integrations::bad_integrations_are_field_errors_and_store_nothing,
     flows_integrations::integrations_change_rotate_and_delete,

@@ -27,6 +27,7 @@ struct Targets {
     integration: String,
     schedule: String,
     over: String,
+    policy: String,
 }
 
 async fn targets(app: &TestApp, n: usize) -> Targets {
@@ -111,11 +112,16 @@ async fn targets(app: &TestApp, n: usize) -> Targets {
         .post(&format!("/api/v1/schedules/{schedule}/overrides"), admin, json!({"contact_id": contact, "starts_at": later.to_rfc3339(), "ends_at": (later + chrono::Duration::hours(2)).to_rfc3339()}))
         .await
         .str("/id");
+    let policy = app
+        .post("/api/v1/escalation-policies", admin, json!({"name": format!("Target {n}"), "steps": [{"targets": [{"type": "schedule", "id": schedule}], "wait_minutes": 5}]}))
+        .await
+        .str("/id");
     Targets {
         token,
         integration,
         schedule,
         over,
+        policy,
         alert,
         report,
         window,
@@ -141,6 +147,8 @@ fn concrete(path: &str, t: &Targets) -> String {
         &t.integration
     } else if path.starts_with("/api/v1/schedules/") {
         &t.schedule
+    } else if path.starts_with("/api/v1/escalation-policies/") {
+        &t.policy
     } else {
         &t.contact
     };
@@ -196,6 +204,10 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
             json!({"name": format!("Matrix {n}"), "timezone": "Europe/Madrid", "members": [t.contact], "shift": {"every": "week", "handoff": "09:00", "weekday": "mon"}, "starts_on": "2026-11-02"})
         }
         ("PATCH", "/api/v1/schedules/{id}") => json!({"name": format!("Renamed {n}")}),
+        ("POST", "/api/v1/escalation-policies") => {
+            json!({"name": format!("Matrix {n}"), "steps": [{"targets": [{"type": "schedule", "id": t.schedule}, {"type": "company_contacts"}], "wait_minutes": 10}], "repeat": 1})
+        }
+        ("PATCH", "/api/v1/escalation-policies/{id}") => json!({"repeat": 2}),
         ("POST", "/api/v1/schedules/{id}/overrides") => {
             let at = chrono::Utc::now() + chrono::Duration::days(2);
             json!({"contact_id": t.contact, "starts_at": at.to_rfc3339(), "ends_at": (at + chrono::Duration::hours(1)).to_rfc3339()})
@@ -237,6 +249,8 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
         Who::Outsider if (method, path) == ("POST", "/api/v1/reports") => 422,
         // Nor another account's contacts as schedule members.
         Who::Outsider if (method, path) == ("POST", "/api/v1/schedules") => 422,
+        // Nor another account's schedules in a policy.
+        Who::Outsider if (method, path) == ("POST", "/api/v1/escalation-policies") => 422,
         Who::Outsider => success(method, path),
         Who::Technician => match (method, path) {
             (_, "/api/v1/audit") => 403,

@@ -74,19 +74,46 @@ pub async fn get(
     Ok(Json(CompanyJson::from(&company)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies", summary = "Rename a company (admins)",
-    params(("id" = String, Path)), request_body = CompanyBody,
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyPatch {
+    /// 1–200 characters.
+    name: Option<String>,
+    /// An escalation policy of the account; `null`: everyone with access is told at once.
+    #[serde(default, deserialize_with = "super::json::nullable")]
+    #[schema(value_type = Option<String>)]
+    escalation_policy_id: Option<Option<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies",
+    summary = "Rename a company or give it an escalation policy (admins)",
+    params(("id" = String, Path)), request_body = CompanyPatch,
     responses((status = 200, body = CompanyJson), Problems))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<CompanyBody>,
+    ApiJson(body): ApiJson<CompanyPatch>,
 ) -> Result<Json<CompanyJson>, AppError> {
     let id = CompanyId::from_string(id);
     app::companies::get(&state, &admin.0, &id).await?;
-    let name = Name::parse(&body.name).map_err(|e| field_error("name", e))?;
-    let after = app::companies::rename(&state, &admin, &id, &name).await?;
+    let name = body
+        .name
+        .as_deref()
+        .map(Name::parse)
+        .transpose()
+        .map_err(|e| field_error("name", e))?;
+    let policy = body
+        .escalation_policy_id
+        .map(|p| p.map(crate::domain::PolicyId::from_string));
+    let after = app::policies::change_company(
+        &state,
+        &admin,
+        &id,
+        name.as_ref(),
+        policy.as_ref().map(Option::as_ref),
+    )
+    .await?;
     Ok(Json(CompanyJson::from(&after)))
 }
 

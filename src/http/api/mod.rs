@@ -13,6 +13,7 @@ pub mod json;
 pub mod maintenance;
 mod me;
 mod methods;
+pub mod policies;
 pub mod reports;
 pub mod schedules;
 mod tokens;
@@ -129,6 +130,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(schedules::shifts))
         .routes(routes!(schedules::overrides, schedules::add_override))
         .routes(routes!(schedules::delete_override))
+        .routes(routes!(policies::list, policies::create))
+        .routes(routes!(policies::get, policies::update, policies::delete))
 }
 
 /// The error answers every endpoint may give, documented once.

@@ -4,7 +4,7 @@ use crate::store::{Company, Page, PageRequest, Result, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-const COLUMNS: &str = "SELECT id, name, name_key, created_at FROM companies";
+const COLUMNS: &str = "SELECT id, name, name_key, created_at, escalation_policy_id FROM companies";
 
 pub async fn create(db: &mut AnyConnection, account: &AccountId, name: &Name) -> Result<Company> {
     let id = CompanyId::generate();
@@ -115,6 +115,9 @@ fn from_row(row: &AnyRow) -> Result<(Company, String)> {
             id: CompanyId::from_string(row.try_get::<String, _>("id")?),
             name: row.try_get("name")?,
             created_at: time(row, "created_at")?,
+            escalation_policy_id: row
+                .try_get::<Option<String>, _>("escalation_policy_id")?
+                .map(crate::domain::PolicyId::from_string),
         },
         row.try_get("name_key")?,
     ))

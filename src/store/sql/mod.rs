@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod integrations;
 pub mod methods;
 pub mod outbox;
+pub mod policies;
 pub mod purge;
 pub mod reports;
 pub mod schedules;
