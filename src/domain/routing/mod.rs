@@ -5,9 +5,11 @@
 //! The facts routing reads and the plans it answers are here; the planning itself is in `plan`,
 //! and reading a method's quiet hours in the recipient's zone in `quiet`.
 
+mod escalation;
 mod plan;
 mod quiet;
 
+pub use escalation::{PlannedStep, Schedules, route_escalated};
 pub use plan::route_opened;
 pub use quiet::quiet_until;
 

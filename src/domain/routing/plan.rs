@@ -30,7 +30,7 @@ pub fn route_opened(alert: &AlertFacts, recipients: &[Recipient], policy: Policy
     planned
 }
 
-fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Plan {
+pub(super) fn plan(alert: &AlertFacts, tz: Tz, method: &MethodFacts, policy: Policy) -> Plan {
     if policy.in_maintenance {
         return Plan::Suppress(Suppressed::Maintenance);
     }
