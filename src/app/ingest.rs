@@ -10,7 +10,8 @@
 
 use crate::domain::lifecycle::{self, Firing, Transition};
 use crate::domain::notification::Event;
-use crate::domain::routing::{self, AlertFacts, Plan, Planned, Policy};
+use crate::domain::oncall::policy::{Policy as Escalation, Target};
+use crate::domain::routing::{self, AlertFacts, Plan, Planned, Policy, Schedules};
 use crate::domain::{
     AccountId, AlertId, AlertStatus, CompanyId, MethodId, NewAlert, NotificationId,
 };
@@ -55,6 +56,47 @@ pub struct Facts {
     settings: ingest::RoutingSettings,
     people: HashMap<CompanyId, Vec<crate::domain::routing::Recipient>>,
     maintenance: HashSet<CompanyId>,
+    /// The escalation policy of each company that has one, with the schedules it names.
+    policies: HashMap<CompanyId, (Escalation, Schedules)>,
+}
+
+/// The escalation policies of `companies` and the schedules (with the overrides that have not
+/// ended by `now`) their steps name. A schedule deleted since is left out (its steps tell
+/// nobody).
+async fn read_policies(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[&CompanyId],
+    now: DateTime<Utc>,
+) -> Result<HashMap<CompanyId, (Escalation, Schedules)>> {
+    let mut out = HashMap::new();
+    for (company, id) in crate::store::policies::of_companies(db, account, companies).await? {
+        let policy = crate::store::policies::get(db, account, &id).await?.policy;
+        let mut schedules = Schedules::new();
+        for step in &policy.steps {
+            for target in &step.targets {
+                let Target::Schedule(schedule) = target else {
+                    continue;
+                };
+                if schedules.contains_key(schedule) {
+                    continue;
+                }
+                let found = match crate::store::schedules::get(db, account, schedule).await {
+                    Ok(found) => found,
+                    Err(StoreError::NotFound) => continue,
+                    Err(e) => return Err(e),
+                };
+                let overrides = crate::store::schedules::overrides(db, account, schedule, now)
+                    .await?
+                    .into_iter()
+                    .map(|o| o.over)
+                    .collect();
+                schedules.insert(schedule.clone(), (found.rotation, overrides));
+            }
+        }
+        out.insert(company, (policy, schedules));
+    }
+    Ok(out)
 }
 
 /// Reads the [`Facts`] of `alerts` at `now`.
@@ -72,6 +114,7 @@ pub async fn read_facts(
         settings,
         people: ingest::recipients(db, account, &companies, settings.timezone).await?,
         maintenance: ingest::in_maintenance(db, &companies, now).await?,
+        policies: read_policies(db, account, &companies, now).await?,
     })
 }
 
@@ -113,6 +156,7 @@ pub async fn store_with(
         settings,
         people,
         maintenance,
+        policies,
     } = facts;
     ingest::check_companies(tx, account, alerts).await?;
     // Every alert the answer shows, as it ends the batch.
@@ -165,10 +209,24 @@ pub async fn store_with(
                 in_maintenance: maintenance.contains(&alert.company),
             };
             let people = people.get(&alert.company).map_or(&[][..], Vec::as_slice);
-            routing::route_opened(&facts, people, policy)
+            match policies.get(&alert.company) {
+                Some((escalation, schedules)) => {
+                    routing::route_escalated(&facts, people, escalation, schedules, policy)
+                        .into_iter()
+                        .map(|p| (p.planned, i64::try_from(p.step).ok()))
+                        .collect()
+                }
+                None => routing::route_opened(&facts, people, policy)
+                    .into_iter()
+                    .map(|p| (p, None))
+                    .collect::<Vec<_>>(),
+            }
         };
-        let queue = |queued: &mut Vec<Queued>, id: &AlertId, event: Event, plans: Vec<Planned>| {
-            let rows = plans.into_iter().map(|p| (p.method, p.plan));
+        let queue = |queued: &mut Vec<Queued>,
+                     id: &AlertId,
+                     event: Event,
+                     plans: Vec<(Planned, Option<i64>)>| {
+            let rows = plans.into_iter().map(|(p, step)| (p.method, p.plan, step));
             enqueue(queued, id, event, rows);
         };
         // A repeat or a resolution has its firing alert (the transition says so).
@@ -197,7 +255,11 @@ pub async fn store_with(
             Transition::Repeat { renotify } => {
                 let current = firing()?;
                 if renotify {
-                    let plans = lifecycle::renotify(plans());
+                    // A re-notification tells again at once whom the first step told.
+                    let plans = plans()
+                        .into_iter()
+                        .filter(|(p, step)| step.is_none_or(|s| s == 1) && lifecycle::renotifies(p))
+                        .collect();
                     queue(&mut queued, &current.id, Event::Renotified, plans);
                     match current.inserted {
                         Some(i) => inserts[i].last_notified_at = now,
@@ -221,7 +283,7 @@ pub async fn store_with(
                             escalation: false,
                             held: false,
                         };
-                        let rows = methods.into_iter().map(|m| (m, send.clone()));
+                        let rows = methods.into_iter().map(|m| (m, send.clone(), None));
                         enqueue(&mut queued, &current.id, Event::Resolved, rows);
                         resolved.push(current.id.clone());
                     }
@@ -272,13 +334,14 @@ fn enqueue(
     queued: &mut Vec<Queued>,
     alert: &AlertId,
     event: Event,
-    rows: impl IntoIterator<Item = (MethodId, Plan)>,
+    rows: impl IntoIterator<Item = (MethodId, Plan, Option<i64>)>,
 ) {
-    queued.extend(rows.into_iter().map(|(method, plan)| Queued {
+    queued.extend(rows.into_iter().map(|(method, plan, step)| Queued {
         id: NotificationId::generate(),
         alert: alert.clone(),
         method,
         event,
         plan,
+        step,
     }));
 }

@@ -48,18 +48,18 @@ pub fn transition(
 /// sends and the suppressions (recorded again), and drops the escalations (delays apply to
 /// the first notice only).
 pub fn renotify(plans: Vec<Planned>) -> Vec<Planned> {
-    plans
-        .into_iter()
-        .filter(|p| {
-            matches!(
-                p.plan,
-                Plan::Send {
-                    escalation: false,
-                    ..
-                } | Plan::Suppress(_)
-            )
-        })
-        .collect()
+    plans.into_iter().filter(renotifies).collect()
+}
+
+/// Whether a plan of an opened alert is part of its re-notification.
+pub fn renotifies(p: &Planned) -> bool {
+    matches!(
+        p.plan,
+        Plan::Send {
+            escalation: false,
+            ..
+        } | Plan::Suppress(_)
+    )
 }
 
 /// Wrong codes after which a verification locks (SPEC §1: 5).

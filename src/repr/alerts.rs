@@ -88,6 +88,8 @@ pub struct NotificationJson {
     pub created_at: String,
     #[schema(format = DateTime)]
     pub sent_at: Option<String>,
+    /// The step of the company's escalation policy (1-based); `null` without a policy.
+    pub escalation_step: Option<i64>,
 }
 
 impl From<&Notification> for NotificationJson {
@@ -107,6 +109,7 @@ impl From<&Notification> for NotificationJson {
             next_attempt_at: pending.then(|| time(n.next_attempt_at)),
             created_at: time(n.created_at),
             sent_at: n.sent_at.map(time),
+            escalation_step: n.escalation_step,
         }
     }
 }

@@ -188,6 +188,8 @@ pub struct Notification {
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The step of the company's escalation policy (1-based); `None` without a policy.
+    pub escalation_step: Option<i64>,
 }
 
 /// Filters of the alerts list.

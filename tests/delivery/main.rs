@@ -15,6 +15,7 @@ mod chat_services;
 mod chat_shapes;
 mod codes;
 mod email;
+mod escalation;
 mod flood;
 mod harness;
 mod heartbeats;
@@ -81,6 +82,7 @@ both_backends! {
     report_mail::a_report_has_one_click_unsubscribe_and_a_csv_safe_for_spreadsheets,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
     heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
+    escalation::acknowledging_after_step_one_stops_steps_two_and_three,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
     chat::a_429_waits_its_retry_after_and_other_refusals_are_final,

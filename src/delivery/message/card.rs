@@ -192,6 +192,7 @@ mod tests {
             next_attempt_at: now(),
             created_at: now(),
             sent_at: None,
+            escalation_step: None,
         };
         let resolved = event == Event::Resolved;
         let alert = Alert {

@@ -20,7 +20,7 @@ pub const ALERT: &str = "SELECT id, company_id, key, severity, status, title, bo
 
 pub const NOTIFICATION: &str = "SELECT n.id, n.alert_id, n.contact_id, n.method_id, n.type, n.address, \
     n.event, n.state, n.reason, n.escalation, n.held, n.attempts, n.next_attempt_at, n.created_at, \
-    n.sent_at FROM notifications n";
+    n.sent_at, n.escalation_step FROM notifications n";
 
 pub async fn notifications_of_alert(
     db: &mut AnyConnection,
@@ -167,6 +167,7 @@ pub fn notification_from_row(row: &AnyRow) -> Result<Notification> {
         next_attempt_at: time(row, "next_attempt_at")?,
         created_at: time(row, "created_at")?,
         sent_at: sent.and_then(DateTime::from_timestamp_millis),
+        escalation_step: row.try_get("escalation_step")?,
     })
 }
 

@@ -189,6 +189,31 @@ pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &PolicyId) 
     Ok(())
 }
 
+/// The policies of these companies, for those that have one.
+pub async fn of_companies(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[&CompanyId],
+) -> Result<Vec<(CompanyId, PolicyId)>> {
+    if companies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = Sql::new("SELECT id, escalation_policy_id FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND escalation_policy_id IS NOT NULL AND id IN ")
+        .bind_list(companies.iter().map(|c| c.as_str()))
+        .fetch_all(&mut *db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                CompanyId::from_string(r.try_get::<String, _>("id")?),
+                PolicyId::from_string(r.try_get::<String, _>("escalation_policy_id")?),
+            ))
+        })
+        .collect()
+}
+
 /// The company's policy, if it has one.
 pub async fn of_company(
     db: &mut AnyConnection,

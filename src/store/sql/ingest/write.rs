@@ -32,6 +32,8 @@ pub struct Queued {
     pub method: MethodId,
     pub event: Event,
     pub plan: Plan,
+    /// The step of the company's escalation policy (1-based); `None` without one.
+    pub step: Option<i64>,
 }
 
 /// Inserts the batch's new alerts. A key firing twice (another transaction opened it first,
@@ -97,8 +99,8 @@ pub async fn enqueue(
 ) -> Result<()> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(
-            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq) \
-             AS (VALUES ",
+            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq, \
+             step) AS (VALUES ",
         );
         for (i, row) in chunk.iter().enumerate() {
             let (state, reason, at, escalation, held) = match &row.plan {
@@ -129,12 +131,14 @@ pub async fn enqueue(
                 .bind(at.timestamp_millis())
                 .push(", ")
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .push(", ")
+                .bind(row.step)
                 .push(")");
         }
         sql.push(
             ") INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, \
-             address, event, state, reason, escalation, held, next_attempt_at, created_at) \
-             SELECT v.id, ",
+             address, event, state, reason, escalation, held, next_attempt_at, created_at, \
+             escalation_step) SELECT v.id, ",
         )
         .bind(account.to_string())
         .push(
@@ -142,7 +146,7 @@ pub async fn enqueue(
              v.escalation, v.held, v.due, ",
         )
         .bind(now.timestamp_millis())
-        .push(" FROM v JOIN contact_methods m ON m.id = v.method_id ORDER BY v.seq")
+        .push(", v.step FROM v JOIN contact_methods m ON m.id = v.method_id ORDER BY v.seq")
         .execute(&mut *conn)
         .await?;
     }

@@ -36,7 +36,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
-    reason, escalation, held, attempts, next_attempt_at, created_at, sent_at";
+    reason, escalation, held, attempts, next_attempt_at, created_at, sent_at, escalation_step";
 
 /// Claims up to `limit` due notifications (queued or failed and due, or sending with an
 /// expired lease, i.e. a node died mid-send) for `lease`: they become `sending`, their

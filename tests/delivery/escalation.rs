@@ -1,0 +1,164 @@
+//! Escalation policies end to end on the injected clock (SPEC §2): step 1 to whoever is on
+//! call, step 2 to the team lead after 5 minutes, step 3 to everyone 10 minutes later;
+//! acknowledging after step 1 stops steps 2 and 3. Notifications record their step.
+
+use crate::common::{add_method, ingest};
+use crate::fixtures::{account, company, contact, method};
+use crate::harness::{dispatcher, t0};
+use crate::phone_steps::{critical, log};
+use crate::tx;
+use chrono::{Duration, NaiveDate, NaiveTime};
+use reach::domain::oncall::policy::{NewPolicy, Policy, Step, Target};
+use reach::domain::oncall::{NewSchedule, Rotation, ShiftEvery};
+use reach::domain::{CompanyAccess, Name, TimeZone};
+use reach::runtime::ManualClock;
+use reach::store::SqlStore;
+use std::sync::Arc;
+
+pub async fn acknowledging_after_step_one_stops_steps_two_and_three(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let mut people = Vec::new();
+    for name in ["Ana", "Bea", "Lola Lead"] {
+        let who = contact(store, &acme, name, CompanyAccess::All).await;
+        let email = format!(
+            "{}@acme.example",
+            name.split(' ').next().unwrap_or(name).to_lowercase()
+        );
+        add_method(store, &acme.id, &who.id, &method("email", &email))
+            .await
+            .unwrap();
+        people.push(who);
+    }
+    let (ana, bea, lead) = (&people[0], &people[1], &people[2]);
+    // Ana until 09:00 UTC on the 25th, then Bea: at t0 (10:00 on the 25th) Bea is on call.
+    let schedule = tx!(
+        store,
+        reach::store::schedules::create,
+        &acme.id,
+        &NewSchedule {
+            name: Name::parse("Guardia").unwrap(),
+            rotation: Rotation {
+                timezone: TimeZone::parse("UTC").unwrap(),
+                members: vec![ana.id.clone(), bea.id.clone()],
+                every: ShiftEvery::Day,
+                count: 1,
+                handoff: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                starts_on: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            },
+        },
+        "feed-key",
+        t0()
+    )
+    .await
+    .unwrap();
+    let policy = tx!(
+        store,
+        reach::store::policies::create,
+        &acme.id,
+        &NewPolicy {
+            name: Name::parse("Noche").unwrap(),
+            policy: Policy {
+                steps: vec![
+                    Step {
+                        targets: vec![Target::Schedule(schedule.id.clone())],
+                        wait_minutes: 5
+                    },
+                    Step {
+                        targets: vec![Target::Contact(lead.id.clone())],
+                        wait_minutes: 10
+                    },
+                    Step {
+                        targets: vec![Target::CompanyContacts],
+                        wait_minutes: 30
+                    },
+                ],
+                repeat: 0,
+            },
+        },
+        t0()
+    )
+    .await
+    .unwrap();
+    tx!(
+        store,
+        reach::store::policies::set_for_company,
+        &acme.id,
+        &nw.id,
+        Some(&policy.id)
+    )
+    .await
+    .unwrap();
+
+    let clock = Arc::new(ManualClock::new(t0()));
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dispatcher(store, clock.clone(), None, dir.path(), false);
+    let stored = ingest(store, &acme.id, &[critical(&nw, "db-1", "critical")], t0())
+        .await
+        .unwrap();
+    let planned: Vec<(String, Option<i64>, i64)> = log(store, &acme)
+        .await
+        .iter()
+        .map(|n| {
+            let who = people
+                .iter()
+                .find(|p| p.id == n.contact_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            (
+                who,
+                n.escalation_step,
+                (n.next_attempt_at - t0()).num_minutes(),
+            )
+        })
+        .collect();
+    let mut planned = planned;
+    planned.sort();
+    assert_eq!(
+        planned,
+        [
+            ("Ana".to_owned(), Some(3), 15),
+            ("Bea".to_owned(), Some(1), 0),
+            ("Bea".to_owned(), Some(3), 15),
+            ("Lola Lead".to_owned(), Some(2), 5),
+            ("Lola Lead".to_owned(), Some(3), 15),
+        ],
+        "Bea (on call) at once, the lead after 5 minutes, everyone after 15"
+    );
+    assert_eq!(worker.run_once().await.unwrap(), 1, "only step 1 is due");
+    tx!(
+        store,
+        reach::store::alerts::acknowledge,
+        &acme.id,
+        &CompanyAccess::All,
+        &stored[0].id,
+        &bea.id,
+        t0() + Duration::minutes(2)
+    )
+    .await
+    .unwrap();
+    clock.set(t0() + Duration::minutes(20));
+    assert_eq!(worker.run_once().await.unwrap(), 4);
+    let ended: Vec<(Option<i64>, String, Option<String>)> = log(store, &acme)
+        .await
+        .into_iter()
+        .map(|n| (n.escalation_step, n.state.as_str().to_owned(), n.reason))
+        .collect();
+    assert_eq!(
+        ended.iter().filter(|(_, state, _)| state == "sent").count(),
+        1
+    );
+    assert!(
+        ended
+            .iter()
+            .any(|(step, state, _)| *step == Some(1) && state == "sent")
+    );
+    assert!(
+        ended
+            .iter()
+            .filter(|(step, _, _)| *step != Some(1))
+            .all(|(_, state, reason)| state == "suppressed"
+                && reason.as_deref() == Some("acknowledged")),
+        "{ended:?}"
+    );
+}
