@@ -11,6 +11,7 @@ mod fixtures;
 
 mod acknowledge;
 mod chat;
+mod chat_failures;
 mod chat_services;
 mod chat_shapes;
 mod codes;
@@ -85,7 +86,7 @@ both_backends! {
     escalation::acknowledging_after_step_one_stops_steps_two_and_three,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
-    chat::a_429_waits_its_retry_after_and_other_refusals_are_final,
-    chat::a_matrix_retry_reuses_its_transaction_and_posts_once,
-    chat::unconfigured_bots_and_loopback_urls_fail_clearly,
+    chat_failures::a_429_waits_its_retry_after_and_other_refusals_are_final,
+    chat_failures::a_matrix_retry_reuses_its_transaction_and_posts_once,
+    chat_failures::unconfigured_bots_and_loopback_urls_fail_clearly,
 }

@@ -177,16 +177,7 @@ pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &PolicyId) 
         .bind(id.to_string())
         .execute(&mut *db)
         .await?;
-    let gone = Sql::new("DELETE FROM escalation_policies WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    if gone == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_owned(db, "escalation_policies", account, id.as_str()).await
 }
 
 /// The policies of these companies, for those that have one.

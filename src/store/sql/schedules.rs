@@ -300,16 +300,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ScheduleId) -> Result<()> {
-    let gone = Sql::new("DELETE FROM schedules WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    if gone == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    super::delete_owned(db, "schedules", account, id.as_str()).await
 }
 
 /// The names of these contacts of the account, by id.
