@@ -443,6 +443,19 @@ error-outlives-token = Must not be later than the expiry of the token that makes
 error-invalid-lifetime = Enter a number of days or hours such as 90d or 12h
 
 # --- integrations ---
+nav-schedules = Schedules
+schedules-intro = Who is on call in each rotation, and the coming two weeks. Escalation policies page the person on call first. Admins set schedules up through the API for now.
+schedules-none = No schedules yet.
+schedule-now = On call now
+schedule-next = Next
+schedule-until = until
+schedule-from = From
+schedule-who = Who
+schedule-nobody = Nobody
+schedule-override = override
+schedule-two-weeks = The next two weeks
+schedule-feed = Calendar feed (iCalendar)
+schedule-feed-hint = Subscribe to it in a calendar app; keep the link secret.
 nav-integrations = Integrations
 integrations-intro = Monitoring systems send their alerts to an integration's secret URL, in their own format.
 integrations-none = There are no integrations yet.

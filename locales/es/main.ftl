@@ -443,6 +443,19 @@ error-outlives-token = No puede ser posterior a la caducidad del token que lo cr
 error-invalid-lifetime = Introduce un número de días u horas, como 90d o 12h
 
 # --- integrations ---
+nav-schedules = Calendarios de guardia
+schedules-intro = Quién está de guardia en cada rotación y las próximas dos semanas. Las políticas de escalado avisan primero a quien está de guardia. Por ahora, los administradores configuran los calendarios mediante la API.
+schedules-none = Aún no hay calendarios de guardia.
+schedule-now = De guardia ahora
+schedule-next = Siguiente
+schedule-until = hasta
+schedule-from = Desde
+schedule-who = Quién
+schedule-nobody = Nadie
+schedule-override = sustitución
+schedule-two-weeks = Las próximas dos semanas
+schedule-feed = Calendario suscribible (iCalendar)
+schedule-feed-hint = Suscríbete desde una aplicación de calendario; no compartas el enlace.
 nav-integrations = Integraciones
 integrations-intro = Los sistemas de monitorización envían sus alertas a la URL secreta de una integración, en su propio formato.
 integrations-none = Aún no hay integraciones.

@@ -171,6 +171,16 @@ pub async fn delete_override(
     Ok(())
 }
 
+/// The names of these contacts of the caller's account, by id.
+pub async fn names(
+    app: &App,
+    caller: &Caller,
+    contacts: &[ContactId],
+) -> Result<HashMap<String, String>, AppError> {
+    let mut db = app.store.read().await?;
+    Ok(store::schedules::names(&mut db, &caller.account, contacts).await?)
+}
+
 /// What the secret feed shows: the schedule, its spans from a day ago to 14 days ahead and
 /// the names of those on call; 404 for a token that is not ours or a feed key that changed.
 pub async fn feed(

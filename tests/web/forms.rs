@@ -202,3 +202,35 @@ pub async fn the_method_form_offers_chat_services_with_help(app: &TestApp) {
         "listed with its type"
     );
 }
+
+pub async fn the_schedules_page_shows_who_is_on_call(app: &TestApp) {
+    with_passwords(app).await;
+    let made = app
+        .post(
+            "/api/v1/schedules",
+            &app.admin.token,
+            serde_json::json!({"name": "Guardia", "timezone": "Europe/Madrid", "members": [app.tech.id],
+                   "shift": {"every": "week", "handoff": "09:00"}, "starts_on": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    // Technicians see schedules too.
+    let mut browser = Browser::new(app);
+    browser.sign_in("tess@acme.example", PASSWORD).await;
+    let page = browser.get("/configure/schedules").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = html(&page);
+    assert!(
+        html.contains("Calendarios de guardia"),
+        "menu and title in Spanish"
+    );
+    assert!(html.contains("De guardia ahora"), "{html}");
+    assert!(html.contains("Guardia"), "{html}");
+    let feed = made.str("/ical_url");
+    assert!(html.contains(&feed.replace('&', "&amp;")), "the feed link");
+    let rows = html.matches("<tr><td>").count();
+    assert!(
+        (2..=4).contains(&rows),
+        "two weeks of weekly shifts: {rows}"
+    );
+}

@@ -187,6 +187,7 @@ on_both_databases! {
     forms::technicians_are_refused_admin_forms_and_nothing_changes,
     forms::bad_input_is_a_form_error_never_a_server_error,
     forms::the_method_form_offers_chat_services_with_help,
+    forms::the_schedules_page_shows_who_is_on_call,
     links::a_new_user_sets_their_password_with_a_one_time_link,
     links::an_email_is_verified_by_its_signed_link,
     links::a_report_unsubscribe_link_turns_reports_off,

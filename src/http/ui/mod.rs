@@ -15,6 +15,7 @@ mod companies;
 mod contacts;
 mod integration_form;
 mod integrations;
+mod schedules;
 
 mod method_link;
 mod methods;
@@ -168,6 +169,7 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/configure/integrations",
             get(integrations::list).post(integrations::create),
         )
+        .route("/configure/schedules", get(schedules::list))
         .route(
             "/configure/integrations/{id}/edit",
             get(integrations::edit_form).post(integrations::edit),
