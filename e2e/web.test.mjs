@@ -539,3 +539,17 @@ test('a chat method, with help on where its address is found (es)', async () => 
   assert.deepEqual(methods.methods.map((m) => [m.type, m.address, m.min_severity]), [['ntfy', 'https://ntfy.sh/reach-e2e-guardia', 'warning']]);
   await page.context().close();
 });
+
+test('the Schedules page, in Spanish (axe)', async () => {
+  const who = await api('POST', '/contacts', { name: 'Guardia Uno', companies: 'all' });
+  await api('POST', '/schedules', {
+    name: 'Guardia E2E', timezone: 'Europe/Madrid', members: [who.id],
+    shift: { every: 'week', handoff: '09:00' }, starts_on: '2026-11-02',
+  });
+  const page = await signIn(admin, 'es-ES');
+  await page.goto(`${base}/configure/schedules`);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Calendarios de guardia', level: 1 }).waitFor());
+  await assert.doesNotReject(page.getByText('Guardia Uno').first().waitFor());
+  await check(page, 'es-schedules');
+  await page.context().close();
+});
