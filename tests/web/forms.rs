@@ -225,7 +225,10 @@ pub async fn the_schedules_page_shows_who_is_on_call(app: &TestApp) {
         "menu and title in Spanish"
     );
     assert!(html.contains("De guardia ahora"), "{html}");
-    assert!(html.contains("Las próximas dos semanas (horas en "), "the zone of the times");
+    assert!(
+        html.contains("Las próximas dos semanas (horas en "),
+        "the zone of the times"
+    );
     assert!(html.contains("Guardia"), "{html}");
     let feed = made.str("/ical_url");
     assert!(html.contains(&feed.replace('&', "&amp;")), "the feed link");
