@@ -210,3 +210,42 @@ pub async fn feed(
     };
     Ok((schedule, spans, names))
 }
+
+/// Who a company's escalation policy pages first at `at` as on call: the person on call in the
+/// first schedule its steps name (in step order); `None` without a policy, a schedule target
+/// or anyone on call. For the top bar.
+pub async fn first_oncall(
+    app: &App,
+    caller: &Caller,
+    policy: &crate::domain::PolicyId,
+    at: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    let policy = {
+        let mut db = app.store.read().await?;
+        store::policies::get(&mut db, &caller.account, policy).await?
+    };
+    let first = policy
+        .policy
+        .steps
+        .iter()
+        .flat_map(|s| &s.targets)
+        .find_map(|t| match t {
+            oncall::policy::Target::Schedule(id) => Some(id),
+            _ => None,
+        });
+    let Some(id) = first else {
+        return Ok(None);
+    };
+    let (schedule, overrides) = with_overrides(app, &caller.account, id, at).await?;
+    let Some(span) = oncall::oncall_at(&schedule.rotation, &overrides, at) else {
+        return Ok(None);
+    };
+    let mut db = app.store.read().await?;
+    let names = store::schedules::names(
+        &mut db,
+        &caller.account,
+        std::slice::from_ref(&span.contact),
+    )
+    .await?;
+    Ok(names.get(span.contact.as_str()).cloned())
+}

@@ -15,6 +15,7 @@ mod integrations;
 mod links;
 mod message_limits;
 mod my_account;
+mod oncall;
 mod session;
 mod signin_limits;
 mod slow;
@@ -188,6 +189,8 @@ on_both_databases! {
     forms::bad_input_is_a_form_error_never_a_server_error,
     forms::the_method_form_offers_chat_services_with_help,
     forms::the_schedules_page_shows_who_is_on_call,
+    oncall::an_admin_sets_up_a_rotation_an_override_and_a_policy_on_the_pages,
+    oncall::technicians_are_refused_the_on_call_forms,
     links::a_new_user_sets_their_password_with_a_one_time_link,
     links::an_email_is_verified_by_its_signed_link,
     links::a_report_unsubscribe_link_turns_reports_off,

@@ -4,7 +4,7 @@ use super::{
     AdminWeb, Form, FormErrors, PageResult, Web, confirm, confirmation, done, refused, render,
 };
 use crate::app;
-use crate::domain::{CompanyId, FieldError, Invalid, Name, NewWindow, WindowId};
+use crate::domain::{CompanyId, FieldError, Name, NewWindow, PolicyId, WindowId};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Company;
@@ -19,6 +19,24 @@ const LIST: &str = "/configure/companies";
 pub struct NameForm {
     #[serde(default)]
     name: String,
+    /// The company page's policy choice (empty: none); absent from the add form.
+    #[serde(default)]
+    escalation_policy_id: Option<String>,
+}
+
+impl NameForm {
+    fn of(company: &Company) -> Self {
+        Self {
+            name: company.name.clone(),
+            escalation_policy_id: Some(
+                company
+                    .escalation_policy_id
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            ),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -35,7 +53,10 @@ struct CompaniesPage<'a> {
 struct CompanyEditPage<'a> {
     web: &'a Web,
     id: String,
-    name: String,
+    title: String,
+    form: NameForm,
+    /// Every policy of the account: (id, name).
+    policies: Vec<(String, String)>,
     errors: FormErrors,
     status: Option<String>,
     windows: Vec<WindowRow>,
@@ -96,16 +117,24 @@ async fn edit_page(
     state: &AppState,
     web: &Web,
     company: &Company,
-    name: String,
+    form: NameForm,
     errors: FormErrors,
     status: Option<String>,
     window: WindowForm,
     window_errors: FormErrors,
 ) -> Result<axum::response::Response, axum::response::Response> {
+    let policies = app::policies::list(state, &web.caller)
+        .await
+        .map_err(|e| web.fail(e))?
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.name))
+        .collect();
     Ok(render(&CompanyEditPage {
         web,
         id: company.id.to_string(),
-        name,
+        title: company.name.clone(),
+        form,
+        policies,
         errors,
         status,
         windows: windows(state, web, &company.id).await?,
@@ -178,35 +207,13 @@ pub async fn edit_form(
         &state,
         &web,
         &company,
-        company.name.clone(),
+        NameForm::of(&company),
         FormErrors::default(),
         status,
         WindowForm::default(),
         FormErrors::default(),
     )
     .await
-}
-
-/// A `datetime-local` value read in the viewer's time zone.
-fn local_instant(web: &Web, value: &str) -> Result<chrono::DateTime<chrono::Utc>, Invalid> {
-    use chrono::TimeZone as _;
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Invalid::Required);
-    }
-    let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| Invalid::DateTime)?;
-    // A time skipped by a daylight-saving change is read as the first instant after it.
-    let zone = web.timezone.tz();
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or(Invalid::DateTime)
 }
 
 pub async fn add_window(
@@ -217,20 +224,19 @@ pub async fn add_window(
 ) -> PageResult {
     let company = company(&state, &web, &id).await?;
     let parsed = NewWindow::parse(
-        local_instant(&web, &form.starts_at),
-        local_instant(&web, &form.ends_at),
+        web.instant(&form.starts_at),
+        web.instant(&form.ends_at),
         Some(form.reason.as_str()),
     );
     let window = match parsed {
         Ok(w) => w,
         Err(fields) => {
             let errors = field_errors(&fields, &web);
-            let name = company.name.clone();
             return edit_page(
                 &state,
                 &web,
                 &company,
-                name,
+                NameForm::of(&company),
                 FormErrors::default(),
                 None,
                 form,
@@ -267,8 +273,21 @@ pub async fn edit(
     Form(form): Form<NameForm>,
 ) -> PageResult {
     let current = company(&state, &web, &id).await?;
+    let policy = form
+        .escalation_policy_id
+        .as_deref()
+        .map(|p| (!p.trim().is_empty()).then(|| PolicyId::from_string(p.trim())));
     let result = match Name::parse(&form.name) {
-        Ok(name) => app::companies::rename(&state, &admin, &current.id, &name).await,
+        Ok(name) => {
+            app::policies::change_company(
+                &state,
+                &admin,
+                &current.id,
+                Some(&name),
+                policy.as_ref().map(Option::as_ref),
+            )
+            .await
+        }
         Err(e) => Err(AppError::Validation(vec![FieldError::new("name", e)])),
     };
     match result {
@@ -277,7 +296,7 @@ pub async fn edit(
             &state,
             &web,
             &current,
-            form.name,
+            form,
             field_errors(&f, &web),
             None,
             WindowForm::default(),

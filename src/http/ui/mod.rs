@@ -15,11 +15,15 @@ mod companies;
 mod contacts;
 mod integration_form;
 mod integrations;
+mod schedule_edit;
+mod schedule_form;
 mod schedules;
 
 mod method_link;
 mod methods;
 mod password_link;
+mod policies;
+mod policy_form;
 mod report_form;
 mod reports;
 mod session;
@@ -169,7 +173,38 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/configure/integrations",
             get(integrations::list).post(integrations::create),
         )
-        .route("/configure/schedules", get(schedules::list))
+        .route(
+            "/configure/schedules",
+            get(schedules::list).post(schedules::create),
+        )
+        .route(
+            "/configure/escalation-policies",
+            get(policies::list).post(policies::create),
+        )
+        .route(
+            "/configure/escalation-policies/{id}",
+            get(policies::edit_form).post(policies::edit),
+        )
+        .route(
+            "/configure/escalation-policies/{id}/delete",
+            get(policies::delete_form).post(policies::delete),
+        )
+        .route(
+            "/configure/schedules/{id}",
+            get(schedule_edit::edit_form).post(schedule_edit::edit),
+        )
+        .route(
+            "/configure/schedules/{id}/delete",
+            get(schedule_edit::delete_form).post(schedule_edit::delete),
+        )
+        .route(
+            "/configure/schedules/{id}/overrides",
+            post(schedules::add_override),
+        )
+        .route(
+            "/configure/schedules/{id}/overrides/{over}/delete",
+            post(schedules::delete_override),
+        )
         .route(
             "/configure/integrations/{id}/edit",
             get(integrations::edit_form).post(integrations::edit),

@@ -6,7 +6,7 @@ use super::form::csrf_of;
 use super::{COMPANY_COOKIE, SESSION_COOKIE, Tr, render};
 use crate::app;
 use crate::auth::{Admin, Caller};
-use crate::domain::TimeZone;
+use crate::domain::{Invalid, TimeZone};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::store::Company;
@@ -41,6 +41,8 @@ pub struct Web {
     pub current_company: Option<String>,
     /// The page's path, to mark the menu entry.
     pub path: String,
+    /// Who is on call now for the current company (its policy's first schedule).
+    pub oncall: Option<String>,
 }
 
 impl Web {
@@ -70,6 +72,28 @@ impl Web {
         t.with_timezone(&self.timezone.tz())
             .format("%Y-%m-%d %H:%M")
             .to_string()
+    }
+
+    /// A `datetime-local` value read in the viewer's time zone.
+    pub fn instant(&self, value: &str) -> Result<chrono::DateTime<chrono::Utc>, Invalid> {
+        use chrono::TimeZone as _;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(Invalid::Required);
+        }
+        let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+            .map_err(|_| Invalid::DateTime)?;
+        // A time skipped by a daylight-saving change is read as the first instant after it.
+        let zone = self.timezone.tz();
+        zone.from_local_datetime(&naive)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok_or(Invalid::DateTime)
     }
 
     /// An error as a page in the user's language.
@@ -143,7 +167,9 @@ impl FromRequestParts<Arc<AppState>> for Web {
             .get(COMPANY_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|id| companies.iter().any(|c| c.id.as_str() == id));
+        let oncall = oncall(state, &caller, &companies, current_company.as_deref()).await;
         Ok(Self {
+            oncall,
             tr: Tr::choose(me.locale, accept.as_deref()),
             csrf: csrf_of(parts),
             user_name: me.name.clone(),
@@ -154,6 +180,23 @@ impl FromRequestParts<Arc<AppState>> for Web {
             caller,
         })
     }
+}
+
+/// Who is on call now for the chosen company, if it has a policy with a schedule; a failure
+/// to find out is logged and shows nothing (the page itself does not depend on it).
+async fn oncall(
+    state: &AppState,
+    caller: &Caller,
+    companies: &[Company],
+    current: Option<&str>,
+) -> Option<String> {
+    let company = companies.iter().find(|c| Some(c.id.as_str()) == current)?;
+    let policy = company.escalation_policy_id.as_ref()?;
+    app::schedules::first_oncall(state, caller, policy, chrono::Utc::now())
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "finding who is on call failed"))
+        .ok()
+        .flatten()
 }
 
 /// A signed-in admin's page: the [`Admin`] capability beside the page context; anyone else
