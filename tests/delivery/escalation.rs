@@ -9,7 +9,7 @@ use crate::phone_steps::{critical, log};
 use crate::tx;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use reach::domain::oncall::policy::{NewPolicy, Policy, Step, Target};
-use reach::domain::oncall::{NewSchedule, Rotation, ShiftEvery};
+use reach::domain::oncall::{NewSchedule, Override, Rotation, ShiftEvery};
 use reach::domain::{CompanyAccess, Name, TimeZone};
 use reach::runtime::ManualClock;
 use reach::store::SqlStore;
@@ -160,5 +160,134 @@ pub async fn acknowledging_after_step_one_stops_steps_two_and_three(store: &SqlS
             .all(|(_, state, reason)| state == "suppressed"
                 && reason.as_deref() == Some("acknowledged")),
         "{ended:?}"
+    );
+}
+
+/// A policy of two steps run again once (`repeat: 1`): the on-call person at once, the lead
+/// after 5 minutes, then both again 15 and 20 minutes in. The schedule target is resolved when
+/// the alert opens: an override put Lola on call over the rotation's Ana. A contact target
+/// without access to the company (Carl sees Contoso only) receives nothing.
+pub async fn a_policy_repeats_and_pages_whoever_an_override_puts_on_call(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let mut people = Vec::new();
+    for (name, access) in [
+        ("Ana", CompanyAccess::All),
+        ("Lola", CompanyAccess::All),
+        ("Bob Lead", CompanyAccess::All),
+        ("Carl", CompanyAccess::only([contoso.id.clone()]).unwrap()),
+    ] {
+        let who = contact(store, &acme, name, access).await;
+        let email = format!(
+            "{}@acme.example",
+            name.split(' ').next().unwrap_or(name).to_lowercase()
+        );
+        add_method(store, &acme.id, &who.id, &method("email", &email))
+            .await
+            .unwrap();
+        people.push(who);
+    }
+    let (ana, lola, lead, carl) = (&people[0], &people[1], &people[2], &people[3]);
+    let schedule = tx!(
+        store,
+        reach::store::schedules::create,
+        &acme.id,
+        &NewSchedule {
+            name: Name::parse("Solo Ana").unwrap(),
+            rotation: Rotation {
+                timezone: TimeZone::parse("Europe/Madrid").unwrap(),
+                members: vec![ana.id.clone()],
+                every: ShiftEvery::Day,
+                count: 1,
+                handoff: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+                starts_on: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            },
+        },
+        "feed-key",
+        t0()
+    )
+    .await
+    .unwrap();
+    tx!(
+        store,
+        reach::store::schedules::add_override,
+        &acme.id,
+        &schedule.id,
+        &Override {
+            contact: lola.id.clone(),
+            starts_at: t0() - Duration::hours(1),
+            ends_at: t0() + Duration::hours(1),
+        },
+        t0()
+    )
+    .await
+    .unwrap();
+    let policy = tx!(
+        store,
+        reach::store::policies::create,
+        &acme.id,
+        &NewPolicy {
+            name: Name::parse("Dos pasos").unwrap(),
+            policy: Policy {
+                steps: vec![
+                    Step {
+                        targets: vec![Target::Schedule(schedule.id.clone())],
+                        wait_minutes: 5
+                    },
+                    Step {
+                        targets: vec![
+                            Target::Contact(lead.id.clone()),
+                            Target::Contact(carl.id.clone())
+                        ],
+                        wait_minutes: 10
+                    },
+                ],
+                repeat: 1,
+            },
+        },
+        t0()
+    )
+    .await
+    .unwrap();
+    tx!(
+        store,
+        reach::store::policies::set_for_company,
+        &acme.id,
+        &nw.id,
+        Some(&policy.id)
+    )
+    .await
+    .unwrap();
+    ingest(store, &acme.id, &[critical(&nw, "db-2", "critical")], t0())
+        .await
+        .unwrap();
+    let mut planned: Vec<(String, Option<i64>, i64)> = log(store, &acme)
+        .await
+        .iter()
+        .map(|n| {
+            let who = people
+                .iter()
+                .find(|p| p.id == n.contact_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            (
+                who,
+                n.escalation_step,
+                (n.next_attempt_at - t0()).num_minutes(),
+            )
+        })
+        .collect();
+    planned.sort_by_key(|p| (p.2, p.0.clone()));
+    assert_eq!(
+        planned,
+        [
+            ("Lola".to_owned(), Some(1), 0),
+            ("Bob Lead".to_owned(), Some(2), 5),
+            ("Lola".to_owned(), Some(1), 15),
+            ("Bob Lead".to_owned(), Some(2), 20),
+        ],
+        "Lola (the override) at once and again after the last wait; the lead 5 minutes after \
+         each; Carl, without access to Northwind, never; Ana (the rotation) not at all"
     );
 }

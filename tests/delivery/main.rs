@@ -84,6 +84,7 @@ both_backends! {
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
     heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
     escalation::acknowledging_after_step_one_stops_steps_two_and_three,
+    escalation::a_policy_repeats_and_pages_whoever_an_override_puts_on_call,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
     chat_failures::a_429_waits_its_retry_after_and_other_refusals_are_final,
