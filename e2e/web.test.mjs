@@ -553,3 +553,78 @@ test('the Schedules page, in Spanish (axe)', async () => {
   await check(page, 'es-schedules');
   await page.context().close();
 });
+
+const oncallWords = {
+  en: {
+    add: 'Add a schedule', member: 'Member', saved: 'The schedule was saved.', who: 'Who', starts: 'Starts', ends: 'Ends',
+    addOverride: 'Add an override', overrideAdded: 'The override was added.', save: 'Save', policies: 'Escalation policies',
+    step: 'Step 1', oncallIn: 'On call in', policySaved: 'The escalation policy was saved.', policyField: 'Escalation policy',
+    companySaved: 'The company was saved.', switch: 'Switch', onCall: 'On call', badHandoff: 'Enter a time as HH:MM',
+  },
+  es: {
+    add: 'Añadir un calendario de guardia', member: 'Miembro', saved: 'Se ha guardado el calendario de guardia.', who: 'Quién',
+    starts: 'Inicio', ends: 'Fin', addOverride: 'Añadir una sustitución', overrideAdded: 'Se ha añadido la sustitución.',
+    save: 'Guardar', policies: 'Políticas de escalado', step: 'Paso 1', oncallIn: 'De guardia en',
+    policySaved: 'Se ha guardado la política de escalado.', policyField: 'Política de escalado',
+    companySaved: 'Se ha guardado la empresa.', switch: 'Cambiar', onCall: 'De guardia', badHandoff: 'Introduce una hora como HH:MM',
+  },
+};
+
+/** A `datetime-local` value `days` from now (a day's margin covers any reader's zone). */
+function localInput(days) {
+  return new Date(Date.now() + days * 86400000).toISOString().slice(0, 16);
+}
+
+for (const lang of ['en', 'es']) {
+  const w = oncallWords[lang];
+  test(`a rotation, an override and an escalation policy set up on the pages, in ${lang}`, async () => {
+    const [first, second] = [await api('POST', '/contacts', { name: `Primera ${lang}`, companies: 'all' }),
+      await api('POST', '/contacts', { name: `Segunda ${lang}`, companies: 'all' })];
+    const company = await api('POST', '/companies', { name: `Guardias ${lang}` });
+    const name = `Rotación ${lang}`;
+    const page = await signIn(admin, lang === 'en' ? 'en-US' : 'es-ES');
+    await page.goto(`${base}/configure/schedules`);
+    const form = page.locator('form[action="/configure/schedules"]');
+    await form.getByLabel(lang === 'en' ? 'Name' : 'Nombre', { exact: true }).fill(name);
+    await form.getByLabel(`${w.member} 1`, { exact: true }).selectOption(first.id);
+    await form.getByLabel(`${w.member} 2`, { exact: true }).selectOption(second.id);
+    await form.locator('#f-handoff').fill('');
+    await form.getByRole('button', { name: w.save }).click();
+    assert.match(await page.locator('#f-handoff-error').textContent(), new RegExp(w.badHandoff));
+    await page.locator('#f-handoff').fill('09:00');
+    await page.locator('form[action="/configure/schedules"]').getByRole('button', { name: w.save }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.saved }).waitFor());
+    const schedule = (await api('GET', '/schedules')).items.find((s) => s.name === name);
+    assert.deepEqual(schedule.members, [first.id, second.id]);
+
+    const override = page.getByRole('form', { name: `${w.addOverride}: ${name}` });
+    await override.getByLabel(w.who, { exact: true }).selectOption(second.id);
+    await override.getByLabel(w.starts, { exact: true }).fill(localInput(-1));
+    await override.getByLabel(w.ends, { exact: true }).fill(localInput(2));
+    await override.getByRole('button', { name: w.addOverride }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.overrideAdded }).waitFor());
+    const now = await api('GET', `/schedules/${schedule.id}/oncall`);
+    assert.deepEqual([now.contact_id, now.override], [second.id, true]);
+    await check(page, `${lang}-schedules-override`);
+
+    await page.goto(`${base}/configure/escalation-policies`);
+    await page.locator('#f-name').fill(`Política ${lang}`);
+    await page.getByRole('group', { name: w.step, exact: true }).getByLabel(`${w.oncallIn} ${name}`, { exact: true }).check();
+    await page.getByRole('button', { name: w.save }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.policySaved }).waitFor());
+    await check(page, `${lang}-escalation-policies`);
+    const policy = (await api('GET', '/escalation-policies')).items.find((p) => p.name === `Política ${lang}`);
+    assert.deepEqual(policy.steps, [{ targets: [{ type: 'schedule', id: schedule.id }], wait_minutes: 5 }]);
+
+    await page.goto(`${base}/configure/companies/${company.id}/edit`);
+    await page.getByLabel(w.policyField, { exact: true }).selectOption(policy.id);
+    await page.getByRole('button', { name: w.save }).click();
+    await assert.doesNotReject(page.getByRole('status').filter({ hasText: w.companySaved }).waitFor());
+    assert.equal((await api('GET', `/companies/${company.id}`)).escalation_policy_id, policy.id);
+    await page.locator('#company-switcher').selectOption(company.id);
+    await page.getByRole('button', { name: w.switch }).click();
+    await assert.doesNotReject(page.locator('.oncall-bar').filter({ hasText: `${w.onCall}: Segunda ${lang}` }).waitFor());
+    await check(page, `${lang}-oncall-top-bar`);
+    await page.context().close();
+  });
+}
