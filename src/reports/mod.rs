@@ -4,10 +4,12 @@
 //! as a CSV attachment) to each of their email methods with `reports` on.
 //!
 //! This module holds a run (`run_now`, `execute`, the deliveries it queues, its period);
-//! `tables` builds each kind's numbers (`alert_csv`, the alert summary's CSV rows), `render`
-//! writes the email, CSV and chart, and `scheduler` starts due runs.
+//! `tables` builds each kind's numbers (`alert_csv`, the alert summary's CSV rows; `oncall`, the
+//! escalation policies' sections: coverage gaps, pages per person), `render` writes the email,
+//! CSV and chart, and `scheduler` starts due runs.
 
 mod alert_csv;
+mod oncall;
 mod render;
 mod scheduler;
 mod tables;
@@ -22,7 +24,7 @@ pub use crate::delivery::message::{CHART_CID, ReportMail};
 pub use alert_csv::{ALERT_CSV_COLUMNS, Csv};
 pub use render::chart;
 pub use scheduler::Scheduler;
-pub use tables::{DayCounts, Table};
+pub use tables::{DayCounts, Section, Table};
 
 use render::render;
 use tables::build;

@@ -1,7 +1,7 @@
 //! A report's email for one recipient: the HTML and text parts from one template
 //! (`templates/email/report.html`), the CSV attachment and, for alert summaries, the chart PNG.
 
-use super::{CHART_CID, DayCounts, ReportMail, Table};
+use super::{CHART_CID, DayCounts, ReportMail, Section, Table};
 use crate::i18n::Tr;
 use crate::store::{Report, ReportRun, Result, StoreError};
 use askama::Template;
@@ -17,6 +17,8 @@ struct ReportFields<'a> {
     headers: &'a [String],
     rows: &'a [Vec<String>],
     notes: &'a [String],
+    /// In the email only, not in the CSV.
+    sections: &'a [Section],
     attachment_note: String,
     footer: String,
     unsubscribe: &'a str,
@@ -82,6 +84,7 @@ pub(super) fn render(
         headers: &table.headers,
         rows: &table.rows,
         notes: &table.notes,
+        sections: &table.sections,
         attachment_note: tr.t("report-attachment"),
         footer: tr.ta("mail-footer", &[("name", name), ("account", account)]),
         unsubscribe,

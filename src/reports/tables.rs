@@ -1,7 +1,9 @@
 //! The numbers of each report kind (alert summary, delivery summary, coverage) for one
-//! recipient's companies and period: the [`Table`] a report email and its CSV show.
+//! recipient's companies and period: the [`Table`] a report email and its CSV show (its
+//! escalation-policy sections come from `oncall`).
 
 use super::alert_csv::{Csv, alert_rows};
+use super::oncall::{coverage_section, pages_section};
 use crate::domain::report::ReportKind;
 use crate::domain::{AccountId, CompanyAccess, CompanyId, MethodType};
 use crate::i18n::Tr;
@@ -20,6 +22,16 @@ pub struct Table {
     pub days: Option<DayCounts>,
     /// The CSV attachment when it is not this table: the alert summary's one row per alert.
     pub csv: Option<Csv>,
+    /// Titled lists after the notes, in the email only (never in its CSV): the alert
+    /// summary's pages per person, the coverage report's on-call gaps.
+    pub sections: Vec<Section>,
+}
+
+/// A titled list of lines a report email shows after its table and notes.
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub title: String,
+    pub lines: Vec<String>,
 }
 
 fn minutes(values: &mut [i64], percentile: f64) -> String {
@@ -109,6 +121,10 @@ pub(super) async fn build(
                     .collect(),
                 days: Some(per_day(&alerts, start, end, zone)),
                 csv: Some(alert_rows(&alerts, name_of, zone)),
+                sections: pages_section(db, account, &ids, start, end, tr)
+                    .await?
+                    .into_iter()
+                    .collect(),
             })
         }
         ReportKind::DeliverySummary => {
@@ -162,6 +178,7 @@ pub(super) async fn build(
                 rows,
                 days: None,
                 csv: None,
+                sections: Vec::new(),
                 notes: slowest
                     .iter()
                     .take(3)
@@ -244,9 +261,15 @@ pub(super) async fn build(
                     .iter()
                     .map(|u| tr.ta("report-unverified-phone", &[("who", u)])),
             );
+            // The policies' gaps from the run's time on (`end`: its scheduled time, or now).
+            let sections = coverage_section(db, account, scope, end, tr, zone)
+                .await?
+                .into_iter()
+                .collect();
             Ok(Table {
                 days: None,
                 csv: None,
+                sections,
                 intro: vec![tr.t("report-coverage-intro")],
                 headers: vec![
                     h("mail-fact-company"),

@@ -25,6 +25,8 @@ mod phones;
 mod provider;
 mod push_shapes;
 mod report_mail;
+mod report_oncall;
+mod report_pages;
 mod reports;
 mod retries;
 mod steps;
@@ -82,6 +84,9 @@ both_backends! {
     reports::a_report_goes_to_each_recipient_scoped_with_its_csv,
     report_mail::a_report_has_one_click_unsubscribe_and_a_csv_safe_for_spreadsheets,
     reports::the_scheduler_runs_each_due_report_once_even_when_racing,
+    report_oncall::a_coverage_report_names_on_call_gaps,
+    report_pages::an_alert_summary_counts_pages_per_person,
+    report_pages::without_pages_the_alert_summary_has_no_pages_section,
     heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
     escalation::acknowledging_after_step_one_stops_steps_two_and_three,
     escalation::a_policy_repeats_and_pages_whoever_an_override_puts_on_call,

@@ -4,6 +4,7 @@
 //! daylight-saving changes (a handoff time that does not exist that day happens at the end of
 //! the gap; one that happens twice, at the first) and month ends.
 
+pub mod coverage;
 mod input;
 pub mod policy;
 mod spans;

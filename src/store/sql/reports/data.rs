@@ -1,6 +1,6 @@
 //! What a report shows: the alerts and the alert notifications of some companies in a period.
 
-use crate::domain::{AccountId, CompanyId};
+use crate::domain::{AccountId, CompanyId, ContactId};
 use crate::store::Result;
 use crate::store::sql::{Sql, alerts, time};
 use chrono::{DateTime, Utc};
@@ -74,6 +74,44 @@ pub async fn notifications_in(
                 r.try_get("attempts")?,
                 time(r, "created_at")?,
                 sent.and_then(DateTime::from_timestamp_millis),
+            ))
+        })
+        .collect()
+}
+
+/// Who escalation policies paged in [start, end) among these companies' alerts, most paged
+/// first: (contact, name, pages). A page is one (alert, event, step) sent to the person,
+/// however many of their methods it went to; deleted contacts are left out.
+pub async fn pages_in(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[CompanyId],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(ContactId, String, i64)>> {
+    let rows = Sql::new(
+        "SELECT c.id, c.name, COUNT(*) AS pages FROM (SELECT DISTINCT n.contact_id, \
+         n.alert_id, n.event, n.escalation_step FROM notifications n JOIN alerts a \
+         ON a.id = n.alert_id WHERE n.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND a.company_id IN ")
+    .bind_list(companies.iter().map(CompanyId::as_str))
+    .push(" AND n.escalation_step IS NOT NULL AND n.state = 'sent' AND n.sent_at >= ")
+    .bind(start.timestamp_millis())
+    .push(" AND n.sent_at < ")
+    .bind(end.timestamp_millis())
+    .push(") p JOIN contacts c ON c.id = p.contact_id AND c.account_id = ")
+    .bind(account.to_string())
+    .push(" GROUP BY c.id, c.name, c.name_key ORDER BY COUNT(*) DESC, c.name_key, c.id")
+    .fetch_all(&mut *db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                ContactId::from_string(r.try_get::<String, _>("id")?),
+                r.try_get("name")?,
+                r.try_get("pages")?,
             ))
         })
         .collect()

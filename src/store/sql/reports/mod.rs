@@ -8,7 +8,7 @@
 mod data;
 mod runs;
 
-pub use data::{alerts_in, notifications_in};
+pub use data::{alerts_in, notifications_in, pages_in};
 pub use runs::{finish_run, queue_delivery, run_deliveries, runs, start_run, unsubscribe};
 
 use super::{Sql, flag, time};
