@@ -12,24 +12,42 @@ use reach::domain::oncall::policy::{NewPolicy, Policy, Step, Target};
 use reach::domain::oncall::{NewSchedule, Override, Rotation, ShiftEvery};
 use reach::domain::{CompanyAccess, Name, TimeZone};
 use reach::runtime::ManualClock;
-use reach::store::SqlStore;
+use reach::store::{Account, Contact, SqlStore};
 use std::sync::Arc;
+
+/// Contacts with these names and access, each with an email method (`ana@acme.example`).
+async fn with_email<const N: usize>(
+    store: &SqlStore,
+    acme: &Account,
+    who: [(&str, CompanyAccess); N],
+) -> Vec<Contact> {
+    let mut people = Vec::new();
+    for (name, access) in who {
+        let made = contact(store, acme, name, access).await;
+        let first = name.split(' ').next().unwrap_or(name).to_lowercase();
+        add_method(
+            store,
+            &acme.id,
+            &made.id,
+            &method("email", &format!("{first}@acme.example")),
+        )
+        .await
+        .unwrap();
+        people.push(made);
+    }
+    people
+}
 
 pub async fn acknowledging_after_step_one_stops_steps_two_and_three(store: &SqlStore) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
-    let mut people = Vec::new();
-    for name in ["Ana", "Bea", "Lola Lead"] {
-        let who = contact(store, &acme, name, CompanyAccess::All).await;
-        let email = format!(
-            "{}@acme.example",
-            name.split(' ').next().unwrap_or(name).to_lowercase()
-        );
-        add_method(store, &acme.id, &who.id, &method("email", &email))
-            .await
-            .unwrap();
-        people.push(who);
-    }
+    let all = || CompanyAccess::All;
+    let people = with_email(
+        store,
+        &acme,
+        [("Ana", all()), ("Bea", all()), ("Lola Lead", all())],
+    )
+    .await;
     let (ana, bea, lead) = (&people[0], &people[1], &people[2]);
     // Ana until 09:00 UTC on the 25th, then Bea: at t0 (10:00 on the 25th) Bea is on call.
     let schedule = tx!(
@@ -171,23 +189,17 @@ pub async fn a_policy_repeats_and_pages_whoever_an_override_puts_on_call(store: 
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let contoso = company(store, &acme, "Contoso").await;
-    let mut people = Vec::new();
-    for (name, access) in [
-        ("Ana", CompanyAccess::All),
-        ("Lola", CompanyAccess::All),
-        ("Bob Lead", CompanyAccess::All),
-        ("Carl", CompanyAccess::only([contoso.id.clone()]).unwrap()),
-    ] {
-        let who = contact(store, &acme, name, access).await;
-        let email = format!(
-            "{}@acme.example",
-            name.split(' ').next().unwrap_or(name).to_lowercase()
-        );
-        add_method(store, &acme.id, &who.id, &method("email", &email))
-            .await
-            .unwrap();
-        people.push(who);
-    }
+    let people = with_email(
+        store,
+        &acme,
+        [
+            ("Ana", CompanyAccess::All),
+            ("Lola", CompanyAccess::All),
+            ("Bob Lead", CompanyAccess::All),
+            ("Carl", CompanyAccess::only([contoso.id.clone()]).unwrap()),
+        ],
+    )
+    .await;
     let (ana, lola, lead, carl) = (&people[0], &people[1], &people[2], &people[3]);
     let schedule = tx!(
         store,
