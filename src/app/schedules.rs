@@ -76,6 +76,28 @@ pub async fn delete(app: &App, admin: &Admin, id: &ScheduleId) -> Result<(), App
     Ok(())
 }
 
+/// A new secret feed URL for the schedule; the old one answers 404 from now on. Audited
+/// without the key (the audit entry says the feed changed, not what it is).
+#[tracing::instrument(skip_all, fields(account = %admin.0.account, schedule = %id))]
+pub async fn new_feed(app: &App, admin: &Admin, id: &ScheduleId) -> Result<Schedule, AppError> {
+    let caller = &admin.0;
+    let key = crate::auth::generate_token().0;
+    let mut tx = app.store.write().await?;
+    let made = store::schedules::set_feed_key(&mut tx, &caller.account, id, &key).await?;
+    audit::event(
+        &mut tx,
+        caller,
+        "rotate",
+        "schedule_feed",
+        id.as_str(),
+        None,
+        None,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(made)
+}
+
 /// The schedule and its overrides that matter from `since` on.
 async fn with_overrides(
     app: &App,

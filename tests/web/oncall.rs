@@ -76,6 +76,34 @@ pub async fn an_admin_sets_up_a_rotation_an_override_and_a_policy_on_the_pages(a
     assert!(html(&page).contains("Se ha guardado el calendario de guardia"));
     assert!(html(&page).contains("No hay sustituciones próximas"));
 
+    // A new feed link: the old one stops working.
+    let feed = |v: &serde_json::Value| {
+        let url = v["ical_url"].as_str().expect("ical_url");
+        url[url.find("/ical/").expect("feed path")..].to_owned()
+    };
+    let old_feed = feed(schedule);
+    assert_eq!(
+        app.call("GET", &old_feed, None, None).await.status,
+        StatusCode::OK
+    );
+    let renewed = ana
+        .post(&format!("{SCHEDULES}/{id}/feed"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(renewed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.call("GET", &old_feed, None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let shown = app
+        .get(&format!("/api/v1/schedules/{id}"), &app.admin.token)
+        .await;
+    let new_feed = feed(&shown.body);
+    assert_ne!(new_feed, old_feed);
+    assert_eq!(
+        app.call("GET", &new_feed, None, None).await.status,
+        StatusCode::OK
+    );
+
     // An override for the admin from now for two hours, in the reader's zone.
     let zone = chrono_tz::Europe::Madrid;
     let local =

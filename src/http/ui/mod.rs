@@ -201,6 +201,7 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             "/configure/schedules/{id}/overrides",
             post(schedules::add_override),
         )
+        .route("/configure/schedules/{id}/feed", post(schedules::new_feed))
         .route(
             "/configure/schedules/{id}/overrides/{over}/delete",
             post(schedules::delete_override),

@@ -254,3 +254,15 @@ pub async fn delete_override(
         .map_err(|e| web.fail(e))?;
     Ok(done(LIST, "override-deleted"))
 }
+
+pub async fn new_feed(
+    State(state): State<Arc<AppState>>,
+    super::AdminWeb(web, admin): super::AdminWeb,
+    Path(id): Path<String>,
+    Form(_): Form<super::session::Empty>,
+) -> PageResult {
+    app::schedules::new_feed(&state, &admin, &ScheduleId::from_string(id))
+        .await
+        .map_err(|e| web.fail(e))?;
+    Ok(done(LIST, "schedule-feed-changed"))
+}

@@ -299,6 +299,27 @@ pub async fn update(
     get(db, account, id).await
 }
 
+/// Gives the schedule a new feed key: its old calendar feed URL stops working.
+pub async fn set_feed_key(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    id: &ScheduleId,
+    key: &str,
+) -> Result<Schedule> {
+    let changed = Sql::new("UPDATE schedules SET feed_key = ")
+        .bind(key.to_owned())
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id = ")
+        .bind(id.to_string())
+        .execute(&mut *db)
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    get(db, account, id).await
+}
+
 pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ScheduleId) -> Result<()> {
     super::delete_owned(db, "schedules", account, id.as_str()).await
 }
