@@ -56,6 +56,7 @@ pub async fn policy(
     acme: &Account,
     name: &str,
     steps: Vec<Vec<Target>>,
+    repeat: u8,
     companies: &[&Company],
 ) {
     let stored = tx!(
@@ -72,7 +73,7 @@ pub async fn policy(
                         wait_minutes: 5,
                     })
                     .collect(),
-                repeat: 0,
+                repeat,
             },
         },
         t0()
@@ -243,6 +244,7 @@ pub async fn a_coverage_report_names_on_call_gaps(store: &SqlStore) {
                 Target::CompanyContacts,
             ],
         ],
+        0,
         &[&nw],
     )
     .await;
@@ -251,6 +253,7 @@ pub async fn a_coverage_report_names_on_call_gaps(store: &SqlStore) {
         &acme,
         "Contoso day",
         vec![vec![Target::Schedule(later.id.clone())]],
+        0,
         &[&contoso],
     )
     .await;
@@ -298,9 +301,9 @@ pub async fn a_coverage_report_names_on_call_gaps(store: &SqlStore) {
         [
             "Nadie está de guardia en el calendario Primary (política Night) desde el \
              2026-11-25 11:00 CET hasta el 2026-11-28 10:00 CET.",
-            "Carl es destinatario de la política Night pero no tiene acceso a Northwind: \
+            "Carl figura entre los destinatarios de la política Night pero no tiene acceso a Northwind: \
              nunca recibe sus avisos.",
-            "Dora es destinatario de la política Night (Northwind) pero no tiene ningún \
+            "Dora figura entre los destinatarios de la política Night (Northwind) pero no tiene ningún \
              método que reciba una alerta crítica.",
         ],
         "{text}"

@@ -1,6 +1,6 @@
 //! The alert summary's pages per person, end to end through a real SMTP server: who the
-//! escalation policies paged in the period and how many times (one page per alert, event and
-//! step, however many of their methods it went to), only of the recipient's companies, in
+//! escalation policies paged in the period and how many times (one page per alert, event, step
+//! and round, however many of their methods it went to), only of the recipient's companies, in
 //! their language, in the email's text and HTML and never in its CSV; no section without pages.
 
 use crate::common::{add_method, ingest};
@@ -75,11 +75,13 @@ pub async fn an_alert_summary_counts_pages_per_person(store: &SqlStore) {
             vec![Target::Schedule(rota.id.clone())],
             vec![Target::Contact(lead.id.clone())],
         ],
+        1,
         &[&nw, &contoso],
     )
     .await;
 
     // Three alerts two hours before the run; two are acknowledged before step 2 pages the lead.
+    // The policy runs again once: 10 minutes in, step 1 pages Bea again for the third.
     let opened = t0() - Duration::hours(2);
     let clock = Arc::new(ManualClock::new(opened));
     let smtp = SmtpSink::start();
@@ -114,16 +116,20 @@ pub async fn an_alert_summary_counts_pages_per_person(store: &SqlStore) {
     clock.set(opened + Duration::minutes(10));
     worker.run_once().await.unwrap();
     assert_eq!(
-        smtp.wait_for(7).await.len(),
-        7,
-        "step 2 paged the lead once"
+        smtp.wait_for(9).await.len(),
+        9,
+        "step 2 paged the lead once, and the second round's step 1 Bea's two emails"
     );
 
     let report = report(store, &acme, "alert_summary", &[&carl.id, &nora.id]).await;
     let mails = run(store, &acme, &report, &smtp, clock, 2).await;
     let (_, text, html, csv) = mail_to(&mails, "carl@acme.example");
     let lines = section(text, "Pages per person (escalation policies)");
-    assert_eq!(lines, ["Bea: 3", "Lola Lead: 1"], "{text}");
+    assert_eq!(
+        lines,
+        ["Bea: 4", "Lola Lead: 1"],
+        "a second round is a second page: {text}"
+    );
     for line in &lines {
         assert!(
             html.contains(&format!("<li>{line}</li>")),
@@ -138,7 +144,7 @@ pub async fn an_alert_summary_counts_pages_per_person(store: &SqlStore) {
     let (_, text, _, _) = mail_to(&mails, "nora@northwind.example");
     assert_eq!(
         section(text, "Avisos por persona (políticas de escalado)"),
-        ["Bea: 2", "Lola Lead: 1"],
+        ["Bea: 3", "Lola Lead: 1"],
         "{text}"
     );
 }

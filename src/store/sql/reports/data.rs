@@ -81,7 +81,10 @@ pub async fn notifications_in(
 
 /// Who escalation policies paged in [start, end) among these companies' alerts, most paged
 /// first: (contact, name, pages). A page is one (alert, event, step) sent to the person,
-/// however many of their methods it went to; deleted contacts are left out.
+/// however many of their methods it went to, counted once per round: a policy that repeats
+/// (or a re-notification) sends each method one more row, so the rounds of an (alert, event,
+/// step) are the most rows any one method of the person was sent. Deleted contacts are left
+/// out.
 pub async fn pages_in(
     db: &mut AnyConnection,
     account: &AccountId,
@@ -90,8 +93,9 @@ pub async fn pages_in(
     end: DateTime<Utc>,
 ) -> Result<Vec<(ContactId, String, i64)>> {
     let rows = Sql::new(
-        "SELECT c.id, c.name, COUNT(*) AS pages FROM (SELECT DISTINCT n.contact_id, \
-         n.alert_id, n.event, n.escalation_step FROM notifications n JOIN alerts a \
+        "SELECT c.id, c.name, CAST(SUM(p.rounds) AS BIGINT) AS pages FROM (SELECT m.contact_id, \
+         MAX(m.sent) AS rounds FROM (SELECT n.contact_id, n.alert_id, n.event, \
+         n.escalation_step, n.method_id, COUNT(*) AS sent FROM notifications n JOIN alerts a \
          ON a.id = n.alert_id WHERE n.account_id = ",
     )
     .bind(account.to_string())
@@ -101,9 +105,13 @@ pub async fn pages_in(
     .bind(start.timestamp_millis())
     .push(" AND n.sent_at < ")
     .bind(end.timestamp_millis())
-    .push(") p JOIN contacts c ON c.id = p.contact_id AND c.account_id = ")
+    .push(
+        " GROUP BY n.contact_id, n.alert_id, n.event, n.escalation_step, n.method_id) m \
+         GROUP BY m.contact_id, m.alert_id, m.event, m.escalation_step) p \
+         JOIN contacts c ON c.id = p.contact_id AND c.account_id = ",
+    )
     .bind(account.to_string())
-    .push(" GROUP BY c.id, c.name, c.name_key ORDER BY COUNT(*) DESC, c.name_key, c.id")
+    .push(" GROUP BY c.id, c.name, c.name_key ORDER BY SUM(p.rounds) DESC, c.name_key, c.id")
     .fetch_all(&mut *db)
     .await?;
     rows.iter()
