@@ -76,24 +76,7 @@ impl Web {
 
     /// A `datetime-local` value read in the viewer's time zone.
     pub fn instant(&self, value: &str) -> Result<chrono::DateTime<chrono::Utc>, Invalid> {
-        use chrono::TimeZone as _;
-        let value = value.trim();
-        if value.is_empty() {
-            return Err(Invalid::Required);
-        }
-        let naive = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-            .or_else(|_| chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-            .map_err(|_| Invalid::DateTime)?;
-        // A time skipped by a daylight-saving change is read as the first instant after it.
-        let zone = self.timezone.tz();
-        zone.from_local_datetime(&naive)
-            .earliest()
-            .or_else(|| {
-                zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                    .earliest()
-            })
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .ok_or(Invalid::DateTime)
+        self.timezone.local_instant(value)
     }
 
     /// An error as a page in the user's language.
