@@ -492,6 +492,7 @@ policy-repeat-0 = Runs once.
 policy-repeat-1 = Runs again once after the last step.
 policy-repeat-n = Runs again { $n } times after the last step.
 policy-companies = Companies using it
+target-gone = (deleted)
 policy-companies-none = none yet (choose it on a company's page)
 add-policy = Add an escalation policy
 edit-policy = Change the escalation policy

@@ -246,19 +246,30 @@ pub async fn first_oncall(
         let mut db = app.store.read().await?;
         store::policies::get(&mut db, &caller.account, policy).await?
     };
-    let first = policy
+    let schedules = policy
         .policy
         .steps
         .iter()
         .flat_map(|s| &s.targets)
-        .find_map(|t| match t {
+        .filter_map(|t| match t {
             oncall::policy::Target::Schedule(id) => Some(id),
             _ => None,
         });
-    let Some(id) = first else {
+    // The first schedule that still exists (a deleted one pages nobody).
+    let mut found = None;
+    for id in schedules {
+        match with_overrides(app, &caller.account, id, at).await {
+            Ok(it) => {
+                found = Some(it);
+                break;
+            }
+            Err(AppError::NotFound) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let Some((schedule, overrides)) = found else {
         return Ok(None);
     };
-    let (schedule, overrides) = with_overrides(app, &caller.account, id, at).await?;
     let Some(span) = oncall::oncall_at(&schedule.rotation, &overrides, at) else {
         return Ok(None);
     };

@@ -261,6 +261,47 @@ pub async fn an_admin_sets_up_a_rotation_an_override_and_a_policy_on_the_pages(a
         html(&page)
     );
 
+    // A form without the field leaves the policy; "None" takes it away.
+    let policy_of = || async {
+        app.get(&format!("/api/v1/companies/{nw}"), &app.admin.token)
+            .await
+            .body["escalation_policy_id"]
+            .clone()
+    };
+    let renamed = ana
+        .post(&company, &[("csrf", &csrf), ("name", "Northwind")])
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert_eq!(policy_of().await, policy_id.as_str());
+    let cleared = ana
+        .post(
+            &company,
+            &[
+                ("csrf", &csrf),
+                ("name", "Northwind"),
+                ("escalation_policy_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+    assert_eq!(policy_of().await, serde_json::Value::Null);
+    assert!(
+        !html(&ana.get(SCHEDULES).await).contains("oncall-bar"),
+        "no policy, no on-call name in the top bar"
+    );
+
+    // A second schedule of the same name is a field error.
+    let twice = ana
+        .post(SCHEDULES, &schedule_form(&csrf, "Guardia", [&tech, "", ""]))
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&twice).contains("id=\"f-name-error\""),
+        "{}",
+        html(&twice)
+    );
+    assert_eq!(count(app, "/api/v1/schedules").await, 1);
+
     // The override is removed; the technician's shift shows again.
     let removed = ana
         .post(&format!("{path}/{over}/delete"), &[("csrf", &csrf)])
@@ -283,6 +324,25 @@ pub async fn technicians_are_refused_the_on_call_forms(app: &TestApp) {
         )
         .await;
     let id = made.str("/id");
+    let until = (Utc::now() + Duration::hours(5)).to_rfc3339();
+    let over = app
+        .post(
+            &format!("/api/v1/schedules/{id}/overrides"),
+            &app.admin.token,
+            serde_json::json!({"contact_id": app.admin.id, "starts_at": Utc::now().to_rfc3339(), "ends_at": until}),
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::CREATED, "{}", over.body);
+    let over = over.str("/id");
+    let policy = app
+        .post(
+            "/api/v1/escalation-policies",
+            &app.admin.token,
+            serde_json::json!({"name": "Noche", "steps": [{"targets": [{"type": "schedule", "id": id}], "wait_minutes": 5}]}),
+        )
+        .await;
+    assert_eq!(policy.status, StatusCode::CREATED, "{}", policy.body);
+    let pid = policy.str("/id");
     let mut tess = Browser::new(app);
     tess.sign_in("tess@acme.example", PASSWORD).await;
     let page = tess.get(SCHEDULES).await;
@@ -312,6 +372,27 @@ pub async fn technicians_are_refused_the_on_call_forms(app: &TestApp) {
             vec![("csrf", csrf.as_str())],
         ),
         (
+            format!("{SCHEDULES}/{id}/feed"),
+            vec![("csrf", csrf.as_str())],
+        ),
+        (
+            format!("{SCHEDULES}/{id}/overrides/{over}/delete"),
+            vec![("csrf", csrf.as_str())],
+        ),
+        (
+            format!("{POLICIES}/{pid}"),
+            vec![
+                ("csrf", csrf.as_str()),
+                ("name", "Mía"),
+                ("wait", "5"),
+                ("targets", "0:company_contacts"),
+            ],
+        ),
+        (
+            format!("{POLICIES}/{pid}/delete"),
+            vec![("csrf", csrf.as_str())],
+        ),
+        (
             format!("{SCHEDULES}/{id}/overrides"),
             vec![
                 ("csrf", csrf.as_str()),
@@ -334,16 +415,24 @@ pub async fn technicians_are_refused_the_on_call_forms(app: &TestApp) {
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
     }
     assert_eq!(tess.get(POLICIES).await.status, StatusCode::FORBIDDEN);
+    // Nothing changed: one schedule, as it was, with its feed link and its one override; the
+    // policy as it was.
+    assert_eq!(count(app, "/api/v1/schedules").await, 1);
     let shown = app
         .get(&format!("/api/v1/schedules/{id}"), &app.admin.token)
         .await;
     assert_eq!(shown.body["name"], "Guardia");
-    assert_eq!(count(app, "/api/v1/escalation-policies").await, 0);
-    let overrides = app
-        .get(
-            &format!("/api/v1/schedules/{id}/overrides"),
-            &app.admin.token,
-        )
+    assert_eq!(
+        shown.body["ical_url"], made.body["ical_url"],
+        "the feed link is unchanged"
+    );
+    assert_eq!(
+        count(app, &format!("/api/v1/schedules/{id}/overrides")).await,
+        1
+    );
+    let policies = app
+        .get("/api/v1/escalation-policies", &app.admin.token)
         .await;
-    assert_eq!(overrides.body["items"], serde_json::json!([]));
+    assert_eq!(policies.body["items"][0]["name"], "Noche");
+    assert_eq!(count(app, "/api/v1/escalation-policies").await, 1);
 }

@@ -19,9 +19,16 @@ const LIST: &str = "/configure/companies";
 pub struct NameForm {
     #[serde(default)]
     name: String,
-    /// The company page's policy choice (empty: none); absent from the add form.
-    #[serde(default)]
+    /// The company page's policy choice (empty: none); absent from the add form, and then the
+    /// policy stays as it is.
+    #[serde(default, deserialize_with = "present")]
     escalation_policy_id: Option<String>,
+}
+
+/// A field that was sent, even empty (the form reader makes an empty value `None` otherwise,
+/// which would read "None: notify everyone" as "leave the policy alone").
+fn present<'de, D: serde::Deserializer<'de>>(field: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(field).map(Some)
 }
 
 impl NameForm {

@@ -78,7 +78,7 @@ async fn page(
             Target::Schedule(id) => names.get(&format!("schedule:{id}")).cloned(),
             Target::Contact(id) => names.get(&format!("contact:{id}")).cloned(),
         }
-        .unwrap_or_else(|| web.t("company-hidden"))
+        .unwrap_or_else(|| web.t("target-gone"))
     };
     let mut rows = Vec::with_capacity(policies.len());
     for p in &policies {

@@ -203,7 +203,7 @@ pub async fn create(
     };
     match result {
         Ok(_) => Ok(done(LIST, "schedule-saved")),
-        Err(AppError::Validation(fields)) => {
+        Err(AppError::Validation(fields) | AppError::Conflict(fields)) => {
             let errors = FormErrors::new(&web.tr, &fields);
             let members = members_error(&fields, &errors);
             page(&state, &web, None, form, (errors, members), None)
