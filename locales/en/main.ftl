@@ -488,6 +488,7 @@ nav-policies = Escalation policies
 policies-intro = A company with an escalation policy pages its first step at once, then each next step after the wait unless the alert is acknowledged or resolved. A company without one notifies everyone with access.
 policies-none = No escalation policies yet.
 policy-step-line = { $targets } — then wait { $wait } min
+policy-step-last = { $targets } — the last step
 policy-repeat-0 = Runs once.
 policy-repeat-1 = Runs again once after the last step.
 policy-repeat-n = Runs again { $n } times after the last step.

@@ -488,6 +488,7 @@ nav-policies = Políticas de escalado
 policies-intro = Una empresa con política de escalado avisa al momento a los destinatarios del primer paso y, tras cada espera, a los del siguiente, salvo que la alerta se reconozca o se resuelva. Una empresa sin política avisa a todos los que tienen acceso.
 policies-none = Aún no hay políticas de escalado.
 policy-step-line = { $targets } — después, esperar { $wait } min
+policy-step-last = { $targets } — último paso
 policy-repeat-0 = Se ejecuta una vez.
 policy-repeat-1 = Se repite una vez tras el último paso.
 policy-repeat-n = Se repite { $n } veces tras el último paso.

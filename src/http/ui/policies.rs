@@ -22,7 +22,7 @@ const LIST: &str = "/configure/escalation-policies";
 pub struct PolicyRow {
     pub id: String,
     pub name: String,
-    /// One line per step: "1. Guardia (on call) · Lola — then 5 min".
+    /// One line per step: "On call in Guardia — then wait 5 min".
     pub steps: Vec<String>,
     pub repeat: String,
     pub companies: String,
@@ -89,10 +89,15 @@ async fn page(
             .enumerate()
             .map(|(i, s)| {
                 let who: Vec<String> = s.targets.iter().map(&label).collect();
+                // The last step's wait only matters when the policy runs again.
+                let last = i + 1 == p.policy.steps.len() && p.policy.repeat == 0;
                 web.tr.ta(
-                    "policy-step-line",
+                    if last {
+                        "policy-step-last"
+                    } else {
+                        "policy-step-line"
+                    },
                     &[
-                        ("n", &(i + 1).to_string()),
                         ("targets", &who.join(", ")),
                         ("wait", &s.wait_minutes.to_string()),
                     ],
