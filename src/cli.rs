@@ -192,18 +192,6 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         "Reach is running at {url} (database {}).",
         settings.database_url
     )?;
-    if store.has_users().await? {
-        writeln!(out, "Sign in at {url} with your email and password.")?;
-    } else {
-        writeln!(
-            out,
-            "Nobody can sign in yet. Create the first admin in another terminal:\n\
-             \n    reach admin create --account \"My team\" --email you@example.com --name \"Your Name\"\n\
-             \n(from a source checkout: cargo run --release -- admin create ...)\n\
-             It prints a password once; sign in at {url} with that email and password."
-        )?;
-    }
-    out.flush()?;
     let wakeup = Wakeup::default();
     let state = Arc::new(
         AppState::new(
@@ -217,6 +205,16 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         .with_metrics_token(settings.metrics_token.clone())
         .with_trusted_proxies(settings.trusted_proxies.clone()),
     );
+    match crate::app::setup::link(&state).await? {
+        None => writeln!(out, "Sign in at {url} with your email and password.")?,
+        Some(link) => writeln!(
+            out,
+            "Nobody can sign in yet. Open this one-time link to create your account and its \
+             first admin:\n\n    {link}\n\n(or, from another terminal: reach admin create \
+             --account \"My team\" --email you@example.com --name \"Your Name\")"
+        )?,
+    }
+    out.flush()?;
     start_workers(settings, &state, wakeup).await?;
     http::serve(listener, state)
         .await

@@ -19,6 +19,7 @@ pub mod paths {
     pub const SET_PASSWORD: &str = "/set-password/{token}";
     pub const ALERT: &str = "/alerts/{id}";
     pub const ICAL: &str = "/ical/{token}";
+    pub const SETUP: &str = "/setup/{token}";
 }
 
 /// A path of [`paths`] with its one parameter filled in.
@@ -202,6 +203,18 @@ impl LinkSigner {
             (Some(schedule), Some(key), None) => Ok((schedule, key)),
             _ => Err(LinkError::Invalid),
         }
+    }
+
+    /// The first-run setup link `reach serve` prints while there is no account. It works
+    /// until it expires or any account exists, whichever comes first.
+    pub fn setup_url(&self, expires_at: DateTime<Utc>) -> String {
+        let nonce = crate::auth::generate_token().0;
+        self.url(paths::SETUP, &self.token("setup", &[&nonce], expires_at))
+    }
+
+    /// Whether a setup token is ours and unexpired.
+    pub fn check_setup(&self, token: &str, now: DateTime<Utc>) -> bool {
+        self.check("setup", token, now).is_ok()
     }
 
     /// The unsubscribe link of a report email: turns `reports` off for that method.

@@ -179,6 +179,13 @@ error-wrong-password = The password is not right
 
 set-password = Set your password
 link-invalid = This link was already used or has expired. Ask an admin for a new one.
+setup-title = Set up Reach
+setup-intro = Name your team's account and create its first admin: you. You can add companies, people and integrations once you are in.
+setup-account = Account (your team or company)
+setup-name = Your name
+setup-create = Create the account
+setup-gone = This setup link was already used or has expired. Sign in, or restart reach serve for a new link if nobody has set it up yet.
+done-setup = Your account is ready. Sign in with your email and password.
 done-password-set = Your password is set. Sign in with it.
 done-user-added-link = { $name } was added. Give them this link to set their password; it works once, for { $days } days:
 field-added = Added

@@ -179,6 +179,13 @@ error-wrong-password = La contraseña no es correcta
 
 set-password = Elige tu contraseña
 link-invalid = Este enlace ya se usó o ha caducado. Pide uno nuevo a un administrador.
+setup-title = Configurar Reach
+setup-intro = Pon nombre a la cuenta de tu equipo y crea su primer administrador: tú. Después podrás añadir empresas, personas e integraciones.
+setup-account = Cuenta (tu equipo o empresa)
+setup-name = Tu nombre
+setup-create = Crear la cuenta
+setup-gone = Este enlace de configuración ya se usó o ha caducado. Inicia sesión, o reinicia reach serve para obtener un enlace nuevo si nadie lo ha configurado aún.
+done-setup = Tu cuenta está lista. Inicia sesión con tu correo y tu contraseña.
 done-password-set = Ya tienes contraseña. Inicia sesión con ella.
 done-user-added-link = Se ha añadido a { $name }. Dale este enlace para que elija su contraseña; sirve una vez, durante { $days } días:
 field-added = Alta

@@ -19,6 +19,7 @@ pub mod policies;
 pub mod reports;
 pub mod schedules;
 pub mod session;
+pub mod setup;
 pub mod signin;
 pub mod tokens;
 pub mod users;

@@ -26,6 +26,7 @@ pub mod retention;
 pub mod retry;
 pub mod routing;
 mod settings;
+pub mod setup;
 pub mod token;
 pub mod tries;
 mod user;

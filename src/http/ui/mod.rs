@@ -28,6 +28,7 @@ mod report_form;
 mod reports;
 mod session;
 mod settings;
+mod setup;
 mod tokens;
 mod users;
 mod verify;
@@ -77,6 +78,10 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
             get(method_link::unsubscribe_show)
                 .post(method_link::unsubscribe_confirm)
                 .layer(no_referrer()),
+        )
+        .route(
+            paths::SETUP,
+            get(setup::form).post(setup::create).layer(no_referrer()),
         )
         .route("/alerts", get(alerts::list))
         .route(paths::ALERT, get(alerts::detail))

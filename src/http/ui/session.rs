@@ -46,7 +46,11 @@ pub async fn home(
         }
     }
     let tr = visitor_tr(&headers);
-    let status = (query.done.as_deref() == Some("password-set")).then(|| tr.t("done-password-set"));
+    let status = match query.done.as_deref() {
+        Some("password-set") => Some(tr.t("done-password-set")),
+        Some("setup") => Some(tr.t("done-setup")),
+        _ => None,
+    };
     render(&LoginPage {
         tr,
         csrf: csrf.0,

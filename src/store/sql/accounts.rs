@@ -32,6 +32,25 @@ pub async fn create(db: &mut AnyConnection, new: &NewAccount) -> Result<Account>
     get(db, &id).await
 }
 
+/// Whether any account exists, for the first-run setup: on its write transaction, after
+/// taking the setup turn, so two setups posted at once cannot both find none.
+pub async fn any_for_setup(db: &mut AnyConnection) -> Result<bool> {
+    super::take_turn(&mut *db, "first-run setup").await?;
+    any(db).await
+}
+
+/// Whether any account exists.
+pub async fn any(db: &mut AnyConnection) -> Result<bool> {
+    let row = Sql::new("SELECT COUNT(*) AS n FROM accounts")
+        .fetch_optional(&mut *db)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<i64, _>("n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
 pub async fn by_name(db: &mut AnyConnection, name: &Name) -> Result<Option<Account>> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(" WHERE name_key = ").bind(name.sort_key());
