@@ -6,6 +6,8 @@ pub mod app;
 pub mod auth;
 /// The command-line commands, called by `main.rs`.
 pub mod cli;
+/// `reach backup`: a consistent copy of an SQLite database and its key file.
+pub mod cli_backup;
 /// Settings from defaults, a TOML file and `REACH_*` variables.
 pub mod config;
 /// Sending notifications: the outbox workers and their channels (email, webhook).

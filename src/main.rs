@@ -36,6 +36,12 @@ enum Command {
     },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
+    /// Copy the SQLite database (safe while `reach serve` runs) and its key file to FILE and
+    /// FILE.key. PostgreSQL: use pg_dump.
+    Backup {
+        /// A new file for the copy.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +131,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Command::Serve => cli::serve(&settings, &mut out).await,
         Command::Migrate => cli::migrate(&settings, &mut out).await,
         Command::CheckConfig => cli::check_config(&settings, &mut out),
+        Command::Backup { file } => reach::cli_backup::backup(&settings, &file, &mut out).await,
         Command::Admin {
             command:
                 AdminCommand::Create {

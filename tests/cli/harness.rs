@@ -62,3 +62,47 @@ pub fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
     Some((status, body))
 }
+
+/// A plain HTTP/1.1 request with a bearer token and a JSON body; answers the status and body.
+pub fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+/// Waits (up to 30 s) until the server answers `/readyz` with 200.
+pub fn wait_ready(addr: SocketAddr, server: &mut Running) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if get(addr, "/readyz").map(|r| r.0) == Some(200) {
+            return;
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("reach serve exited early: {status}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reach serve was not ready within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

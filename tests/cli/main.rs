@@ -1,6 +1,7 @@
 //! The `reach` binary as an operator uses it, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 #[path = "../common/mod.rs"]
 mod common;
 mod harness;

@@ -192,6 +192,34 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Writes a consistent copy of an SQLite database to the new file `path` while it is in
+    /// use: `VACUUM INTO` copies as of one read transaction, so writers carry on meanwhile
+    /// (WAL) and the copy holds every transaction committed before it began, whole. Then
+    /// checks the copy (`PRAGMA integrity_check`). PostgreSQL: `Unsupported` (use pg_dump).
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Protected("backup of PostgreSQL: use pg_dump"));
+        }
+        let target = path.to_string_lossy().into_owned();
+        Sql::new("VACUUM INTO ")
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        let url = format!("sqlite://{}?mode=ro", path.display());
+        let mut copy = AnyConnection::connect(&url).await?;
+        let row = Sql::new("PRAGMA integrity_check")
+            .fetch_optional(&mut copy)
+            .await?;
+        let verdict: String = row.map(|r| r.try_get(0)).transpose()?.unwrap_or_default();
+        copy.close().await?;
+        if verdict != "ok" {
+            return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                "the copy failed its integrity check: {verdict}"
+            ))));
+        }
+        Ok(())
+    }
+
     /// A connection for reads (each statement sees committed data).
     pub async fn read(&self) -> Result<ReadConn> {
         Ok(self.pool.acquire().await?)
