@@ -14,7 +14,7 @@ use crate::domain::{
     Role, TimeZone,
 };
 use crate::http::{self, AppState};
-use crate::runtime::{SystemClock, Wakeup};
+use crate::runtime::{Shutdown, SystemClock, Wakeup};
 use crate::store::{self, Backend, SqlStore, StoreError};
 use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};
@@ -215,10 +215,21 @@ pub async fn serve(settings: &Settings, out: &mut impl Write) -> anyhow::Result<
         )?,
     }
     out.flush()?;
-    start_workers(settings, &state, wakeup).await?;
-    http::serve(listener, state)
+    // SIGTERM or Ctrl-C: the server stops accepting and finishes its requests while the
+    // dispatcher stops claiming and drains; the process ends when both are done.
+    let shutdown = Shutdown::default();
+    let dispatcher = start_workers(settings, &state, wakeup, shutdown.clone()).await?;
+    let stop = shutdown.clone();
+    let signal = async move {
+        http::shutdown_signal().await;
+        stop.trigger();
+    };
+    http::serve_with(listener, state, http::Timeouts::default(), signal)
         .await
         .context("the HTTP server stopped")?;
+    shutdown.trigger();
+    dispatcher.await.context("the dispatcher failed")?;
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -228,7 +239,8 @@ async fn start_workers(
     settings: &Settings,
     state: &Arc<AppState>,
     wakeup: Wakeup,
-) -> anyhow::Result<()> {
+    shutdown: Shutdown,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let host = settings.public_url.host_str().unwrap_or("localhost");
     let email = EmailChannel::new(
         settings.smtp_url.as_ref().map(|u| u.expose()),
@@ -326,8 +338,7 @@ async fn start_workers(
         wakeup: wakeup.clone(),
     };
     tokio::spawn(heartbeats.run());
-    tokio::spawn(dispatcher.run(wakeup));
-    Ok(())
+    Ok(tokio::spawn(dispatcher.run(wakeup, shutdown)))
 }
 
 /// Wakes the workers whenever any node announces queued work (PostgreSQL `LISTEN`).

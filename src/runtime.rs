@@ -136,6 +136,33 @@ impl Wakeup {
     }
 }
 
+/// Tells the workers to stop: set once, at shutdown (SIGTERM, Ctrl-C). Clones share it.
+#[derive(Debug, Clone)]
+pub struct Shutdown(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Shutdown {
+    pub fn trigger(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_set(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Ends once the shutdown is set (at once if it is).
+    pub async fn wait(&self) {
+        let mut seen = self.0.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = seen.wait_for(|set| *set).await;
+    }
+}
+
 #[cfg(test)]
 mod backlog_tests {
     use super::*;

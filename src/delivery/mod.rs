@@ -12,6 +12,7 @@
 mod answer;
 mod channel;
 pub mod chat;
+mod drain;
 pub mod email;
 mod lanes;
 pub mod message;
@@ -29,7 +30,7 @@ pub const FLOOD_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 use crate::domain::MethodType;
 use crate::domain::retry::RetryPolicy;
 use crate::links::LinkSigner;
-use crate::runtime::{Clock, Wakeup};
+use crate::runtime::{Clock, Shutdown, Wakeup};
 use crate::store::{DeliveryContext, Notification, SqlStore, outbox};
 use chrono::{DateTime, Utc};
 use lanes::{Lanes, Turn};
@@ -84,6 +85,8 @@ pub struct Dispatcher {
     lanes: Lanes,
     /// One place per send in flight (`concurrency`).
     sending: Semaphore,
+    /// What `run` has claimed and not yet recorded (given back if it stops first).
+    in_flight: drain::InFlight,
 }
 
 /// A claimed notification with what it needs.
@@ -111,6 +114,7 @@ impl Dispatcher {
             config,
             recorder: Recorder::default(),
             lanes: Lanes::default(),
+            in_flight: drain::InFlight::default(),
         }
     }
 
@@ -132,19 +136,22 @@ impl Dispatcher {
         Ok(count)
     }
 
-    /// Runs until the process ends: claims whenever work is queued or comes due, and keeps
-    /// claiming (up to `batches_in_flight` batches) while earlier batches are being sent.
-    pub async fn run(self: Arc<Self>, wakeup: Wakeup) {
+    /// Runs until `shutdown`: claims whenever work is queued or comes due, and keeps claiming
+    /// (up to `batches_in_flight` batches) while earlier batches are being sent. Once stopped it
+    /// claims nothing more and drains what it holds (`drain`) before it returns.
+    pub async fn run(self: Arc<Self>, wakeup: Wakeup, shutdown: Shutdown) {
         wakeup.dispatching();
         let batch = self.config.batch.max(1);
-        let room = Arc::new(Semaphore::new(
-            (batch * self.config.batches_in_flight.max(1)) as usize,
-        ));
-        loop {
+        let total = batch * self.config.batches_in_flight.max(1);
+        let room = Arc::new(Semaphore::new(total as usize));
+        while !shutdown.is_set() {
             // Room for a whole batch first, so that claims stay batch-sized.
-            match room.acquire_many(batch).await {
-                Ok(permits) => drop(permits),
-                Err(_) => return,
+            tokio::select! {
+                permits = room.acquire_many(batch) => match permits {
+                    Ok(permits) => drop(permits),
+                    Err(_) => break,
+                },
+                () = shutdown.wait() => break,
             }
             let (claimed, count) = match self.claim(batch).await {
                 Ok(claimed) => {
@@ -162,11 +169,15 @@ impl Dispatcher {
                     .acquire_many_owned(u32::try_from(count).unwrap_or(batch))
                     .await
                 else {
-                    return;
+                    break;
                 };
+                let ids: Vec<_> = claimed.claimed.iter().map(|(n, _)| n.id.clone()).collect();
+                self.in_flight.add(ids.iter().cloned());
                 let sent = self.dispatch(claimed);
+                let me = Arc::clone(&self);
                 tokio::spawn(async move {
                     sent.await;
+                    me.in_flight.done(&ids);
                     drop(permits);
                 });
             }
@@ -177,8 +188,10 @@ impl Dispatcher {
             tokio::select! {
                 () = wakeup.woken() => {}
                 () = tokio::time::sleep(self.config.poll) => {}
+                () = shutdown.wait() => {}
             }
         }
+        self.drain(room, total).await;
     }
 
     /// Claims up to `limit` due notifications with a lease (one transaction) and reads what

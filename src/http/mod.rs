@@ -10,7 +10,7 @@ mod metrics;
 mod serve;
 pub mod ui;
 
-pub use serve::{Timeouts, serve, serve_with};
+pub use serve::{Timeouts, serve, serve_with, shutdown_signal};
 
 use crate::error::{AppError, problem};
 use axum::extract::{DefaultBodyLimit, State};

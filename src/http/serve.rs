@@ -131,7 +131,8 @@ pub(super) async fn time_limits(
     }
 }
 
-async fn shutdown_signal() {
+/// Ends at Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

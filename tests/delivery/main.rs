@@ -29,6 +29,7 @@ mod report_oncall;
 mod report_pages;
 mod reports;
 mod retries;
+mod shutdown;
 mod steps;
 mod suppression;
 mod webhooks;
@@ -90,6 +91,8 @@ both_backends! {
     heartbeats::a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it,
     escalation::acknowledging_after_step_one_stops_steps_two_and_three,
     escalation::a_policy_repeats_and_pages_whoever_an_override_puts_on_call,
+    shutdown::a_stopped_node_finishes_its_sends_and_leaves_nothing_sending,
+    shutdown::a_send_that_never_answers_is_recorded_when_its_time_is_up,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
     chat_failures::a_429_waits_its_retry_after_and_other_refusals_are_final,

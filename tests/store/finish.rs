@@ -150,3 +150,68 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
         [ids[1].clone()]
     );
 }
+
+/// A stopping node gives back the claims it could not finish: `queued` again, due as before,
+/// the claim's attempt not counted; one another worker already finished stays as it is.
+pub async fn a_stopping_node_gives_back_unfinished_claims(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let bots = contact(store, &acme, "Bots", CompanyAccess::All).await;
+    for i in 0..3 {
+        let mut hook = method("webhook", &format!("https://hooks.example.com/{i}"));
+        hook.prefs.min_severity = Some(Severity::Info);
+        add_method(store, &acme.id, &bots.id, &hook)
+            .await
+            .expect("webhook");
+    }
+    let now = Utc::now();
+    let alert = AlertInput {
+        company_id: Some(nw.id.to_string()),
+        key: Some("k".into()),
+        severity: Some("warning".into()),
+        title: Some("k".into()),
+        ..AlertInput::default()
+    }
+    .parse("")
+    .expect("valid");
+    ingest(store, &acme.id, &[alert], now).await.expect("alert");
+    let claimed = tx!(
+        store,
+        reach::store::outbox::claim,
+        now,
+        Duration::seconds(60),
+        100
+    )
+    .await
+    .expect("claim");
+    let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(claimed.iter().all(|n| n.attempts == 1));
+    assert!(
+        tx!(store, reach::store::outbox::complete, &ids[2], now)
+            .await
+            .expect("sent")
+    );
+    let released = tx!(store, reach::store::outbox::release, &ids)
+        .await
+        .expect("release");
+    assert_eq!(released, 2, "the finished one is not given back");
+    let again = tx!(
+        store,
+        reach::store::outbox::claim,
+        now,
+        Duration::seconds(60),
+        100
+    )
+    .await
+    .expect("claim again");
+    let mut taken: Vec<_> = again.iter().map(|n| (n.id.clone(), n.attempts)).collect();
+    taken.sort();
+    let mut expected = vec![(ids[0].clone(), 1), (ids[1].clone(), 1)];
+    expected.sort();
+    assert_eq!(taken, expected, "claimable at once, one attempt each");
+    let none = tx!(store, reach::store::outbox::release, &[])
+        .await
+        .expect("nothing");
+    assert_eq!(none, 0);
+}

@@ -83,6 +83,7 @@ conformance! {
     batches::one_batch_repeats_resolves_and_reopens_a_key_in_order,
     outbox::claims_lease_retry_and_dead_letter,
     finish::a_group_of_outcomes_lands_in_one_statement,
+    finish::a_stopping_node_gives_back_unfinished_claims,
     outbox::two_workers_never_claim_the_same_notification,
     outbox::concurrent_ingests_and_claims_all_succeed,
     reports::reports_are_stored_with_their_next_run_and_checked_ids,

@@ -97,6 +97,24 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// Gives back claims a stopping node could not finish: those of `ids` still `sending` are
+/// `queued` again, due as before, their claim's attempt not counted, for any node to take at
+/// once instead of after the lease. How many were given back.
+pub async fn release(db: &mut AnyConnection, ids: &[NotificationId]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let released = Sql::new(
+        "UPDATE notifications SET state = 'queued', lease_until = NULL, \
+         attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+         WHERE state = 'sending' AND id IN ",
+    )
+    .bind_list(ids.iter().map(NotificationId::as_str))
+    .execute(&mut *db)
+    .await?;
+    Ok(released)
+}
+
 /// Marks a claimed notification sent. `false` if it was not `sending` any more.
 pub async fn complete(
     db: &mut AnyConnection,
