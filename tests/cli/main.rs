@@ -198,8 +198,36 @@ fn serve_in_an_empty_folder_creates_reach_db_answers_health_and_says_how_to_log_
     assert_eq!(get(addr, "/nothing-here").map(|r| r.0), Some(404));
     assert!(dir.path().join("reach.db").exists());
 
-    let _ = server.0.kill();
-    let _ = server.0.wait();
+    // SIGTERM: it stops, drains and exits on its own, well within the send time-out.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "reach serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "a clean exit: {status}");
+    let mut stderr = String::new();
+    server
+        .0
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains("every send in flight was finished"),
+        "{stderr}"
+    );
     let mut stdout = String::new();
     server
         .0
