@@ -54,6 +54,10 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(field) => Self::Conflict(vec![field]),
             StoreError::Invalid(fields) => Self::Validation(fields),
             StoreError::Protected(why) => Self::Refused(why),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable");
+                Self::Unavailable
+            }
             other => Self::Internal(other.into()),
         }
     }
@@ -156,7 +160,8 @@ impl IntoResponse for AppError {
             ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The service cannot answer right now.".to_owned(),
+                "The database cannot be reached right now. Try again shortly."
+                    .to_owned(),
                 None,
             ),
             Self::Internal(e) => {

@@ -64,6 +64,26 @@ impl StoreError {
     pub(crate) fn conflict(field: &str) -> Self {
         Self::Conflict(FieldError::new(field, Invalid::Taken))
     }
+
+    /// Whether the database could not be reached at all (down, restarting, no connection to
+    /// be had in time), as opposed to a failed statement: worth a 503, not a 500.
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => true,
+            // PostgreSQL's connection exceptions (class 08) and "shutting down", "cannot
+            // connect now" (57P01..57P03).
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

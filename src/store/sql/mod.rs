@@ -106,6 +106,9 @@ pub struct SqlStore {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// How long a request waits for a database connection before it is answered 503.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Connects to `sqlite://PATH` (created when missing) or `postgres://...`.
 pub async fn connect(url: &str) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
@@ -122,7 +125,8 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     let options = |connections, cache_kib: u32| {
         let options = AnyPoolOptions::new()
             .max_connections(connections)
-            .acquire_timeout(Duration::from_secs(10));
+            // A database that is down makes requests fail with 503 in this long, not hang.
+            .acquire_timeout(ACQUIRE_TIMEOUT);
         match backend {
             // WAL and a busy timeout let CLI commands run beside `reach serve`.
             Backend::Sqlite => options.after_connect(move |conn, _| {
