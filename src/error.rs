@@ -160,8 +160,7 @@ impl IntoResponse for AppError {
             ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "The database cannot be reached right now. Try again shortly."
-                    .to_owned(),
+                "The service cannot answer right now. Try again shortly.".to_owned(),
                 None,
             ),
             Self::Internal(e) => {
