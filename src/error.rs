@@ -142,7 +142,7 @@ impl IntoResponse for AppError {
             ),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Send the body as application/json.".to_owned(),
+                "Send the body as application/json (a contacts import: text/csv).".to_owned(),
                 None,
             ),
             Self::Validation(f) => (

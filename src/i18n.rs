@@ -67,6 +67,10 @@ impl Tr {
                 self.ta(&id, &[("min", &min.to_string()), ("max", &max.to_string())])
             }
             Invalid::OneOf { allowed } => self.ta(&id, &[("allowed", allowed)]),
+            Invalid::RepeatsLine { line } | Invalid::DiffersFromLine { line } => {
+                self.ta(&id, &[("line", &line.to_string())])
+            }
+            Invalid::TooManyCells { max } => self.ta(&id, &[("max", &max.to_string())]),
             _ => self.t(&id),
         }
     }

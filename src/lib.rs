@@ -8,6 +8,8 @@ pub mod auth;
 pub mod cli;
 /// `reach backup`: a consistent copy of an SQLite database and its key file.
 pub mod cli_backup;
+/// `reach import contacts` and `reach export contacts`: the contacts CSV and vCard files.
+pub mod cli_contacts;
 /// Settings from defaults, a TOML file and `REACH_*` variables.
 pub mod config;
 /// Sending notifications: the outbox workers and their channels (email, webhook).

@@ -36,6 +36,16 @@ enum Command {
     },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
+    /// Import contacts from a file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export contacts to standard output.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Copy the SQLite database (safe while `reach serve` runs) and its key file to FILE and
     /// FILE.key. PostgreSQL: use pg_dump.
     Backup {
@@ -61,6 +71,35 @@ enum AdminCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import a contacts CSV (README "Contacts import and export"): prints what changed. A
+    /// file with any bad row is refused whole: one line per bad cell, nothing written.
+    Contacts {
+        /// The CSV file: UTF-8, `,` or `;` separated, with a header row.
+        file: PathBuf,
+        /// Print every change the file would make, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The account to import into (needed when there are several).
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Write every contact and user to standard output.
+    Contacts {
+        /// `csv` (the file `reach import contacts` takes) or `vcard` (vCard 4.0).
+        #[arg(long, default_value = "csv", value_parser = ["csv", "vcard"])]
+        format: String,
+        /// The account to export (needed when there are several).
+        #[arg(long)]
+        account: Option<String>,
     },
 }
 
@@ -132,6 +171,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Command::Migrate => cli::migrate(&settings, &mut out).await,
         Command::CheckConfig => cli::check_config(&settings, &mut out),
         Command::Backup { file } => reach::cli_backup::backup(&settings, &file, &mut out).await,
+        Command::Import {
+            command:
+                ImportCommand::Contacts {
+                    file,
+                    dry_run,
+                    account,
+                },
+        } => {
+            let mut errors = std::io::stderr();
+            let account = account.as_deref();
+            reach::cli_contacts::import(&settings, &file, dry_run, account, &mut out, &mut errors)
+                .await
+        }
+        Command::Export {
+            command: ExportCommand::Contacts { format, account },
+        } => reach::cli_contacts::export(&settings, &format, account.as_deref(), &mut out).await,
         Command::Admin {
             command:
                 AdminCommand::Create {

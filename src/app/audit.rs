@@ -17,19 +17,37 @@ pub(crate) async fn change<T: Audited>(
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<(), AppError> {
+    match entry(actor, object_type, before, after)? {
+        Some(entry) => Ok(store::audit::record(tx, &actor.account, &entry).await?),
+        None => Ok(()),
+    }
+}
+
+/// The entry [`change`] records, for use cases that record many at once
+/// ([`store::audit::record_many`] on the change's transaction).
+pub(crate) fn entry<T: Audited>(
+    actor: &Caller,
+    object_type: &'static str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<Option<NewAuditEntry>, AppError> {
     let (action, id) = match (before, after) {
         (None, Some(after)) => ("create", after.audit_id()),
         (Some(before), None) => ("delete", before.audit_id()),
         (Some(_), Some(after)) => ("update", after.audit_id()),
-        (None, None) => return Ok(()),
+        (None, None) => return Ok(None),
     };
     let json = |v: Option<&T>| v.map(serde_json::to_value).transpose();
     let (before, after) = (json(before), json(after));
-    let (before, after) = (
-        before.map_err(|e| AppError::Internal(e.into()))?,
-        after.map_err(|e| AppError::Internal(e.into()))?,
-    );
-    event(tx, actor, action, object_type, id, before, after).await
+    Ok(Some(NewAuditEntry {
+        actor_id: actor.user.clone(),
+        actor_name: actor.name.clone(),
+        action,
+        object_type,
+        object_id: id.to_owned(),
+        before: before.map_err(|e| AppError::Internal(e.into()))?,
+        after: after.map_err(|e| AppError::Internal(e.into()))?,
+    }))
 }
 
 /// Records an event without an object body (e.g. a password change) on `tx`.

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod audit;
 pub mod companies;
 pub mod contacts;
+pub mod contacts_io;
 pub mod hooks;
 pub mod ingest;
 pub mod integrations;

@@ -76,6 +76,22 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct Admin(pub Caller);
 
+impl Admin {
+    /// The operator at the command line (`reach import contacts`, `reach export contacts`):
+    /// whoever may run `reach` against the database acts as an admin of the account they
+    /// name. The audit log names them `command line` (actor id `command-line`).
+    pub fn operator(account: AccountId) -> Self {
+        Self(Caller {
+            account,
+            user: ContactId::from_string("command-line"),
+            name: "command line".to_owned(),
+            role: Role::Admin,
+            access: CompanyAccess::All,
+            token_expires_at: None,
+        })
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header, if there is one.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers

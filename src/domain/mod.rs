@@ -7,6 +7,7 @@ mod address;
 mod alert;
 mod chat;
 mod contact;
+pub mod contacts_csv;
 pub mod csv_cell;
 mod email;
 pub mod forwarded;
@@ -136,6 +137,27 @@ pub enum Invalid {
     /// A JSON value of the wrong type, or an unknown field.
     #[error("{message}")]
     Type { message: String },
+    // The contacts CSV (`contacts_csv`): refused cells, named by line and column.
+    #[error("No user of this account has this email")]
+    UnknownUser,
+    #[error("Several contacts have this name: rename them first, or import them as users")]
+    NameShared,
+    #[error("Repeats line {line}: a contact has each method once")]
+    RepeatsLine { line: usize },
+    #[error("Differs from line {line}, this contact's first row: leave it empty or repeat it")]
+    DiffersFromLine { line: usize },
+    #[error("Only user rows have an email_login")]
+    LoginOnContact,
+    #[error("Unknown column")]
+    UnknownColumn,
+    #[error("The header needs this column")]
+    MissingColumn,
+    #[error("This column is in the header twice")]
+    RepeatedColumn,
+    #[error("Has more cells than the header's {max}")]
+    TooManyCells { max: usize },
+    #[error("Not UTF-8 text: save the file as CSV UTF-8")]
+    NotUtf8,
 }
 
 impl Invalid {
@@ -178,6 +200,16 @@ impl Invalid {
             Self::OutlivesToken => "outlives-token",
             Self::TooManyTries => "too-many-tries",
             Self::Lifetime => "invalid-lifetime",
+            Self::UnknownUser => "unknown-user",
+            Self::NameShared => "name-shared",
+            Self::RepeatsLine { .. } => "repeats-line",
+            Self::DiffersFromLine { .. } => "differs-from-line",
+            Self::LoginOnContact => "login-on-contact",
+            Self::UnknownColumn => "unknown-column",
+            Self::MissingColumn => "missing-column",
+            Self::RepeatedColumn => "repeated-column",
+            Self::TooManyCells { .. } => "too-many-cells",
+            Self::NotUtf8 => "not-utf8",
         }
     }
 }

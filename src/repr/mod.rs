@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod alerts;
+pub mod imports;
 pub mod integrations;
 pub mod reports;
 pub mod schedules;
 pub mod tokens;
 
 pub use alerts::*;
+pub use imports::*;
 pub use integrations::*;
 pub use reports::*;
 pub use schedules::*;

@@ -13,8 +13,8 @@ pub use model::*;
 pub use sql::integrations::Integration;
 pub use sql::{
     Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts,
-    heartbeats, ingest, integrations, methods, outbox, policies, purge, reports, schedules,
-    sessions, tokens, users,
+    contacts_io, heartbeats, ingest, integrations, methods, outbox, policies, purge, reports,
+    schedules, sessions, tokens, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.

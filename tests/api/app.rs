@@ -201,6 +201,26 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// A request with a body of another type than JSON (a contacts CSV).
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path)
+            .header("content-type", content_type);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response = self
             .router

@@ -36,6 +36,6 @@ pub async fn the_openapi_document_and_reference_page_cover_every_operation(app: 
             }
         }
     }
-    assert_eq!(operations, 66);
+    assert_eq!(operations, 68);
     assert!(html.contains("id=\"schema-ContactJson\""));
 }

@@ -6,6 +6,7 @@ mod common;
 
 mod app;
 mod chat_methods;
+mod contacts_io;
 mod docs;
 mod errors;
 mod flows_access;
@@ -98,4 +99,9 @@ on_both_databases! {
     flows_hooks::hooks_record_pings_and_resolve_the_missed_heartbeat,
     flows_hooks_api::hooks_take_alerts_at_the_url_of_an_api_made_integration,
     flows_hooks_api::a_heartbeats_company_is_kept_until_the_heartbeat_moves,
+    contacts_io::a_spreadsheet_file_imports_and_a_second_time_changes_nothing,
+    contacts_io::bad_rows_are_named_by_line_and_column_and_nothing_is_written,
+    contacts_io::only_admins_import_and_export,
+    contacts_io::export_then_import_into_a_fresh_account_exports_the_same_file,
+    contacts_io::vcards_parse_with_a_vcard_library,
 }

@@ -208,6 +208,10 @@ fn body(method: &str, path: &str, n: usize, t: &Targets) -> Option<Value> {
             json!({"name": format!("Matrix {n}"), "steps": [{"targets": [{"type": "schedule", "id": t.schedule}, {"type": "company_contacts"}], "wait_minutes": 10}], "repeat": 1})
         }
         ("PATCH", "/api/v1/escalation-policies/{id}") => json!({"repeat": 2}),
+        // Sent as text/csv (see the loop).
+        ("POST", "/api/v1/contacts/import") => json!(format!(
+            "name,method_type,address\nMatrix {n},email,m{n}@example.com\n"
+        )),
         ("POST", "/api/v1/schedules/{id}/overrides") => {
             let at = chrono::Utc::now() + chrono::Duration::days(2);
             json!({"contact_id": t.contact, "starts_at": at.to_rfc3339(), "ends_at": (at + chrono::Duration::hours(1)).to_rfc3339()})
@@ -225,6 +229,7 @@ fn success(method: &str, path: &str) -> u16 {
         ("POST", "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm") => 422,
         ("POST", "/api/v1/reports/{id}/run") => 202,
         ("POST", "/api/v1/integrations/{id}/rotate") => 200,
+        ("POST", "/api/v1/contacts/import") => 200,
         _ => success_of(method),
     }
 }
@@ -258,6 +263,8 @@ fn expected(who: Who, method: &str, path: &str) -> u16 {
             (_, p) if p.starts_with("/api/v1/reports") => 403,
             // So are integrations (SPEC §1).
             (_, p) if p.starts_with("/api/v1/integrations") => 403,
+            // And contacts import and export (SPEC §1).
+            (_, "/api/v1/contacts/import" | "/api/v1/contacts/export") => 403,
             // Monitoring posts alerts with any user's token; technicians acknowledge alerts of
             // their companies (SPEC §1).
             ("POST", "/api/v1/alerts") => 202,
@@ -301,14 +308,14 @@ pub async fn every_route_answers_each_role_as_the_permission_table_says(app: &Te
             } else {
                 None
             };
-            let answer = app
-                .call(
-                    method,
-                    &concrete(path, &t),
-                    token,
-                    body(method, path, n, &t),
-                )
-                .await;
+            let answer = match body(method, path, n, &t) {
+                Some(Value::String(csv)) => {
+                    let path = concrete(path, &t);
+                    app.call_raw(method, &path, token, "text/csv", csv.into_bytes())
+                        .await
+                }
+                body => app.call(method, &concrete(path, &t), token, body).await,
+            };
             if answer.status.as_u16() != want {
                 failures.push(format!(
                     "{method} {path} as {who:?}: {} (expected {want}) {}",

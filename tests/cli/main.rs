@@ -4,6 +4,7 @@
 mod backup;
 #[path = "../common/mod.rs"]
 mod common;
+mod contacts;
 mod harness;
 mod operator;
 
@@ -26,6 +27,20 @@ async fn sqlite_operator_flow() {
 async fn postgres_operator_flow() {
     let db = TestDb::postgres().await;
     operator_flow(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn sqlite_import_and_export_contacts() {
+    let db = TestDb::sqlite().await;
+    contacts::import_and_export_contacts(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn postgres_import_and_export_contacts() {
+    let db = TestDb::postgres().await;
+    contacts::import_and_export_contacts(&db).await;
     db.finish().await;
 }
 

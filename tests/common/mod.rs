@@ -121,6 +121,17 @@ pub struct TestDb {
     cleanup: Cleanup,
 }
 
+impl TestDb {
+    /// A fresh database of the same engine as `other`.
+    pub async fn like(other: &TestDb) -> TestDb {
+        if other.url.starts_with("postgres") {
+            Self::postgres().await
+        } else {
+            Self::sqlite().await
+        }
+    }
+}
+
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { name: String },

@@ -9,6 +9,7 @@ mod app;
 #[path = "../common/mod.rs"]
 mod common;
 
+mod contacts_io;
 mod forms;
 mod headers;
 mod integrations;
@@ -205,4 +206,6 @@ on_both_databases! {
     integrations::an_admin_adds_rotates_and_deletes_integrations_on_their_page,
     integrations::integrations_show_each_kinds_snippet_with_the_url,
     integrations::technicians_are_refused_the_integrations_pages,
+    contacts_io::an_admin_previews_a_file_then_applies_it,
+    contacts_io::a_bad_file_shows_its_cells_and_changes_nothing,
 }

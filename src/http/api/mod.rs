@@ -7,6 +7,7 @@ pub mod alerts;
 mod audit;
 mod companies;
 mod contacts;
+pub mod contacts_io;
 pub mod docs;
 pub mod integrations;
 pub mod json;
@@ -88,6 +89,12 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
             companies::delete
         ))
         .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts_io::export))
+        .routes(
+            routes!(contacts_io::import).layer(axum::extract::DefaultBodyLimit::max(
+                contacts_io::IMPORT_BODY_LIMIT,
+            )),
+        )
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
         .routes(routes!(methods::create))
         .routes(routes!(methods::get, methods::update, methods::delete))

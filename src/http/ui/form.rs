@@ -31,7 +31,7 @@ pub struct CsrfToken(pub String);
 
 /// What the token of this request is bound to.
 #[derive(Debug, Clone)]
-enum CsrfBinding {
+pub(super) enum CsrfBinding {
     /// The session cookie: the token is its MAC.
     Session(String),
     /// A visitor's CSRF cookie: the token is the cookie.
@@ -62,7 +62,7 @@ fn token(state: &AppState, binding: &CsrfBinding) -> String {
 }
 
 /// Whether `given` is the token for `binding`, compared in constant time.
-fn is_token(state: &AppState, binding: &CsrfBinding, given: &str) -> bool {
+pub(super) fn is_token(state: &AppState, binding: &CsrfBinding, given: &str) -> bool {
     match binding {
         CsrfBinding::Session(session) => URL_SAFE_NO_PAD
             .decode(given)

@@ -13,6 +13,7 @@ mod alerts;
 mod audit;
 mod companies;
 mod contacts;
+mod contacts_io;
 mod integration_form;
 mod integrations;
 mod schedule_edit;
@@ -34,6 +35,7 @@ mod users;
 mod verify;
 
 mod form;
+mod upload;
 mod web;
 
 pub use crate::i18n::{FormErrors, Tr};
@@ -97,6 +99,15 @@ pub fn routes(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/configure/contacts",
             get(contacts::list).post(contacts::create),
+        )
+        .route("/configure/contacts/export", get(contacts_io::export))
+        .route(
+            contacts_io::IMPORT,
+            get(contacts_io::back).post(contacts_io::import).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    crate::http::api::contacts_io::IMPORT_BODY_LIMIT + 1024 * 1024,
+                ),
+            ),
         )
         .route(
             "/configure/contacts/{id}/edit",

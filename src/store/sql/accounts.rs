@@ -61,6 +61,15 @@ pub async fn by_name(db: &mut AnyConnection, name: &Name) -> Result<Option<Accou
         .transpose()
 }
 
+/// Every account of the deployment, by name (the command line picks one).
+pub async fn all(db: &mut AnyConnection) -> Result<Vec<Account>> {
+    let rows = Sql::new(COLUMNS)
+        .push(" ORDER BY name_key")
+        .fetch_all(&mut *db)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn get(db: &mut AnyConnection, account: &AccountId) -> Result<Account> {
     let mut sql = Sql::new(COLUMNS);
     sql.push(" WHERE id = ").bind(account.to_string());

@@ -39,6 +39,47 @@ pub async fn record(
     Ok(())
 }
 
+/// Records many entries in multi-row statements (an import's), in order.
+pub async fn record_many(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    entries: &[NewAuditEntry],
+) -> Result<()> {
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(ToString::to_string);
+    let now = now_millis();
+    for chunk in entries.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO audit_log (id, account_id, actor_id, actor_name, action, object_type, \
+             object_id, before, after, at) VALUES ",
+        );
+        for (i, entry) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(uuid::Uuid::now_v7().simple().to_string())
+                .push(", ")
+                .bind(account.to_string())
+                .push(", ")
+                .bind(entry.actor_id.to_string())
+                .push(", ")
+                .bind(entry.actor_name.clone())
+                .push(", ")
+                .bind(entry.action)
+                .push(", ")
+                .bind(entry.object_type)
+                .push(", ")
+                .bind(entry.object_id.clone())
+                .push(", ")
+                .bind(json(&entry.before))
+                .push(", ")
+                .bind(json(&entry.after))
+                .push(", ")
+                .bind(now)
+                .push(")");
+        }
+        sql.execute(&mut *db).await?;
+    }
+    Ok(())
+}
+
 /// Newest first. Ids are UUIDv7, so their order is the order of writing.
 pub async fn list(
     db: &mut AnyConnection,

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
-const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_companies, c.locale, c.timezone, \
+pub(super) const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_companies, c.locale, c.timezone, \
     c.created_at, c.updated_at, u.email, u.role, u.disabled \
     FROM contacts c LEFT JOIN users u ON u.contact_id = c.id";
 
@@ -342,33 +342,41 @@ async fn hydrate(
     }
     let mut methods_of = methods::for_contacts(db, account, &ids).await?;
     rows.iter()
-        .map(|row| {
-            let id: String = row.try_get("id")?;
-            let companies = if flag(row, "all_companies")? {
-                CompanyAccess::All
-            } else {
-                CompanyAccess::Only(chosen.remove(&id).unwrap_or_default())
-            };
-            let user = match row.try_get::<Option<String>, _>("email")? {
-                Some(email) => Some(UserInfo {
-                    email,
-                    role: parsed(row, "role", Role::parse)?,
-                    disabled: flag(row, "disabled")?,
-                }),
-                None => None,
-            };
-            let contact = Contact {
-                methods: methods_of.remove(&id).unwrap_or_default(),
-                id: ContactId::from_string(id),
-                name: row.try_get("name")?,
-                companies,
-                locale: parsed_opt(row, "locale", Locale::parse)?,
-                timezone: parsed_opt(row, "timezone", TimeZone::parse)?,
-                user,
-                created_at: time(row, "created_at")?,
-                updated_at: time(row, "updated_at")?,
-            };
-            Ok((contact, row.try_get("name_key")?))
-        })
+        .map(|row| from_row(row, &mut chosen, &mut methods_of))
         .collect()
+}
+
+/// A contact from a row of [`COLUMNS`], taking its chosen companies and methods out of the
+/// maps (by contact id); with its sort key.
+pub(super) fn from_row(
+    row: &AnyRow,
+    chosen: &mut HashMap<String, BTreeSet<CompanyId>>,
+    methods_of: &mut HashMap<String, Vec<crate::store::Method>>,
+) -> Result<(Contact, String)> {
+    let id: String = row.try_get("id")?;
+    let companies = if flag(row, "all_companies")? {
+        CompanyAccess::All
+    } else {
+        CompanyAccess::Only(chosen.remove(&id).unwrap_or_default())
+    };
+    let user = match row.try_get::<Option<String>, _>("email")? {
+        Some(email) => Some(UserInfo {
+            email,
+            role: parsed(row, "role", Role::parse)?,
+            disabled: flag(row, "disabled")?,
+        }),
+        None => None,
+    };
+    let contact = Contact {
+        methods: methods_of.remove(&id).unwrap_or_default(),
+        id: ContactId::from_string(id),
+        name: row.try_get("name")?,
+        companies,
+        locale: parsed_opt(row, "locale", Locale::parse)?,
+        timezone: parsed_opt(row, "timezone", TimeZone::parse)?,
+        user,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    };
+    Ok((contact, row.try_get("name_key")?))
 }

@@ -11,11 +11,11 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
-const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
+pub(super) const COLUMNS: &str = "SELECT id, contact_id, type, address, label, min_severity, reports, \
     delay_minutes, quiet_from, quiet_to, verified, is_primary, created_at FROM contact_methods";
 
 /// The columns a method's input sets, in the order [`push_fields`] binds them.
-const FIELDS: [&str; 9] = [
+pub(super) const FIELDS: [&str; 9] = [
     "type",
     "address",
     "address_key",
@@ -28,7 +28,7 @@ const FIELDS: [&str; 9] = [
 ];
 
 /// Binds the values of [`FIELDS`], each after `before(column)`: shared by insert and update.
-fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) {
+pub(super) fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) {
     let prefs = &new.prefs;
     let quiet = |f: fn(&QuietHours) -> NaiveTime| {
         prefs.quiet_hours.as_ref().map(|q| QuietHours::format(f(q)))
@@ -66,7 +66,7 @@ fn push_fields(sql: &mut Sql, new: &NewMethod, before: impl Fn(&str) -> String) 
 
 /// A new webhook signing secret (Standard Webhooks: `whsec_` and base64 of 32 random bytes),
 /// plain and as kept: sealed for its method, so the database alone does not give it away.
-fn new_secret(method: &MethodId, sealer: &Sealer) -> (String, String) {
+pub(super) fn new_secret(method: &MethodId, sealer: &Sealer) -> (String, String) {
     use base64::Engine as _;
     use rand::RngCore as _;
     let mut bytes = [0_u8; 32];
@@ -259,7 +259,7 @@ pub async fn for_contacts(
     Ok(by_contact)
 }
 
-fn from_row(row: &AnyRow) -> Result<Method> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Method> {
     let quiet_from = parsed_opt(row, "quiet_from", |s| NaiveTime::parse_from_str(s, "%H:%M"))?;
     let quiet_to = parsed_opt(row, "quiet_to", |s| NaiveTime::parse_from_str(s, "%H:%M"))?;
     let delay: i64 = row.try_get("delay_minutes")?;

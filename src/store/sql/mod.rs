@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod audit;
 pub mod companies;
 pub mod contacts;
+pub mod contacts_io;
 pub mod heartbeats;
 pub mod ingest;
 pub mod integrations;
