@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// Opens the configured database (creating a missing SQLite file) and applies migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
     let url = &settings.database_url;
-    let store = store::connect(url.expose())
+    let store = store::connect_with(url.expose(), settings.database_max_connections)
         .await
         .map_err(|e| anyhow!("cannot open the database {url}: {}", one_line(&e)))?;
     store
@@ -34,7 +34,17 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
 }
 
 fn one_line(e: &StoreError) -> String {
-    e.to_string().replace('\n', " ")
+    let said = e.to_string().replace('\n', " ");
+    if said.contains("invalid peer certificate") {
+        // What to do about it, in the terms of the URL.
+        format!(
+            "{said} (the server's TLS certificate could not be checked: give the authority \
+             that signed it with sslrootcert=FILE, or use sslmode=require to encrypt without \
+             checking)"
+        )
+    } else {
+        said
+    }
 }
 
 /// `reach migrate`

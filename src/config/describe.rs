@@ -10,6 +10,10 @@ impl Settings {
         let mut lines = vec![
             "# Effective configuration: REACH_* variables over the file over defaults.".to_owned(),
             format!("database_url = {}", quote(&self.database_url.to_string())),
+            format!(
+                "database_max_connections = {}",
+                self.database_max_connections
+            ),
             format!("listen = {}", quote(&self.listen.to_string())),
             format!("public_url = {}", quote(self.public_url.as_str())),
             format!("mail_dir = {}", quote(&self.mail_dir.display().to_string())),
@@ -79,6 +83,9 @@ impl Settings {
             "send_timeout_seconds = {}",
             self.send_timeout.as_secs()
         ));
+        if let Ok(Some((mode, _))) = super::database::tls_of(self.database_url.expose()) {
+            lines.push(format!("# database TLS: sslmode {}", mode.describe()));
+        }
         lines.extend(self.warnings().iter().map(|w| format!("# WARNING: {w}")));
         lines.join("\n") + "\n"
     }
@@ -97,6 +104,7 @@ impl Settings {
                     .to_owned(),
             );
         }
+        warnings.extend(super::database::tls_warning(self.database_url.expose()));
         let postgres = self.database_url.expose().starts_with("postgres");
         if postgres && self.secret_key.is_none() {
             warnings.push(

@@ -15,6 +15,11 @@ const KEYS: &[(&str, &str, Option<&str>)] = &[
         "REACH_DATABASE_URL",
         Some("sqlite://reach.db"),
     ),
+    (
+        "database_max_connections",
+        "REACH_DATABASE_MAX_CONNECTIONS",
+        Some("10"),
+    ),
     ("listen", "REACH_LISTEN", Some("127.0.0.1:8080")),
     ("public_url", "REACH_PUBLIC_URL", None),
     ("mail_dir", "REACH_MAIL_DIR", Some("./reach-mail")),
@@ -143,6 +148,12 @@ impl Settings {
         {
             return Err(error(var, "must start with sqlite:// or postgres://"));
         }
+        super::database::tls_of(&database_url).map_err(|e| error(var, e))?;
+        let (var, max) = required("database_max_connections")?;
+        let database_max_connections = match max.trim().parse::<u32>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => return Err(error(var, "must be a whole number from 1 to 1000")),
+        };
         let (var, listen) = required("listen")?;
         let listen: SocketAddr = listen
             .parse()
@@ -234,6 +245,7 @@ impl Settings {
         }
         Ok(Self {
             database_url: SecretUrl(database_url),
+            database_max_connections,
             listen,
             public_url,
             mail_dir: PathBuf::from(required("mail_dir")?.1),
@@ -321,6 +333,17 @@ mod tests {
             bad(&[("REACH_DATABASE_URL", "mysql://x")]).as_deref(),
             Some("REACH_DATABASE_URL")
         );
+        assert_eq!(
+            bad(&[("REACH_DATABASE_URL", "postgres://db/r?sslmode=allow")]).as_deref(),
+            Some("REACH_DATABASE_URL")
+        );
+        for size in ["0", "1001", "ten"] {
+            assert_eq!(
+                bad(&[("REACH_DATABASE_MAX_CONNECTIONS", size)]).as_deref(),
+                Some("REACH_DATABASE_MAX_CONNECTIONS"),
+                "{size}"
+            );
+        }
         assert_eq!(
             bad(&[("REACH_WEBHOOK_ALLOW_LOOPBACK", "maybe")]).as_deref(),
             Some("REACH_WEBHOOK_ALLOW_LOOPBACK")

@@ -5,6 +5,7 @@
 //! Reading and checking the sources is in `load`; the redacting [`Secret`] and [`SecretUrl`]
 //! in `secret`; the `reach check-config` output in `describe`.
 
+pub mod database;
 mod describe;
 mod load;
 mod secret;
@@ -20,6 +21,8 @@ use url::Url;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: SecretUrl,
+    /// `REACH_DATABASE_MAX_CONNECTIONS`: the PostgreSQL pool's size on this node.
+    pub database_max_connections: u32,
     pub listen: SocketAddr,
     /// Base of links put in messages.
     pub public_url: Url,

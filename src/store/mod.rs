@@ -12,9 +12,9 @@ pub use cursor::{Cursor, PageRequest};
 pub use model::*;
 pub use sql::integrations::Integration;
 pub use sql::{
-    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, contacts,
-    contacts_io, heartbeats, ingest, integrations, methods, outbox, policies, purge, reports,
-    schedules, sessions, tokens, users,
+    Backend, ReadConn, SqlStore, Tx, accounts, alerts, audit, companies, connect, connect_with,
+    contacts, contacts_io, heartbeats, ingest, integrations, methods, outbox, policies, purge,
+    reports, schedules, sessions, tokens, users,
 };
 
 /// The PostgreSQL `NOTIFY` channel on which nodes announce queued notifications.
@@ -76,11 +76,11 @@ impl StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => true,
-            // PostgreSQL's connection exceptions (class 08) and "shutting down", "cannot
-            // connect now" (57P01..57P03).
-            sqlx::Error::Database(db) => db
-                .code()
-                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            // PostgreSQL's connection exceptions (class 08), a statement cancelled by the
+            // statement time-out (57014), "shutting down", "cannot connect now" (57P01..57P03).
+            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                c.starts_with("08") || matches!(&*c, "57014" | "57P01" | "57P02" | "57P03")
+            }),
             _ => false,
         }
     }

@@ -7,6 +7,7 @@ mod common;
 mod contacts;
 mod harness;
 mod operator;
+mod tls;
 
 use common::TestDb;
 use harness::{Running, free_port, get, reach, run, text};

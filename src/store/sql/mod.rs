@@ -110,8 +110,23 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// How long a request waits for a database connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Connects to `sqlite://PATH` (created when missing) or `postgres://...`.
+/// How long connecting to the database may take at start-up before it is an error.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A statement running longer than this on PostgreSQL is cancelled (a stuck database fails
+/// requests instead of holding them; generous for migrations and big imports).
+const STATEMENT_TIMEOUT_MS: u32 = 60_000;
+
+/// Connects to `sqlite://PATH` (created when missing) or `postgres://...` with the default
+/// pool size (10 PostgreSQL connections).
 pub async fn connect(url: &str) -> Result<SqlStore> {
+    connect_with(url, 10).await
+}
+
+/// [`connect`] with `max_connections` PostgreSQL connections (`REACH_DATABASE_MAX_CONNECTIONS`;
+/// SQLite keeps its 4 readers and 1 writer). TLS follows the URL's `sslmode` and
+/// `sslrootcert`, as libpq reads them.
+pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
     let (backend, url) = if url.starts_with("sqlite:") {
         (Backend::Sqlite, sqlite_url(url))
@@ -144,19 +159,36 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                     .map(drop)
                 })
             }),
-            Backend::Postgres => options,
+            Backend::Postgres => options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}").as_str())
+                        .await
+                        .map(drop)
+                })
+            }),
         }
     };
     // One plain connection first: it fails fast with the real reason (refused, unknown
     // database, bad password) where the pool would only report a timeout.
-    AnyConnection::connect(&url).await?.close().await?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(&url)).await {
+        Ok(connection) => connection?.close().await?,
+        Err(_) => {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "no answer from the database within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )
+                .into(),
+            )));
+        }
+    }
     let (pool, writes) = match backend {
         Backend::Sqlite => (
             options(4, 2_000).connect(&url).await?,
             options(1, 16_384).connect(&url).await?,
         ),
         Backend::Postgres => {
-            let pool = options(10, 0).connect(&url).await?;
+            let pool = options(max_connections.max(1), 0).connect(&url).await?;
             (pool.clone(), pool)
         }
     };
