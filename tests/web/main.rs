@@ -17,6 +17,7 @@ mod links;
 mod message_limits;
 mod my_account;
 mod oncall;
+mod oncall_refused;
 mod session;
 mod setup;
 mod signin_limits;
@@ -192,7 +193,7 @@ on_both_databases! {
     forms::the_method_form_offers_chat_services_with_help,
     forms::the_schedules_page_shows_who_is_on_call,
     oncall::an_admin_sets_up_a_rotation_an_override_and_a_policy_on_the_pages,
-    oncall::technicians_are_refused_the_on_call_forms,
+    oncall_refused::technicians_are_refused_the_on_call_forms,
     setup::the_setup_link_creates_the_account_and_first_admin_once,
     links::a_new_user_sets_their_password_with_a_one_time_link,
     links::an_email_is_verified_by_its_signed_link,
