@@ -17,6 +17,9 @@ use tokio::sync::{Notify, oneshot};
 pub const LINGER: Duration = Duration::from_millis(5);
 /// Outcomes that make a group worth writing at once.
 pub const FULL: usize = 64;
+/// How long recording waits for a database that cannot be reached before it gives up (the
+/// claims then go again after their lease).
+pub const UNAVAILABLE_WAIT: Duration = Duration::from_secs(30);
 
 pub use crate::store::outbox::End;
 
@@ -100,7 +103,45 @@ impl Recorder {
     #[tracing::instrument(skip_all, fields(records = batch.len()))]
     async fn write(store: &SqlStore, batch: Vec<Waiting>) {
         let (records, waiting): (Vec<Record>, Vec<_>) = batch.into_iter().unzip();
-        let written = async {
+        // A database that cannot be reached (restarting, failing over) is waited for, within
+        // [`UNAVAILABLE_WAIT`]: an outcome that lands then is not sent again after its lease.
+        let deadline = tokio::time::Instant::now() + UNAVAILABLE_WAIT;
+        let mut pause = Duration::from_millis(250);
+        let written = loop {
+            match Self::write_once(store, &records).await {
+                Err(e) if e.is_unavailable() && tokio::time::Instant::now() + pause < deadline => {
+                    tracing::warn!(error = %e, "the database is unavailable; recording outcomes again shortly");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                other => break other,
+            }
+        };
+        match written {
+            Ok(landed) => {
+                for (done, landed) in waiting.into_iter().zip(landed) {
+                    let _ = done.send(Ok(landed));
+                }
+            }
+            // One bad record must not take the others down with it: each alone, then.
+            Err(e) if waiting.len() > 1 && !e.is_unavailable() => {
+                for one in records.into_iter().zip(waiting) {
+                    Box::pin(Self::write(store, vec![one])).await;
+                }
+            }
+            Err(e) => {
+                let error = e.to_string();
+                tracing::warn!(error = %error, "recording an outcome failed");
+                for done in waiting {
+                    let _ = done.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    /// One transaction recording every outcome of `records`: which of them landed.
+    async fn write_once(store: &SqlStore, records: &[Record]) -> Result<Vec<bool>, StoreError> {
+        async {
             let mut tx = store.write().await?;
             let mut landed = vec![false; records.len()];
             // A notification is ended once per statement: a second record of the same one
@@ -129,26 +170,6 @@ impl Recorder {
             tx.commit().await?;
             Ok::<_, StoreError>(landed)
         }
-        .await;
-        match written {
-            Ok(landed) => {
-                for (done, landed) in waiting.into_iter().zip(landed) {
-                    let _ = done.send(Ok(landed));
-                }
-            }
-            // One bad record must not take the others down with it: each alone, then.
-            Err(_) if waiting.len() > 1 => {
-                for one in records.into_iter().zip(waiting) {
-                    Box::pin(Self::write(store, vec![one])).await;
-                }
-            }
-            Err(e) => {
-                let error = e.to_string();
-                tracing::warn!(error = %error, "recording an outcome failed");
-                for done in waiting {
-                    let _ = done.send(Err(error.clone()));
-                }
-            }
-        }
+        .await
     }
 }
