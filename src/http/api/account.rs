@@ -31,8 +31,12 @@ pub struct AccountPatch {
     flood_limits: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-#[utoipa::path(get, path = "/api/v1/account", tag = "account", summary = "Account settings",
-    responses((status = 200, body = AccountJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/account", operation_id = "getAccount", tag = "account",
+    summary = "Account settings",
+    responses(
+        (status = 200, description = "The account's settings", body = AccountJson),
+        Problems
+    ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -41,8 +45,12 @@ pub async fn get(
     Ok(Json(AccountJson::from(&account)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/account", tag = "account", summary = "Change account settings (admins)",
-    request_body = AccountPatch, responses((status = 200, body = AccountJson), Problems))]
+#[utoipa::path(patch, path = "/api/v1/account", operation_id = "updateAccount", tag = "account",
+    summary = "Change account settings (admins)", request_body = AccountPatch,
+    responses(
+        (status = 200, description = "The account's settings after the change", body = AccountJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,

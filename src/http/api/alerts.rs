@@ -72,9 +72,14 @@ pub enum Stored {
     Many(Vec<AlertJson>),
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts", tag = "alerts",
+#[utoipa::path(post, path = "/api/v1/alerts", operation_id = "createAlerts", tag = "alerts",
     summary = "Post one alert or an array of up to 1,000; 202 once they and every notification they imply are stored",
-    request_body = AlertsBody, responses((status = 202, body = Stored), Problems))]
+    request_body = AlertsBody,
+    responses(
+        (status = 202, description = "The stored alerts: an object for an object posted, an \
+            array for an array", body = Stored),
+        Problems
+    ))]
 pub async fn ingest(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -141,8 +146,12 @@ pub struct AlertParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", summary = "Alerts of the companies the caller can access, newest first",
-    params(AlertParams), responses((status = 200, body = AlertList), Problems))]
+#[utoipa::path(get, path = "/api/v1/alerts", operation_id = "listAlerts", tag = "alerts",
+    summary = "Alerts of the companies the caller can access, newest first", params(AlertParams),
+    responses(
+        (status = 200, description = "A page of alerts, newest first", body = AlertList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -176,8 +185,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts", summary = "Read an alert",
-    params(("id" = String, Path)), responses((status = 200, body = AlertJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", operation_id = "getAlert", tag = "alerts",
+    summary = "Read an alert", params(("id" = String, Path)),
+    responses((status = 200, description = "The alert", body = AlertJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -187,9 +197,11 @@ pub async fn get(
     Ok(Json(AlertJson::from(&alert)))
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", tag = "alerts",
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/ack", operation_id = "acknowledgeAlert",
+    tag = "alerts",
     summary = "Acknowledge a firing alert (admins; technicians for companies they access): pending escalations stop",
-    params(("id" = String, Path)), responses((status = 200, body = AlertJson), Problems))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The alert, acknowledged", body = AlertJson), Problems))]
 pub async fn acknowledge(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -214,9 +226,15 @@ pub struct NotificationParams {
 
 const STATES: &str = "queued, sending, sent, failed, dead, suppressed";
 
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "alerts",
+#[utoipa::path(get, path = "/api/v1/notifications", operation_id = "listNotifications",
+    tag = "notifications",
     summary = "The delivery log: notifications of alerts of the companies the caller can access, newest first",
-    params(NotificationParams), responses((status = 200, body = NotificationList), Problems))]
+    params(NotificationParams),
+    responses(
+        (status = 200, description = "A page of the delivery log, newest first",
+            body = NotificationList),
+        Problems
+    ))]
 pub async fn notifications(
     State(state): State<Arc<AppState>>,
     caller: Caller,

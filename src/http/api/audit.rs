@@ -31,8 +31,12 @@ pub struct AuditParams {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", summary = "Who changed what, newest first (admins)",
-    params(AuditParams), responses((status = 200, body = AuditList), Problems))]
+#[utoipa::path(get, path = "/api/v1/audit", operation_id = "listAuditEntries", tag = "audit",
+    summary = "Who changed what, newest first (admins)", params(AuditParams),
+    responses(
+        (status = 200, description = "A page of audit entries, newest first", body = AuditList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     admin: Admin,

@@ -29,9 +29,12 @@ pub struct CompanyBody {
     name: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/companies", tag = "companies",
-    summary = "List the companies the caller can access, by name",
-    params(PageParams), responses((status = 200, body = CompanyList), Problems))]
+#[utoipa::path(get, path = "/api/v1/companies", operation_id = "listCompanies", tag = "companies",
+    summary = "List the companies the caller can access, by name", params(PageParams),
+    responses(
+        (status = 200, description = "A page of companies, by name", body = CompanyList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -51,8 +54,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/companies", tag = "companies", summary = "Add a company (admins)",
-    request_body = CompanyBody, responses((status = 201, body = CompanyJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/companies", operation_id = "createCompany", tag = "companies",
+    summary = "Add a company (admins)", request_body = CompanyBody,
+    responses((status = 201, description = "The new company", body = CompanyJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -63,8 +67,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(CompanyJson::from(&company))))
 }
 
-#[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", summary = "Read a company",
-    params(("id" = String, Path)), responses((status = 200, body = CompanyJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/companies/{id}", operation_id = "getCompany", tag = "companies",
+    summary = "Read a company", params(("id" = String, Path)),
+    responses((status = 200, description = "The company", body = CompanyJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -85,10 +90,13 @@ pub struct CompanyPatch {
     escalation_policy_id: Option<Option<String>>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies",
-    summary = "Rename a company or give it an escalation policy (admins)",
+#[utoipa::path(patch, path = "/api/v1/companies/{id}", operation_id = "updateCompany",
+    tag = "companies", summary = "Rename a company or give it an escalation policy (admins)",
     params(("id" = String, Path)), request_body = CompanyPatch,
-    responses((status = 200, body = CompanyJson), Problems))]
+    responses(
+        (status = 200, description = "The company after the change", body = CompanyJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -117,9 +125,10 @@ pub async fn update(
     Ok(Json(CompanyJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies",
-    summary = "Delete a company (admins); it leaves every access set",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+#[utoipa::path(delete, path = "/api/v1/companies/{id}", operation_id = "deleteCompany",
+    tag = "companies", summary = "Delete a company (admins); it leaves every access set",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The company is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,

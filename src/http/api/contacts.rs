@@ -94,9 +94,12 @@ pub struct ContactPatch {
     timezone: Option<Option<String>>,
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts",
-    summary = "List users and contacts the caller can see, by name",
-    params(ListParams), responses((status = 200, body = ContactList), Problems))]
+#[utoipa::path(get, path = "/api/v1/contacts", operation_id = "listContacts", tag = "contacts",
+    summary = "List users and contacts the caller can see, by name", params(ListParams),
+    responses(
+        (status = 200, description = "A page of contacts and users, by name", body = ContactList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -107,8 +110,9 @@ pub async fn list(
     Ok(Json(ContactList::from(page)))
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", summary = "Add a contact (admins)",
-    request_body = ContactBody, responses((status = 201, body = ContactJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/contacts", operation_id = "createContact", tag = "contacts",
+    summary = "Add a contact (admins)", request_body = ContactBody,
+    responses((status = 201, description = "The new contact", body = ContactJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -125,8 +129,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ContactJson::from(&contact))))
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", summary = "Read a contact or user",
-    params(("id" = String, Path)), responses((status = 200, body = ContactJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", operation_id = "getContact", tag = "contacts",
+    summary = "Read a contact or user", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The contact or user, with their methods", body = ContactJson),
+        Problems
+    ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -166,10 +174,14 @@ fn patched(current: &Contact, patch: ContactPatch) -> Result<NewContact, AppErro
     })?)
 }
 
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts",
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", operation_id = "updateContact",
+    tag = "contacts",
     summary = "Change a contact (admins); a user's name and email change only through /me",
     params(("id" = String, Path)), request_body = ContactPatch,
-    responses((status = 200, body = ContactJson), Problems))]
+    responses(
+        (status = 200, description = "The contact after the change", body = ContactJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -183,9 +195,10 @@ pub async fn update(
     Ok(Json(ContactJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts",
-    summary = "Delete a contact or user with their methods (admins)",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", operation_id = "deleteContact",
+    tag = "contacts", summary = "Delete a contact or user with their methods (admins)",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The contact and their methods are deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,

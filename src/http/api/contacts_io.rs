@@ -17,10 +17,16 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// A contacts file may be this large (SPEC §3); 100,000 rows are about 12 MiB.
 pub const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// A contacts file (CSV or vCard), sent or answered as it is.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct ContactsFile(Vec<u8>);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -36,13 +42,14 @@ pub struct ImportParams {
     dry_run: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/export", tag = "contacts",
+#[utoipa::path(get, path = "/api/v1/contacts/export", operation_id = "exportContacts",
+    tag = "contacts",
     summary = "Export every contact and user as the contacts CSV or as vCard 4.0 (admins)",
     description = "CSV: the columns `name,kind,email_login,companies,locale,timezone,method_type,address,label,min_severity,reports,delay_minutes`, one row per method, a file `POST /api/v1/contacts/import` takes as it is. vCard: one card per contact with `FN`, `EMAIL`, `TEL;TYPE=text` (SMS), `TEL;TYPE=voice` (calls) and a `NOTE` per other method.",
     params(ExportParams),
     responses(
         (status = 200, description = "The file (`Content-Disposition: attachment`)",
-            content((String = "text/csv"), (String = "text/vcard"))),
+            content((inline(ContactsFile) = "text/csv"), (inline(ContactsFile) = "text/vcard"))),
         Problems
     ))]
 pub async fn export(
@@ -64,12 +71,17 @@ pub async fn export(
         .into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts/import", tag = "contacts",
+#[utoipa::path(post, path = "/api/v1/contacts/import", operation_id = "importContacts",
+    tag = "contacts",
     summary = "Import a contacts CSV (admins): every change, or with dry_run=true what would change",
     description = "The body is the CSV (`text/csv`, UTF-8 with or without a BOM, `,` or `;` separated, up to 32 MiB) that `GET /api/v1/contacts/export?format=csv` gives. Contacts are matched by name, users by `email_login` (only their methods are added or changed), methods by type and address, so importing a file twice changes nothing. A file with any bad row is refused whole with 422, each error named `line N, column` (the header is line 1), and nothing is written.",
     params(ImportParams),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportJson), Problems))]
+    request_body(content = inline(ContactsFile), content_type = "text/csv"),
+    responses(
+        (status = 200, description = "What changed, or with dry_run what would change",
+            body = ImportJson),
+        Problems
+    ))]
 pub async fn import(
     State(state): State<Arc<AppState>>,
     admin: Admin,

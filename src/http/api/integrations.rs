@@ -81,9 +81,13 @@ fn with_url(created: &app::integrations::WithUrl) -> IntegrationUrlJson {
     IntegrationUrlJson::new(&created.integration, created.url.expose())
 }
 
-#[utoipa::path(get, path = "/api/v1/integrations", tag = "integrations",
+#[utoipa::path(get, path = "/api/v1/integrations", operation_id = "listIntegrations",
+    tag = "integrations",
     summary = "The account's integrations, by name (admins; never their tokens)",
-    responses((status = 200, body = IntegrationList), Problems))]
+    responses(
+        (status = 200, description = "The account's integrations, by name", body = IntegrationList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -95,9 +99,15 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/integrations", tag = "integrations",
+#[utoipa::path(post, path = "/api/v1/integrations", operation_id = "createIntegration",
+    tag = "integrations",
     summary = "Create an integration (admins); the answer carries its secret `url`, this once",
-    request_body = IntegrationBody, responses((status = 201, body = IntegrationUrlJson), Problems))]
+    request_body = IntegrationBody,
+    responses(
+        (status = 201, description = "The new integration with its secret `url`, shown this once",
+            body = IntegrationUrlJson),
+        Problems
+    ))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -108,9 +118,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(with_url(&created))))
 }
 
-#[utoipa::path(get, path = "/api/v1/integrations/{id}", tag = "integrations",
-    summary = "Read an integration (admins; never its token)",
-    params(("id" = String, Path)), responses((status = 200, body = IntegrationJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/integrations/{id}", operation_id = "getIntegration",
+    tag = "integrations", summary = "Read an integration (admins; never its token)",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The integration", body = IntegrationJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -120,10 +131,13 @@ pub async fn get(
     Ok(Json(IntegrationJson::from(&found)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/integrations/{id}", tag = "integrations",
-    summary = "Change an integration's settings (admins); its URL stays",
+#[utoipa::path(patch, path = "/api/v1/integrations/{id}", operation_id = "updateIntegration",
+    tag = "integrations", summary = "Change an integration's settings (admins); its URL stays",
     params(("id" = String, Path)), request_body = IntegrationBody,
-    responses((status = 200, body = IntegrationJson), Problems))]
+    responses(
+        (status = 200, description = "The integration after the change", body = IntegrationJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -137,9 +151,11 @@ pub async fn update(
     Ok(Json(IntegrationJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "integrations",
+#[utoipa::path(delete, path = "/api/v1/integrations/{id}", operation_id = "deleteIntegration",
+    tag = "integrations",
     summary = "Delete an integration (admins): its URL answers 404 from then on",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The integration is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -149,9 +165,15 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/integrations/{id}/rotate", tag = "integrations",
+#[utoipa::path(post, path = "/api/v1/integrations/{id}/rotate",
+    operation_id = "rotateIntegrationUrl", tag = "integrations",
     summary = "Give an integration a new secret `url` (admins), shown this once; the old one answers 404 from then on",
-    params(("id" = String, Path)), responses((status = 200, body = IntegrationUrlJson), Problems))]
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The integration with its new secret `url`, shown this once",
+            body = IntegrationUrlJson),
+        Problems
+    ))]
 pub async fn rotate(
     State(state): State<Arc<AppState>>,
     admin: Admin,

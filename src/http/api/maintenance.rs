@@ -40,9 +40,13 @@ fn instant(value: &str) -> Result<DateTime<Utc>, Invalid> {
         .map_err(|_| Invalid::DateTime)
 }
 
-#[utoipa::path(get, path = "/api/v1/companies/{id}/maintenance", tag = "companies",
+#[utoipa::path(get, path = "/api/v1/companies/{id}/maintenance",
+    operation_id = "listMaintenanceWindows", tag = "maintenance",
     summary = "A company's maintenance windows", params(("id" = String, Path)),
-    responses((status = 200, body = WindowList), Problems))]
+    responses(
+        (status = 200, description = "The company's maintenance windows", body = WindowList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -56,9 +60,14 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/companies/{id}/maintenance", tag = "companies",
+#[utoipa::path(post, path = "/api/v1/companies/{id}/maintenance",
+    operation_id = "createMaintenanceWindow", tag = "maintenance",
     summary = "Add a maintenance window (admins)", params(("id" = String, Path)),
-    request_body = WindowBody, responses((status = 201, body = WindowJson), Problems))]
+    request_body = WindowBody,
+    responses(
+        (status = 201, description = "The new maintenance window", body = WindowJson),
+        Problems
+    ))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -76,9 +85,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(window)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/companies/{id}/maintenance/{window_id}", tag = "companies",
+#[utoipa::path(delete, path = "/api/v1/companies/{id}/maintenance/{window_id}",
+    operation_id = "deleteMaintenanceWindow", tag = "maintenance",
     summary = "Remove a maintenance window (admins)",
-    params(("id" = String, Path), ("window_id" = String, Path)), responses((status = 204), Problems))]
+    params(("id" = String, Path), ("window_id" = String, Path)),
+    responses((status = 204, description = "The maintenance window is removed"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,

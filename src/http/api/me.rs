@@ -31,8 +31,9 @@ pub struct MePatch {
     current_password: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "me", summary = "The calling user",
-    responses((status = 200, body = ContactJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "getMe", tag = "me",
+    summary = "The calling user",
+    responses((status = 200, description = "The calling user", body = ContactJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -41,12 +42,16 @@ pub async fn get(
     Ok(Json(ContactJson::from(&me)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/me", tag = "me",
+#[utoipa::path(patch, path = "/api/v1/me", operation_id = "updateMe", tag = "me",
     summary = "Change your own name, primary email, language, time zone or password",
     description = "A new `password` or `email` needs `current_password` (422 on \
         `current_password` when missing or wrong). A new password ends your web sessions; \
         API tokens stay.",
-    request_body = MePatch, responses((status = 200, body = ContactJson), Problems))]
+    request_body = MePatch,
+    responses(
+        (status = 200, description = "The calling user after the change", body = ContactJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     caller: Caller,

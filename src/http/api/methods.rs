@@ -71,10 +71,14 @@ fn quiet(q: Option<QuietHoursBody>) -> Option<(String, String)> {
     q.map(|q| (q.from, q.to))
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods", tag = "contacts",
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods", operation_id = "createContactMethod",
+    tag = "methods",
     summary = "Add a contact method (admins: anyone's; others: their own). Sends nothing.",
     params(("id" = String, Path)), request_body = MethodBody,
-    responses((status = 201, body = MethodJson), Problems))]
+    responses(
+        (status = 201, description = "The new contact method, unverified", body = MethodJson),
+        Problems
+    ))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -100,10 +104,10 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",
-    summary = "Read a contact method",
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/methods/{method_id}",
+    operation_id = "getContactMethod", tag = "methods", summary = "Read a contact method",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 200, body = MethodJson), Problems))]
+    responses((status = 200, description = "The contact method", body = MethodJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -145,10 +149,14 @@ fn patched(current: &Method, patch: MethodPatch) -> MethodInput {
     }
 }
 
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}/methods/{method_id}",
+    operation_id = "updateContactMethod", tag = "methods",
     summary = "Change a contact method; a new address clears its verification",
     params(("id" = String, Path), ("method_id" = String, Path)), request_body = MethodPatch,
-    responses((status = 200, body = MethodJson), Problems))]
+    responses(
+        (status = 200, description = "The contact method after the change", body = MethodJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -169,10 +177,11 @@ pub async fn update(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}/methods/{method_id}", tag = "contacts",
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}/methods/{method_id}",
+    operation_id = "deleteContactMethod", tag = "methods",
     summary = "Delete a contact method (a user's primary email cannot be deleted)",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "The contact method is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     caller: Caller,

@@ -53,13 +53,18 @@ use utoipa_axum::routes;
         (name = "me", description = "The calling user"),
         (name = "account", description = "Account settings"),
         (name = "companies", description = "The customers or sites the account supports"),
-        (name = "contacts", description = "Contacts and users, and their contact methods"),
+        (name = "maintenance", description = "Companies' maintenance windows: alerts recorded, nothing sent"),
+        (name = "contacts", description = "Contacts and users; the directory as a CSV or vCard file"),
+        (name = "methods", description = "Contact methods: add, change, test and verify"),
         (name = "users", description = "Contacts who can log in"),
         (name = "audit", description = "Who changed what"),
-        (name = "alerts", description = "Alerts in, notifications out"),
+        (name = "alerts", description = "Alerts in, acknowledgements"),
+        (name = "notifications", description = "The delivery log: every message sent or held back"),
+        (name = "reports", description = "Scheduled reports and their runs"),
         (name = "tokens", description = "The caller's own API tokens"),
         (name = "integrations", description = "Monitoring systems' ways in: secret URLs taking their own formats"),
         (name = "schedules", description = "On-call schedules: rotations, overrides, who is on call"),
+        (name = "escalation-policies", description = "Who is told, in which order, until an alert is acknowledged"),
     )
 )]
 struct ApiDoc;

@@ -43,9 +43,13 @@ fn parse(body: PolicyBody, current: Option<&StoredPolicy>) -> Result<NewPolicy, 
     Ok(input.parse()?)
 }
 
-#[utoipa::path(get, path = "/api/v1/escalation-policies", tag = "schedules",
-    summary = "The account's escalation policies, by name",
-    responses((status = 200, body = PolicyList), Problems))]
+#[utoipa::path(get, path = "/api/v1/escalation-policies", operation_id = "listEscalationPolicies",
+    tag = "escalation-policies", summary = "The account's escalation policies, by name",
+    responses(
+        (status = 200, description = "The account's escalation policies, by name",
+            body = PolicyList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -57,9 +61,13 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/escalation-policies", tag = "schedules",
-    summary = "Create an escalation policy (admins)",
-    request_body = PolicyBody, responses((status = 201, body = PolicyJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/escalation-policies", operation_id = "createEscalationPolicy",
+    tag = "escalation-policies", summary = "Create an escalation policy (admins)",
+    request_body = PolicyBody,
+    responses(
+        (status = 201, description = "The new escalation policy", body = PolicyJson),
+        Problems
+    ))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -70,9 +78,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(PolicyJson::from(&made))))
 }
 
-#[utoipa::path(get, path = "/api/v1/escalation-policies/{id}", tag = "schedules",
-    summary = "Read an escalation policy", params(("id" = String, Path)),
-    responses((status = 200, body = PolicyJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/escalation-policies/{id}", operation_id = "getEscalationPolicy",
+    tag = "escalation-policies", summary = "Read an escalation policy",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The escalation policy", body = PolicyJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -82,9 +91,14 @@ pub async fn get(
     Ok(Json(PolicyJson::from(&found)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/escalation-policies/{id}", tag = "schedules",
+#[utoipa::path(patch, path = "/api/v1/escalation-policies/{id}",
+    operation_id = "updateEscalationPolicy", tag = "escalation-policies",
     summary = "Change an escalation policy (admins)", params(("id" = String, Path)),
-    request_body = PolicyBody, responses((status = 200, body = PolicyJson), Problems))]
+    request_body = PolicyBody,
+    responses(
+        (status = 200, description = "The escalation policy after the change", body = PolicyJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -98,9 +112,11 @@ pub async fn update(
     Ok(Json(PolicyJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/escalation-policies/{id}", tag = "schedules",
+#[utoipa::path(delete, path = "/api/v1/escalation-policies/{id}",
+    operation_id = "deleteEscalationPolicy", tag = "escalation-policies",
     summary = "Delete an escalation policy (admins); its companies go back to telling everyone with access",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The escalation policy is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,

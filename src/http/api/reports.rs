@@ -56,8 +56,9 @@ fn input(body: ReportBody, current: Option<&Report>) -> ReportInput {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", summary = "Scheduled reports (admins)",
-    responses((status = 200, body = ReportList), Problems))]
+#[utoipa::path(get, path = "/api/v1/reports", operation_id = "listReports", tag = "reports",
+    summary = "Scheduled reports (admins)",
+    responses((status = 200, description = "The account's reports", body = ReportList), Problems))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -69,8 +70,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", summary = "Define a report (admins)",
-    request_body = ReportBody, responses((status = 201, body = ReportJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/reports", operation_id = "createReport", tag = "reports",
+    summary = "Define a report (admins)", request_body = ReportBody,
+    responses((status = 201, description = "The new report", body = ReportJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -81,8 +83,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ReportJson::from(&report))))
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", summary = "Read a report (admins)",
-    params(("id" = String, Path)), responses((status = 200, body = ReportJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}", operation_id = "getReport", tag = "reports",
+    summary = "Read a report (admins)", params(("id" = String, Path)),
+    responses((status = 200, description = "The report", body = ReportJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -92,9 +95,12 @@ pub async fn get(
     Ok(Json(ReportJson::from(&report)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/reports/{id}", tag = "reports", summary = "Change a report (admins)",
-    params(("id" = String, Path)), request_body = ReportBody,
-    responses((status = 200, body = ReportJson), Problems))]
+#[utoipa::path(patch, path = "/api/v1/reports/{id}", operation_id = "updateReport", tag = "reports",
+    summary = "Change a report (admins)", params(("id" = String, Path)), request_body = ReportBody,
+    responses(
+        (status = 200, description = "The report after the change", body = ReportJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -108,8 +114,10 @@ pub async fn update(
     Ok(Json(ReportJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/reports/{id}", tag = "reports", summary = "Delete a report and its runs (admins)",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+#[utoipa::path(delete, path = "/api/v1/reports/{id}", operation_id = "deleteReport",
+    tag = "reports", summary = "Delete a report and its runs (admins)",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The report and its runs are deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -119,9 +127,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/reports/{id}/run", tag = "reports",
+#[utoipa::path(post, path = "/api/v1/reports/{id}/run", operation_id = "runReport", tag = "reports",
     summary = "Run a report now (admins): the run, with a delivery per recipient method",
-    params(("id" = String, Path)), responses((status = 202, body = RunJson), Problems))]
+    params(("id" = String, Path)),
+    responses(
+        (status = 202, description = "The run, queued, with a delivery per recipient method",
+            body = RunJson),
+        Problems
+    ))]
 pub async fn run(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -131,8 +144,13 @@ pub async fn run(
     Ok((StatusCode::ACCEPTED, Json(run_json(&run))))
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/{id}/runs", tag = "reports", summary = "A report's runs, newest first (admins)",
-    params(("id" = String, Path)), responses((status = 200, body = RunList), Problems))]
+#[utoipa::path(get, path = "/api/v1/reports/{id}/runs", operation_id = "listReportRuns",
+    tag = "reports", summary = "A report's runs, newest first (admins)",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The report's runs, newest first", body = RunList),
+        Problems
+    ))]
 pub async fn runs(
     State(state): State<Arc<AppState>>,
     admin: Admin,

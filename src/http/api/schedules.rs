@@ -46,6 +46,7 @@ pub struct OverrideBody {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtParams {
     /// RFC 3339; default now.
@@ -53,6 +54,7 @@ pub struct AtParams {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeParams {
     /// RFC 3339; default now.
@@ -106,9 +108,13 @@ fn json(state: &AppState, s: &Schedule) -> ScheduleJson {
     ScheduleJson::new(s, app::schedules::ical_url(state, s))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules", tag = "schedules",
+#[utoipa::path(get, path = "/api/v1/schedules", operation_id = "listSchedules", tag = "schedules",
     summary = "The account's on-call schedules, by name",
-    responses((status = 200, body = ScheduleList), Problems))]
+    responses(
+        (status = 200, description = "The account's on-call schedules, by name",
+            body = ScheduleList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -120,9 +126,9 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules",
-    summary = "Create an on-call schedule (admins)",
-    request_body = ScheduleBody, responses((status = 201, body = ScheduleJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/schedules", operation_id = "createSchedule", tag = "schedules",
+    summary = "Create an on-call schedule (admins)", request_body = ScheduleBody,
+    responses((status = 201, description = "The new schedule", body = ScheduleJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -133,9 +139,9 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(json(&state, &made))))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}", tag = "schedules",
-    summary = "Read an on-call schedule", params(("id" = String, Path)),
-    responses((status = 200, body = ScheduleJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/schedules/{id}", operation_id = "getSchedule",
+    tag = "schedules", summary = "Read an on-call schedule", params(("id" = String, Path)),
+    responses((status = 200, description = "The schedule", body = ScheduleJson), Problems))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -145,9 +151,13 @@ pub async fn get(
     Ok(Json(json(&state, &found)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/schedules/{id}", tag = "schedules",
-    summary = "Change an on-call schedule (admins)", params(("id" = String, Path)),
-    request_body = ScheduleBody, responses((status = 200, body = ScheduleJson), Problems))]
+#[utoipa::path(patch, path = "/api/v1/schedules/{id}", operation_id = "updateSchedule",
+    tag = "schedules", summary = "Change an on-call schedule (admins)",
+    params(("id" = String, Path)), request_body = ScheduleBody,
+    responses(
+        (status = 200, description = "The schedule after the change", body = ScheduleJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -161,9 +171,10 @@ pub async fn update(
     Ok(Json(json(&state, &after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/schedules/{id}", tag = "schedules",
-    summary = "Delete an on-call schedule (admins)", params(("id" = String, Path)),
-    responses((status = 204), Problems))]
+#[utoipa::path(delete, path = "/api/v1/schedules/{id}", operation_id = "deleteSchedule",
+    tag = "schedules", summary = "Delete an on-call schedule (admins)",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The schedule is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -173,10 +184,14 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}/oncall", tag = "schedules",
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/oncall", operation_id = "getScheduleOnCall",
+    tag = "schedules",
     summary = "Who is on call at an instant (default now); `contact_id` null: nobody",
     params(("id" = String, Path), AtParams),
-    responses((status = 200, body = OnCallJson), Problems))]
+    responses(
+        (status = 200, description = "Who is on call then, and until when", body = OnCallJson),
+        Problems
+    ))]
 pub async fn oncall(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -188,10 +203,14 @@ pub async fn oncall(
     Ok(Json(OnCallJson::from(span.as_ref())))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}/shifts", tag = "schedules",
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/shifts", operation_id = "listScheduleShifts",
+    tag = "schedules",
     summary = "Every span overlapping [from, to), overrides applied, in time order, each whole",
     params(("id" = String, Path), RangeParams),
-    responses((status = 200, body = ShiftList), Problems))]
+    responses(
+        (status = 200, description = "The shifts in the range, in time order", body = ShiftList),
+        Problems
+    ))]
 pub async fn shifts(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -207,9 +226,15 @@ pub async fn shifts(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/schedules/{id}/overrides", tag = "schedules",
+#[utoipa::path(get, path = "/api/v1/schedules/{id}/overrides",
+    operation_id = "listScheduleOverrides", tag = "schedules",
     summary = "A schedule's overrides that have not ended, oldest first",
-    params(("id" = String, Path)), responses((status = 200, body = OverrideList), Problems))]
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The schedule's current and future overrides, oldest first",
+            body = OverrideList),
+        Problems
+    ))]
 pub async fn overrides(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -222,10 +247,11 @@ pub async fn overrides(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/schedules/{id}/overrides", tag = "schedules",
-    summary = "Put someone else on call for a time range (admins)",
-    params(("id" = String, Path)), request_body = OverrideBody,
-    responses((status = 201, body = OverrideJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/schedules/{id}/overrides",
+    operation_id = "createScheduleOverride", tag = "schedules",
+    summary = "Put someone else on call for a time range (admins)", params(("id" = String, Path)),
+    request_body = OverrideBody,
+    responses((status = 201, description = "The new override", body = OverrideJson), Problems))]
 pub async fn add_override(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -243,10 +269,11 @@ pub async fn add_override(
     Ok((StatusCode::CREATED, Json(OverrideJson::from(&made))))
 }
 
-#[utoipa::path(delete, path = "/api/v1/schedules/{id}/overrides/{override_id}", tag = "schedules",
+#[utoipa::path(delete, path = "/api/v1/schedules/{id}/overrides/{override_id}",
+    operation_id = "deleteScheduleOverride", tag = "schedules",
     summary = "Remove an override (admins)",
     params(("id" = String, Path), ("override_id" = String, Path)),
-    responses((status = 204), Problems))]
+    responses((status = 204, description = "The override is removed"), Problems))]
 pub async fn delete_override(
     State(state): State<Arc<AppState>>,
     admin: Admin,

@@ -33,9 +33,12 @@ fn instant(value: &str) -> Result<DateTime<Utc>, Invalid> {
         .map_err(|_| Invalid::DateTime)
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(get, path = "/api/v1/tokens", operation_id = "listTokens", tag = "tokens",
     summary = "The caller's own API tokens, newest first (never the tokens themselves)",
-    responses((status = 200, body = TokenList), Problems))]
+    responses(
+        (status = 200, description = "The caller's tokens, newest first", body = TokenList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -47,9 +50,14 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(post, path = "/api/v1/tokens", operation_id = "createToken", tag = "tokens",
     summary = "Create an API token acting as the caller; the answer carries `token`, this once",
-    request_body = TokenBody, responses((status = 201, body = NewTokenJson), Problems))]
+    request_body = TokenBody,
+    responses(
+        (status = 201, description = "The new token; `token` is shown this once",
+            body = NewTokenJson),
+        Problems
+    ))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -67,9 +75,10 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", operation_id = "deleteToken", tag = "tokens",
     summary = "Revoke one of the caller's tokens: it answers 401 from then on",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The token is revoked"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     caller: Caller,

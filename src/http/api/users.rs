@@ -43,8 +43,12 @@ pub struct UserPatch {
     email: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", summary = "List users the caller can see",
-    params(ListParams), responses((status = 200, body = ContactList), Problems))]
+#[utoipa::path(get, path = "/api/v1/users", operation_id = "listUsers", tag = "users",
+    summary = "List users the caller can see", params(ListParams),
+    responses(
+        (status = 200, description = "A page of users, by name", body = ContactList),
+        Problems
+    ))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -55,8 +59,9 @@ pub async fn list(
     Ok(Json(ContactList::from(page)))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", summary = "Add a user (admins)",
-    request_body = UserBody, responses((status = 201, body = ContactJson), Problems))]
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "createUser", tag = "users",
+    summary = "Add a user (admins)", request_body = UserBody,
+    responses((status = 201, description = "The new user", body = ContactJson), Problems))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -96,8 +101,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ContactJson::from(&added.user))))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", summary = "Read a user",
-    params(("id" = String, Path)), responses((status = 200, body = ContactJson), Problems))]
+#[utoipa::path(get, path = "/api/v1/users/{id}", operation_id = "getUser", tag = "users",
+    summary = "Read a user", params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user, with their methods", body = ContactJson),
+        Problems
+    ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -107,10 +116,13 @@ pub async fn get(
     Ok(Json(ContactJson::from(&user)))
 }
 
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(patch, path = "/api/v1/users/{id}", operation_id = "updateUser", tag = "users",
     summary = "Change a user's role, companies or disabled flag (admins); name or email: 403",
     params(("id" = String, Path)), request_body = UserPatch,
-    responses((status = 200, body = ContactJson), Problems))]
+    responses(
+        (status = 200, description = "The user after the change", body = ContactJson),
+        Problems
+    ))]
 pub async fn update(
     State(state): State<Arc<AppState>>,
     admin: Admin,
@@ -143,9 +155,10 @@ pub async fn update(
     Ok(Json(ContactJson::from(&after)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users",
+#[utoipa::path(delete, path = "/api/v1/users/{id}", operation_id = "deleteUser", tag = "users",
     summary = "Delete a user (admins); the last enabled admin cannot be deleted",
-    params(("id" = String, Path)), responses((status = 204), Problems))]
+    params(("id" = String, Path)),
+    responses((status = 204, description = "The user is deleted"), Problems))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
     admin: Admin,

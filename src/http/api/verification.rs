@@ -36,11 +36,17 @@ fn ids(contact: String, method: String) -> (ContactId, MethodId) {
     )
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/test", tag = "contacts",
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/test",
+    operation_id = "sendMethodTest", tag = "methods",
     summary = "Send a test message through the method now (also to unverified methods); the notification, in the delivery log",
     description = "Rate limited with verification codes: one of either per method per minute, five per address (type and address) per account per hour, flood digests included.",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 202, body = NotificationJson), TooMany, Problems))]
+    responses(
+        (status = 202, description = "The test message's notification, queued",
+            body = NotificationJson),
+        TooMany,
+        Problems
+    ))]
 pub async fn test(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -51,11 +57,16 @@ pub async fn test(
     Ok((StatusCode::ACCEPTED, Json(NotificationJson::from(&queued))))
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification", tag = "contacts",
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification",
+    operation_id = "startMethodVerification", tag = "methods",
     summary = "Send a 6-digit code through the method (valid 10 minutes; asking again replaces it)",
     description = "Rate limited with test messages: one of either per method per minute, five per address (type and address) per account per hour, flood digests included.",
     params(("id" = String, Path), ("method_id" = String, Path)),
-    responses((status = 202, body = NotificationJson), TooMany, Problems))]
+    responses(
+        (status = 202, description = "The code's notification, queued", body = NotificationJson),
+        TooMany,
+        Problems
+    ))]
 pub async fn start(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -73,10 +84,14 @@ pub struct CodeBody {
     code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm", tag = "contacts",
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/methods/{method_id}/verification/confirm",
+    operation_id = "confirmMethodVerification", tag = "methods",
     summary = "Type back the code: the method is verified (422 with a field error on code when wrong, expired or used)",
     params(("id" = String, Path), ("method_id" = String, Path)), request_body = CodeBody,
-    responses((status = 200, body = MethodJson), Problems))]
+    responses(
+        (status = 200, description = "The contact method, verified", body = MethodJson),
+        Problems
+    ))]
 pub async fn confirm(
     State(state): State<Arc<AppState>>,
     caller: Caller,
