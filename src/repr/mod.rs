@@ -2,14 +2,13 @@
 //! as an object's before and after (one shape for both, so the log reads like the API).
 
 use crate::domain::{CompaniesInput, CompanyAccess, MethodType, QuietHours, Role, Severity};
-use crate::store::{
-    Account, AuditEntry, Company, Contact, ContactKind, MaintenanceWindow, Method, Page,
-};
+use crate::store::{Account, Company, Contact, ContactKind, Method, Page};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub mod alerts;
+pub mod audit;
 pub mod imports;
 pub mod integrations;
 pub mod reports;
@@ -17,6 +16,7 @@ pub mod schedules;
 pub mod tokens;
 
 pub use alerts::*;
+pub use audit::*;
 pub use imports::*;
 pub use integrations::*;
 pub use reports::*;
@@ -324,42 +324,6 @@ impl From<&Account> for AccountJson {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditJson {
-    pub id: String,
-    pub actor_id: String,
-    pub actor_name: String,
-    pub action: String,
-    pub object_type: String,
-    pub object_id: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-    #[schema(format = DateTime)]
-    pub at: String,
-}
-
-impl From<&AuditEntry> for AuditJson {
-    fn from(e: &AuditEntry) -> Self {
-        Self {
-            id: e.id.clone(),
-            actor_id: e.actor_id.to_string(),
-            actor_name: e.actor_name.clone(),
-            action: e.action.clone(),
-            object_type: e.object_type.clone(),
-            object_id: e.object_id.clone(),
-            before: e.before.clone(),
-            after: e.after.clone(),
-            at: time(e.at),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditList {
-    pub items: Vec<AuditJson>,
-    pub next_cursor: Option<String>,
-}
-
 macro_rules! audited {
     ($($t:ty),*) => {$(
         impl crate::repr::Audited for $t {
@@ -371,32 +335,3 @@ macro_rules! audited {
 }
 
 audited!(CompanyJson, MethodJson, ContactJson, AccountJson);
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WindowJson {
-    pub id: String,
-    pub company_id: String,
-    #[schema(format = DateTime)]
-    pub starts_at: String,
-    #[schema(format = DateTime)]
-    pub ends_at: String,
-    pub reason: Option<String>,
-}
-
-impl From<&MaintenanceWindow> for WindowJson {
-    fn from(w: &MaintenanceWindow) -> Self {
-        Self {
-            id: w.id.to_string(),
-            company_id: w.company_id.to_string(),
-            starts_at: time(w.starts_at),
-            ends_at: time(w.ends_at),
-            reason: w.reason.clone(),
-        }
-    }
-}
-
-impl Audited for WindowJson {
-    fn audit_id(&self) -> &str {
-        &self.id
-    }
-}

@@ -9,18 +9,22 @@ use reach::domain::{AlertInput, CompanyAccess, Severity};
 use reach::store::outbox::{End, Finished};
 use reach::store::{AttemptOutcome, NewAttempt, SqlStore};
 
-pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
+/// One warning alert for a contact with `hooks` webhooks, its notifications claimed at `now`.
+async fn claimed_webhooks(
+    store: &SqlStore,
+    hooks: usize,
+    now: chrono::DateTime<Utc>,
+) -> (reach::store::Account, Vec<reach::store::Notification>) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let bots = contact(store, &acme, "Bots", CompanyAccess::All).await;
-    for i in 0..5 {
+    for i in 0..hooks {
         let mut hook = method("webhook", &format!("https://hooks.example.com/{i}"));
         hook.prefs.min_severity = Some(Severity::Info);
         add_method(store, &acme.id, &bots.id, &hook)
             .await
             .expect("webhook");
     }
-    let now = Utc::now();
     let alert = AlertInput {
         company_id: Some(nw.id.to_string()),
         key: Some("k".into()),
@@ -40,6 +44,12 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
     )
     .await
     .expect("claim");
+    (acme, claimed)
+}
+
+pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
+    let now = Utc::now();
+    let (acme, claimed) = claimed_webhooks(store, 5, now).await;
     assert_eq!(claimed.len(), 5);
     let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
     // The last one was finished by another worker first.
@@ -154,36 +164,8 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
 /// A stopping node gives back the claims it could not finish: `queued` again, due as before,
 /// the claim's attempt not counted; one another worker already finished stays as it is.
 pub async fn a_stopping_node_gives_back_unfinished_claims(store: &SqlStore) {
-    let acme = account(store, "Acme").await;
-    let nw = company(store, &acme, "Northwind").await;
-    let bots = contact(store, &acme, "Bots", CompanyAccess::All).await;
-    for i in 0..3 {
-        let mut hook = method("webhook", &format!("https://hooks.example.com/{i}"));
-        hook.prefs.min_severity = Some(Severity::Info);
-        add_method(store, &acme.id, &bots.id, &hook)
-            .await
-            .expect("webhook");
-    }
     let now = Utc::now();
-    let alert = AlertInput {
-        company_id: Some(nw.id.to_string()),
-        key: Some("k".into()),
-        severity: Some("warning".into()),
-        title: Some("k".into()),
-        ..AlertInput::default()
-    }
-    .parse("")
-    .expect("valid");
-    ingest(store, &acme.id, &[alert], now).await.expect("alert");
-    let claimed = tx!(
-        store,
-        reach::store::outbox::claim,
-        now,
-        Duration::seconds(60),
-        100
-    )
-    .await
-    .expect("claim");
+    let (_, claimed) = claimed_webhooks(store, 3, now).await;
     let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
     assert_eq!(ids.len(), 3);
     assert!(claimed.iter().all(|n| n.attempts == 1));

@@ -282,6 +282,18 @@ pub async fn update(
     id: &ContactId,
     new: &NewContact,
 ) -> Result<Contact> {
+    overwrite(&mut *db, account, id, new).await?;
+    get(db, account, &CompanyAccess::All, id).await
+}
+
+/// Replaces a contact's name, companies, language and zone (`NotFound` when it is not the
+/// account's), without reading it back.
+pub(super) async fn overwrite(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    id: &ContactId,
+    new: &NewContact,
+) -> Result<()> {
     let changed = Sql::new("UPDATE contacts SET name = ")
         .bind(new.name.to_string())
         .push(", name_key = ")
@@ -303,8 +315,7 @@ pub async fn update(
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
-    write_access(&mut *db, account, id, &new.companies).await?;
-    get(db, account, &CompanyAccess::All, id).await
+    write_access(db, account, id, &new.companies).await
 }
 
 pub async fn delete(db: &mut AnyConnection, account: &AccountId, id: &ContactId) -> Result<()> {

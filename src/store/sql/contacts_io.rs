@@ -209,25 +209,7 @@ pub async fn update_contact(
     id: &ContactId,
     new: &NewContact,
 ) -> Result<()> {
-    Sql::new("UPDATE contacts SET name = ")
-        .bind(new.name.to_string())
-        .push(", name_key = ")
-        .bind(new.name.sort_key())
-        .push(", all_companies = ")
-        .bind(new.companies == CompanyAccess::All)
-        .push(", locale = ")
-        .bind(new.locale.map(|l| l.as_str().to_owned()))
-        .push(", timezone = ")
-        .bind(new.timezone.map(|t| t.as_str().to_owned()))
-        .push(", updated_at = ")
-        .bind(now_millis())
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id = ")
-        .bind(id.to_string())
-        .execute(&mut *db)
-        .await?;
-    contacts::write_access(db, account, id, &new.companies).await
+    contacts::overwrite(db, account, id, new).await
 }
 
 /// Sets a method's label and routing preferences (its address, type, verification, quiet
