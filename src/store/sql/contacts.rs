@@ -15,15 +15,20 @@ pub(super) const COLUMNS: &str = "SELECT c.id, c.name, c.name_key, c.all_compani
     c.created_at, c.updated_at, u.email, u.role, u.disabled \
     FROM contacts c LEFT JOIN users u ON u.contact_id = c.id";
 
-/// Inserts the contact row and its access set; the caller commits.
-pub async fn insert(
-    conn: &mut AnyConnection,
+/// The start of an INSERT of contacts; [`row`] adds each.
+pub(super) const INSERT: &str = "INSERT INTO contacts (id, account_id, name, name_key, \
+    all_companies, locale, timezone, created_at, updated_at) VALUES ";
+
+/// Adds one contact's values to an [`INSERT`] (`first`: no comma before it).
+pub(super) fn row(
+    sql: &mut Sql,
+    first: bool,
+    id: &ContactId,
     account: &AccountId,
     new: &NewContact,
-) -> Result<ContactId> {
-    let id = ContactId::generate();
-    let now = now_millis();
-    Sql::new("INSERT INTO contacts (id, account_id, name, name_key, all_companies, locale, timezone, created_at, updated_at) VALUES (")
+    now: i64,
+) {
+    sql.push(if first { "(" } else { ", (" })
         .bind(id.to_string())
         .push(", ")
         .bind(account.to_string())
@@ -41,9 +46,19 @@ pub async fn insert(
         .bind(now)
         .push(", ")
         .bind(now)
-        .push(")")
-        .execute(&mut *conn)
-        .await?;
+        .push(")");
+}
+
+/// Inserts the contact row and its access set; the caller commits.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    new: &NewContact,
+) -> Result<ContactId> {
+    let id = ContactId::generate();
+    let mut sql = Sql::new(INSERT);
+    row(&mut sql, true, &id, account, new, now_millis());
+    sql.execute(&mut *conn).await?;
     write_access(conn, account, &id, &new.companies).await?;
     Ok(id)
 }

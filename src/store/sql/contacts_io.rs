@@ -3,9 +3,7 @@
 //! not hundreds of thousands).
 
 use super::{Sql, contacts, methods, now_millis};
-use crate::domain::{
-    AccountId, CompanyAccess, CompanyId, ContactId, MethodId, NewContact, NewMethod,
-};
+use crate::domain::{AccountId, CompanyId, ContactId, MethodId, NewContact, NewMethod};
 use crate::keys::Sealer;
 use crate::store::{Contact, Method, Result};
 use sqlx::{AnyConnection, Row};
@@ -103,30 +101,9 @@ async fn insert_contact_rows(
         return Ok(());
     }
     let now = now_millis();
-    let mut sql = Sql::new(
-        "INSERT INTO contacts (id, account_id, name, name_key, all_companies, locale, timezone, \
-         created_at, updated_at) VALUES ",
-    );
+    let mut sql = Sql::new(contacts::INSERT);
     for (i, (id, contact)) in new.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(id.to_string())
-            .push(", ")
-            .bind(account.to_string())
-            .push(", ")
-            .bind(contact.name.to_string())
-            .push(", ")
-            .bind(contact.name.sort_key())
-            .push(", ")
-            .bind(contact.companies == CompanyAccess::All)
-            .push(", ")
-            .bind(contact.locale.map(|l| l.as_str().to_owned()))
-            .push(", ")
-            .bind(contact.timezone.map(|t| t.as_str().to_owned()))
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(")");
+        contacts::row(&mut sql, i == 0, id, account, contact, now);
     }
     sql.execute(&mut *db).await?;
     Ok(())
