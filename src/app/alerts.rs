@@ -25,8 +25,8 @@ pub async fn ingest(
     alerts: &[NewAlert],
 ) -> Result<Vec<Alert>, AppError> {
     crate::domain::check_scope(alerts, &caller.scope())?;
-    // Intake waits while sending is behind (see `Wakeup::admit`).
-    app.wakeup.admit().await;
+    // Intake waits while sending is behind, for room in the dispatcher (`runtime::desk`).
+    let room = super::intake::reserve(app, alerts.len()).await;
     let now = chrono::Utc::now();
     // What routing reads goes first, beside the writer.
     let facts = {
@@ -34,9 +34,20 @@ pub async fn ingest(
         super::ingest::read_facts(&mut db, &caller.account, alerts, now).await?
     };
     let mut tx = app.store.write().await?;
-    let stored = super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now).await?;
+    let claim = super::intake::claim(room.as_ref(), now);
+    let stored =
+        super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now, claim).await?;
     commit(tx).await?;
-    app.alerts_queued(stored.due_now).await;
+    super::intake::stored(
+        app,
+        &facts,
+        &stored.alerts,
+        stored.claimed,
+        stored.due_now,
+        room,
+        now,
+    )
+    .await;
     Ok(stored.alerts)
 }
 

@@ -63,9 +63,9 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
             return Err(refused);
         }
     };
-    // Intake waits while sending is behind (see `Wakeup::admit`); what routing reads goes
-    // first, beside the writer.
-    app.wakeup.admit().await;
+    // Intake waits while sending is behind, for room in the dispatcher (`runtime::desk`); what
+    // routing reads goes first, beside the writer.
+    let room = super::intake::reserve(app, alerts.len()).await;
     let now = Utc::now();
     let facts = {
         let mut db = app.store.read().await?;
@@ -76,17 +76,27 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
         super::ingest::Stored {
             alerts: Vec::new(),
             due_now: 0,
+            claimed: Vec::new(),
         }
     } else {
-        super::ingest::store_with(&mut tx, &account, &alerts, &facts, now).await?
+        let claim = super::intake::claim(room.as_ref(), now);
+        super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?
     };
     let accepted = i64::try_from(stored.alerts.len()).unwrap_or(i64::MAX);
     store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;
     commit(tx).await?;
-    if !stored.alerts.is_empty() {
-        app.alerts_queued(stored.due_now).await;
-    }
-    Ok(stored.alerts.len())
+    let accepted = stored.alerts.len();
+    super::intake::stored(
+        app,
+        &facts,
+        &stored.alerts,
+        stored.claimed,
+        stored.due_now,
+        room,
+        now,
+    )
+    .await;
+    Ok(accepted)
 }
 
 /// The body's alerts, each with its company and checked.

@@ -16,7 +16,7 @@ use crate::domain::{
     AccountId, AlertId, AlertStatus, CompanyId, MethodId, NewAlert, NotificationId,
 };
 use crate::store::ingest::{Queued, StoredAlert};
-use crate::store::{Alert, Result, StoreError, ingest};
+use crate::store::{Account, Alert, Notification, Result, StoreError, ingest};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
@@ -55,6 +55,10 @@ fn new_alert(id: &AlertId, alert: &NewAlert, now: DateTime<Utc>) -> Alert {
 pub struct Facts {
     settings: ingest::RoutingSettings,
     people: HashMap<CompanyId, Vec<crate::domain::routing::Recipient>>,
+    /// What the messages of the batch show (`app::intake` builds their contexts from it).
+    pub(super) account: Account,
+    pub(super) company_names: HashMap<CompanyId, String>,
+    pub(super) addressees: HashMap<MethodId, ingest::Addressee>,
     maintenance: HashSet<CompanyId>,
     /// The escalation policy of each company that has one, with the schedules it names.
     policies: HashMap<CompanyId, (Escalation, Schedules)>,
@@ -106,13 +110,18 @@ pub async fn read_facts(
     alerts: &[NewAlert],
     now: DateTime<Utc>,
 ) -> Result<Facts> {
-    let settings = ingest::settings(db, account).await?;
+    let found = crate::store::accounts::get(db, account).await?;
+    let settings = ingest::RoutingSettings::of(&found);
     let mut companies: Vec<&CompanyId> = alerts.iter().map(|a| &a.company).collect();
     companies.sort_unstable();
     companies.dedup();
+    let recipients = ingest::recipients(db, account, &companies, settings.timezone).await?;
     Ok(Facts {
         settings,
-        people: ingest::recipients(db, account, &companies, settings.timezone).await?,
+        people: recipients.by_company,
+        addressees: recipients.addressees,
+        company_names: ingest::company_names(db, account, &companies).await?,
+        account: found,
         maintenance: ingest::in_maintenance(db, &companies, now).await?,
         policies: read_policies(db, account, &companies, now).await?,
     })
@@ -129,7 +138,9 @@ pub async fn store_batch(
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
     let facts = read_facts(tx, account, alerts, now).await?;
-    Ok(store_with(tx, account, alerts, &facts, now).await?.alerts)
+    Ok(store_with(tx, account, alerts, &facts, now, None)
+        .await?
+        .alerts)
 }
 
 /// What a batch stored.
@@ -137,11 +148,15 @@ pub async fn store_batch(
 pub struct Stored {
     /// The stored alerts, in order.
     pub alerts: Vec<Alert>,
-    /// Notifications queued to go out now (not later: escalations, quiet hours).
+    /// Notifications queued to go out now (not later: escalations, quiet hours), beside those
+    /// claimed.
     pub due_now: usize,
+    /// Notifications due now written claimed (with a `claim`), for this node's dispatcher.
+    pub claimed: Vec<Notification>,
 }
 
-/// [`store_batch`] with the facts read before the transaction.
+/// [`store_batch`] with the facts read before the transaction; with a `claim`, notifications
+/// due now are written claimed (see [`ingest::Claim`]) and come back in `claimed`.
 #[tracing::instrument(skip_all, fields(account = %account, alerts = alerts.len()))]
 pub async fn store_with(
     tx: &mut AnyConnection,
@@ -149,6 +164,7 @@ pub async fn store_with(
     alerts: &[NewAlert],
     facts: &Facts,
     now: DateTime<Utc>,
+    claim: Option<ingest::Claim>,
 ) -> Result<Stored> {
     // As stored: to the millisecond.
     let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
@@ -157,6 +173,7 @@ pub async fn store_with(
         people,
         maintenance,
         policies,
+        ..
     } = facts;
     ingest::check_companies(tx, account, alerts).await?;
     // Every alert the answer shows, as it ends the batch.
@@ -317,16 +334,21 @@ pub async fn store_with(
     ingest::resolve(tx, &resolved, now).await?;
     ingest::mark_renotified(tx, &renotified, now).await?;
     ingest::insert_alerts(tx, account, &inserts, now).await?;
-    ingest::enqueue(tx, account, &queued, now).await?;
+    let claimed = ingest::enqueue(tx, account, &queued, now, claim).await?;
     let due_now = queued
         .iter()
         .filter(|q| matches!(q.plan, Plan::Send { at, .. } if at <= now))
-        .count();
+        .count()
+        - claimed.len();
     let alerts = stored
         .iter()
         .map(|id| shown.get(id).cloned().ok_or(StoreError::NotFound))
         .collect::<Result<_>>()?;
-    Ok(Stored { alerts, due_now })
+    Ok(Stored {
+        alerts,
+        due_now,
+        claimed,
+    })
 }
 
 /// Adds an outbox row per (method, plan) of the alert's `event`, in order.

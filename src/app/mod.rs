@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod contacts_io;
 pub mod hooks;
 pub mod ingest;
+mod intake;
 pub mod integrations;
 pub mod methods;
 pub mod metrics;

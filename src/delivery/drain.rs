@@ -5,7 +5,6 @@
 
 use super::Dispatcher;
 use crate::domain::NotificationId;
-use crate::store::outbox;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -55,14 +54,7 @@ impl Dispatcher {
             return;
         }
         let held = self.in_flight.take();
-        let released = match self.store.write().await {
-            Ok(mut tx) => match outbox::release(&mut tx, &held).await {
-                Ok(n) => tx.commit().await.map(|()| n).map_err(Into::into),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        match released {
+        match self.store.give_back(&held).await {
             Ok(n) => tracing::warn!(
                 released = n,
                 "stopped: unfinished sends given back to the queue"

@@ -14,6 +14,7 @@ mod channel;
 pub mod chat;
 mod drain;
 pub mod email;
+mod handed;
 mod lanes;
 pub mod message;
 mod process;
@@ -27,8 +28,8 @@ pub use message::Message;
 /// The window of flood control: at most the account's limit of messages per destination.
 pub const FLOOD_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
-use crate::domain::MethodType;
 use crate::domain::retry::RetryPolicy;
+use crate::domain::{MethodType, NotificationId};
 use crate::links::LinkSigner;
 use crate::runtime::{Clock, Shutdown, Wakeup};
 use crate::store::{DeliveryContext, Notification, SqlStore, outbox};
@@ -140,10 +141,12 @@ impl Dispatcher {
     /// (up to `batches_in_flight` batches) while earlier batches are being sent. Once stopped it
     /// claims nothing more and drains what it holds (`drain`) before it returns.
     pub async fn run(self: Arc<Self>, wakeup: Wakeup, shutdown: Shutdown) {
-        wakeup.dispatching();
         let batch = self.config.batch.max(1);
         let total = batch * self.config.batches_in_flight.max(1);
         let room = Arc::new(Semaphore::new(total as usize));
+        // Intake hands over what it claims as it stores (`runtime::desk`), into the same room.
+        let handed = wakeup.desk_open(Arc::clone(&room), total, self.config.lease);
+        let taking = tokio::spawn(Arc::clone(&self).take_handed(handed, shutdown.clone()));
         while !shutdown.is_set() {
             // Room for a whole batch first, so that claims stay batch-sized.
             tokio::select! {
@@ -191,6 +194,10 @@ impl Dispatcher {
                 () = shutdown.wait() => {}
             }
         }
+        wakeup.desk_closed();
+        if let Err(e) = taking.await {
+            tracing::error!(error = %e, "taking hand-offs failed");
+        }
         self.drain(room, total).await;
     }
 
@@ -204,8 +211,27 @@ impl Dispatcher {
             tx.commit().await?;
             claimed
         };
-        // Read beside the writer, which waits for nothing of it.
-        let mut contexts = outbox::contexts(&mut *self.store.read().await?, &claimed).await?;
+        self.prepare(claimed, HashMap::new(), now).await
+    }
+
+    /// A batch of notifications claimed at `now`, with what they all need: `known`, else read
+    /// as it is now, in one statement.
+    async fn prepare(
+        &self,
+        claimed: Vec<Notification>,
+        mut contexts: HashMap<NotificationId, DeliveryContext>,
+        now: DateTime<Utc>,
+    ) -> crate::store::Result<Batch> {
+        let unknown: Vec<Notification> = claimed
+            .iter()
+            .filter(|n| !contexts.contains_key(&n.id))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            // Read beside the writer, which waits for nothing of it.
+            let read = outbox::contexts(&mut *self.store.read().await?, &unknown).await?;
+            contexts.extend(read);
+        }
         let claimed = claimed
             .into_iter()
             .filter_map(|n| match contexts.remove(&n.id) {

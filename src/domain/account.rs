@@ -1,4 +1,6 @@
-use super::{CompanyAccess, EmailAddress, Invalid, Locale, Name, Region, Role, TimeZone};
+use super::{
+    CompanyAccess, EmailAddress, Invalid, Locale, MethodType, Name, Region, Role, TimeZone,
+};
 
 /// How long a still-firing alert waits before it notifies again: 1 minute to 7 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,19 @@ impl Default for FloodLimits {
 
 impl FloodLimits {
     pub const MAX: i64 = 1000;
+
+    /// The limit on alert messages of `kind` per window. Chat services have none of the
+    /// account's: they answer 429 with a `Retry-After`, which is honoured.
+    pub fn for_kind(&self, kind: MethodType) -> Option<i64> {
+        match kind {
+            MethodType::Email => self.email,
+            MethodType::Sms => self.sms,
+            MethodType::Phone => self.phone,
+            MethodType::Webhook => self.webhook,
+            _ => None,
+        }
+        .map(i64::from)
+    }
 
     /// One limit: a number of messages, or none.
     pub fn parse_one(value: Option<i64>) -> Result<Option<u32>, Invalid> {

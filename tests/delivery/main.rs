@@ -18,6 +18,7 @@ mod codes;
 mod email;
 mod escalation;
 mod flood;
+mod handoff;
 mod harness;
 mod heartbeats;
 mod phone_steps;
@@ -93,6 +94,9 @@ both_backends! {
     escalation::a_policy_repeats_and_pages_whoever_an_override_puts_on_call,
     shutdown::a_stopped_node_finishes_its_sends_and_leaves_nothing_sending,
     shutdown::a_send_that_never_answers_is_recorded_when_its_time_is_up,
+    handoff::intake_writes_due_notifications_claimed_and_hands_them_over,
+    handoff::older_queued_work_goes_first_and_a_stopping_dispatcher_gives_claims_back,
+    handoff::a_running_dispatcher_sends_what_it_is_handed_once,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
     chat_failures::a_429_waits_its_retry_after_and_other_refusals_are_final,

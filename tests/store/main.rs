@@ -22,6 +22,7 @@ mod reports;
 mod search;
 mod secrets;
 mod sessions;
+mod statistics;
 mod upgrade;
 mod users;
 
@@ -90,4 +91,5 @@ conformance! {
     reports::racing_schedulers_start_each_run_once,
     atomic::a_change_and_its_audit_entry_land_together,
     purge::what_outlived_its_use_is_purged,
+    statistics::statistics_are_refreshed_once_the_tables_grew,
 }

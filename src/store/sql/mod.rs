@@ -28,6 +28,7 @@ pub mod users;
 mod paging;
 mod rows;
 mod statement;
+mod statistics;
 
 pub(crate) use paging::{contains_pattern, newest_first_page, page, push_newest_first, push_page};
 pub(crate) use rows::{corrupt, flag, now_millis, parsed, parsed_opt, time};
@@ -102,6 +103,7 @@ pub struct SqlStore {
     /// instead of colliding on the database lock and sleeping in its busy handler. (Other
     /// processes, e.g. a CLI command, still meet the busy timeout.)
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    growth: std::sync::Arc<statistics::Growth>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -197,6 +199,7 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         writes,
         backend,
         writer: std::sync::Arc::default(),
+        growth: std::sync::Arc::default(),
     })
 }
 

@@ -6,14 +6,14 @@
 
 mod write;
 
-pub use write::{Queued, StoredAlert, enqueue, insert_alerts, mark_renotified, resolve};
+pub use write::{Claim, Queued, StoredAlert, enqueue, insert_alerts, mark_renotified, resolve};
 
 use super::alerts::{ALERT, alert_from_row};
 use super::{Sql, flag, parsed, parsed_opt};
 use crate::domain::lifecycle::Firing;
 use crate::domain::routing::{MethodFacts, Recipient};
 use crate::domain::{
-    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, MethodId,
+    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, Locale, MethodId,
     MethodType, NewAlert, QuietHours, Severity, TimeZone,
 };
 use crate::store::{Alert, Result, StoreError};
@@ -31,19 +31,64 @@ pub struct RoutingSettings {
     pub repeat_interval: Duration,
 }
 
+impl RoutingSettings {
+    pub fn of(account: &crate::store::Account) -> Self {
+        Self {
+            timezone: account.timezone,
+            require_verified_phones: account.require_verified_phones,
+            repeat_interval: Duration::minutes(account.repeat_interval_minutes),
+        }
+    }
+}
+
+/// Who a method belongs to, as the messages sent to it show them (`DeliveryContext`).
+#[derive(Debug, Clone)]
+pub struct Addressee {
+    pub contact: ContactId,
+    pub name: String,
+    pub locale: Option<Locale>,
+    pub timezone: Option<TimeZone>,
+    /// Sealed, as stored (webhooks).
+    pub secret: Option<String>,
+}
+
+/// Who may be told of alerts of some companies: each company's recipients, and by method
+/// whom each of their methods belongs to.
+#[derive(Debug, Default)]
+pub struct Recipients {
+    pub by_company: HashMap<CompanyId, Vec<Recipient>>,
+    pub addressees: HashMap<MethodId, Addressee>,
+}
+
+/// The names of the account's `companies` (others are left out).
+pub async fn company_names(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    companies: &[&CompanyId],
+) -> Result<HashMap<CompanyId, String>> {
+    if companies.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = Sql::new("SELECT id, name FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(companies.iter().map(|c| c.as_str()))
+        .fetch_all(&mut *db)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                CompanyId::from_string(row.try_get::<String, _>("id")?),
+                row.try_get("name")?,
+            ))
+        })
+        .collect()
+}
+
 pub async fn settings(db: &mut AnyConnection, account: &AccountId) -> Result<RoutingSettings> {
-    let row = Sql::new(
-        "SELECT timezone, require_verified_phones, repeat_interval_minutes FROM accounts WHERE id = ",
-    )
-    .bind(account.to_string())
-    .fetch_optional(&mut *db)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    Ok(RoutingSettings {
-        timezone: parsed(&row, "timezone", TimeZone::parse)?,
-        require_verified_phones: flag(&row, "require_verified_phones")?,
-        repeat_interval: Duration::minutes(row.try_get::<i64, _>("repeat_interval_minutes")?),
-    })
+    Ok(RoutingSettings::of(
+        &crate::store::accounts::get(db, account).await?,
+    ))
 }
 
 /// Every company id must be the account's; the others are field errors by index.
@@ -181,19 +226,20 @@ pub async fn recipients(
     account: &AccountId,
     companies: &[&CompanyId],
     account_zone: TimeZone,
-) -> Result<HashMap<CompanyId, Vec<Recipient>>> {
+) -> Result<Recipients> {
     let mut out: HashMap<CompanyId, Vec<Recipient>> = companies
         .iter()
         .map(|c| ((*c).clone(), Vec::new()))
         .collect();
+    let mut addressees = HashMap::new();
     if companies.is_empty() {
-        return Ok(out);
+        return Ok(Recipients::default());
     }
     let ids = || companies.iter().map(|c| c.as_str());
     // A contact with access to several of the companies comes once per company (all
     // companies: once, without one).
     let contacts = Sql::new(
-        "SELECT c.id, c.timezone, c.all_companies, cc.company_id FROM contacts c \
+        "SELECT c.id, c.name, c.locale, c.timezone, c.all_companies, cc.company_id FROM contacts c \
          LEFT JOIN contact_companies cc ON cc.contact_id = c.id AND NOT c.all_companies \
          AND cc.company_id IN ",
     )
@@ -204,11 +250,14 @@ pub async fn recipients(
     .fetch_all(&mut *conn)
     .await?;
     if contacts.is_empty() {
-        return Ok(out);
+        return Ok(Recipients {
+            by_company: out,
+            addressees,
+        });
     }
     let methods = Sql::new(
         "SELECT m.id, m.contact_id, m.type, m.min_severity, m.delay_minutes, m.quiet_from, \
-         m.quiet_to, m.verified FROM contact_methods m WHERE m.contact_id IN (SELECT c.id \
+         m.quiet_to, m.verified, m.secret FROM contact_methods m WHERE m.contact_id IN (SELECT c.id \
          FROM contacts c WHERE c.account_id = ",
     )
     .bind(account.to_string())
@@ -217,23 +266,42 @@ pub async fn recipients(
     .push("))) ORDER BY m.created_at, m.id")
     .fetch_all(&mut *conn)
     .await?;
+    let mut people: HashMap<String, Addressee> = HashMap::new();
+    for row in &contacts {
+        let id: String = row.try_get("id")?;
+        let person = Addressee {
+            contact: ContactId::from_string(id.clone()),
+            name: row.try_get("name")?,
+            locale: parsed_opt(row, "locale", Locale::parse)?,
+            timezone: parsed_opt(row, "timezone", TimeZone::parse)?,
+            secret: None,
+        };
+        people.insert(id, person);
+    }
     let mut by_contact: HashMap<String, Vec<MethodFacts>> = HashMap::new();
     for row in &methods {
+        let contact: String = row.try_get("contact_id")?;
+        if let Some(person) = people.get(&contact) {
+            addressees.insert(
+                MethodId::from_string(row.try_get::<String, _>("id")?),
+                Addressee {
+                    secret: row.try_get("secret")?,
+                    ..person.clone()
+                },
+            );
+        }
         let hhmm = |s: &str| NaiveTime::parse_from_str(s, "%H:%M");
         let from = parsed_opt(row, "quiet_from", hhmm)?;
         let to = parsed_opt(row, "quiet_to", hhmm)?;
         let delay: i64 = row.try_get("delay_minutes")?;
-        by_contact
-            .entry(row.try_get("contact_id")?)
-            .or_default()
-            .push(MethodFacts {
-                id: MethodId::from_string(row.try_get::<String, _>("id")?),
-                kind: parsed(row, "type", MethodType::parse)?,
-                min_severity: parsed_opt(row, "min_severity", Severity::parse)?,
-                delay_minutes: u16::try_from(delay).unwrap_or(0),
-                quiet_hours: from.zip(to).map(|(from, to)| QuietHours { from, to }),
-                verified: flag(row, "verified")?,
-            });
+        by_contact.entry(contact).or_default().push(MethodFacts {
+            id: MethodId::from_string(row.try_get::<String, _>("id")?),
+            kind: parsed(row, "type", MethodType::parse)?,
+            min_severity: parsed_opt(row, "min_severity", Severity::parse)?,
+            delay_minutes: u16::try_from(delay).unwrap_or(0),
+            quiet_hours: from.zip(to).map(|(from, to)| QuietHours { from, to }),
+            verified: flag(row, "verified")?,
+        });
     }
     for row in &contacts {
         let id: String = row.try_get("id")?;
@@ -255,7 +323,10 @@ pub async fn recipients(
             }
         }
     }
-    Ok(out)
+    Ok(Recipients {
+        by_company: out,
+        addressees,
+    })
 }
 
 /// The methods each of `alerts` was sent, or is being sent now (told when it resolves).

@@ -2,11 +2,13 @@
 //! the outbox rows routing planned (each a snapshot of its method's type and address, taken
 //! in the same statement), and the changes to alerts that were already firing.
 
+use super::super::alerts::notification_from_row;
+use super::super::outbox::CLAIMED;
 use super::super::{Sql, unique_as};
-use crate::domain::notification::Event;
+use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
 use crate::domain::{AccountId, AlertId, MethodId, NewAlert, NotificationId};
-use crate::store::{Result, StoreError};
+use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
@@ -89,21 +91,35 @@ pub async fn insert_alerts(
     Ok(())
 }
 
-/// Writes the outbox rows, in order. Each takes its method's contact, type and address as
-/// they are now; a row whose method no longer exists is not written.
+/// Outbox rows to write claimed, for intake to hand straight to this node's dispatcher: at
+/// most `limit` of those due now, `sending` until `lease_until` with their attempt counted, as
+/// a worker's claim would leave them.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim {
+    pub lease_until: DateTime<Utc>,
+    pub limit: usize,
+}
+
+/// Writes the outbox rows of `rows`, each a snapshot of its method's type and address; with a
+/// `claim`, the first rows due now (up to its limit) are written claimed and come back, in
+/// claim order.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
     rows: &[Queued],
     now: DateTime<Utc>,
-) -> Result<()> {
+    claim: Option<Claim>,
+) -> Result<Vec<Notification>> {
+    let mut room = claim.map_or(0, |c| c.limit);
+    let mut claimed = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(
             "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq, \
-             step) AS (VALUES ",
+             step, lease, tries) AS (VALUES ",
         );
+        let mut claiming = false;
         for (i, row) in chunk.iter().enumerate() {
-            let (state, reason, at, escalation, held) = match &row.plan {
+            let (mut state, reason, at, escalation, held) = match &row.plan {
                 Plan::Send {
                     at,
                     escalation,
@@ -111,6 +127,13 @@ pub async fn enqueue(
                 } => ("queued", None, *at, *escalation, *held),
                 Plan::Suppress(why) => ("suppressed", Some(why.as_str()), now, false, false),
             };
+            let mut lease = None;
+            if let Some(c) = claim.filter(|_| state == "queued" && at <= now && room > 0) {
+                state = "sending";
+                lease = Some(c.lease_until.timestamp_millis());
+                room -= 1;
+                claiming = true;
+            }
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(row.id.to_string())
                 .push(", ")
@@ -133,12 +156,16 @@ pub async fn enqueue(
                 .bind(i64::try_from(i).unwrap_or(i64::MAX))
                 .push(", ")
                 .bind(row.step)
+                .push(", ")
+                .bind(lease)
+                .push(", ")
+                .bind(i64::from(lease.is_some()))
                 .push(")");
         }
         sql.push(
             ") INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, \
              address, event, state, reason, escalation, held, next_attempt_at, created_at, \
-             escalation_step) SELECT v.id, ",
+             escalation_step, lease_until, attempts) SELECT v.id, ",
         )
         .bind(account.to_string())
         .push(
@@ -146,11 +173,24 @@ pub async fn enqueue(
              v.escalation, v.held, v.due, ",
         )
         .bind(now.timestamp_millis())
-        .push(", v.step FROM v JOIN contact_methods m ON m.id = v.method_id ORDER BY v.seq")
-        .execute(&mut *conn)
-        .await?;
+        .push(
+            ", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id \
+             ORDER BY v.seq",
+        );
+        if claiming {
+            let rows = sql.push(CLAIMED).fetch_all(&mut *conn).await?;
+            for row in &rows {
+                let n = notification_from_row(row)?;
+                if n.state == State::Sending {
+                    claimed.push(n);
+                }
+            }
+        } else {
+            sql.execute(&mut *conn).await?;
+        }
     }
-    Ok(())
+    claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(claimed)
 }
 
 /// Alerts that were firing before the batch resolve now.

@@ -24,7 +24,7 @@ pub use metrics::metrics;
 
 use super::{Backend, Sql, alerts, parsed, parsed_opt, time};
 use crate::config::Secret;
-use crate::domain::{AccountId, Locale, MethodType, NotificationId, TimeZone};
+use crate::domain::{AccountId, FloodLimits, Locale, MethodType, NotificationId, TimeZone};
 use crate::store::{
     Attempt, AttemptOutcome, DeliveryContext, NewAttempt, Notification, RecipientInfo, Result,
     StoreError,
@@ -35,7 +35,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-const RETURNING: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
+/// The columns of a claimed notification, as claims (and intake's claims) return them.
+pub(crate) const CLAIMED: &str = " RETURNING id, alert_id, contact_id, method_id, type, address, event, state, \
     reason, escalation, held, attempts, next_attempt_at, created_at, sent_at, escalation_step";
 
 /// Claims up to `limit` due notifications (queued or failed and due, or sending with an
@@ -87,7 +88,7 @@ pub async fn claim(
     sql.push(") AS due ORDER BY next_attempt_at, id LIMIT ")
         .bind(limit)
         .push(")")
-        .push(RETURNING);
+        .push(CLAIMED);
     let rows = sql.fetch_all(&mut *db).await?;
     let mut claimed = rows
         .iter()
@@ -113,6 +114,20 @@ pub async fn release(db: &mut AnyConnection, ids: &[NotificationId]) -> Result<u
     .execute(&mut *db)
     .await?;
     Ok(released)
+}
+
+impl crate::store::SqlStore {
+    /// [`release`] on a transaction of its own: claims this node will not send go back to
+    /// the queue for any node (their lease would bring them back too, later).
+    pub async fn give_back(&self, ids: &[NotificationId]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let released = release(&mut tx, ids).await?;
+        tx.commit().await?;
+        Ok(released)
+    }
 }
 
 /// Marks a claimed notification sent. `false` if it was not `sending` any more.
@@ -234,16 +249,20 @@ fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
         }),
         None => None,
     };
-    // The account's flood limits are per email, SMS, phone and webhook; chat services have
-    // their own (a 429 with Retry-After, honoured).
-    let flood_limit: Option<i64> = if kind.is_chat() {
-        None
-    } else {
-        row.try_get(format!("flood_limit_{}", kind.as_str()).as_str())?
+    let limit = |column: &str| -> Result<Option<u32>> {
+        Ok(row
+            .try_get::<Option<i64>, _>(column)?
+            .and_then(|n| u32::try_from(n).ok()))
+    };
+    let flood = FloodLimits {
+        email: limit("flood_limit_email")?,
+        sms: limit("flood_limit_sms")?,
+        phone: limit("flood_limit_phone")?,
+        webhook: limit("flood_limit_webhook")?,
     };
     Ok(DeliveryContext {
         payload: row.try_get("payload")?,
-        flood_limit,
+        flood_limit: flood.for_kind(kind),
         account_id: AccountId::from_string(row.try_get::<String, _>("acc_id")?),
         account_name: row.try_get("acc_name")?,
         company_name: row.try_get("company_name")?,

@@ -1,6 +1,10 @@
 //! What background work runs on: the clock (injected, so tests move it instead of sleeping)
 //! and the wake-up that tells this process's workers that work was queued.
 
+mod desk;
+
+pub use desk::{HandOff, Reserved};
+
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -72,6 +76,8 @@ struct WakeupInner {
     /// A dispatcher runs on this node (else nothing would ever lower the backlog).
     dispatching: AtomicBool,
     claimed: Notify,
+    /// Where intake hands this node's dispatcher what it claimed (while it runs).
+    desk: Mutex<Option<desk::Desk>>,
 }
 
 /// Unclaimed notifications beyond which intake waits (two batches).
@@ -94,7 +100,7 @@ impl Wakeup {
         self.wake();
     }
 
-    /// The dispatcher runs from now on.
+    /// The dispatcher runs from now on (without taking hand-offs: see [`Wakeup::desk_open`]).
     pub fn dispatching(&self) {
         self.0.dispatching.store(true, Ordering::Relaxed);
     }

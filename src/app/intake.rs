@@ -1,0 +1,118 @@
+//! The two ends of storing a batch of alerts that every intake shares (the alerts API and the
+//! integrations): room reserved in this node's dispatcher before the batch's transaction, and
+//! after its commit what it claimed handed over (`runtime::desk`) and the workers woken for
+//! what it only queued.
+
+use super::App;
+use super::ingest::Facts;
+use crate::config::Secret;
+use crate::domain::NotificationId;
+use crate::runtime::{HandOff, Reserved};
+use crate::store::{Alert, DeliveryContext, Notification, RecipientInfo, ingest::Claim};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Room for a batch of `alerts` (one notification each, the common case; a batch that implies
+/// more queues the rest). `None`: store it queued.
+pub(crate) async fn reserve(app: &App, alerts: usize) -> Option<Reserved> {
+    app.wakeup.reserve(alerts).await
+}
+
+/// The claim a batch stored at `now` makes with `room`.
+pub(crate) fn claim(room: Option<&Reserved>, now: DateTime<Utc>) -> Option<Claim> {
+    room.map(|r| Claim {
+        lease_until: now + r.lease,
+        limit: r.room.num_permits(),
+    })
+}
+
+/// What each of `claimed` needs to be sent, from what the batch read and stored (`facts`,
+/// `alerts`) instead of reading it again; a notification whose method or alert is not among
+/// them (a resolution told to someone who has lost access since) is left for the dispatcher
+/// to read.
+fn contexts(
+    facts: &Facts,
+    alerts: &[Alert],
+    claimed: &[Notification],
+) -> HashMap<NotificationId, DeliveryContext> {
+    let account = &facts.account;
+    let alerts: HashMap<_, _> = alerts.iter().map(|a| (&a.id, a)).collect();
+    claimed
+        .iter()
+        .filter_map(|n| {
+            let alert = alerts.get(n.alert_id.as_ref()?)?;
+            let to = facts
+                .addressees
+                .get(&n.method_id)
+                .filter(|to| to.contact == n.contact_id)?;
+            let context = DeliveryContext {
+                account_id: account.id.clone(),
+                account_name: account.name.clone(),
+                company_name: facts.company_names.get(&alert.company_id).cloned(),
+                alert: Some((*alert).clone()),
+                recipient: Some(RecipientInfo {
+                    name: to.name.clone(),
+                    locale: to.locale.unwrap_or(account.locale),
+                    timezone: to.timezone.unwrap_or(account.timezone),
+                    webhook_secret: to.secret.clone().map(Secret::from),
+                }),
+                payload: None,
+                flood_limit: account.flood_limits.for_kind(n.kind),
+            };
+            Some((n.id.clone(), context))
+        })
+        .collect()
+}
+
+/// After the commit of a batch (`facts` read for it, `alerts` stored): hands what it `claimed`
+/// at `at` to the dispatcher (unused room goes back) and wakes the workers, here and on every
+/// node, for the `due_now` it only queued; the store hears how much its tables grew.
+pub(crate) async fn stored(
+    app: &App,
+    facts: &Facts,
+    alerts: &[Alert],
+    claimed: Vec<Notification>,
+    mut due_now: usize,
+    room: Option<Reserved>,
+    at: DateTime<Utc>,
+) {
+    app.store.grew(alerts.len() + claimed.len() + due_now);
+    if let (Some(mut room), false) = (room.map(|r| r.room), claimed.is_empty()) {
+        let handed = match room.split(claimed.len()) {
+            Some(places) => app.wakeup.hand_off(HandOff {
+                contexts: contexts(facts, alerts, &claimed),
+                claimed,
+                at,
+                room: places,
+            }),
+            None => {
+                tracing::error!("more notifications claimed than places reserved");
+                Err(HandOff {
+                    claimed,
+                    contexts: HashMap::new(),
+                    at,
+                    room,
+                })
+            }
+        };
+        if let Err(back) = handed {
+            due_now += give_back(app, &back.claimed).await;
+        }
+    }
+    if due_now > 0 {
+        app.alerts_queued(due_now).await;
+    }
+}
+
+/// Claims the dispatcher cannot take (it is stopping) go back to the queue for any node; how
+/// many. Should that fail, their lease runs out and they are claimed again then.
+async fn give_back(app: &App, claimed: &[Notification]) -> usize {
+    let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
+    match app.store.give_back(&ids).await {
+        Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        Err(e) => {
+            tracing::warn!(error = %e, "giving claims back failed; they go again after their lease");
+            0
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! Intake hands what it claims to this node's dispatcher (`runtime::desk`): notifications due
+//! now are written `sending` with a lease on the batch's own transaction and sent without a
+//! claim; older queued work goes first; a stopping dispatcher's hand-offs go back to the queue.
+
+use crate::fixtures::{account, company, contact, only};
+use crate::harness::{PUBLIC_URL, Receiver, SECRET_KEY, configured, verify_standard_webhook};
+use crate::steps::{add, log};
+use crate::tx;
+use chrono::Utc;
+use reach::app::App;
+use reach::delivery::DispatchConfig;
+use reach::domain::integration::{Body, NewIntegration};
+use reach::runtime::{ManualClock, Shutdown, Wakeup};
+use reach::store::{Account, Company, SqlStore};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
+/// A generic integration of `nw`: its token.
+async fn hook(store: &SqlStore, acme: &Account, nw: &Company) -> String {
+    let (token, hash) = reach::auth::generate_token();
+    let new = NewIntegration::parse(
+        Some("Monitor"),
+        Some("generic"),
+        Some(nw.id.as_str()),
+        None,
+        None,
+        None,
+    )
+    .unwrap();
+    tx!(
+        store,
+        reach::store::integrations::create,
+        &acme.id,
+        &new,
+        &hash,
+        Utc::now()
+    )
+    .await
+    .unwrap();
+    token
+}
+
+async fn post(app: &App, token: &str, key: &str) {
+    let body =
+        json!({"summary": format!("Disk full on {key}"), "dedup": key, "severity": "critical"});
+    let stored = reach::app::hooks::receive(app, token, Body::Json(&body))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+
+fn app(store: &SqlStore, wakeup: &Wakeup) -> App {
+    App::new(
+        store.clone(),
+        SECRET_KEY.to_owned().into(),
+        true,
+        PUBLIC_URL,
+        wakeup.clone(),
+    )
+}
+
+pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
+    add(
+        store,
+        &acme,
+        &ops,
+        "webhook",
+        "http://127.0.0.1:9/a",
+        "info",
+        0,
+    )
+    .await;
+    add(
+        store,
+        &acme,
+        &ops,
+        "webhook",
+        "http://127.0.0.1:9/b",
+        "info",
+        0,
+    )
+    .await;
+    add(
+        store,
+        &acme,
+        &ops,
+        "webhook",
+        "http://127.0.0.1:9/later",
+        "info",
+        5,
+    )
+    .await;
+    let token = hook(store, &acme, &nw).await;
+    let wakeup = Wakeup::default();
+    // A dispatcher with room for one: the first notification due now is handed over, the
+    // second is queued, the escalation 5 minutes on is queued for later.
+    let room = Arc::new(Semaphore::new(1));
+    let mut desk = wakeup.desk_open(Arc::clone(&room), 1, LEASE);
+    let before = Utc::now();
+    post(&app(store, &wakeup), &token, "db-1").await;
+
+    let handed = desk.try_recv().expect("a hand-off");
+    assert_eq!(handed.claimed.len(), 1);
+    assert_eq!(
+        room.available_permits(),
+        0,
+        "its place is held until it is recorded"
+    );
+    let n = &handed.claimed[0];
+    assert_eq!(n.state.as_str(), "sending");
+    assert_eq!(n.attempts, 1, "claimed: the attempt is counted");
+    assert!(handed.at >= before - chrono::Duration::milliseconds(1));
+    // What it needs to be sent comes with it, as the batch read it.
+    let context = &handed.contexts[&n.id];
+    assert_eq!(context.account_name, "Acme");
+    assert_eq!(context.company_name.as_deref(), Some("Northwind"));
+    assert_eq!(context.alert.as_ref().unwrap().key, "db-1");
+    let to = context.recipient.as_ref().unwrap();
+    assert_eq!(to.name, "Ops");
+    assert!(to.webhook_secret.is_some(), "sealed, as stored");
+    assert_eq!(context.flood_limit, None, "webhooks have none by default");
+    let states: Vec<(String, String, i64)> = log(store, &acme.id)
+        .await
+        .into_iter()
+        .map(|n| (n.address, n.state.as_str().to_owned(), n.attempts))
+        .collect();
+    let handed_address = n.address.clone();
+    assert_eq!(states.len(), 3, "{states:?}");
+    for (address, state, attempts) in &states {
+        let expected = if *address == handed_address {
+            ("sending", 1)
+        } else {
+            ("queued", 0)
+        };
+        assert_eq!((state.as_str(), *attempts), expected, "{states:?}");
+    }
+    assert!(
+        states
+            .iter()
+            .any(|(a, s, _)| a.ends_with("/later") && s == "queued")
+    );
+    assert!(desk.try_recv().is_err(), "one hand-off");
+}
+
+pub async fn older_queued_work_goes_first_and_a_stopping_dispatcher_gives_claims_back(
+    store: &SqlStore,
+) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
+    add(
+        store,
+        &acme,
+        &ops,
+        "webhook",
+        "http://127.0.0.1:9/a",
+        "info",
+        0,
+    )
+    .await;
+    let token = hook(store, &acme, &nw).await;
+    let wakeup = Wakeup::default();
+    let room = Arc::new(Semaphore::new(10));
+    let mut desk = wakeup.desk_open(Arc::clone(&room), 10, LEASE);
+    let app = app(store, &wakeup);
+
+    // Notifications wait unclaimed on this node: the batch queues behind them.
+    wakeup.queued(1);
+    post(&app, &token, "db-1").await;
+    assert!(desk.try_recv().is_err(), "nothing handed over");
+    assert_eq!(log(store, &acme.id).await[0].state.as_str(), "queued");
+    wakeup.claimed(1, true);
+
+    // The dispatcher takes nothing more (it stopped): the claim goes back to the queue, its
+    // attempt not counted, for any node to send.
+    desk.close();
+    post(&app, &token, "db-2").await;
+    let all = log(store, &acme.id).await;
+    assert_eq!(all.len(), 2);
+    for n in &all {
+        assert_eq!((n.state.as_str(), n.attempts), ("queued", 0), "{all:?}");
+    }
+    assert_eq!(room.available_permits(), 10, "every place is free again");
+}
+
+pub async fn a_running_dispatcher_sends_what_it_is_handed_once(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
+    let receiver = Receiver::start().await;
+    let method = add(
+        store,
+        &acme,
+        &ops,
+        "webhook",
+        &receiver.url("hook"),
+        "info",
+        0,
+    )
+    .await;
+    let secret = method.secret.clone().expect("a webhook has a secret");
+    let token = hook(store, &acme, &nw).await;
+    let dir = tempfile::tempdir().unwrap();
+    // It polls once an hour: only a hand-off (or a wake-up) makes it send.
+    let config = DispatchConfig {
+        poll: Duration::from_secs(3600),
+        ..DispatchConfig::default()
+    };
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let dispatcher = configured(store, clock, None, dir.path(), true, config);
+    let wakeup = Wakeup::default();
+    let shutdown = Shutdown::default();
+    let running = tokio::spawn(dispatcher.run(wakeup.clone(), shutdown.clone()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wakeup.takes_hand_offs() {
+        assert!(Instant::now() < deadline, "the dispatcher did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let app = app(store, &wakeup);
+    for key in ["db-1", "db-2", "db-3"] {
+        post(&app, &token, key).await;
+    }
+    while receiver.received().len() < 3
+        || log(store, &acme.id)
+            .await
+            .iter()
+            .any(|n| n.state.as_str() != "sent")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "not sent: {:?}",
+            log(store, &acme.id).await
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    shutdown.trigger();
+    running.await.unwrap();
+    let got = receiver.received();
+    assert_eq!(got.len(), 3, "each sent once");
+    for request in &got {
+        let body = verify_standard_webhook(secret.expose(), request).expect("signed");
+        assert_eq!(body["company"]["name"], "Northwind");
+    }
+    for n in log(store, &acme.id).await {
+        assert_eq!((n.state.as_str(), n.attempts), ("sent", 1));
+    }
+}
