@@ -92,4 +92,5 @@ conformance! {
     atomic::a_change_and_its_audit_entry_land_together,
     purge::what_outlived_its_use_is_purged,
     statistics::statistics_are_refreshed_once_the_tables_grew,
+    statistics::sqlite_connections_keep_wal_and_temporary_storage_in_memory,
 }

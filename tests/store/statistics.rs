@@ -1,5 +1,7 @@
-//! The planner's statistics follow the growing tables (`SqlStore::grew`): on PostgreSQL,
-//! once a thousand rows have been written, they are refreshed in the background.
+//! What the engines are told for speed: on PostgreSQL the planner's statistics follow the
+//! growing tables (`SqlStore::grew`: once a thousand rows have been written, they are refreshed
+//! in the background); on SQLite every connection keeps WAL, normal syncing and its temporary
+//! storage (statement journals) in memory.
 
 use reach::store::{Backend, SqlStore};
 use sqlx::Row;
@@ -31,4 +33,34 @@ pub async fn statistics_are_refreshed_once_the_tables_grew(store: &SqlStore) {
         assert!(Instant::now() < deadline, "never analyzed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// One pragma's value on a read connection and on the writer.
+async fn pragma(store: &SqlStore, name: &str) -> (String, String) {
+    let sql = format!("SELECT CAST({name} AS TEXT) AS v FROM pragma_{name}");
+    let mut read = store.read().await.expect("read");
+    let on_read: String = sqlx::query(&sql)
+        .fetch_one(&mut *read)
+        .await
+        .expect("read")
+        .get("v");
+    drop(read);
+    let mut tx = store.write().await.expect("write");
+    let on_write: String = sqlx::query(&sql)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("write")
+        .get("v");
+    (on_read, on_write)
+}
+
+pub async fn sqlite_connections_keep_wal_and_temporary_storage_in_memory(store: &SqlStore) {
+    if store.backend() != Backend::Sqlite {
+        return;
+    }
+    let both = |v: &str| (v.to_owned(), v.to_owned());
+    assert_eq!(pragma(store, "journal_mode").await, both("wal"));
+    assert_eq!(pragma(store, "synchronous").await, both("1"), "NORMAL");
+    assert_eq!(pragma(store, "temp_store").await, both("2"), "MEMORY");
+    assert_eq!(pragma(store, "foreign_keys").await, both("1"));
 }
