@@ -93,4 +93,5 @@ conformance! {
     purge::what_outlived_its_use_is_purged,
     statistics::statistics_are_refreshed_once_the_tables_grew,
     statistics::sqlite_connections_keep_wal_and_temporary_storage_in_memory,
+    statistics::sqlite_copies_the_wal_back_off_the_writer,
 }

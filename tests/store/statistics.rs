@@ -37,20 +37,17 @@ pub async fn statistics_are_refreshed_once_the_tables_grew(store: &SqlStore) {
 
 /// One pragma's value on a read connection and on the writer.
 async fn pragma(store: &SqlStore, name: &str) -> (String, String) {
-    let sql = format!("SELECT CAST({name} AS TEXT) AS v FROM pragma_{name}");
+    let sql = format!("PRAGMA {name}");
+    let text = |row: sqlx::any::AnyRow| {
+        row.try_get::<String, _>(0)
+            .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+            .expect("a value")
+    };
     let mut read = store.read().await.expect("read");
-    let on_read: String = sqlx::query(&sql)
-        .fetch_one(&mut *read)
-        .await
-        .expect("read")
-        .get("v");
+    let on_read = text(sqlx::query(&sql).fetch_one(&mut *read).await.expect("read"));
     drop(read);
     let mut tx = store.write().await.expect("write");
-    let on_write: String = sqlx::query(&sql)
-        .fetch_one(&mut *tx)
-        .await
-        .expect("write")
-        .get("v");
+    let on_write = text(sqlx::query(&sql).fetch_one(&mut *tx).await.expect("write"));
     (on_read, on_write)
 }
 
@@ -63,4 +60,46 @@ pub async fn sqlite_connections_keep_wal_and_temporary_storage_in_memory(store: 
     assert_eq!(pragma(store, "synchronous").await, both("1"), "NORMAL");
     assert_eq!(pragma(store, "temp_store").await, both("2"), "MEMORY");
     assert_eq!(pragma(store, "foreign_keys").await, both("1"));
+    assert_eq!(
+        pragma(store, "wal_autocheckpoint").await,
+        ("1000".to_owned(), "0".to_owned()),
+        "the writer leaves checkpoints to the store's task"
+    );
+}
+
+pub async fn sqlite_copies_the_wal_back_off_the_writer(store: &SqlStore) {
+    if store.backend() != Backend::Sqlite {
+        return;
+    }
+    let mut db = store.read().await.expect("read");
+    let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(&mut *db)
+        .await
+        .expect("the database file")
+        .get("file");
+    drop(db);
+    let size = || std::fs::metadata(&file).expect("the file").len();
+    let before = size();
+    // 2 MB committed: half what would have made the writer checkpoint itself.
+    let mut tx = store.write().await.expect("write");
+    sqlx::query("CREATE TABLE ballast (b BLOB)")
+        .execute(&mut *tx)
+        .await
+        .expect("create");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+         INSERT INTO ballast SELECT randomblob(1000) FROM n",
+    )
+    .execute(&mut *tx)
+    .await
+    .expect("insert");
+    tx.commit().await.expect("commit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while size() < before + 1_000_000 {
+        assert!(
+            Instant::now() < deadline,
+            "the WAL was not copied into the database file"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
+mod checkpoint;
 mod paging;
 mod rows;
 mod statement;
@@ -104,6 +105,8 @@ pub struct SqlStore {
     /// processes, e.g. a CLI command, still meet the busy timeout.)
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     growth: std::sync::Arc<statistics::Growth>,
+    /// Write transactions begun (SQLite's checkpoints follow them).
+    begun: std::sync::Arc<checkpoint::Writes>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -139,8 +142,9 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
             "the database URL must start with sqlite:// or postgres://".into(),
         )));
     };
-    // `cache_kib`: SQLite's page cache per connection (its default is 2,000 KiB).
-    let options = |connections, cache_kib: u32| {
+    // `cache_kib`: SQLite's page cache per connection (its default is 2,000 KiB); `writer`: the
+    // write connection, which leaves checkpoints to `checkpoint`.
+    let options = |connections, cache_kib: u32, writer: bool| {
         let options = AnyPoolOptions::new()
             .max_connections(connections)
             // A database that is down makes requests fail with 503 in this long, not hang.
@@ -157,7 +161,12 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
                         format!(
                             "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib};"
+                             PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib}; {}",
+                            if writer {
+                                "PRAGMA wal_autocheckpoint = 0;"
+                            } else {
+                                ""
+                            }
                         )
                         .as_str(),
                     )
@@ -188,13 +197,18 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
             )));
         }
     }
+    let begun = std::sync::Arc::new(checkpoint::Writes::default());
     let (pool, writes) = match backend {
-        Backend::Sqlite => (
-            options(4, 2_000).connect(&url).await?,
-            options(1, 16_384).connect(&url).await?,
-        ),
+        Backend::Sqlite => {
+            let pool = options(4, 2_000, false).connect(&url).await?;
+            let writes = options(1, 16_384, true).connect(&url).await?;
+            checkpoint::spawn(pool.clone(), std::sync::Arc::clone(&begun));
+            (pool, writes)
+        }
         Backend::Postgres => {
-            let pool = options(max_connections.max(1), 0).connect(&url).await?;
+            let pool = options(max_connections.max(1), 0, false)
+                .connect(&url)
+                .await?;
             (pool.clone(), pool)
         }
     };
@@ -204,6 +218,7 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         backend,
         writer: std::sync::Arc::default(),
         growth: std::sync::Arc::default(),
+        begun,
     })
 }
 
@@ -277,6 +292,7 @@ impl SqlStore {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
         };
+        self.begun.begun();
         Ok(Tx {
             inner: begin_write(&self.writes).await?,
             _turn: turn,
