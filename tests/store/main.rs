@@ -94,4 +94,5 @@ conformance! {
     statistics::statistics_are_refreshed_once_the_tables_grew,
     statistics::sqlite_connections_keep_wal_and_temporary_storage_in_memory,
     statistics::sqlite_copies_the_wal_back_off_the_writer,
+    statistics::sqlite_starts_the_wal_over_while_writes_keep_coming,
 }

@@ -198,11 +198,16 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         }
     }
     let begun = std::sync::Arc::new(checkpoint::Writes::default());
+    let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
     let (pool, writes) = match backend {
         Backend::Sqlite => {
             let pool = options(4, 2_000, false).connect(&url).await?;
             let writes = options(1, 16_384, true).connect(&url).await?;
-            checkpoint::spawn(pool.clone(), std::sync::Arc::clone(&begun));
+            checkpoint::spawn(
+                pool.clone(),
+                std::sync::Arc::clone(&begun),
+                std::sync::Arc::clone(&writer),
+            );
             (pool, writes)
         }
         Backend::Postgres => {
@@ -216,7 +221,7 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         pool,
         writes,
         backend,
-        writer: std::sync::Arc::default(),
+        writer,
         growth: std::sync::Arc::default(),
         begun,
     })
