@@ -11,7 +11,7 @@ use reach::app::App;
 use reach::delivery::DispatchConfig;
 use reach::domain::integration::{Body, NewIntegration};
 use reach::runtime::{ManualClock, Shutdown, Wakeup};
-use reach::store::{Account, Company, SqlStore};
+use reach::store::{Account, Company, Method, SqlStore};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,41 +63,31 @@ fn app(store: &SqlStore, wakeup: &Wakeup) -> App {
     )
 }
 
-pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: &SqlStore) {
+/// Acme's Northwind with its contact Ops, who has a webhook to each of `hooks` (URL, delay in
+/// minutes), and a generic integration of Northwind: the account, the methods and the
+/// integration's token.
+async fn ops_with(store: &SqlStore, hooks: &[(&str, i64)]) -> (Account, Vec<Method>, String) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
-    add(
-        store,
-        &acme,
-        &ops,
-        "webhook",
-        "http://127.0.0.1:9/a",
-        "info",
-        0,
-    )
-    .await;
-    add(
-        store,
-        &acme,
-        &ops,
-        "webhook",
-        "http://127.0.0.1:9/b",
-        "info",
-        0,
-    )
-    .await;
-    add(
-        store,
-        &acme,
-        &ops,
-        "webhook",
-        "http://127.0.0.1:9/later",
-        "info",
-        5,
-    )
-    .await;
+    let mut methods = Vec::new();
+    for (url, delay) in hooks {
+        methods.push(add(store, &acme, &ops, "webhook", url, "info", *delay).await);
+    }
     let token = hook(store, &acme, &nw).await;
+    (acme, methods, token)
+}
+
+pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: &SqlStore) {
+    let (acme, _, token) = ops_with(
+        store,
+        &[
+            ("http://127.0.0.1:9/a", 0),
+            ("http://127.0.0.1:9/b", 0),
+            ("http://127.0.0.1:9/later", 5),
+        ],
+    )
+    .await;
     let wakeup = Wakeup::default();
     // A dispatcher with room for one: the first notification due now is handed over, the
     // second is queued, the escalation 5 minutes on is queued for later.
@@ -152,20 +142,7 @@ pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: 
 pub async fn older_queued_work_goes_first_and_a_stopping_dispatcher_gives_claims_back(
     store: &SqlStore,
 ) {
-    let acme = account(store, "Acme").await;
-    let nw = company(store, &acme, "Northwind").await;
-    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
-    add(
-        store,
-        &acme,
-        &ops,
-        "webhook",
-        "http://127.0.0.1:9/a",
-        "info",
-        0,
-    )
-    .await;
-    let token = hook(store, &acme, &nw).await;
+    let (acme, _, token) = ops_with(store, &[("http://127.0.0.1:9/a", 0)]).await;
     let wakeup = Wakeup::default();
     let room = Arc::new(Semaphore::new(10));
     let mut desk = wakeup.desk_open(Arc::clone(&room), 10, LEASE);
@@ -191,22 +168,9 @@ pub async fn older_queued_work_goes_first_and_a_stopping_dispatcher_gives_claims
 }
 
 pub async fn a_running_dispatcher_sends_what_it_is_handed_once(store: &SqlStore) {
-    let acme = account(store, "Acme").await;
-    let nw = company(store, &acme, "Northwind").await;
-    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
     let receiver = Receiver::start().await;
-    let method = add(
-        store,
-        &acme,
-        &ops,
-        "webhook",
-        &receiver.url("hook"),
-        "info",
-        0,
-    )
-    .await;
-    let secret = method.secret.clone().expect("a webhook has a secret");
-    let token = hook(store, &acme, &nw).await;
+    let (acme, methods, token) = ops_with(store, &[(&receiver.url("hook"), 0)]).await;
+    let secret = methods[0].secret.clone().expect("a webhook has a secret");
     let dir = tempfile::tempdir().unwrap();
     // It polls once an hour: only a hand-off (or a wake-up) makes it send.
     let config = DispatchConfig {

@@ -67,33 +67,38 @@ pub async fn sqlite_connections_keep_wal_and_temporary_storage_in_memory(store: 
     );
 }
 
+/// The SQLite database's file.
+async fn database_file(store: &SqlStore) -> String {
+    let mut db = store.read().await.expect("read");
+    sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .fetch_one(&mut *db)
+        .await
+        .expect("the database file")
+        .get("file")
+}
+
+/// Runs `sql` on a write transaction of its own.
+async fn write(store: &SqlStore, sql: &str) {
+    let mut tx = store.write().await.expect("write");
+    sqlx::query(sql).execute(&mut *tx).await.expect(sql);
+    tx.commit().await.expect("commit");
+}
+
 pub async fn sqlite_copies_the_wal_back_off_the_writer(store: &SqlStore) {
     if store.backend() != Backend::Sqlite {
         return;
     }
-    let mut db = store.read().await.expect("read");
-    let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-        .fetch_one(&mut *db)
-        .await
-        .expect("the database file")
-        .get("file");
-    drop(db);
+    let file = database_file(store).await;
     let size = || std::fs::metadata(&file).expect("the file").len();
     let before = size();
     // 2 MB committed: half what would have made the writer checkpoint itself.
-    let mut tx = store.write().await.expect("write");
-    sqlx::query("CREATE TABLE ballast (b BLOB)")
-        .execute(&mut *tx)
-        .await
-        .expect("create");
-    sqlx::query(
+    write(store, "CREATE TABLE ballast (b BLOB)").await;
+    write(
+        store,
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
          INSERT INTO ballast SELECT randomblob(1000) FROM n",
     )
-    .execute(&mut *tx)
-    .await
-    .expect("insert");
-    tx.commit().await.expect("commit");
+    .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while size() < before + 1_000_000 {
         assert!(
@@ -108,29 +113,13 @@ pub async fn sqlite_starts_the_wal_over_while_writes_keep_coming(store: &SqlStor
     if store.backend() != Backend::Sqlite {
         return;
     }
-    let mut db = store.read().await.expect("read");
-    let file: String = sqlx::query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-        .fetch_one(&mut *db)
-        .await
-        .expect("the database file")
-        .get("file");
-    drop(db);
+    let file = database_file(store).await;
     let wal = format!("{file}-wal");
-    let mut tx = store.write().await.expect("write");
-    sqlx::query("CREATE TABLE ballast (b BLOB)")
-        .execute(&mut *tx)
-        .await
-        .expect("create");
-    tx.commit().await.expect("commit");
+    write(store, "CREATE TABLE ballast (b BLOB)").await;
     // About 32 MB through the WAL in small transactions, one after the other with no pause
     // (each writes at least two 4 KiB pages): without starting over it would hold them all.
     for _ in 0..4_000 {
-        let mut tx = store.write().await.expect("write");
-        sqlx::query("INSERT INTO ballast VALUES (randomblob(4000))")
-            .execute(&mut *tx)
-            .await
-            .expect("insert");
-        tx.commit().await.expect("commit");
+        write(store, "INSERT INTO ballast VALUES (randomblob(4000))").await;
     }
     let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert!(size < 16_000_000, "the WAL grew to {size} bytes");
