@@ -35,19 +35,10 @@ pub async fn ingest(
     };
     let mut tx = app.store.write().await?;
     let claim = super::intake::claim(room.as_ref(), now);
-    let stored =
+    let mut stored =
         super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now, claim).await?;
     commit(tx).await?;
-    super::intake::stored(
-        app,
-        &facts,
-        &stored.alerts,
-        stored.claimed,
-        stored.due_now,
-        room,
-        now,
-    )
-    .await;
+    super::intake::stored(app, &facts, &mut stored, room, now).await;
     Ok(stored.alerts)
 }
 

@@ -72,7 +72,7 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
         super::ingest::read_facts(&mut db, &account, &alerts, now).await?
     };
     let mut tx = app.store.write().await?;
-    let stored = if alerts.is_empty() {
+    let mut stored = if alerts.is_empty() {
         super::ingest::Stored {
             alerts: Vec::new(),
             due_now: 0,
@@ -86,16 +86,7 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
     store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;
     commit(tx).await?;
     let accepted = stored.alerts.len();
-    super::intake::stored(
-        app,
-        &facts,
-        &stored.alerts,
-        stored.claimed,
-        stored.due_now,
-        room,
-        now,
-    )
-    .await;
+    super::intake::stored(app, &facts, &mut stored, room, now).await;
     Ok(accepted)
 }
 

@@ -4,7 +4,7 @@
 //! what it only queued.
 
 use super::App;
-use super::ingest::Facts;
+use super::ingest::{Facts, Stored};
 use crate::config::Secret;
 use crate::domain::NotificationId;
 use crate::runtime::{HandOff, Reserved};
@@ -64,18 +64,19 @@ fn contexts(
         .collect()
 }
 
-/// After the commit of a batch (`facts` read for it, `alerts` stored): hands what it `claimed`
-/// at `at` to the dispatcher (unused room goes back) and wakes the workers, here and on every
-/// node, for the `due_now` it only queued; the store hears how much its tables grew.
+/// After the commit of a batch (`facts` read for it): hands what it claimed at `at` to the
+/// dispatcher (unused room goes back) and wakes the workers, here and on every node, for what
+/// it only queued; the store hears how much its tables grew.
 pub(crate) async fn stored(
     app: &App,
     facts: &Facts,
-    alerts: &[Alert],
-    claimed: Vec<Notification>,
-    mut due_now: usize,
+    stored: &mut Stored,
     room: Option<Reserved>,
     at: DateTime<Utc>,
 ) {
+    let claimed = std::mem::take(&mut stored.claimed);
+    let alerts = &stored.alerts;
+    let mut due_now = stored.due_now;
     app.store.grew(alerts.len() + claimed.len() + due_now);
     if let (Some(mut room), false) = (room.map(|r| r.room), claimed.is_empty()) {
         let handed = match room.split(claimed.len()) {
