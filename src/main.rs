@@ -7,6 +7,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc for every allocation of the process, SQLite's included (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reach: who must be told and how to reach them.
 #[derive(Debug, Parser)]
 #[command(name = "reach", version)]
