@@ -190,7 +190,7 @@ impl WebhookChannel {
         } else {
             kept.clone()
         };
-        let body = match serde_json::to_string(&message.webhook_body()) {
+        let body = match message.webhook_text() {
             Ok(body) => body,
             Err(e) => return Outcome::Failed(format!("the message could not be written: {e}")),
         };

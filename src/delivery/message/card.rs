@@ -159,7 +159,7 @@ pub fn clip_bytes(text: &str, max: usize) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{AlertPart, DigestLine};
     use super::*;
     use crate::domain::notification::State;
@@ -175,7 +175,7 @@ mod tests {
     }
 
     /// A message to a Spanish recipient about a critical alert, for `event`.
-    fn message(event: Event, about: Option<About>) -> Message {
+    pub(in crate::delivery::message) fn message(event: Event, about: Option<About>) -> Message {
         let notification = Notification {
             id: NotificationId::from_string("n1"),
             alert_id: None,

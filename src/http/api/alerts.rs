@@ -1,7 +1,9 @@
 //! Alerts in (`POST /api/v1/alerts`: one alert or a batch, stored with every notification it
 //! implies before the 202), the alerts list, and the delivery log (`/api/v1/notifications`).
 
-use super::json::{AlertJson, AlertList, ApiJson, NotificationJson, NotificationList, from_value};
+use super::json::{
+    AlertJson, AlertList, JsonBytes, NotificationJson, NotificationList, from_value, parse_json,
+};
 use super::{ApiQuery, Problems, page_request};
 use crate::app::{self, alerts::Acknowledger};
 use crate::auth::Caller;
@@ -83,22 +85,13 @@ pub enum Stored {
 pub async fn ingest(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    ApiJson(value): ApiJson<Value>,
+    JsonBytes(bytes): JsonBytes,
 ) -> Result<(StatusCode, Json<Stored>), AppError> {
-    let one = !value.is_array();
-    if value
-        .as_array()
-        .is_some_and(|items| items.len() > MAX_BATCH)
-    {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "",
-            Invalid::TooLong { max: MAX_BATCH },
-        )]));
-    }
+    let (one, bodies) = posted(&bytes)?;
     let alerts = if one {
-        vec![from_value::<AlertBody>(value)?.input().parse("")?]
+        let mut inputs = bodies.into_iter().map(AlertBody::input);
+        vec![inputs.next().unwrap_or_default().parse("")?]
     } else {
-        let bodies: Vec<AlertBody> = from_value(value)?;
         let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
         parse_batch(&inputs)?
     };
@@ -114,6 +107,34 @@ pub async fn ingest(
         }
     };
     Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+/// The posted alerts (one when an object was posted), read straight into their shape. When
+/// that fails the body is read again the long way, as a JSON value first, so that a body's
+/// errors are the ones it always had: syntax before shape, the batch's size before its items.
+fn posted(bytes: &[u8]) -> Result<(bool, Vec<AlertBody>), AppError> {
+    let array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let direct = if array {
+        serde_json::from_slice::<Vec<AlertBody>>(bytes)
+            .ok()
+            .filter(|bodies| bodies.len() <= MAX_BATCH)
+    } else {
+        serde_json::from_slice::<AlertBody>(bytes)
+            .ok()
+            .map(|body| vec![body])
+    };
+    if let Some(bodies) = direct {
+        return Ok((!array, bodies));
+    }
+    let value: Value = parse_json(bytes)?;
+    match value.as_array() {
+        Some(items) if items.len() > MAX_BATCH => Err(AppError::Validation(vec![FieldError::new(
+            "",
+            Invalid::TooLong { max: MAX_BATCH },
+        )])),
+        Some(_) => Ok((false, from_value(value)?)),
+        None => Ok((true, vec![from_value::<AlertBody>(value)?])),
+    }
 }
 
 /// A single posted alert is not a batch: its field errors name the field alone
