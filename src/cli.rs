@@ -263,8 +263,7 @@ async fn start_workers(
         settings.webhook_allow_loopback,
         settings.send_timeout,
         state.keys.sealing().clone(),
-    )
-    .context("the HTTP client for webhooks could not start")?;
+    );
     let config = DispatchConfig {
         lease: chrono::Duration::from_std(settings.outbox_lease)
             .unwrap_or_else(|_| chrono::Duration::seconds(60)),

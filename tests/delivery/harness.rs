@@ -236,8 +236,7 @@ pub fn configured(
         allow_loopback,
         Duration::from_secs(5),
         crate::common::sealer(),
-    )
-    .unwrap();
+    );
     Arc::new(
         Dispatcher::new(
             store.clone(),

@@ -155,8 +155,7 @@ pub fn dispatcher_with_provider(
         Duration::from_secs(5),
     )
     .unwrap();
-    let webhook =
-        WebhookChannel::new(true, Duration::from_secs(5), crate::common::sealer()).unwrap();
+    let webhook = WebhookChannel::new(true, Duration::from_secs(5), crate::common::sealer());
     let mut d = Dispatcher::new(
         store.clone(),
         clock,

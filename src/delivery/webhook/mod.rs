@@ -9,28 +9,31 @@
 //! and at most [`ANSWER_LIMIT`] bytes of an answer are read. The method's secret is kept sealed
 //! and opened here, for signing.
 
+mod client;
+mod signing;
+
 use super::{Channel, Message, Outcome, SendFuture};
 use crate::domain::net::{self, Destination};
 use crate::keys::Sealer;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use sha2::Sha256;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use client::{HookClient, NoAnswer};
+use std::net::IpAddr;
 use std::time::Duration;
+
+pub(crate) use client::guarded_client;
+pub use signing::sign;
 
 /// At most this much of any answer is read (SPEC §4: a few KiB); the rest is never fetched.
 pub const ANSWER_LIMIT: usize = 4 * 1024;
 
 /// Sends alert notifications to webhook URLs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WebhookChannel {
-    client: reqwest::Client,
+    client: HookClient,
     allow_loopback: bool,
     /// Opens the methods' sealed secrets.
     sealer: Sealer,
+    /// The methods' signing keys, once opened.
+    keys: signing::Keys,
 }
 
 /// Whether a connection to `ip` is allowed: the reason when it is not.
@@ -58,73 +61,6 @@ pub(crate) async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
     body
 }
 
-/// Resolves host names and keeps only the addresses a webhook may reach.
-#[derive(Debug)]
-struct GuardedResolver {
-    allow_loopback: bool,
-}
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let allow_loopback = self.allow_loopback;
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let mut why = "it resolves to no address";
-            let allowed: Vec<SocketAddr> = found
-                .into_iter()
-                .filter(|a| match refused(a.ip(), allow_loopback) {
-                    Some(reason) => {
-                        why = reason;
-                        false
-                    }
-                    None => true,
-                })
-                .collect();
-            if allowed.is_empty() {
-                return Err(format!("refused to connect to {host}: {why}").into());
-            }
-            let addrs: Addrs = Box::new(allowed.into_iter());
-            Ok(addrs)
-        })
-    }
-}
-
-/// The Standard Webhooks signature of `body` sent as `id` at `timestamp` (seconds).
-pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String, String> {
-    let key = STANDARD
-        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
-        .map_err(|_| "the webhook secret is not valid base64".to_owned())?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key)
-        .map_err(|_| "the webhook secret cannot be used".to_owned())?;
-    // The signed content is `id.timestamp.body`, fed in parts (the body is not copied).
-    for part in [id, ".", &timestamp.to_string(), ".", body] {
-        mac.update(part.as_bytes());
-    }
-    Ok(format!(
-        "v1,{}",
-        STANDARD.encode(mac.finalize().into_bytes())
-    ))
-}
-
-/// The client for URLs people typed (webhooks, chat services): host names resolved through
-/// the guard, no proxy, no redirects.
-pub(crate) fn guarded_client(
-    allow_loopback: bool,
-    timeout: Duration,
-) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .dns_resolver(Arc::new(GuardedResolver { allow_loopback }))
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("Reach/", env!("CARGO_PKG_VERSION")))
-        .pool_max_idle_per_host(32)
-        .build()
-}
-
 /// A stored URL, parsed, with a literal address (which the resolver never sees) checked here.
 pub(crate) fn checked_url(address: &str, allow_loopback: bool) -> Result<url::Url, Outcome> {
     let url = url::Url::parse(address).map_err(|e| Outcome::Failed(format!("not a URL: {e}")))?;
@@ -143,10 +79,14 @@ pub(crate) fn checked_url(address: &str, allow_loopback: bool) -> Result<url::Ur
 
 /// A request that got no answer: the guard's refusal is permanent, other trouble may pass.
 pub(crate) fn send_error(e: &reqwest::Error) -> Outcome {
-    let chain = error_chain(e);
+    unanswered(error_chain(e), e.is_timeout())
+}
+
+/// The outcome of a request that got no answer, from its error's causes on one line.
+fn unanswered(chain: String, timed_out: bool) -> Outcome {
     if chain.contains("refused to connect to") {
         Outcome::Failed(chain)
-    } else if e.is_timeout() {
+    } else if timed_out {
         Outcome::Retry(format!("timed out: {chain}"))
     } else {
         Outcome::Retry(chain)
@@ -155,16 +95,13 @@ pub(crate) fn send_error(e: &reqwest::Error) -> Outcome {
 
 impl WebhookChannel {
     /// `sealer` opens the methods' secrets (`Keys::sealing`).
-    pub fn new(
-        allow_loopback: bool,
-        timeout: Duration,
-        sealer: Sealer,
-    ) -> Result<Self, reqwest::Error> {
-        Ok(Self {
-            client: guarded_client(allow_loopback, timeout)?,
+    pub fn new(allow_loopback: bool, timeout: Duration, sealer: Sealer) -> Self {
+        Self {
+            client: HookClient::new(allow_loopback, timeout),
             allow_loopback,
             sealer,
-        })
+            keys: signing::Keys::default(),
+        }
     }
 
     async fn deliver(&self, message: &Message) -> Outcome {
@@ -172,58 +109,49 @@ impl WebhookChannel {
             Ok(url) => url,
             Err(outcome) => return outcome,
         };
+        let uri = match url.as_str().parse() {
+            Ok(uri) => uri,
+            Err(e) => return Outcome::Failed(format!("not a URL: {e}")),
+        };
         let Some(kept) = &message.recipient.webhook_secret else {
             return Outcome::Failed("the webhook has no signing secret".to_owned());
         };
-        // A plain secret is one kept before sealing, not sealed yet (the step after the
-        // migrations seals it).
-        let secret = if Sealer::is_sealed(kept.expose()) {
-            match self
-                .sealer
-                .open(kept.expose(), message.notification.method_id.as_str())
-            {
-                Ok(plain) => crate::config::Secret::from(plain),
-                Err(e) => {
-                    return Outcome::Failed(format!("the webhook's signing secret: {e}"));
-                }
-            }
-        } else {
-            kept.clone()
+        let method = message.notification.method_id.as_str();
+        let key = match self.keys.key(&self.sealer, method, kept) {
+            Ok(key) => key,
+            Err(e) => return Outcome::Failed(e),
         };
         let body = match message.webhook_text() {
             Ok(body) => body,
             Err(e) => return Outcome::Failed(format!("the message could not be written: {e}")),
         };
-        let id = &message.notification.id;
+        let id = message.notification.id.as_str();
         let timestamp = message.now.timestamp();
-        let signature = match sign(secret.expose(), id.as_str(), timestamp, &body) {
-            Ok(signature) => signature,
-            Err(e) => return Outcome::Failed(e),
-        };
-        let sent = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", id.as_str())
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        match sent {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers().clone();
-                let body = read_capped(response).await;
-                super::answer::outcome(status, &headers, &body)
+        let signature = signing::signature(key, id, timestamp, &body);
+        let headers = [
+            ("content-type", "application/json"),
+            ("webhook-id", id),
+            ("webhook-timestamp", &timestamp.to_string()),
+            ("webhook-signature", &signature),
+        ];
+        match self.client.post(uri, headers, body).await {
+            Ok(answer) => {
+                super::answer::outcome(answer.status.as_u16(), &answer.headers, &answer.body)
             }
-            Err(e) => send_error(&e),
+            Err(NoAnswer::TimedOut) => unanswered(
+                format!(
+                    "no answer from {url} within {} s",
+                    self.client.timeout().as_secs_f32()
+                ),
+                true,
+            ),
+            Err(NoAnswer::Failed(chain)) => unanswered(chain, false),
         }
     }
 }
 
 /// An error and its causes on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -243,18 +171,6 @@ impl Channel for WebhookChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_signature_is_the_standard_webhooks_example() {
-        // The example of the Standard Webhooks specification.
-        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        let id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
-        let body = r#"{"test": 2432232314}"#;
-        assert_eq!(
-            sign(secret, id, 1_614_265_330, body).unwrap(),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
-    }
 
     #[test]
     fn private_and_loopback_addresses_are_refused() {
