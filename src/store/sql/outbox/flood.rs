@@ -45,7 +45,8 @@ pub async fn queue_digest(
 ) -> Result<()> {
     let queued = Sql::new("SELECT COUNT(*) AS n FROM notifications WHERE method_id = ")
         .bind(n.method_id.to_string())
-        .push(" AND event = 'digest' AND state IN ('queued', 'failed', 'sending')")
+        .push(" AND event = 'digest' AND state IN ('queued', 'failed', 'sending') AND ")
+        .push(super::OWN_MESSAGES)
         .fetch_optional(&mut *db)
         .await?
         .ok_or(StoreError::NotFound)?
@@ -92,7 +93,9 @@ pub async fn held_back(
     .bind(until.timestamp_millis())
     .push(" AND d.finished_at > COALESCE((SELECT MAX(sent_at) FROM notifications WHERE method_id = ")
     .bind(method.to_string())
-    .push(" AND event = 'digest' AND state = 'sent'), 0) GROUP BY c.name ORDER BY c.name")
+    .push(" AND event = 'digest' AND state = 'sent' AND ")
+    .push(super::OWN_MESSAGES)
+    .push("), 0) GROUP BY c.name ORDER BY c.name")
     .fetch_all(&mut *db)
     .await?;
     rows.iter()

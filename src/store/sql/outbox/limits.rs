@@ -72,7 +72,9 @@ pub async fn recent_messages(
         .bind(account.to_string())
         .push(" AND method_id = ")
         .bind(method.to_string())
-        .push(" AND event IN ('test', 'verification') AND created_at > ")
+        .push(" AND event IN ('test', 'verification') AND ")
+        .push(super::OWN_MESSAGES)
+        .push(" AND created_at > ")
         .bind(since)
         .push(
             " UNION ALL SELECT 'destination' AS scope, CASE WHEN event = 'digest' \
