@@ -116,8 +116,11 @@ pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: 
     assert_eq!(to.name, "Ops");
     assert!(to.webhook_secret.is_some(), "sealed, as stored");
     assert_eq!(context.flood_limit, None, "webhooks have none by default");
-    let states: Vec<(String, String, i64)> = log(store, &acme.id)
-        .await
+    // The handed notification is the row as stored, field for field.
+    let stored = log(store, &acme.id).await;
+    let row = stored.iter().find(|s| s.id == n.id).expect("stored");
+    assert_eq!(n, row);
+    let states: Vec<(String, String, i64)> = stored
         .into_iter()
         .map(|n| (n.address, n.state.as_str().to_owned(), n.attempts))
         .collect();

@@ -2,15 +2,16 @@
 //! the outbox rows routing planned (each a snapshot of its method's type and address, taken
 //! in the same statement), and the changes to alerts that were already firing.
 
-use super::super::alerts::notification_from_row;
-use super::super::outbox::CLAIMED;
-use super::super::{Sql, unique_as};
+use super::super::{Sql, parsed, unique_as};
 use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
-use crate::domain::{AccountId, AlertId, MethodId, NewAlert, NotificationId};
+use crate::domain::{
+    AccountId, AlertId, ContactId, MethodId, MethodType, NewAlert, NotificationId,
+};
 use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row as _};
+use std::collections::HashMap;
 
 /// Rows per multi-row statement: far below both engines' limits on parameters (SQLite 32,766,
 /// PostgreSQL 65,535), and few distinct statement texts for the statement caches.
@@ -117,7 +118,8 @@ pub async fn enqueue(
             "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq, \
              step, lease, tries) AS (VALUES ",
         );
-        let mut claiming = false;
+        // The rows written claimed, by id, with when they are due.
+        let mut claiming: HashMap<&str, (&Queued, DateTime<Utc>, bool, bool)> = HashMap::new();
         for (i, row) in chunk.iter().enumerate() {
             let (mut state, reason, at, escalation, held) = match &row.plan {
                 Plan::Send {
@@ -132,7 +134,7 @@ pub async fn enqueue(
                 state = "sending";
                 lease = Some(c.lease_until.timestamp_millis());
                 room -= 1;
-                claiming = true;
+                claiming.insert(row.id.as_str(), (row, at, escalation, held));
             }
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(row.id.to_string())
@@ -177,13 +179,36 @@ pub async fn enqueue(
             ", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id \
              ORDER BY v.seq",
         );
-        if claiming {
-            let rows = sql.push(CLAIMED).fetch_all(&mut *conn).await?;
-            for row in &rows {
-                let n = notification_from_row(row)?;
-                if n.state == State::Sending {
-                    claimed.push(n);
-                }
+        if !claiming.is_empty() {
+            // What the statement took from the method (its snapshot); the rest is what was
+            // bound above. A row whose method is gone was not written and does not come back.
+            let rows = sql
+                .push(" RETURNING id, contact_id, type, address")
+                .fetch_all(&mut *conn)
+                .await?;
+            for r in &rows {
+                let id: String = r.try_get("id")?;
+                let Some((row, at, escalation, held)) = claiming.get(id.as_str()) else {
+                    continue;
+                };
+                claimed.push(Notification {
+                    id: row.id.clone(),
+                    alert_id: Some(row.alert.clone()),
+                    contact_id: ContactId::from_string(r.try_get::<String, _>("contact_id")?),
+                    method_id: row.method.clone(),
+                    kind: parsed(r, "type", MethodType::parse)?,
+                    address: r.try_get("address")?,
+                    event: row.event,
+                    state: State::Sending,
+                    reason: None,
+                    escalation: *escalation,
+                    held: *held,
+                    attempts: 1,
+                    next_attempt_at: millis(*at),
+                    created_at: millis(now),
+                    sent_at: None,
+                    escalation_step: row.step,
+                });
             }
         } else {
             sql.execute(&mut *conn).await?;
@@ -191,6 +216,11 @@ pub async fn enqueue(
     }
     claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
+}
+
+/// `t` as stored (whole milliseconds).
+fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
 }
 
 /// Alerts that were firing before the batch resolve now.
