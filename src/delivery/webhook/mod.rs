@@ -10,12 +10,15 @@
 //! and opened here, for signing.
 
 mod client;
+mod memo;
 mod signing;
 
 use super::{Channel, Message, Outcome, SendFuture};
 use crate::domain::net::{self, Destination};
 use crate::keys::Sealer;
 use client::{HookClient, NoAnswer};
+use hyper::http::Uri;
+use memo::Memo;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -34,6 +37,8 @@ pub struct WebhookChannel {
     sealer: Sealer,
     /// The methods' signing keys, once opened.
     keys: signing::Keys,
+    /// The addresses sent to, parsed and checked.
+    uris: Memo<Uri>,
 }
 
 /// Whether a connection to `ip` is allowed: the reason when it is not.
@@ -101,17 +106,29 @@ impl WebhookChannel {
             allow_loopback,
             sealer,
             keys: signing::Keys::default(),
+            uris: Memo::default(),
         }
     }
 
+    /// `address` as a request URI, checked (once per address: the check depends on the address
+    /// alone; host names are checked again whenever a connection is made).
+    fn uri(&self, address: &str) -> Result<Uri, Outcome> {
+        if let Some(uri) = self.uris.get(address) {
+            return Ok(uri);
+        }
+        let url = checked_url(address, self.allow_loopback)?;
+        let uri: Uri = url
+            .as_str()
+            .parse()
+            .map_err(|e| Outcome::Failed(format!("not a URL: {e}")))?;
+        self.uris.put(address, uri.clone());
+        Ok(uri)
+    }
+
     async fn deliver(&self, message: &Message) -> Outcome {
-        let url = match checked_url(&message.notification.address, self.allow_loopback) {
-            Ok(url) => url,
-            Err(outcome) => return outcome,
-        };
-        let uri = match url.as_str().parse() {
+        let uri = match self.uri(&message.notification.address) {
             Ok(uri) => uri,
-            Err(e) => return Outcome::Failed(format!("not a URL: {e}")),
+            Err(outcome) => return outcome,
         };
         let Some(kept) = &message.recipient.webhook_secret else {
             return Outcome::Failed("the webhook has no signing secret".to_owned());
@@ -140,7 +157,8 @@ impl WebhookChannel {
             }
             Err(NoAnswer::TimedOut) => unanswered(
                 format!(
-                    "no answer from {url} within {} s",
+                    "no answer from {} within {} s",
+                    message.notification.address,
                     self.client.timeout().as_secs_f32()
                 ),
                 true,

@@ -2,19 +2,15 @@
 //! signing keys of the methods, opened once: a burst to one webhook opens its sealed secret
 //! and derives its HMAC key once, not once per notification.
 
+use super::memo::Memo;
 use crate::config::Secret;
 use crate::keys::Sealer;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 
 type Key = Hmac<Sha256>;
-
-/// Methods whose key is kept at most; past it the keys are forgotten and opened again.
-const KEPT: usize = 10_000;
 
 /// The HMAC key of a `whsec_` secret.
 fn key_of(secret: &str) -> Result<Key, String> {
@@ -40,15 +36,9 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &str) -> Result<String
 
 /// The opened keys, by method id, with the secret as stored they came from: a method whose
 /// secret was rotated is opened again.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(super) struct Keys {
-    opened: Mutex<HashMap<String, (String, Key)>>,
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Keys([redacted])")
-    }
+    opened: Memo<(String, Key)>,
 }
 
 impl Keys {
@@ -56,10 +46,10 @@ impl Keys {
     /// id, or plain (kept before sealing existed, not sealed yet).
     pub(super) fn key(&self, sealer: &Sealer, method: &str, kept: &Secret) -> Result<Key, String> {
         let kept = kept.expose();
-        if let Some((stored, key)) = self.lock().get(method)
+        if let Some((stored, key)) = self.opened.get(method)
             && stored == kept
         {
-            return Ok(key.clone());
+            return Ok(key);
         }
         let key = if Sealer::is_sealed(kept) {
             let plain = sealer
@@ -69,16 +59,8 @@ impl Keys {
         } else {
             key_of(kept)?
         };
-        let mut opened = self.lock();
-        if opened.len() >= KEPT {
-            opened.clear();
-        }
-        opened.insert(method.to_owned(), (kept.to_owned(), key.clone()));
+        self.opened.put(method, (kept.to_owned(), key.clone()));
         Ok(key)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Key)>> {
-        self.opened.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
