@@ -13,7 +13,7 @@ use crate::domain::notification::Event;
 use crate::domain::oncall::policy::{Policy as Escalation, Target};
 use crate::domain::routing::{self, AlertFacts, Plan, Planned, Policy, Schedules};
 use crate::domain::{
-    AccountId, AlertId, AlertStatus, CompanyId, MethodId, NewAlert, NotificationId,
+    AccountId, AlertId, AlertStatus, CompanyId, MethodId, NewAlert, NotificationId, PolicyId,
 };
 use crate::store::ingest::{Queued, StoredAlert};
 use crate::store::{Account, Alert, Notification, Result, StoreError, ingest};
@@ -64,17 +64,17 @@ pub struct Facts {
     policies: HashMap<CompanyId, (Escalation, Schedules)>,
 }
 
-/// The escalation policies of `companies` and the schedules (with the overrides that have not
-/// ended by `now`) their steps name. A schedule deleted since is left out (its steps tell
+/// The escalation policies `with_policy` names (each company's) and the schedules (with the
+/// overrides that have not ended by `now`) their steps name. A schedule deleted since is left out (its steps tell
 /// nobody).
 async fn read_policies(
     db: &mut AnyConnection,
     account: &AccountId,
-    companies: &[&CompanyId],
+    with_policy: Vec<(CompanyId, PolicyId)>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<CompanyId, (Escalation, Schedules)>> {
     let mut out = HashMap::new();
-    for (company, id) in crate::store::policies::of_companies(db, account, companies).await? {
+    for (company, id) in with_policy {
         let policy = crate::store::policies::get(db, account, &id).await?.policy;
         let mut schedules = Schedules::new();
         for step in &policy.steps {
@@ -116,14 +116,22 @@ pub async fn read_facts(
     companies.sort_unstable();
     companies.dedup();
     let recipients = ingest::recipients(db, account, &companies, settings.timezone).await?;
+    let mut company_names = HashMap::new();
+    let mut with_policy = Vec::new();
+    for (id, (name, policy)) in ingest::companies(db, account, &companies).await? {
+        if let Some(policy) = policy {
+            with_policy.push((id.clone(), policy));
+        }
+        company_names.insert(id, name);
+    }
     Ok(Facts {
         settings,
         people: recipients.by_company,
         addressees: recipients.addressees,
-        company_names: ingest::company_names(db, account, &companies).await?,
+        company_names,
         account: found,
         maintenance: ingest::in_maintenance(db, &companies, now).await?,
-        policies: read_policies(db, account, &companies, now).await?,
+        policies: read_policies(db, account, with_policy, now).await?,
     })
 }
 

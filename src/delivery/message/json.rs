@@ -16,7 +16,7 @@ struct AlertBody<'a> {
     acknowledged_at: Option<String>,
     body: &'a Option<String>,
     company: CompanyRef<'a>,
-    company_id: String,
+    company_id: &'a str,
     event: &'a Event,
     id: &'a AlertId,
     key: &'a str,
@@ -29,12 +29,12 @@ struct AlertBody<'a> {
     timestamp: String,
     title: &'a str,
     #[serde(rename = "type")]
-    kind: String,
+    kind: std::borrow::Cow<'static, str>,
 }
 
 #[derive(Serialize)]
 struct CompanyRef<'a> {
-    id: String,
+    id: &'a str,
     name: &'a str,
 }
 
@@ -42,6 +42,17 @@ struct CompanyRef<'a> {
 struct Links<'a> {
     acknowledge: &'a Option<String>,
     alert: &'a str,
+}
+
+/// `alert.<event>`, written once for the events of alerts.
+fn alert_type(event: Event) -> std::borrow::Cow<'static, str> {
+    match event {
+        Event::Opened => "alert.opened".into(),
+        Event::Escalated => "alert.escalated".into(),
+        Event::Renotified => "alert.renotified".into(),
+        Event::Resolved => "alert.resolved".into(),
+        other => format!("alert.{other}").into(),
+    }
 }
 
 fn rfc3339(t: Option<DateTime<Utc>>) -> Option<String> {
@@ -64,10 +75,10 @@ impl Message {
             acknowledged_at: rfc3339(a.acknowledged_at),
             body: &a.body,
             company: CompanyRef {
-                id: a.company_id.to_string(),
+                id: a.company_id.as_str(),
                 name: &part.company_name,
             },
-            company_id: a.company_id.to_string(),
+            company_id: a.company_id.as_str(),
             event: &self.notification.event,
             id: &a.id,
             key: &a.key,
@@ -82,7 +93,7 @@ impl Message {
             status: a.status.as_str(),
             timestamp: self.now.to_rfc3339(),
             title: &a.title,
-            kind: format!("alert.{}", self.notification.event),
+            kind: alert_type(self.notification.event),
         }
     }
 

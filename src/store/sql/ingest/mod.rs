@@ -14,7 +14,7 @@ use crate::domain::lifecycle::Firing;
 use crate::domain::routing::{MethodFacts, Recipient};
 use crate::domain::{
     AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, Locale, MethodId,
-    MethodType, NewAlert, QuietHours, Severity, TimeZone,
+    MethodType, NewAlert, PolicyId, QuietHours, Severity, TimeZone,
 };
 use crate::store::{Alert, Result, StoreError};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
@@ -60,16 +60,17 @@ pub struct Recipients {
     pub addressees: HashMap<MethodId, Addressee>,
 }
 
-/// The names of the account's `companies` (others are left out).
-pub async fn company_names(
+/// The account's `companies` (others are left out): each one's name, and its escalation
+/// policy if it has one.
+pub async fn companies(
     db: &mut AnyConnection,
     account: &AccountId,
     companies: &[&CompanyId],
-) -> Result<HashMap<CompanyId, String>> {
+) -> Result<HashMap<CompanyId, (String, Option<PolicyId>)>> {
     if companies.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = Sql::new("SELECT id, name FROM companies WHERE account_id = ")
+    let rows = Sql::new("SELECT id, name, escalation_policy_id FROM companies WHERE account_id = ")
         .bind(account.to_string())
         .push(" AND id IN ")
         .bind_list(companies.iter().map(|c| c.as_str()))
@@ -77,9 +78,10 @@ pub async fn company_names(
         .await?;
     rows.iter()
         .map(|row| {
+            let policy: Option<String> = row.try_get("escalation_policy_id")?;
             Ok((
                 CompanyId::from_string(row.try_get::<String, _>("id")?),
-                row.try_get("name")?,
+                (row.try_get("name")?, policy.map(PolicyId::from_string)),
             ))
         })
         .collect()
