@@ -65,8 +65,8 @@ pub struct Facts {
 }
 
 /// The escalation policies `with_policy` names (each company's) and the schedules (with the
-/// overrides that have not ended by `now`) their steps name. A schedule deleted since is left out (its steps tell
-/// nobody).
+/// overrides that have not ended by `now`) their steps name. A schedule deleted since is left
+/// out (its steps tell nobody).
 async fn read_policies(
     db: &mut AnyConnection,
     account: &AccountId,
