@@ -2,7 +2,7 @@
 //! the outbox rows routing planned (each a snapshot of its method's type and address, taken
 //! in the same statement), and the changes to alerts that were already firing.
 
-use super::super::{Sql, parsed, unique_as};
+use super::super::{Backend, Sql, parsed, unique_as};
 use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
 use crate::domain::{
@@ -101,9 +101,43 @@ pub struct Claim {
     pub limit: usize,
 }
 
-/// Writes the outbox rows of `rows`, each a snapshot of its method's type and address; with a
-/// `claim`, the first rows due now (up to its limit) are written claimed and come back, in
-/// claim order.
+/// A method as an outbox row snapshots it.
+struct Snapshot {
+    contact: ContactId,
+    kind: MethodType,
+    address: String,
+}
+
+/// The methods of `rows` as they are now, on the writing transaction (on PostgreSQL locked
+/// until it ends, so that the rows written next snapshot exactly these); a deleted one is
+/// missing.
+async fn snapshots(conn: &mut AnyConnection, rows: &[Queued]) -> Result<HashMap<String, Snapshot>> {
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut sql =
+            Sql::new("SELECT id, contact_id, type, address FROM contact_methods WHERE id IN ");
+        sql.bind_list(chunk.iter().copied());
+        if Backend::of(conn) == Backend::Postgres {
+            sql.push(" FOR SHARE");
+        }
+        for r in sql.fetch_all(&mut *conn).await? {
+            let snapshot = Snapshot {
+                contact: ContactId::from_string(r.try_get::<String, _>("contact_id")?),
+                kind: parsed(&r, "type", MethodType::parse)?,
+                address: r.try_get("address")?,
+            };
+            out.insert(r.try_get::<String, _>("id")?, snapshot);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the outbox rows of `rows`, each a snapshot of its method's type and address (a row
+/// whose method is gone is not written); with a `claim`, the first rows due now (up to its
+/// limit) are written claimed and come back, in claim order.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
@@ -113,13 +147,19 @@ pub async fn enqueue(
 ) -> Result<Vec<Notification>> {
     let mut room = claim.map_or(0, |c| c.limit);
     let mut claimed = Vec::new();
+    // What the written rows snapshot, read once for the claimed ones (a RETURNING clause cost
+    // SQLite more than the insert's own rows).
+    let methods = if room > 0 && rows.iter().any(|r| due_now(r, now)) {
+        Some(snapshots(conn, rows).await?)
+    } else {
+        None
+    };
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(
-            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, seq, \
+            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, \
              step, lease, tries) AS (VALUES ",
         );
-        // The rows written claimed, by id, with when they are due.
-        let mut claiming: HashMap<&str, (&Queued, DateTime<Utc>, bool, bool)> = HashMap::new();
+        let mut claiming = Vec::new();
         for (i, row) in chunk.iter().enumerate() {
             let (mut state, reason, at, escalation, held) = match &row.plan {
                 Plan::Send {
@@ -130,11 +170,32 @@ pub async fn enqueue(
                 Plan::Suppress(why) => ("suppressed", Some(why.as_str()), now, false, false),
             };
             let mut lease = None;
-            if let Some(c) = claim.filter(|_| state == "queued" && at <= now && room > 0) {
+            let snapshot = methods.as_ref().and_then(|m| m.get(row.method.as_str()));
+            if let (Some(c), Some(snapshot)) = (claim, snapshot)
+                && due_now(row, now)
+                && room > 0
+            {
                 state = "sending";
                 lease = Some(c.lease_until.timestamp_millis());
                 room -= 1;
-                claiming.insert(row.id.as_str(), (row, at, escalation, held));
+                claiming.push(Notification {
+                    id: row.id.clone(),
+                    alert_id: Some(row.alert.clone()),
+                    contact_id: snapshot.contact.clone(),
+                    method_id: row.method.clone(),
+                    kind: snapshot.kind,
+                    address: snapshot.address.clone(),
+                    event: row.event,
+                    state: State::Sending,
+                    reason: None,
+                    escalation,
+                    held,
+                    attempts: 1,
+                    next_attempt_at: millis(at),
+                    created_at: millis(now),
+                    sent_at: None,
+                    escalation_step: row.step,
+                });
             }
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(row.id.to_string())
@@ -155,8 +216,6 @@ pub async fn enqueue(
                 .push(", ")
                 .bind(at.timestamp_millis())
                 .push(", ")
-                .bind(i64::try_from(i).unwrap_or(i64::MAX))
-                .push(", ")
                 .bind(row.step)
                 .push(", ")
                 .bind(lease)
@@ -175,47 +234,31 @@ pub async fn enqueue(
              v.escalation, v.held, v.due, ",
         )
         .bind(now.timestamp_millis())
-        .push(
-            ", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id \
-             ORDER BY v.seq",
-        );
-        if !claiming.is_empty() {
-            // What the statement took from the method (its snapshot); the rest is what was
-            // bound above. A row whose method is gone was not written and does not come back.
-            let rows = sql
-                .push(" RETURNING id, contact_id, type, address")
-                .fetch_all(&mut *conn)
-                .await?;
-            for r in &rows {
-                let id: String = r.try_get("id")?;
-                let Some((row, at, escalation, held)) = claiming.get(id.as_str()) else {
-                    continue;
-                };
-                claimed.push(Notification {
-                    id: row.id.clone(),
-                    alert_id: Some(row.alert.clone()),
-                    contact_id: ContactId::from_string(r.try_get::<String, _>("contact_id")?),
-                    method_id: row.method.clone(),
-                    kind: parsed(r, "type", MethodType::parse)?,
-                    address: r.try_get("address")?,
-                    event: row.event,
-                    state: State::Sending,
-                    reason: None,
-                    escalation: *escalation,
-                    held: *held,
-                    attempts: 1,
-                    next_attempt_at: millis(*at),
-                    created_at: millis(now),
-                    sent_at: None,
-                    escalation_step: row.step,
-                });
+        .push(", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id");
+        let written = sql.execute(&mut *conn).await?;
+        if let Some(methods) = &methods {
+            // The rows written are those whose method was read (locked, or behind this
+            // process's one SQLite writer): anything else means the claims are not what was
+            // written, and the batch must not go.
+            let expected = chunk
+                .iter()
+                .filter(|r| methods.contains_key(r.method.as_str()))
+                .count();
+            if usize::try_from(written).ok() != Some(expected) {
+                return Err(StoreError::Database(sqlx::Error::Protocol(format!(
+                    "{written} outbox rows written where {expected} methods were read"
+                ))));
             }
-        } else {
-            sql.execute(&mut *conn).await?;
         }
+        claimed.extend(claiming);
     }
     claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
+}
+
+/// Whether `row` is to go now (it may be written claimed).
+fn due_now(row: &Queued, now: DateTime<Utc>) -> bool {
+    matches!(row.plan, Plan::Send { at, .. } if at <= now)
 }
 
 /// `t` as stored (whole milliseconds).
