@@ -23,7 +23,7 @@ pub async fn ingest(
     app: &App,
     caller: &Caller,
     alerts: &[NewAlert],
-) -> Result<Vec<Alert>, AppError> {
+) -> Result<Vec<std::sync::Arc<Alert>>, AppError> {
     crate::domain::check_scope(alerts, &caller.scope())?;
     // Intake waits while sending is behind, for room in the dispatcher (`runtime::desk`).
     let room = super::intake::reserve(app, alerts.len()).await;

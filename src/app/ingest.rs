@@ -20,6 +20,7 @@ use crate::store::{Account, Alert, Notification, Result, StoreError, ingest};
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The alert firing under a key as the batch goes: in the database before it, or one the batch
 /// inserts (its index among the inserts).
@@ -146,16 +147,19 @@ pub async fn store_batch(
     now: DateTime<Utc>,
 ) -> Result<Vec<Alert>> {
     let facts = read_facts(tx, account, alerts, now).await?;
-    Ok(store_with(tx, account, alerts, &facts, now, None)
-        .await?
-        .alerts)
+    let stored = store_with(tx, account, alerts, &facts, now, None).await?;
+    Ok(stored
+        .alerts
+        .into_iter()
+        .map(Arc::unwrap_or_clone)
+        .collect())
 }
 
 /// What a batch stored.
 #[derive(Debug)]
 pub struct Stored {
-    /// The stored alerts, in order.
-    pub alerts: Vec<Alert>,
+    /// The stored alerts, in order (shared with the notifications handed over).
+    pub alerts: Vec<Arc<Alert>>,
     /// Notifications queued to go out now (not later: escalations, quiet hours), beside those
     /// claimed.
     pub due_now: usize,
@@ -348,10 +352,24 @@ pub async fn store_with(
         .filter(|q| matches!(q.plan, Plan::Send { at, .. } if at <= now))
         .count()
         - claimed.len();
-    let alerts = stored
-        .iter()
-        .map(|id| shown.get(id).cloned().ok_or(StoreError::NotFound))
-        .collect::<Result<_>>()?;
+    // Each alert moves into the answer at its last mention (a key may come back in a batch).
+    let mut mentions: HashMap<&AlertId, usize> = HashMap::with_capacity(stored.len());
+    for id in &stored {
+        *mentions.entry(id).or_default() += 1;
+    }
+    let mut alerts = Vec::with_capacity(stored.len());
+    for id in &stored {
+        let left = mentions.get_mut(id).map_or(0, |n| {
+            *n -= 1;
+            *n
+        });
+        let alert = if left == 0 {
+            shown.remove(id)
+        } else {
+            shown.get(id).cloned()
+        };
+        alerts.push(Arc::new(alert.ok_or(StoreError::NotFound)?));
+    }
     Ok(Stored {
         alerts,
         due_now,

@@ -11,6 +11,7 @@ use crate::runtime::{HandOff, Reserved};
 use crate::store::{Alert, DeliveryContext, Notification, RecipientInfo, ingest::Claim};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Room for a batch of `alerts` (one notification each, the common case; a batch that implies
 /// more queues the rest). `None`: store it queued.
@@ -32,7 +33,7 @@ pub(crate) fn claim(room: Option<&Reserved>, now: DateTime<Utc>) -> Option<Claim
 /// to read.
 fn contexts(
     facts: &Facts,
-    alerts: &[Alert],
+    alerts: &[Arc<Alert>],
     claimed: &[Notification],
 ) -> HashMap<NotificationId, DeliveryContext> {
     let account = &facts.account;
@@ -49,7 +50,7 @@ fn contexts(
                 account_id: account.id.clone(),
                 account_name: account.name.clone(),
                 company_name: facts.company_names.get(&alert.company_id).cloned(),
-                alert: Some((*alert).clone()),
+                alert: Some(Arc::clone(alert)),
                 recipient: Some(RecipientInfo {
                     name: to.name.clone(),
                     locale: to.locale.unwrap_or(account.locale),

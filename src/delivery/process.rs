@@ -4,6 +4,7 @@
 use super::message::{About, DigestLine};
 use super::record::{End, Record};
 use super::{Dispatcher, FLOOD_WINDOW, Message, Outcome};
+use crate::domain::NotificationId;
 use crate::domain::notification::{self, AlertNow, Event, Pickup};
 use crate::domain::{AlertStatus, MethodType};
 use crate::store::outbox::{self, Finished};
@@ -97,9 +98,12 @@ impl Dispatcher {
         context: DeliveryContext,
     ) -> crate::store::Result<Record> {
         let started = self.clock.now();
+        // What is needed after the message took the notification.
+        let (id, tries, event, kind, created_at) =
+            (n.id.clone(), n.attempts, n.event, n.kind, n.created_at);
         let attempt = |outcome, detail: String| NewAttempt {
-            notification_id: n.id.clone(),
-            attempt: n.attempts,
+            notification_id: id.clone(),
+            attempt: tries,
             started_at: started,
             finished_at: self.clock.now(),
             outcome,
@@ -128,9 +132,20 @@ impl Dispatcher {
                 return Ok(self.suppressed(&n, started, "rate limited"));
             }
         }
-        let message = match (n.event, context.recipient.clone()) {
+        // Messages that are not about an alert take their recipient; an alert's takes the
+        // whole context.
+        let other = matches!(
+            n.event,
+            Event::Test | Event::Verification | Event::Digest | Event::Report
+        );
+        let recipient = if other {
+            context.recipient.clone()
+        } else {
+            None
+        };
+        let message = match (n.event, recipient) {
             (Event::Test, Some(recipient)) => Some(Message::other(
-                n.clone(),
+                n,
                 recipient,
                 context.account_name.clone(),
                 About::Test,
@@ -154,7 +169,7 @@ impl Dispatcher {
                         )
                     });
                     Message::other(
-                        n.clone(),
+                        n,
                         recipient,
                         context.account_name.clone(),
                         About::Verification { code, link },
@@ -176,7 +191,7 @@ impl Dispatcher {
                     return Ok(self.suppressed(&n, started, "empty digest"));
                 }
                 Some(Message::other(
-                    n.clone(),
+                    n,
                     recipient,
                     context.account_name.clone(),
                     About::Digest(lines),
@@ -189,22 +204,22 @@ impl Dispatcher {
                 .and_then(|p| serde_json::from_str::<crate::delivery::message::ReportMail>(p).ok())
                 .map(|mail| {
                     Message::other(
-                        n.clone(),
+                        n,
                         recipient,
                         context.account_name.clone(),
                         About::Report(Box::new(mail)),
                         started,
                     )
                 }),
-            _ => Message::for_alert(n.clone(), context, &self.links, started),
+            _ => Message::for_alert(n, context, &self.links, started),
         };
-        let outcome = match (self.channels.get(&n.kind), message) {
-            (_, Some(_)) if n.event == Event::Report && n.kind != MethodType::Email => {
+        let outcome = match (self.channels.get(&kind), message) {
+            (_, Some(_)) if event == Event::Report && kind != MethodType::Email => {
                 Outcome::Failed("reports go to email methods only".into())
             }
             (None, _) => Outcome::Failed(format!(
                 "{} messages are not configured on this server",
-                n.kind.as_str()
+                kind.as_str()
             )),
             (_, None) => Outcome::Failed("nothing to send: the notification has no content".into()),
             (Some(channel), Some(message)) => {
@@ -225,18 +240,19 @@ impl Dispatcher {
             Outcome::Sent(answer) => {
                 let end = End::Sent { at: now };
                 return Ok(Self::finished(
-                    &n,
+                    id.clone(),
+                    event,
                     end,
                     attempt(AttemptOutcome::Sent, answer.clone()),
                 ));
             }
             Outcome::Retry(error) => (
                 error,
-                policy.next_attempt(n.attempts, n.created_at, now, rand::random::<f64>()),
+                policy.next_attempt(tries, created_at, now, rand::random::<f64>()),
             ),
             Outcome::RetryAfter(error, wait) => (
                 error,
-                policy.after_wait(n.created_at, now, *wait, rand::random::<f64>()),
+                policy.after_wait(created_at, now, *wait, rand::random::<f64>()),
             ),
             Outcome::Failed(error) => (error, None),
         };
@@ -249,17 +265,22 @@ impl Dispatcher {
             error: error.clone(),
             retry_at,
         };
-        Ok(Self::finished(&n, end, attempt(kind, error.clone())))
+        Ok(Self::finished(
+            id.clone(),
+            event,
+            end,
+            attempt(kind, error.clone()),
+        ))
     }
 
     /// How a sent or failed notification ends, with its attempt.
-    fn finished(n: &Notification, end: End, attempt: NewAttempt) -> Record {
+    fn finished(id: NotificationId, event: Event, end: End, attempt: NewAttempt) -> Record {
         // The code is kept hashed elsewhere; the outbox forgets it once its sending is over.
         let forget_payload =
-            n.event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
+            event == Event::Verification && attempt.outcome != AttemptOutcome::Retry;
         Record {
             finished: Finished {
-                id: n.id.clone(),
+                id,
                 end,
                 forget_payload,
             },

@@ -101,7 +101,7 @@ fn text(input: &str, max: usize, required: bool) -> Result<Option<String>, Inval
 
 impl AlertInput {
     /// Parses every field; errors are named `{prefix}field` (`[3].severity` in a batch).
-    pub fn parse(&self, prefix: &str) -> Result<NewAlert, Vec<FieldError>> {
+    pub fn parse(self, prefix: &str) -> Result<NewAlert, Vec<FieldError>> {
         let mut errors = Errors::default();
         let field = |name: &str| format!("{prefix}{name}");
         let company = match self.company_id.as_deref().map(str::trim) {
@@ -180,7 +180,7 @@ impl AlertInput {
                 severity: severity?,
                 title: title?,
                 body: body?,
-                labels: self.labels.clone(),
+                labels: self.labels,
                 status: status?,
             })
         })
@@ -188,10 +188,10 @@ impl AlertInput {
 }
 
 /// Parses a batch all or nothing: any bad alert refuses the batch, every error named by index.
-pub fn parse_batch(inputs: &[AlertInput]) -> Result<Vec<NewAlert>, Vec<FieldError>> {
+pub fn parse_batch(inputs: Vec<AlertInput>) -> Result<Vec<NewAlert>, Vec<FieldError>> {
     let mut alerts = Vec::with_capacity(inputs.len());
     let mut errors = Vec::new();
-    for (i, input) in inputs.iter().enumerate() {
+    for (i, input) in inputs.into_iter().enumerate() {
         match input.parse(&format!("[{i}].")) {
             Ok(alert) => alerts.push(alert),
             Err(e) => errors.extend(e),
@@ -337,13 +337,18 @@ mod tests {
 
     #[test]
     fn a_batch_is_refused_whole_with_indexed_fields() {
-        let good = parse_batch(&[input("warning"), input("critical")]);
+        let good = parse_batch(vec![input("warning"), input("critical")]);
         assert_eq!(good.map(|a| a.len()), Ok(2));
         let mut bad = input("urgent");
         bad.status = Some("open".into());
-        let errors = parse_batch(&[input("info"), input("warning"), input("critical"), bad])
-            .err()
-            .unwrap_or_default();
+        let errors = parse_batch(vec![
+            input("info"),
+            input("warning"),
+            input("critical"),
+            bad,
+        ])
+        .err()
+        .unwrap_or_default();
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["[3].severity", "[3].status"]);
     }

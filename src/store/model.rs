@@ -224,7 +224,8 @@ pub struct MaintenanceWindow {
 pub struct DeliveryContext {
     pub account_id: crate::domain::AccountId,
     pub account_name: String,
-    pub alert: Option<Alert>,
+    /// Shared with the answer of the batch that stored it (intake hands it over).
+    pub alert: Option<std::sync::Arc<Alert>>,
     pub company_name: Option<String>,
     /// `None` when the contact or the method was deleted since.
     pub recipient: Option<RecipientInfo>,

@@ -215,7 +215,7 @@ pub(super) mod tests {
         };
         let about = about.unwrap_or_else(|| {
             About::Alert(Box::new(AlertPart {
-                alert,
+                alert: alert.into(),
                 company_name: "Northwind".into(),
                 alert_link: "https://reach.test/alerts/a1".into(),
                 ack_link: (!resolved).then(|| "https://reach.test/ack/t".into()),

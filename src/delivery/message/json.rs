@@ -158,10 +158,9 @@ mod tests {
     fn an_alert_body_has_every_field_of_the_alert() {
         let mut message = message(Event::Opened, None);
         if let super::About::Alert(part) = &mut message.about {
-            part.alert.labels.insert("zone".into(), "eu-1".into());
-            part.alert
-                .labels
-                .insert("app".into(), "db \"quoted\"".into());
+            let alert = std::sync::Arc::make_mut(&mut part.alert);
+            alert.labels.insert("zone".into(), "eu-1".into());
+            alert.labels.insert("app".into(), "db \"quoted\"".into());
         }
         let text = message.webhook_text().unwrap();
         let t = "2026-12-02T10:00:00+00:00";

@@ -51,7 +51,7 @@ pub enum About {
 /// An alert notification's content.
 #[derive(Debug, Clone)]
 pub struct AlertPart {
-    pub alert: Alert,
+    pub alert: std::sync::Arc<Alert>,
     pub company_name: String,
     /// The alert's page in the web app.
     pub alert_link: String,

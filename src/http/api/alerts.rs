@@ -93,12 +93,12 @@ pub async fn ingest(
         vec![inputs.next().unwrap_or_default().parse("")?]
     } else {
         let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
-        parse_batch(&inputs)?
+        parse_batch(inputs)?
     };
     let stored = app::alerts::ingest(&state, &caller, &alerts)
         .await
         .map_err(|e| if one { unindexed(e) } else { e })?;
-    let mut json: Vec<AlertJson> = stored.iter().map(AlertJson::from).collect();
+    let mut json: Vec<AlertJson> = stored.iter().map(|a| AlertJson::from(&**a)).collect();
     let answer = match (one, json.pop()) {
         (true, Some(alert)) => Stored::One(Box::new(alert)),
         (_, last) => {

@@ -271,7 +271,7 @@ fn context_from_row(row: &AnyRow, kind: MethodType) -> Result<DeliveryContext> {
         account_id: AccountId::from_string(row.try_get::<String, _>("acc_id")?),
         account_name: row.try_get("acc_name")?,
         company_name: row.try_get("company_name")?,
-        alert,
+        alert: alert.map(std::sync::Arc::new),
         recipient,
     })
 }
