@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 use std::collections::HashMap;
 
@@ -102,42 +103,84 @@ pub struct Claim {
 }
 
 /// A method as an outbox row snapshots it.
+#[derive(Clone)]
 struct Snapshot {
     contact: ContactId,
     kind: MethodType,
     address: String,
 }
 
-/// The methods of `rows` as they are now, on the writing transaction (on PostgreSQL locked
-/// until it ends, so that the rows written next snapshot exactly these); a deleted one is
-/// missing.
+impl Snapshot {
+    fn read(row: &AnyRow) -> Result<Self> {
+        Ok(Self {
+            contact: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
+            kind: parsed(row, "type", MethodType::parse)?,
+            address: row.try_get("address")?,
+        })
+    }
+}
+
+/// The methods of `rows` as they are now, read on SQLite's writing transaction (no other
+/// write comes between this read and the rows written next); a deleted one is missing.
 async fn snapshots(conn: &mut AnyConnection, rows: &[Queued]) -> Result<HashMap<String, Snapshot>> {
     let mut ids: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let mut sql =
-            Sql::new("SELECT id, contact_id, type, address FROM contact_methods WHERE id IN ");
-        sql.bind_list(chunk.iter().copied());
-        if Backend::of(conn) == Backend::Postgres {
-            sql.push(" FOR SHARE");
-        }
-        for r in sql.fetch_all(&mut *conn).await? {
-            let snapshot = Snapshot {
-                contact: ContactId::from_string(r.try_get::<String, _>("contact_id")?),
-                kind: parsed(&r, "type", MethodType::parse)?,
-                address: r.try_get("address")?,
-            };
-            out.insert(r.try_get::<String, _>("id")?, snapshot);
+        let found =
+            Sql::new("SELECT id, contact_id, type, address FROM contact_methods WHERE id IN ")
+                .bind_list(chunk.iter().copied())
+                .fetch_all(&mut *conn)
+                .await?;
+        for r in &found {
+            out.insert(r.try_get::<String, _>("id")?, Snapshot::read(r)?);
         }
     }
     Ok(out)
 }
 
+/// An outbox row written claimed, as stored: what was bound, and its method's `snapshot`.
+fn claimed_row(
+    row: &Queued,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    snapshot: Snapshot,
+) -> Notification {
+    let (escalation, held) = match row.plan {
+        Plan::Send {
+            escalation, held, ..
+        } => (escalation, held),
+        Plan::Suppress(_) => (false, false),
+    };
+    Notification {
+        id: row.id.clone(),
+        alert_id: Some(row.alert.clone()),
+        contact_id: snapshot.contact,
+        method_id: row.method.clone(),
+        kind: snapshot.kind,
+        address: snapshot.address,
+        event: row.event,
+        state: State::Sending,
+        reason: None,
+        escalation,
+        held,
+        attempts: 1,
+        next_attempt_at: millis(at),
+        created_at: millis(now),
+        sent_at: None,
+        escalation_step: row.step,
+    }
+}
+
 /// Writes the outbox rows of `rows`, each a snapshot of its method's type and address (a row
 /// whose method is gone is not written); with a `claim`, the first rows due now (up to its
 /// limit) are written claimed and come back, in claim order.
+///
+/// What the claimed rows snapshot comes back from the insert on PostgreSQL (`RETURNING`, cheap
+/// there); SQLite reads it before, once per method: `RETURNING` cost it more than the insert's
+/// own rows (it buffers them in a temporary table), and its one writer lets nothing change
+/// the methods in between.
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
@@ -147,9 +190,8 @@ pub async fn enqueue(
 ) -> Result<Vec<Notification>> {
     let mut room = claim.map_or(0, |c| c.limit);
     let mut claimed = Vec::new();
-    // What the written rows snapshot, read once for the claimed ones (a RETURNING clause cost
-    // SQLite more than the insert's own rows).
-    let methods = if room > 0 && rows.iter().any(|r| due_now(r, now)) {
+    let sqlite = Backend::of(conn) == Backend::Sqlite;
+    let methods = if sqlite && room > 0 && rows.iter().any(|r| due_now(r, now)) {
         Some(snapshots(conn, rows).await?)
     } else {
         None
@@ -159,7 +201,8 @@ pub async fn enqueue(
             "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, \
              step, lease, tries) AS (VALUES ",
         );
-        let mut claiming = Vec::new();
+        // The rows written claimed, with when they are due.
+        let mut claiming: Vec<(&Queued, DateTime<Utc>)> = Vec::new();
         for (i, row) in chunk.iter().enumerate() {
             let (mut state, reason, at, escalation, held) = match &row.plan {
                 Plan::Send {
@@ -170,32 +213,15 @@ pub async fn enqueue(
                 Plan::Suppress(why) => ("suppressed", Some(why.as_str()), now, false, false),
             };
             let mut lease = None;
-            let snapshot = methods.as_ref().and_then(|m| m.get(row.method.as_str()));
-            if let (Some(c), Some(snapshot)) = (claim, snapshot)
-                && due_now(row, now)
-                && room > 0
-            {
+            // On SQLite a row whose method is gone is not claimed (nor written).
+            let known = methods
+                .as_ref()
+                .is_none_or(|m| m.contains_key(row.method.as_str()));
+            if let Some(c) = claim.filter(|_| known && due_now(row, now) && room > 0) {
                 state = "sending";
                 lease = Some(c.lease_until.timestamp_millis());
                 room -= 1;
-                claiming.push(Notification {
-                    id: row.id.clone(),
-                    alert_id: Some(row.alert.clone()),
-                    contact_id: snapshot.contact.clone(),
-                    method_id: row.method.clone(),
-                    kind: snapshot.kind,
-                    address: snapshot.address.clone(),
-                    event: row.event,
-                    state: State::Sending,
-                    reason: None,
-                    escalation,
-                    held,
-                    attempts: 1,
-                    next_attempt_at: millis(at),
-                    created_at: millis(now),
-                    sent_at: None,
-                    escalation_step: row.step,
-                });
+                claiming.push((row, at));
             }
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(row.id.to_string())
@@ -235,11 +261,10 @@ pub async fn enqueue(
         )
         .bind(now.timestamp_millis())
         .push(", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id");
-        let written = sql.execute(&mut *conn).await?;
-        if let Some(methods) = &methods {
-            // The rows written are those whose method was read (locked, or behind this
-            // process's one SQLite writer): anything else means the claims are not what was
-            // written, and the batch must not go.
+        if claiming.is_empty() {
+            sql.execute(&mut *conn).await?;
+        } else if let Some(methods) = &methods {
+            let written = sql.execute(&mut *conn).await?;
             let expected = chunk
                 .iter()
                 .filter(|r| methods.contains_key(r.method.as_str()))
@@ -249,8 +274,27 @@ pub async fn enqueue(
                     "{written} outbox rows written where {expected} methods were read"
                 ))));
             }
+            for (row, at) in claiming {
+                if let Some(snapshot) = methods.get(row.method.as_str()) {
+                    claimed.push(claimed_row(row, at, now, snapshot.clone()));
+                }
+            }
+        } else {
+            // A row whose method is gone was not written and does not come back.
+            let mut written: HashMap<String, Snapshot> = HashMap::new();
+            for r in &sql
+                .push(" RETURNING id, contact_id, type, address")
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                written.insert(r.try_get::<String, _>("id")?, Snapshot::read(r)?);
+            }
+            for (row, at) in claiming {
+                if let Some(snapshot) = written.remove(row.id.as_str()) {
+                    claimed.push(claimed_row(row, at, now, snapshot));
+                }
+            }
         }
-        claimed.extend(claiming);
     }
     claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
