@@ -155,25 +155,29 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
             // journal (to undo itself alone), which beyond 64 KiB spilled to a new temporary
             // file per statement, created, written and deleted (as many bytes as the WAL under
             // the alert benchmark; about 9% of the CPU per notification).
-            Backend::Sqlite => options.after_connect(move |conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+            // No ping before a connection is handed out: a SQLite connection is a file this
+            // process holds open, and the ping was a round trip to its worker thread each time.
+            Backend::Sqlite => options
+                .test_before_acquire(false)
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
                              PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{cache_kib}; {}",
-                            if writer {
-                                "PRAGMA wal_autocheckpoint = 0;"
-                            } else {
-                                ""
-                            }
+                                if writer {
+                                    "PRAGMA wal_autocheckpoint = 0;"
+                                } else {
+                                    ""
+                                }
+                            )
+                            .as_str(),
                         )
-                        .as_str(),
-                    )
-                    .await
-                    .map(drop)
-                })
-            }),
+                        .await
+                        .map(drop)
+                    })
+                }),
             Backend::Postgres => options.after_connect(|conn, _| {
                 Box::pin(async move {
                     conn.execute(format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}").as_str())
