@@ -1,6 +1,6 @@
 //! Taking what intake claimed as it stored it (`runtime::desk`): each hand-off is sent as a
-//! claimed batch is, in the order they came, its places in the dispatcher's room freed once
-//! every outcome is recorded. Once stopping, what is still handed over goes back to the queue.
+//! claimed batch is, in the order they came, each of its places in the dispatcher's room freed
+//! once that notification's outcome is recorded. Once stopping, what is still handed over goes back to the queue.
 
 use super::Dispatcher;
 use crate::domain::NotificationId;
@@ -32,7 +32,8 @@ impl Dispatcher {
         self.give_back(&late).await;
     }
 
-    /// Starts sending one hand-off; its room is freed when every outcome is recorded.
+    /// Starts sending one hand-off; each place of its room is freed when its outcome is
+    /// recorded.
     async fn start_handed(self: &Arc<Self>, handed: HandOff) {
         let HandOff {
             claimed,
@@ -44,12 +45,11 @@ impl Dispatcher {
         self.in_flight.add(ids.iter().cloned());
         match self.prepare(claimed, contexts, at).await {
             Ok(batch) => {
-                let sent = self.dispatch(batch);
+                let sent = self.dispatch(batch, Some(room));
                 let me = Arc::clone(self);
                 tokio::spawn(async move {
                     sent.await;
                     me.in_flight.done(&ids);
-                    drop(room);
                 });
             }
             Err(e) => {

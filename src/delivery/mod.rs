@@ -39,7 +39,7 @@ use record::Recorder;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How workers claim and send.
 #[derive(Debug, Clone)]
@@ -133,7 +133,7 @@ impl Dispatcher {
         let claimed = self.claim(self.config.batch).await?;
         let count = claimed.claimed.len();
         tracing::Span::current().record("claimed", count);
-        self.dispatch(claimed).await;
+        self.dispatch(claimed, None).await;
         Ok(count)
     }
 
@@ -176,12 +176,11 @@ impl Dispatcher {
                 };
                 let ids: Vec<_> = claimed.claimed.iter().map(|(n, _)| n.id.clone()).collect();
                 self.in_flight.add(ids.iter().cloned());
-                let sent = self.dispatch(claimed);
+                let sent = self.dispatch(claimed, Some(permits));
                 let me = Arc::clone(&self);
                 tokio::spawn(async move {
                     sent.await;
                     me.in_flight.done(&ids);
-                    drop(permits);
                 });
             }
             // A whole batch: there may be more waiting.
@@ -253,8 +252,14 @@ impl Dispatcher {
     /// person's address gets its notifications one after the other, in claim order, also
     /// across batches in flight ([`Lanes`]); different destinations, and webhooks (machines,
     /// no flood limit by default), go at once, up to `concurrency` sends — a webhook's
-    /// messages about one alert still in order (opened before resolved).
-    fn dispatch(self: &Arc<Self>, batch: Batch) -> impl Future<Output = ()> + use<> {
+    /// messages about one alert still in order (opened before resolved). `room`: the batch's
+    /// places in the dispatcher, each freed as soon as its notification's outcome is recorded
+    /// (not when the whole batch is), so intake waits for no batch's slowest send.
+    fn dispatch(
+        self: &Arc<Self>,
+        batch: Batch,
+        mut room: Option<OwnedSemaphorePermit>,
+    ) -> impl Future<Output = ()> + use<> {
         self.lanes.tidy();
         let lease_ends = batch.lease_ends;
         let mut groups: Vec<(Option<Turn>, Vec<Claimed>)> = Vec::new();
@@ -280,6 +285,7 @@ impl Dispatcher {
         let mut running = tokio::task::JoinSet::new();
         for (turn, group) in groups {
             let me = Arc::clone(self);
+            let mut places = room.as_mut().and_then(|r| r.split(group.len()));
             running.spawn(async move {
                 let _done = match turn {
                     Some(turn) => Some(turn.wait().await),
@@ -289,9 +295,12 @@ impl Dispatcher {
                     if let Err(e) = me.process(notification, context, lease_ends).await {
                         tracing::warn!(error = %e, "recording a delivery failed");
                     }
+                    drop(places.as_mut().and_then(|p| p.split(1)));
                 }
             });
         }
+        // Places of claims that are not sent (none could be read) are free at once.
+        drop(room);
         async move {
             while let Some(ended) = running.join_next().await {
                 if let Err(e) = ended {

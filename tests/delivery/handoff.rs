@@ -2,14 +2,17 @@
 //! now are written `sending` with a lease on the batch's own transaction and sent without a
 //! claim; older queued work goes first; a stopping dispatcher's hand-offs go back to the queue.
 
+use crate::fixtures::new_user;
 use crate::fixtures::{account, company, contact, only};
 use crate::harness::{PUBLIC_URL, Receiver, SECRET_KEY, configured, verify_standard_webhook};
-use crate::steps::{add, log};
+use crate::steps::{add, alert, log};
 use crate::tx;
 use chrono::Utc;
 use reach::app::App;
+use reach::auth::Caller;
 use reach::delivery::DispatchConfig;
 use reach::domain::integration::{Body, NewIntegration};
+use reach::domain::{CompanyAccess, EmailAddress, Role};
 use reach::runtime::{ManualClock, Shutdown, Wakeup};
 use reach::store::{Account, Company, Method, SqlStore};
 use serde_json::json;
@@ -218,4 +221,110 @@ pub async fn a_running_dispatcher_sends_what_it_is_handed_once(store: &SqlStore)
     for n in log(store, &acme.id).await {
         assert_eq!((n.state.as_str(), n.attempts), ("sent", 1));
     }
+}
+
+/// A place in the dispatcher is free again as soon as its notification's outcome is recorded,
+/// not when its whole batch is: a send that hangs keeps only its own place, and the next batch
+/// is handed over beside it instead of waiting behind it.
+pub async fn a_recorded_notification_frees_its_place_before_its_batch_ends(store: &SqlStore) {
+    let receiver = Receiver::start().await;
+    // A webhook that takes connections and never answers (until the send times out).
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hanging_url = format!("http://{}/hook", hanging.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            open.push(socket);
+        }
+    });
+    // Ops (Northwind) behind the hanging webhook, Dev (Contoso) behind the answering one.
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let contoso = company(store, &acme, "Contoso").await;
+    let ops = contact(store, &acme, "Ops", only(&[&nw])).await;
+    let dev = contact(store, &acme, "Dev", only(&[&contoso])).await;
+    add(store, &acme, &ops, "webhook", &hanging_url, "info", 0).await;
+    add(
+        store,
+        &acme,
+        &dev,
+        "webhook",
+        &receiver.url("fast"),
+        "info",
+        0,
+    )
+    .await;
+    let user = new_user("Ada", "ada@acme.example", Role::Admin, CompanyAccess::All);
+    tx!(store, reach::store::users::create, &acme.id, &user)
+        .await
+        .unwrap();
+    let email = EmailAddress::parse("ada@acme.example").unwrap();
+    let login = reach::store::users::login_by_email(&mut store.read().await.unwrap(), &email)
+        .await
+        .unwrap()
+        .unwrap();
+    let caller = Caller::from_login(login).unwrap();
+    // Ada posts; she is not told.
+    let mut tx = store.write().await.unwrap();
+    sqlx::query("DELETE FROM contact_methods WHERE address = 'ada@acme.example'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Room for two notifications.
+    let config = DispatchConfig {
+        poll: Duration::from_secs(3600),
+        batch: 2,
+        batches_in_flight: 1,
+        ..DispatchConfig::default()
+    };
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let dir = tempfile::tempdir().unwrap();
+    let dispatcher = configured(store, clock, None, dir.path(), true, config);
+    let wakeup = Wakeup::default();
+    let shutdown = Shutdown::default();
+    let running = tokio::spawn(dispatcher.run(wakeup.clone(), shutdown.clone()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wakeup.takes_hand_offs() {
+        assert!(Instant::now() < deadline, "the dispatcher did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let app = app(store, &wakeup);
+    // One batch, one notification each, both handed over together.
+    let batch = vec![
+        alert(&contoso, "db-1", "critical", "firing"),
+        alert(&nw, "db-1", "critical", "firing"),
+    ];
+    reach::app::alerts::ingest(&app, &caller, &batch)
+        .await
+        .unwrap();
+    // Dev's is sent and recorded while Ops's hangs.
+    while receiver.received().is_empty()
+        || !log(store, &acme.id)
+            .await
+            .iter()
+            .any(|n| n.state.as_str() == "sent")
+    {
+        assert!(Instant::now() < deadline, "the fast webhook was not sent");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The next alert finds the place Dev's left: it is handed over (claimed, its attempt
+    // counted) at once, not queued behind the hanging send.
+    let next = vec![alert(&contoso, "db-2", "critical", "firing")];
+    reach::app::alerts::ingest(&app, &caller, &next)
+        .await
+        .unwrap();
+    let tried: Vec<(String, i64)> = log(store, &acme.id)
+        .await
+        .into_iter()
+        .map(|n| (n.state.as_str().to_owned(), n.attempts))
+        .collect();
+    assert_eq!(tried.len(), 3, "{tried:?}");
+    assert!(
+        tried.iter().all(|(_, attempts)| *attempts == 1),
+        "every one claimed: {tried:?}"
+    );
+    shutdown.trigger();
+    running.await.unwrap();
+    held.abort();
 }

@@ -97,6 +97,7 @@ both_backends! {
     handoff::intake_writes_due_notifications_claimed_and_hands_them_over,
     handoff::older_queued_work_goes_first_and_a_stopping_dispatcher_gives_claims_back,
     handoff::a_running_dispatcher_sends_what_it_is_handed_once,
+    handoff::a_recorded_notification_frees_its_place_before_its_batch_ends,
     chat::every_service_gets_alerts_in_its_documented_shape,
     chat::codes_and_tests_are_posted_to_chats,
     chat_failures::a_429_waits_its_retry_after_and_other_refusals_are_final,
