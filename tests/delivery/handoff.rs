@@ -81,6 +81,31 @@ async fn ops_with(store: &SqlStore, hooks: &[(&str, i64)]) -> (Account, Vec<Meth
     (acme, methods, token)
 }
 
+/// A dispatcher with `config` running until its `Shutdown` is triggered, once it takes
+/// hand-offs: its wake-up, its shutdown, the task, and the mail folder it keeps.
+async fn started(
+    store: &SqlStore,
+    config: DispatchConfig,
+) -> (
+    Wakeup,
+    Shutdown,
+    tokio::task::JoinHandle<()>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let dispatcher = configured(store, clock, None, dir.path(), true, config);
+    let wakeup = Wakeup::default();
+    let shutdown = Shutdown::default();
+    let running = tokio::spawn(dispatcher.run(wakeup.clone(), shutdown.clone()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !wakeup.takes_hand_offs() {
+        assert!(Instant::now() < deadline, "the dispatcher did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (wakeup, shutdown, running, dir)
+}
+
 pub async fn intake_writes_due_notifications_claimed_and_hands_them_over(store: &SqlStore) {
     let (acme, _, token) = ops_with(
         store,
@@ -177,22 +202,13 @@ pub async fn a_running_dispatcher_sends_what_it_is_handed_once(store: &SqlStore)
     let receiver = Receiver::start().await;
     let (acme, methods, token) = ops_with(store, &[(&receiver.url("hook"), 0)]).await;
     let secret = methods[0].secret.clone().expect("a webhook has a secret");
-    let dir = tempfile::tempdir().unwrap();
     // It polls once an hour: only a hand-off (or a wake-up) makes it send.
     let config = DispatchConfig {
         poll: Duration::from_secs(3600),
         ..DispatchConfig::default()
     };
-    let clock = Arc::new(ManualClock::new(Utc::now()));
-    let dispatcher = configured(store, clock, None, dir.path(), true, config);
-    let wakeup = Wakeup::default();
-    let shutdown = Shutdown::default();
-    let running = tokio::spawn(dispatcher.run(wakeup.clone(), shutdown.clone()));
+    let (wakeup, shutdown, running, _dir) = started(store, config).await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !wakeup.takes_hand_offs() {
-        assert!(Instant::now() < deadline, "the dispatcher did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     let app = app(store, &wakeup);
     for key in ["db-1", "db-2", "db-3"] {
         post(&app, &token, key).await;
@@ -278,17 +294,8 @@ pub async fn a_recorded_notification_frees_its_place_before_its_batch_ends(store
         batches_in_flight: 1,
         ..DispatchConfig::default()
     };
-    let clock = Arc::new(ManualClock::new(Utc::now()));
-    let dir = tempfile::tempdir().unwrap();
-    let dispatcher = configured(store, clock, None, dir.path(), true, config);
-    let wakeup = Wakeup::default();
-    let shutdown = Shutdown::default();
-    let running = tokio::spawn(dispatcher.run(wakeup.clone(), shutdown.clone()));
+    let (wakeup, shutdown, running, _dir) = started(store, config).await;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !wakeup.takes_hand_offs() {
-        assert!(Instant::now() < deadline, "the dispatcher did not start");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     let app = app(store, &wakeup);
     // One batch, one notification each, both handed over together.
     let batch = vec![
