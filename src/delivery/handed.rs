@@ -1,6 +1,7 @@
 //! Taking what intake claimed as it stored it (`runtime::desk`): each hand-off is sent as a
 //! claimed batch is, in the order they came, each of its places in the dispatcher's room freed
-//! once that notification's outcome is recorded. Once stopping, what is still handed over goes back to the queue.
+//! once that notification's outcome is recorded. Once stopping, what is still handed over goes
+//! back to the queue.
 
 use super::Dispatcher;
 use crate::domain::NotificationId;
