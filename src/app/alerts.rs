@@ -13,6 +13,7 @@ use crate::store::{
     StoreError,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Stores a batch of alerts and every notification they imply in one transaction, then wakes
 /// the workers. The stored alerts come back in the order they were posted. An alert for a
@@ -20,26 +21,32 @@ use std::collections::HashMap;
 /// words of an unknown company (SPEC §4 "Isolation").
 #[tracing::instrument(skip_all, fields(account = %caller.account, alerts = alerts.len()))]
 pub async fn ingest(
-    app: &App,
+    app: &Arc<App>,
     caller: &Caller,
-    alerts: &[NewAlert],
-) -> Result<Vec<std::sync::Arc<Alert>>, AppError> {
-    crate::domain::check_scope(alerts, &caller.scope())?;
+    alerts: Vec<NewAlert>,
+) -> Result<Vec<Arc<Alert>>, AppError> {
+    crate::domain::check_scope(&alerts, &caller.scope())?;
     // Intake waits while sending is behind, for room in the dispatcher (`runtime::desk`).
     let room = super::intake::reserve(app, alerts.len()).await;
     let now = chrono::Utc::now();
     // What routing reads goes first, beside the writer.
     let facts = {
         let mut db = app.store.read().await?;
-        super::ingest::read_facts(&mut db, &caller.account, alerts, now).await?
+        super::ingest::read_facts(&mut db, &caller.account, &alerts, now).await?
     };
-    let mut tx = app.store.write().await?;
-    let claim = super::intake::claim(room.as_ref(), now);
-    let mut stored =
-        super::ingest::store_with(&mut tx, &caller.account, alerts, &facts, now, claim).await?;
-    commit(tx).await?;
-    super::intake::stored(app, &facts, &mut stored, room, now).await;
-    Ok(stored.alerts)
+    // The transaction and the hand-off after it run to their end together, even if the
+    // request is given up meanwhile: claims written are handed over, not left to their lease.
+    let (me, account) = (Arc::clone(app), caller.account.clone());
+    let job = async move {
+        let mut tx = me.store.write().await?;
+        let claim = super::intake::claim(room.as_ref(), now);
+        let mut stored =
+            super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?;
+        commit(tx).await?;
+        super::intake::stored(&me, &facts, &mut stored, room, now).await;
+        Ok::<_, AppError>(stored.alerts)
+    };
+    app.store.writing(job).await?
 }
 
 /// Alerts of the companies in the caller's scope, newest first.

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::store::{self, Integration};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The key of the alert a `heartbeat` integration opens when its pings stop: one per
 /// integration (`heartbeat:{id}`), so two heartbeats of one company never share an alert.
@@ -40,7 +41,7 @@ pub fn heartbeat_alert(integration: &Integration, status: AlertStatus) -> Option
 /// whose fields are refused, `Validation` naming the field (`alerts[2].labels.company`) with
 /// nothing stored. Every request with a known token records when it came in.
 #[tracing::instrument(skip_all)]
-pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, AppError> {
+pub async fn receive(app: &Arc<App>, token: &str, body: Body<'_>) -> Result<usize, AppError> {
     let found = {
         let mut db = app.store.read().await?;
         store::integrations::by_token(&mut db, &auth::hash_token(token)).await?
@@ -71,23 +72,29 @@ pub async fn receive(app: &App, token: &str, body: Body<'_>) -> Result<usize, Ap
         let mut db = app.store.read().await?;
         super::ingest::read_facts(&mut db, &account, &alerts, now).await?
     };
-    let mut tx = app.store.write().await?;
-    let mut stored = if alerts.is_empty() {
-        super::ingest::Stored {
-            alerts: Vec::new(),
-            due_now: 0,
-            claimed: Vec::new(),
-        }
-    } else {
-        let claim = super::intake::claim(room.as_ref(), now);
-        super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?
+    // The transaction and the hand-off after it run to their end together, even if the
+    // request is given up meanwhile (as for `POST /api/v1/alerts`).
+    let me = Arc::clone(app);
+    let job = async move {
+        let mut tx = me.store.write().await?;
+        let mut stored = if alerts.is_empty() {
+            super::ingest::Stored {
+                alerts: Vec::new(),
+                due_now: 0,
+                claimed: Vec::new(),
+            }
+        } else {
+            let claim = super::intake::claim(room.as_ref(), now);
+            super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?
+        };
+        let accepted = i64::try_from(stored.alerts.len()).unwrap_or(i64::MAX);
+        store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;
+        commit(tx).await?;
+        let accepted = stored.alerts.len();
+        super::intake::stored(&me, &facts, &mut stored, room, now).await;
+        Ok::<_, AppError>(accepted)
     };
-    let accepted = i64::try_from(stored.alerts.len()).unwrap_or(i64::MAX);
-    store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;
-    commit(tx).await?;
-    let accepted = stored.alerts.len();
-    super::intake::stored(app, &facts, &mut stored, room, now).await;
-    Ok(accepted)
+    app.store.writing(job).await?
 }
 
 /// The body's alerts, each with its company and checked.

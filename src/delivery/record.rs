@@ -86,7 +86,15 @@ impl Recorder {
             let batch =
                 std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
             if !batch.is_empty() {
-                Self::write(store, batch).await;
+                // On the writers' thread (`SqlStore::writing`); should that job end early,
+                // its outcomes are not recorded and their claims go again after the lease.
+                let job = {
+                    let store = store.clone();
+                    async move { Self::write(&store, batch).await }
+                };
+                if let Err(e) = store.writing(job).await {
+                    tracing::error!(error = %e, "recording outcomes failed");
+                }
             }
             // Ours was in it.
             landed.try_recv().ok()

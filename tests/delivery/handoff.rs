@@ -47,7 +47,7 @@ async fn hook(store: &SqlStore, acme: &Account, nw: &Company) -> String {
     token
 }
 
-async fn post(app: &App, token: &str, key: &str) {
+async fn post(app: &Arc<App>, token: &str, key: &str) {
     let body =
         json!({"summary": format!("Disk full on {key}"), "dedup": key, "severity": "critical"});
     let stored = reach::app::hooks::receive(app, token, Body::Json(&body))
@@ -56,14 +56,14 @@ async fn post(app: &App, token: &str, key: &str) {
     assert_eq!(stored, 1);
 }
 
-fn app(store: &SqlStore, wakeup: &Wakeup) -> App {
-    App::new(
+fn app(store: &SqlStore, wakeup: &Wakeup) -> Arc<App> {
+    Arc::new(App::new(
         store.clone(),
         SECRET_KEY.to_owned().into(),
         true,
         PUBLIC_URL,
         wakeup.clone(),
-    )
+    ))
 }
 
 /// Acme's Northwind with its contact Ops, who has a webhook to each of `hooks` (URL, delay in
@@ -302,7 +302,7 @@ pub async fn a_recorded_notification_frees_its_place_before_its_batch_ends(store
         alert(&contoso, "db-1", "critical", "firing"),
         alert(&nw, "db-1", "critical", "firing"),
     ];
-    reach::app::alerts::ingest(&app, &caller, &batch)
+    reach::app::alerts::ingest(&app, &caller, batch)
         .await
         .unwrap();
     // Dev's is sent and recorded while Ops's hangs.
@@ -318,7 +318,7 @@ pub async fn a_recorded_notification_frees_its_place_before_its_batch_ends(store
     // The next alert finds the place Dev's left: it is handed over (claimed, its attempt
     // counted) at once, not queued behind the hanging send.
     let next = vec![alert(&contoso, "db-2", "critical", "firing")];
-    reach::app::alerts::ingest(&app, &caller, &next)
+    reach::app::alerts::ingest(&app, &caller, next)
         .await
         .unwrap();
     let tried: Vec<(String, i64)> = log(store, &acme.id)

@@ -124,13 +124,13 @@ pub async fn a_missed_heartbeat_opens_one_alert_and_the_next_ping_resolves_it(st
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 
     // A ping resolves it.
-    let app = App::new(
+    let app = std::sync::Arc::new(App::new(
         store.clone(),
         SECRET_KEY.to_owned().into(),
         false,
         PUBLIC_URL,
         Wakeup::default(),
-    );
+    ));
     let pinged = reach::app::hooks::receive(&app, &token, Body::Form(&[]))
         .await
         .unwrap();

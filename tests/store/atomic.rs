@@ -9,6 +9,7 @@ use reach::domain::{CompanyAccess, EmailAddress, Role};
 use reach::error::AppError;
 use reach::runtime::Wakeup;
 use reach::store::{AuditQuery, PageRequest, SqlStore};
+use std::time::{Duration, Instant};
 
 async fn admin_of(store: &SqlStore) -> (App, Admin) {
     let acme = account(store, "Acme").await;
@@ -89,4 +90,41 @@ pub async fn a_change_and_its_audit_entry_land_together(store: &SqlStore) {
         ["Northwind"],
         "the company must not exist without its audit entry"
     );
+}
+
+/// A write job (intake's transaction and its hand-off) runs to its end when the request that
+/// started it is given up meanwhile: its change lands, nothing is left half done.
+pub async fn a_write_job_runs_to_its_end_when_its_caller_stops_waiting(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let job = {
+        let (store, acme) = (store.clone(), acme.id.clone());
+        async move {
+            let mut tx = store.write().await?;
+            let _ = wait.await;
+            reach::store::companies::create(&mut tx, &acme, &name("Northwind")).await?;
+            tx.commit().await?;
+            Ok::<_, reach::store::StoreError>(())
+        }
+    };
+    let given_up = tokio::time::timeout(Duration::from_millis(20), store.writing(job)).await;
+    assert!(given_up.is_err(), "the job waits for its signal");
+    go.send(()).expect("the job still runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut db = store.read().await.expect("read");
+        let found = reach::store::companies::list(
+            &mut db,
+            &acme.id,
+            &CompanyAccess::All,
+            &PageRequest::default(),
+        )
+        .await
+        .expect("list");
+        if found.items.iter().any(|c| c.name == "Northwind") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job's change never landed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

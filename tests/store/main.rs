@@ -90,6 +90,7 @@ conformance! {
     reports::reports_are_stored_with_their_next_run_and_checked_ids,
     reports::racing_schedulers_start_each_run_once,
     atomic::a_change_and_its_audit_entry_land_together,
+    atomic::a_write_job_runs_to_its_end_when_its_caller_stops_waiting,
     purge::what_outlived_its_use_is_purged,
     statistics::statistics_are_refreshed_once_the_tables_grew,
     statistics::sqlite_connections_keep_wal_and_temporary_storage_in_memory,

@@ -95,7 +95,7 @@ pub async fn ingest(
         let inputs: Vec<AlertInput> = bodies.into_iter().map(AlertBody::input).collect();
         parse_batch(inputs)?
     };
-    let stored = app::alerts::ingest(&state, &caller, &alerts)
+    let stored = app::alerts::ingest(&state, &caller, alerts)
         .await
         .map_err(|e| if one { unindexed(e) } else { e })?;
     let mut json: Vec<AlertJson> = stored.iter().map(|a| AlertJson::from(&**a)).collect();

@@ -30,6 +30,7 @@ mod paging;
 mod rows;
 mod statement;
 mod statistics;
+mod writer;
 
 pub(crate) use paging::{contains_pattern, newest_first_page, page, push_newest_first, push_page};
 pub(crate) use rows::{corrupt, flag, now_millis, parsed, parsed_opt, time};
@@ -107,6 +108,8 @@ pub struct SqlStore {
     growth: std::sync::Arc<statistics::Growth>,
     /// Write transactions begun (SQLite's checkpoints follow them).
     begun: std::sync::Arc<checkpoint::Writes>,
+    /// SQLite: the thread the busiest writers run on ([`SqlStore::writing`]).
+    writing: Option<std::sync::Arc<writer::WriterThread>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -228,6 +231,10 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         writer,
         growth: std::sync::Arc::default(),
         begun,
+        writing: match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(writer::WriterThread::start()?)),
+            Backend::Postgres => None,
+        },
     })
 }
 
@@ -306,6 +313,19 @@ impl SqlStore {
             inner: begin_write(&self.writes).await?,
             _turn: turn,
         })
+    }
+
+    /// Runs `job` (a write transaction and what must follow its commit) to its end, even if
+    /// the caller stops waiting: on SQLite on the writers' own thread (`writer`), on
+    /// PostgreSQL as a task of its own.
+    pub async fn writing<T: Send + 'static>(
+        &self,
+        job: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T> {
+        match &self.writing {
+            Some(thread) => thread.run(job).await,
+            None => tokio::spawn(job).await.map_err(writer::ended_early),
+        }
     }
 
     /// Applies pending migrations.
