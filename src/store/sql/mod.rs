@@ -315,19 +315,6 @@ impl SqlStore {
         })
     }
 
-    /// Runs `job` (a write transaction and what must follow its commit) to its end, even if
-    /// the caller stops waiting: on SQLite on the writers' own thread (`writer`), on
-    /// PostgreSQL as a task of its own.
-    pub async fn writing<T: Send + 'static>(
-        &self,
-        job: impl Future<Output = T> + Send + 'static,
-    ) -> Result<T> {
-        match &self.writing {
-            Some(thread) => thread.run(job).await,
-            None => tokio::spawn(job).await.map_err(writer::ended_early),
-        }
-    }
-
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {

@@ -4,7 +4,7 @@
 //! whatever else was queued there (sends, requests), and the turn was held about twice as long
 //! as SQLite worked. Here nothing else is queued: the answer is taken up at once.
 
-use super::Result;
+use super::{Result, SqlStore};
 use crate::store::StoreError;
 use std::future::Future;
 use tokio::runtime::{Builder, Handle};
@@ -55,4 +55,19 @@ pub(super) fn ended_early(e: tokio::task::JoinError) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!(
         "a write job ended early: {e}"
     )))
+}
+
+impl SqlStore {
+    /// Runs `job` (a write transaction and what must follow its commit) to its end, even if
+    /// the caller stops waiting: on SQLite on the writers' own thread (`writer`), on
+    /// PostgreSQL as a task of its own.
+    pub async fn writing<T: Send + 'static>(
+        &self,
+        job: impl Future<Output = T> + Send + 'static,
+    ) -> Result<T> {
+        match &self.writing {
+            Some(thread) => thread.run(job).await,
+            None => tokio::spawn(job).await.map_err(ended_early),
+        }
+    }
 }
