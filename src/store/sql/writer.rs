@@ -1,8 +1,9 @@
 //! Where SQLite's busiest write transactions run: a thread of their own with a single-threaded
 //! runtime. Each statement of a transaction is a round trip to the connection's worker thread;
-//! on the shared runtime the task holding the writer's turn then waited, at each answer, behind
-//! whatever else was queued there (sends, requests), and the turn was held about twice as long
-//! as SQLite worked. Here nothing else is queued: the answer is taken up at once.
+//! on the shared runtime the task holding the writer's turn also waited, at each answer, behind
+//! whatever else was queued there (sends, requests). Here nothing else is queued. (The turn is
+//! still held about twice as long as SQLite works under load: on a saturated host each round
+//! trip also waits for a core.)
 
 use super::{Result, SqlStore};
 use crate::store::StoreError;
