@@ -206,22 +206,23 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
     }
     let begun = std::sync::Arc::new(checkpoint::Writes::default());
     let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
-    let (pool, writes) = match backend {
+    let (pool, writes, writing) = match backend {
         Backend::Sqlite => {
             let pool = options(4, 2_000, false).connect(&url).await?;
-            let writes = options(1, 16_384, true).connect(&url).await?;
+            let thread = writer::WriterThread::start()?;
+            let writes = writer::connect_writes(&thread, options(1, 16_384, true), url).await?;
             checkpoint::spawn(
                 pool.clone(),
                 std::sync::Arc::clone(&begun),
                 std::sync::Arc::clone(&writer),
             );
-            (pool, writes)
+            (pool, writes, Some(std::sync::Arc::new(thread)))
         }
         Backend::Postgres => {
             let pool = options(max_connections.max(1), 0, false)
                 .connect(&url)
                 .await?;
-            (pool.clone(), pool)
+            (pool.clone(), pool, None)
         }
     };
     Ok(SqlStore {
@@ -231,10 +232,7 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         writer,
         growth: std::sync::Arc::default(),
         begun,
-        writing: match backend {
-            Backend::Sqlite => Some(std::sync::Arc::new(writer::WriterThread::start()?)),
-            Backend::Postgres => None,
-        },
+        writing,
     })
 }
 

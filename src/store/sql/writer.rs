@@ -1,9 +1,18 @@
 //! Where SQLite's busiest write transactions run: a thread of their own with a single-threaded
 //! runtime. Each statement of a transaction is a round trip to the connection's worker thread;
 //! on the shared runtime the task holding the writer's turn also waited, at each answer, behind
-//! whatever else was queued there (sends, requests). Here nothing else is queued. (The turn is
-//! still held about twice as long as SQLite works under load: on a saturated host each round
-//! trip also waits for a core.)
+//! whatever else was queued there (sends, requests). Here nothing else is queued.
+//!
+//! The turn was still held about twice as long as SQLite worked under load: on a busy host each
+//! round trip also waited for a core. So on Linux this thread asks for a higher priority (nice
+//! [`WRITER_NICE`]) and opens the write connection itself: sqlx's worker thread for it, where
+//! SQLite does the work, is started from here and inherits it. Everything else queues behind
+//! the one writer, so it should be the last to wait. Raising a priority takes root or
+//! `CAP_SYS_NICE`; without them both threads run at the default priority, as before.
+//! (Interleaved runs of the alert benchmark, 20,000 alerts, 6 pairs, one build with and without
+//! it: median 11,256 → 13,933 notifications/s, 112.5 → 101.5 CPU µs per notification, p99 61
+//! → 56 ms, ahead in 5; the writer's own thread alone favoured gained nothing: SQLite's worker
+//! is what waited.)
 
 use super::{Result, SqlStore};
 use crate::store::StoreError;
@@ -11,11 +20,32 @@ use std::future::Future;
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
 
+/// The nice value of the writers' thread and of the write connection's worker (the default is
+/// 0; lower is favoured).
+pub(super) const WRITER_NICE: i32 = -10;
+
 /// The writers' thread; it ends when this is dropped (with the last clone of the store).
 #[derive(Debug)]
 pub(super) struct WriterThread {
     handle: Handle,
     _stop: oneshot::Sender<()>,
+}
+
+/// Asks for [`WRITER_NICE`] for the calling thread (Linux: `setpriority` applies to one
+/// thread, and threads it starts inherit it); whether it was given.
+fn favour_this_thread() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        match rustix::process::setpriority_process(None, WRITER_NICE) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!(error = %e, "the SQLite writer runs at the default priority (raising it takes CAP_SYS_NICE)");
+                false
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    false
 }
 
 impl WriterThread {
@@ -29,6 +59,7 @@ impl WriterThread {
         std::thread::Builder::new()
             .name("reach-writer".into())
             .spawn(move || {
+                favour_this_thread();
                 runtime.block_on(async {
                     // Sent or dropped: either way the store is gone.
                     let _ = stopped.await;
@@ -51,6 +82,21 @@ impl WriterThread {
     }
 }
 
+/// Opens the SQLite write connections (`options` to `url`) from the writers' thread, whose
+/// priority sqlx's worker threads for them inherit. The pool keeps its connection (no idle
+/// or lifetime limit): one opened again elsewhere, after an error, would run at the default
+/// priority.
+pub(super) async fn connect_writes(
+    thread: &WriterThread,
+    options: sqlx::any::AnyPoolOptions,
+    url: String,
+) -> Result<sqlx::AnyPool> {
+    let options = options.idle_timeout(None).max_lifetime(None);
+    Ok(thread
+        .run(async move { options.connect(&url).await })
+        .await??)
+}
+
 /// A write job that panicked or was dropped with its runtime (the process is stopping).
 pub(super) fn ended_early(e: tokio::task::JoinError) -> StoreError {
     StoreError::Database(sqlx::Error::Protocol(format!(
@@ -70,5 +116,64 @@ impl SqlStore {
             Some(thread) => thread.run(job).await,
             None => tokio::spawn(job).await.map_err(ended_early),
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::WRITER_NICE;
+
+    /// The nice value of each of this process's threads whose name starts with `prefix`.
+    fn nice_of(prefix: &str) -> Vec<i32> {
+        let mut found = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let path = task.unwrap().path();
+            let name = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
+            if !name.starts_with(prefix) {
+                continue;
+            }
+            let tid: i32 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
+            let pid = rustix::process::Pid::from_raw(tid).unwrap();
+            if let Ok(nice) = rustix::process::getpriority_process(Some(pid)) {
+                found.push(nice);
+            }
+        }
+        found
+    }
+
+    /// Whether this process may raise a thread's priority (root or `CAP_SYS_NICE`), asked on a
+    /// thread of its own.
+    fn may_favour() -> bool {
+        std::thread::spawn(|| rustix::process::setpriority_process(None, WRITER_NICE).is_ok())
+            .join()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_writer_and_its_sqlite_worker_are_favoured_where_permitted() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("reach.db").display());
+        let store = crate::store::sql::connect(&url).await.unwrap();
+        // What threads start with here (0 unless the tests run under `nice`).
+        let default = rustix::process::getpriority_process(None).unwrap();
+        let writers = nice_of("reach-writer");
+        let workers = nice_of("sqlx-sqlite-wor");
+        assert!(!writers.is_empty());
+        if may_favour() {
+            assert!(writers.iter().all(|n| *n == WRITER_NICE), "{writers:?}");
+            // The write connection's worker is favoured; the readers' are not.
+            assert!(workers.contains(&WRITER_NICE), "{workers:?}");
+            assert!(workers.contains(&default), "{workers:?}");
+        } else {
+            assert!(writers.iter().chain(&workers).all(|n| *n == default));
+        }
+        // Writes still go through (on the favoured connection).
+        let mut tx = store.write().await.unwrap();
+        sqlx::Executor::execute(&mut *tx, "CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
     }
 }
