@@ -6,6 +6,7 @@
 //! waits up to [`LINGER`] to fill (to [`FULL`]): a transaction per few notifications cost
 //! more than the sends themselves.
 
+use crate::domain::NotificationId;
 use crate::store::outbox::{self, Finished};
 use crate::store::{self, NewAttempt, SqlStore, StoreError};
 use std::collections::HashSet;
@@ -147,37 +148,59 @@ impl Recorder {
         }
     }
 
-    /// One transaction recording every outcome of `records`: which of them landed.
+    /// One transaction recording every outcome of `records`: which of them landed. Usually all
+    /// did, which the count of changed rows tells; when some claim had been taken over (its
+    /// row no longer `sending`), again, reading back which landed.
     async fn write_once(store: &SqlStore, records: &[Record]) -> Result<Vec<bool>, StoreError> {
-        async {
-            let mut tx = store.write().await?;
-            let mut landed = vec![false; records.len()];
-            // A notification is ended once per statement: a second record of the same one
-            // (a claim taken over and finished twice in one group) goes in a later round,
-            // where it finds the row no longer `sending`.
-            let mut rest: Vec<usize> = (0..records.len()).collect();
-            while !rest.is_empty() {
-                let mut seen = HashSet::new();
-                let (round, later): (Vec<usize>, Vec<usize>) = rest
-                    .into_iter()
-                    .partition(|&i| seen.insert(&records[i].finished.id));
-                let ends: Vec<Finished> =
-                    round.iter().map(|&i| records[i].finished.clone()).collect();
-                let ended = outbox::finish(&mut tx, &ends).await?;
-                let attempts: Vec<&NewAttempt> = round
-                    .iter()
-                    .filter(|&&i| ended.contains(&records[i].finished.id))
-                    .filter_map(|&i| records[i].attempt.as_ref())
-                    .collect();
-                outbox::record_attempts(&mut tx, &attempts).await?;
-                for &i in &round {
-                    landed[i] = ended.contains(&records[i].finished.id);
-                }
-                rest = later;
-            }
-            tx.commit().await?;
-            Ok::<_, StoreError>(landed)
+        match Self::write_with(store, records, false).await? {
+            Some(landed) => Ok(landed),
+            None => Self::write_with(store, records, true)
+                .await?
+                .ok_or(StoreError::Database(sqlx::Error::Protocol(
+                    "outcomes read back were not recorded".into(),
+                ))),
         }
-        .await
+    }
+
+    /// [`Self::write_once`], reading back which ends landed (`exact`) or counting them: `None`
+    /// (nothing written) when the count falls short.
+    async fn write_with(
+        store: &SqlStore,
+        records: &[Record],
+        exact: bool,
+    ) -> Result<Option<Vec<bool>>, StoreError> {
+        let mut tx = store.write().await?;
+        let mut landed = vec![false; records.len()];
+        // A notification is ended once per statement: a second record of the same one (a
+        // claim taken over and finished twice in one group) goes in a later round, where it
+        // finds the row no longer `sending`.
+        let mut rest: Vec<usize> = (0..records.len()).collect();
+        while !rest.is_empty() {
+            let mut seen = HashSet::new();
+            let (round, later): (Vec<usize>, Vec<usize>) = rest
+                .into_iter()
+                .partition(|&i| seen.insert(&records[i].finished.id));
+            let ends: Vec<Finished> = round.iter().map(|&i| records[i].finished.clone()).collect();
+            let ended: HashSet<NotificationId> = if exact {
+                outbox::finish(&mut tx, &ends).await?
+            } else if outbox::finish_all(&mut tx, &ends).await? {
+                ends.into_iter().map(|f| f.id).collect()
+            } else {
+                // Dropped uncommitted: rolled back.
+                return Ok(None);
+            };
+            let attempts: Vec<&NewAttempt> = round
+                .iter()
+                .filter(|&&i| ended.contains(&records[i].finished.id))
+                .filter_map(|&i| records[i].attempt.as_ref())
+                .collect();
+            outbox::record_attempts(&mut tx, &attempts).await?;
+            for &i in &round {
+                landed[i] = ended.contains(&records[i].finished.id);
+            }
+            rest = later;
+        }
+        tx.commit().await?;
+        Ok(Some(landed))
     }
 }

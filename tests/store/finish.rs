@@ -197,3 +197,42 @@ pub async fn a_stopping_node_gives_back_unfinished_claims(store: &SqlStore) {
         .expect("nothing");
     assert_eq!(none, 0);
 }
+
+/// Ending a group without reading back which ends landed: the count of changed rows says
+/// whether all did; one that was no longer `sending` makes it fall short.
+pub async fn counting_the_ends_tells_when_one_did_not_land(store: &SqlStore) {
+    let now = Utc::now();
+    let (acme, claimed) = claimed_webhooks(store, 3, now).await;
+    let ids: Vec<_> = claimed.iter().map(|n| n.id.clone()).collect();
+    assert!(
+        tx!(store, reach::store::outbox::complete, &ids[2], now)
+            .await
+            .expect("taken over")
+    );
+    let sent = |id: &reach::domain::NotificationId| Finished {
+        id: id.clone(),
+        end: End::Sent {
+            at: now + Duration::seconds(1),
+        },
+        forget_payload: false,
+    };
+    let all = [sent(&ids[0]), sent(&ids[1])];
+    assert!(
+        tx!(store, reach::store::outbox::finish_all, &all)
+            .await
+            .expect("finish")
+    );
+    let late = [sent(&ids[2])];
+    assert!(
+        !tx!(store, reach::store::outbox::finish_all, &late)
+            .await
+            .expect("finish"),
+        "the other worker's outcome stands"
+    );
+    for id in &ids {
+        let n = read!(store, reach::store::outbox::notification, &acme.id, id)
+            .await
+            .expect("notification");
+        assert_eq!(n.state.as_str(), "sent");
+    }
+}

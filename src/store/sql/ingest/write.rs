@@ -2,7 +2,7 @@
 //! the outbox rows routing planned (each a snapshot of its method's type and address, taken
 //! in the same statement), and the changes to alerts that were already firing.
 
-use super::super::{Backend, Sql, parsed, unique_as};
+use super::super::{Backend, Sql, corrupt, parsed, unique_as};
 use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
 use crate::domain::{
@@ -121,20 +121,33 @@ impl Snapshot {
 }
 
 /// The methods of `rows` as they are now, read on SQLite's writing transaction (no other
-/// write comes between this read and the rows written next); a deleted one is missing.
+/// write comes between this read and the rows written next); a deleted one is missing. One row
+/// comes back, the methods in a JSON array: each row is a hand-off between the connection's
+/// thread and the writer's, on the writer's turn.
 async fn snapshots(conn: &mut AnyConnection, rows: &[Queued]) -> Result<HashMap<String, Snapshot>> {
     let mut ids: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let found =
-            Sql::new("SELECT id, contact_id, type, address FROM contact_methods WHERE id IN ")
-                .bind_list(chunk.iter().copied())
-                .fetch_all(&mut *conn)
-                .await?;
-        for r in &found {
-            out.insert(r.try_get::<String, _>("id")?, Snapshot::read(r)?);
+        let found = Sql::new(
+            "SELECT json_group_array(json_array(id, contact_id, type, address)) AS methods \
+             FROM contact_methods WHERE id IN ",
+        )
+        .bind_list(chunk.iter().copied())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(found) = found else { continue };
+        let methods: Vec<(String, String, String, String)> =
+            serde_json::from_str(&found.try_get::<String, _>("methods")?)
+                .map_err(|_| corrupt("methods"))?;
+        for (id, contact, kind, address) in methods {
+            let snapshot = Snapshot {
+                contact: ContactId::from_string(contact),
+                kind: MethodType::parse(&kind).map_err(|_| corrupt("type"))?,
+                address,
+            };
+            out.insert(id, snapshot);
         }
     }
     Ok(out)

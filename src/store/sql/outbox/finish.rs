@@ -52,50 +52,8 @@ pub struct Finished {
 pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet<NotificationId>> {
     let mut landed = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut sql =
-            Sql::new("WITH v (id, state, reason, sent_at, next_at, forget, undo) AS (VALUES ");
-        for (i, row) in chunk.iter().enumerate() {
-            let (state, reason, sent_at, next_at) = match &row.end {
-                End::Sent { at } => ("sent", None, Some(at.timestamp_millis()), None),
-                End::Failed { error, retry_at } => (
-                    if retry_at.is_some() { "failed" } else { "dead" },
-                    Some(storable(error, 1000)),
-                    None,
-                    retry_at.map(|t| t.timestamp_millis()),
-                ),
-                End::Suppressed { reason } => {
-                    ("suppressed", Some(storable(reason, 1000)), None, None)
-                }
-                End::Released => ("queued", None, None, None),
-            };
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(row.id.to_string())
-                .push(", ")
-                .bind(state)
-                .push(", ")
-                .bind(reason)
-                .push(", ")
-                .bind(sent_at)
-                .push(", ")
-                .bind(next_at)
-                .push(", ")
-                .bind(row.forget_payload)
-                .push(", ")
-                .bind(row.end == End::Released)
-                .push(")");
-        }
-        let ended = sql
-            .push(
-                ") UPDATE notifications SET state = v.state, \
-                 reason = CASE WHEN v.undo THEN notifications.reason ELSE v.reason END, \
-                 attempts = CASE WHEN v.undo THEN notifications.attempts - 1 \
-                 ELSE notifications.attempts END, \
-                 lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
-                 next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
-                 payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
-                 FROM v WHERE notifications.id = v.id AND notifications.state = 'sending' \
-                 RETURNING notifications.id",
-            )
+        let ended = ending(chunk)
+            .push(" RETURNING notifications.id")
             .fetch_all(&mut *db)
             .await?;
         for row in &ended {
@@ -103,6 +61,66 @@ pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet
         }
     }
     Ok(landed)
+}
+
+/// [`finish`] without reading back which ends landed: `true` when all of them did (the count
+/// of changed rows tells); `false` when some notification was no longer `sending`, and then
+/// the transaction is to be rolled back and the rows ended with [`finish`]. On SQLite the rows
+/// of `RETURNING` come one by one from the connection's worker thread, a wake-up of each
+/// thread every few rows; the count comes with the statement's answer.
+pub async fn finish_all(db: &mut AnyConnection, rows: &[Finished]) -> Result<bool> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let changed = ending(chunk).execute(&mut *db).await?;
+        if usize::try_from(changed).ok() != Some(chunk.len()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The statement that ends the notifications of `chunk` still `sending`.
+fn ending(chunk: &[Finished]) -> Sql {
+    let mut sql =
+        Sql::new("WITH v (id, state, reason, sent_at, next_at, forget, undo) AS (VALUES ");
+    for (i, row) in chunk.iter().enumerate() {
+        let (state, reason, sent_at, next_at) = match &row.end {
+            End::Sent { at } => ("sent", None, Some(at.timestamp_millis()), None),
+            End::Failed { error, retry_at } => (
+                if retry_at.is_some() { "failed" } else { "dead" },
+                Some(storable(error, 1000)),
+                None,
+                retry_at.map(|t| t.timestamp_millis()),
+            ),
+            End::Suppressed { reason } => ("suppressed", Some(storable(reason, 1000)), None, None),
+            End::Released => ("queued", None, None, None),
+        };
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(row.id.to_string())
+            .push(", ")
+            .bind(state)
+            .push(", ")
+            .bind(reason)
+            .push(", ")
+            .bind(sent_at)
+            .push(", ")
+            .bind(next_at)
+            .push(", ")
+            .bind(row.forget_payload)
+            .push(", ")
+            .bind(row.end == End::Released)
+            .push(")");
+    }
+    sql.push(
+        ") UPDATE notifications SET state = v.state, \
+         reason = CASE WHEN v.undo THEN notifications.reason ELSE v.reason END, \
+         attempts = CASE WHEN v.undo THEN notifications.attempts - 1 \
+         ELSE notifications.attempts END, \
+         lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
+         next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
+         payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
+         FROM v WHERE notifications.id = v.id AND notifications.state = 'sending'",
+    );
+    sql
 }
 
 /// Adds attempts to the notifications' logs.

@@ -13,7 +13,7 @@ mod limits;
 mod messages;
 mod metrics;
 
-pub use finish::{End, Finished, finish, finish_one, record_attempts};
+pub use finish::{End, Finished, finish, finish_all, finish_one, record_attempts};
 pub use flood::{held_back, queue_digest, sent_to};
 pub use limits::{lock_destination, lock_method, recent_messages};
 pub use messages::{
