@@ -122,3 +122,21 @@ fn from_row(row: &AnyRow) -> Result<(Company, String)> {
         row.try_get("name_key")?,
     ))
 }
+
+/// How many of `ids` (each once) are companies of `account`: one row back, however many ids.
+pub async fn count_owned(
+    db: &mut AnyConnection,
+    account: &AccountId,
+    ids: &[&str],
+) -> Result<usize> {
+    let n = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(ids.iter().copied())
+        .fetch_optional(&mut *db)
+        .await?
+        .map(|r| r.try_get::<i64, _>("n"))
+        .transpose()?
+        .unwrap_or(0);
+    Ok(usize::try_from(n).unwrap_or(0))
+}

@@ -104,15 +104,7 @@ pub async fn check_companies(
     ids.dedup();
     // Counted first: one row back instead of one per company (on SQLite each row is a hand-off
     // between threads, on the writer's turn); the ids only when some are not the account's.
-    let known = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id IN ")
-        .bind_list(ids.iter().copied())
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get::<i64, _>("n"))
-        .transpose()?;
-    if known.and_then(|n| usize::try_from(n).ok()) == Some(ids.len()) {
+    if super::companies::count_owned(conn, account, &ids).await? == ids.len() {
         return Ok(());
     }
     let rows = Sql::new("SELECT id FROM companies WHERE account_id = ")

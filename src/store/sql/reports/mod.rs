@@ -70,19 +70,10 @@ fn from_row(row: &AnyRow) -> Result<Report> {
 async fn check_ids(conn: &mut AnyConnection, account: &AccountId, new: &NewReport) -> Result<()> {
     let mut errors = Vec::new();
     let chosen: Vec<&str> = new.companies.chosen().map(CompanyId::as_str).collect();
-    if !chosen.is_empty() {
-        let found = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ")
-            .bind(account.to_string())
-            .push(" AND id IN ")
-            .bind_list(chosen.iter().copied())
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get::<i64, _>("n"))
-            .transpose()?
-            .unwrap_or(0);
-        if usize::try_from(found).unwrap_or(0) != chosen.len() {
-            errors.push(FieldError::new("companies", Invalid::UnknownCompany));
-        }
+    if !chosen.is_empty()
+        && super::companies::count_owned(conn, account, &chosen).await? != chosen.len()
+    {
+        errors.push(FieldError::new("companies", Invalid::UnknownCompany));
     }
     let recipients: Vec<&str> = new.recipients.iter().map(ContactId::as_str).collect();
     let found = Sql::new("SELECT COUNT(*) AS n FROM contacts WHERE account_id = ")
