@@ -345,8 +345,7 @@ pub async fn store_with(
     // Resolutions first: a key resolved and opened again in one batch is firing once.
     ingest::resolve(tx, &resolved, now).await?;
     ingest::mark_renotified(tx, &renotified, now).await?;
-    ingest::insert_alerts(tx, account, &inserts, now).await?;
-    let claimed = ingest::enqueue(tx, account, &queued, now, claim).await?;
+    let claimed = ingest::enqueue(tx, account, &inserts, &queued, now, claim).await?;
     let due_now = queued
         .iter()
         .filter(|q| matches!(q.plan, Plan::Send { at, .. } if at <= now))

@@ -113,6 +113,8 @@ impl Dispatcher {
             return Ok(self.suppressed(&n, started, reason));
         }
         let is_alert = context.alert.is_some();
+        // Flood control counts what went to a destination whose kind has a limit.
+        let counted = is_alert && context.flood_limit.is_some();
         // Flood control: alerts to a destination beyond the account's limit per window are
         // held back and told in one digest when the window reopens.
         if let (true, Some(limit)) = (is_alert, context.flood_limit) {
@@ -238,7 +240,7 @@ impl Dispatcher {
         let policy = &self.config.retry;
         let (error, retry_at) = match &outcome {
             Outcome::Sent(answer) => {
-                let end = End::Sent { at: now };
+                let end = End::Sent { at: now, counted };
                 return Ok(Self::finished(
                     id.clone(),
                     event,

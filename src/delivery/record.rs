@@ -182,19 +182,25 @@ impl Recorder {
                 .partition(|&i| seen.insert(&records[i].finished.id));
             let ends: Vec<Finished> = round.iter().map(|&i| records[i].finished.clone()).collect();
             let ended: HashSet<NotificationId> = if exact {
-                outbox::finish(&mut tx, &ends).await?
-            } else if outbox::finish_all(&mut tx, &ends).await? {
-                ends.into_iter().map(|f| f.id).collect()
+                let ended = outbox::finish(&mut tx, &ends).await?;
+                let attempts: Vec<&NewAttempt> = round
+                    .iter()
+                    .filter(|&&i| ended.contains(&records[i].finished.id))
+                    .filter_map(|&i| records[i].attempt.as_ref())
+                    .collect();
+                outbox::record_attempts(&mut tx, &attempts).await?;
+                ended
             } else {
-                // Dropped uncommitted: rolled back.
-                return Ok(None);
+                let attempts: Vec<&NewAttempt> = round
+                    .iter()
+                    .filter_map(|&i| records[i].attempt.as_ref())
+                    .collect();
+                if !outbox::finish_recorded(&mut tx, &ends, &attempts).await? {
+                    // Dropped uncommitted: rolled back.
+                    return Ok(None);
+                }
+                ends.into_iter().map(|f| f.id).collect()
             };
-            let attempts: Vec<&NewAttempt> = round
-                .iter()
-                .filter(|&&i| ended.contains(&records[i].finished.id))
-                .filter_map(|&i| records[i].attempt.as_ref())
-                .collect();
-            outbox::record_attempts(&mut tx, &attempts).await?;
             for &i in &round {
                 landed[i] = ended.contains(&records[i].finished.id);
             }

@@ -62,7 +62,10 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
     let sent_at = now + Duration::seconds(1);
     let retry_at = now + Duration::minutes(1);
     let ends = [
-        End::Sent { at: sent_at },
+        End::Sent {
+            at: sent_at,
+            counted: false,
+        },
         End::Failed {
             // PostgreSQL refuses NUL in text: it is dropped, not the whole group.
             error: "HTTP 503\0".into(),
@@ -75,7 +78,10 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
         End::Suppressed {
             reason: "acknowledged".into(),
         },
-        End::Sent { at: sent_at },
+        End::Sent {
+            at: sent_at,
+            counted: false,
+        },
     ];
     let rows: Vec<Finished> = ids
         .iter()
@@ -198,8 +204,9 @@ pub async fn a_stopping_node_gives_back_unfinished_claims(store: &SqlStore) {
     assert_eq!(none, 0);
 }
 
-/// Ending a group without reading back which ends landed: the count of changed rows says
-/// whether all did; one that was no longer `sending` makes it fall short.
+/// Ending a group without reading back which ends landed, with its attempts: the count of
+/// changed rows says whether all did; one that was no longer `sending` makes it fall short,
+/// and the transaction rolled back leaves nothing of it.
 pub async fn counting_the_ends_tells_when_one_did_not_land(store: &SqlStore) {
     let now = Utc::now();
     let (acme, claimed) = claimed_webhooks(store, 3, now).await;
@@ -213,26 +220,94 @@ pub async fn counting_the_ends_tells_when_one_did_not_land(store: &SqlStore) {
         id: id.clone(),
         end: End::Sent {
             at: now + Duration::seconds(1),
+            counted: false,
         },
         forget_payload: false,
     };
+    let attempt = |id: &reach::domain::NotificationId| NewAttempt {
+        notification_id: id.clone(),
+        attempt: 1,
+        started_at: now,
+        finished_at: now + Duration::seconds(1),
+        outcome: AttemptOutcome::Sent,
+        detail: Some("HTTP 200".into()),
+    };
+    let attempts = [attempt(&ids[0]), attempt(&ids[1]), attempt(&ids[2])];
     let all = [sent(&ids[0]), sent(&ids[1])];
+    let mut tx = store.write().await.expect("tx");
+    let refs: Vec<&NewAttempt> = attempts[..2].iter().collect();
     assert!(
-        tx!(store, reach::store::outbox::finish_all, &all)
+        reach::store::outbox::finish_recorded(&mut tx, &all, &refs)
             .await
             .expect("finish")
     );
-    let late = [sent(&ids[2])];
+    tx.commit().await.expect("commit");
     assert!(
-        !tx!(store, reach::store::outbox::finish_all, &late)
+        tx!(store, reach::store::outbox::finish_all, &all)
+            .await
+            .is_ok_and(|all| !all),
+        "already ended"
+    );
+    let late = [sent(&ids[2])];
+    let mut tx = store.write().await.expect("tx");
+    assert!(
+        !reach::store::outbox::finish_recorded(&mut tx, &late, &[&attempts[2]])
             .await
             .expect("finish"),
         "the other worker's outcome stands"
     );
-    for id in &ids {
+    drop(tx);
+    for (i, id) in ids.iter().enumerate() {
         let n = read!(store, reach::store::outbox::notification, &acme.id, id)
             .await
             .expect("notification");
         assert_eq!(n.state.as_str(), "sent");
+        let logged = read!(store, reach::store::outbox::attempts, &acme.id, id)
+            .await
+            .expect("attempts");
+        assert_eq!(logged.len(), usize::from(i < 2), "notification {i}");
+    }
+}
+
+/// Flood control counts the messages the recorder marked counted (their kind had a limit when
+/// they went), not the others: webhooks without a limit do not pay for the count's index.
+pub async fn flood_control_counts_what_was_marked_counted(store: &SqlStore) {
+    let now = Utc::now();
+    let (acme, claimed) = claimed_webhooks(store, 2, now).await;
+    let at = now + Duration::seconds(1);
+    let rows: Vec<Finished> = claimed
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Finished {
+            id: n.id.clone(),
+            end: End::Sent {
+                at,
+                counted: i == 0,
+            },
+            forget_payload: false,
+        })
+        .collect();
+    assert!(
+        tx!(store, reach::store::outbox::finish_all, &rows)
+            .await
+            .expect("finish")
+    );
+    for (i, n) in claimed.iter().enumerate() {
+        let (count, oldest) = read!(
+            store,
+            reach::store::outbox::sent_to,
+            &acme.id,
+            "webhook",
+            &n.address,
+            now - Duration::minutes(10)
+        )
+        .await
+        .expect("count");
+        let ms = |t: chrono::DateTime<Utc>| t.timestamp_millis();
+        if i == 0 {
+            assert_eq!((count, oldest.map(ms)), (1, Some(ms(at))), "{}", n.address);
+        } else {
+            assert_eq!((count, oldest), (0, None), "{}", n.address);
+        }
     }
 }

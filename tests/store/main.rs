@@ -86,6 +86,7 @@ conformance! {
     finish::a_group_of_outcomes_lands_in_one_statement,
     finish::a_stopping_node_gives_back_unfinished_claims,
     finish::counting_the_ends_tells_when_one_did_not_land,
+    finish::flood_control_counts_what_was_marked_counted,
     outbox::two_workers_never_claim_the_same_notification,
     outbox::concurrent_ingests_and_claims_all_succeed,
     reports::reports_are_stored_with_their_next_run_and_checked_ids,

@@ -6,7 +6,7 @@
 
 mod write;
 
-pub use write::{Claim, Queued, StoredAlert, enqueue, insert_alerts, mark_renotified, resolve};
+pub use write::{Claim, Queued, StoredAlert, enqueue, mark_renotified, resolve};
 
 use super::alerts::{ALERT, alert_from_row};
 use super::{Sql, flag, parsed, parsed_opt};

@@ -42,53 +42,65 @@ pub struct Queued {
 
 /// Inserts the batch's new alerts. A key firing twice (another transaction opened it first,
 /// on PostgreSQL) is a conflict on `key`.
-pub async fn insert_alerts(
+async fn insert_alerts(
     conn: &mut AnyConnection,
     account: &AccountId,
     alerts: &[StoredAlert<'_>],
     now: DateTime<Utc>,
 ) -> Result<()> {
     for chunk in alerts.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(
-            "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, \
-             labels, opened_at, last_notified_at, resolved_at) VALUES ",
-        );
-        for (i, row) in chunk.iter().enumerate() {
-            let a = row.alert;
-            let labels = serde_json::to_string(&a.labels)
-                .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
-            let status = if row.resolved_at.is_some() {
-                "resolved"
-            } else {
-                "firing"
-            };
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(row.id.to_string())
-                .push(", ")
-                .bind(account.to_string())
-                .push(", ")
-                .bind(a.company.to_string())
-                .push(", ")
-                .bind(a.key.clone())
-                .push(", ")
-                .bind(a.severity.as_str())
-                .push(", ")
-                .bind(status)
-                .push(", ")
-                .bind(a.title.clone())
-                .push(", ")
-                .bind(a.body.clone())
-                .push(", ")
-                .bind(labels)
-                .push(", ")
-                .bind(now.timestamp_millis())
-                .push(", ")
-                .bind(row.last_notified_at.timestamp_millis())
-                .push(", ")
-                .bind(row.resolved_at.map(|t| t.timestamp_millis()))
-                .push(")");
-        }
+        let mut sql = Sql::new("");
+        adding_alerts(&mut sql, account, chunk, now)?;
         sql.execute(&mut *conn).await.map_err(unique_as("key"))?;
+    }
+    Ok(())
+}
+
+/// Appends the statement that inserts `chunk`.
+fn adding_alerts(
+    sql: &mut Sql,
+    account: &AccountId,
+    chunk: &[StoredAlert<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sql.push(
+        "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, \
+         labels, opened_at, last_notified_at, resolved_at) VALUES ",
+    );
+    for (i, row) in chunk.iter().enumerate() {
+        let a = row.alert;
+        let labels = serde_json::to_string(&a.labels)
+            .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
+        let status = if row.resolved_at.is_some() {
+            "resolved"
+        } else {
+            "firing"
+        };
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(row.id.to_string())
+            .push(", ")
+            .bind(account.to_string())
+            .push(", ")
+            .bind(a.company.to_string())
+            .push(", ")
+            .bind(a.key.clone())
+            .push(", ")
+            .bind(a.severity.as_str())
+            .push(", ")
+            .bind(status)
+            .push(", ")
+            .bind(a.title.clone())
+            .push(", ")
+            .bind(a.body.clone())
+            .push(", ")
+            .bind(labels)
+            .push(", ")
+            .bind(now.timestamp_millis())
+            .push(", ")
+            .bind(row.last_notified_at.timestamp_millis())
+            .push(", ")
+            .bind(row.resolved_at.map(|t| t.timestamp_millis()))
+            .push(")");
     }
     Ok(())
 }
@@ -186,9 +198,13 @@ fn claimed_row(
     }
 }
 
-/// Writes the outbox rows of `rows`, each a snapshot of its method's type and address (a row
-/// whose method is gone is not written); with a `claim`, the first rows due now (up to its
-/// limit) are written claimed and come back, in claim order.
+/// Inserts the batch's new `alerts` (see [`insert_alerts`]), then writes the outbox rows of
+/// `rows`, each a snapshot of its method's type and address (a row whose method is gone is not
+/// written); with a `claim`, the first rows due now (up to its limit) are written claimed and
+/// come back, in claim order.
+///
+/// On SQLite the alerts' insert goes in one query with the first outbox statement: each
+/// statement is a hand-off to the connection's worker thread and back, on the writer's turn.
 ///
 /// What the claimed rows snapshot comes back from the insert on PostgreSQL (`RETURNING`, cheap
 /// there); SQLite reads it before, once per method: `RETURNING` cost it more than the insert's
@@ -197,6 +213,7 @@ fn claimed_row(
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
+    alerts: &[StoredAlert<'_>],
     rows: &[Queued],
     now: DateTime<Utc>,
     claim: Option<Claim>,
@@ -209,8 +226,19 @@ pub async fn enqueue(
     } else {
         None
     };
+    // The alerts' insert to go with the first outbox statement, and how many rows it adds.
+    let mut first: Option<(Sql, u64)> = None;
+    if sqlite && !rows.is_empty() && (1..=ROWS_PER_STATEMENT).contains(&alerts.len()) {
+        let mut sql = Sql::new("");
+        adding_alerts(&mut sql, account, alerts, now)?;
+        sql.push("; ");
+        first = Some((sql, u64::try_from(alerts.len()).unwrap_or(u64::MAX)));
+    } else {
+        insert_alerts(conn, account, alerts, now).await?;
+    }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(
+        let (mut sql, before) = first.take().unwrap_or_else(|| (Sql::new(""), 0));
+        sql.push(
             "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, \
              step, lease, tries) AS (VALUES ",
         );
@@ -275,9 +303,9 @@ pub async fn enqueue(
         .bind(now.timestamp_millis())
         .push(", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id");
         if claiming.is_empty() {
-            sql.execute(&mut *conn).await?;
+            run(conn, &mut sql, before).await?;
         } else if let Some(methods) = &methods {
-            let written = sql.execute(&mut *conn).await?;
+            let written = run(conn, &mut sql, before).await?;
             let expected = chunk
                 .iter()
                 .filter(|r| methods.contains_key(r.method.as_str()))
@@ -311,6 +339,16 @@ pub async fn enqueue(
     }
     claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
+}
+
+/// Runs `sql`, which begins with the alerts' insert when it adds `before` rows: the outbox rows
+/// it wrote.
+async fn run(conn: &mut AnyConnection, sql: &mut Sql, before: u64) -> Result<u64> {
+    if before == 0 {
+        return sql.execute(&mut *conn).await;
+    }
+    let changed = sql.execute(&mut *conn).await.map_err(unique_as("key"))?;
+    Ok(changed.saturating_sub(before))
 }
 
 /// Whether `row` is to go now (it may be written claimed).

@@ -15,9 +15,9 @@ const ROWS_PER_STATEMENT: usize = 100;
 /// How a claimed notification ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
-    Sent {
-        at: DateTime<Utc>,
-    },
+    /// `counted`: flood control counts it (an alert message whose kind had a limit in the
+    /// account when it went).
+    Sent { at: DateTime<Utc>, counted: bool },
     /// `failed` until `retry_at`; `dead` without one.
     Failed {
         error: String,
@@ -25,9 +25,7 @@ pub enum End {
     },
     /// Not to be sent after all (e.g. the alert was acknowledged before its escalation came
     /// due), with the reason.
-    Suppressed {
-        reason: String,
-    },
+    Suppressed { reason: String },
     /// Not tried after all (its lease would run out before the send could): queued again as it
     /// was, the claim's attempt not counted.
     Released,
@@ -80,11 +78,12 @@ pub async fn finish_all(db: &mut AnyConnection, rows: &[Finished]) -> Result<boo
 
 /// The statement that ends the notifications of `chunk` still `sending`.
 fn ending(chunk: &[Finished]) -> Sql {
-    let mut sql =
-        Sql::new("WITH v (id, state, reason, sent_at, next_at, forget, undo) AS (VALUES ");
+    let mut sql = Sql::new(
+        "WITH v (id, state, reason, sent_at, counted_at, next_at, forget, undo) AS (VALUES ",
+    );
     for (i, row) in chunk.iter().enumerate() {
         let (state, reason, sent_at, next_at) = match &row.end {
-            End::Sent { at } => ("sent", None, Some(at.timestamp_millis()), None),
+            End::Sent { at, .. } => ("sent", None, Some(at.timestamp_millis()), None),
             End::Failed { error, retry_at } => (
                 if retry_at.is_some() { "failed" } else { "dead" },
                 Some(storable(error, 1000)),
@@ -103,6 +102,8 @@ fn ending(chunk: &[Finished]) -> Sql {
             .push(", ")
             .bind(sent_at)
             .push(", ")
+            .bind(sent_at.filter(|_| matches!(row.end, End::Sent { counted: true, .. })))
+            .push(", ")
             .bind(next_at)
             .push(", ")
             .bind(row.forget_payload)
@@ -116,6 +117,7 @@ fn ending(chunk: &[Finished]) -> Sql {
          attempts = CASE WHEN v.undo THEN notifications.attempts - 1 \
          ELSE notifications.attempts END, \
          lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
+         counted_at = COALESCE(v.counted_at, notifications.counted_at), \
          next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
          payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
          FROM v WHERE notifications.id = v.id AND notifications.state = 'sending'",
@@ -126,30 +128,65 @@ fn ending(chunk: &[Finished]) -> Sql {
 /// Adds attempts to the notifications' logs.
 pub async fn record_attempts(db: &mut AnyConnection, attempts: &[&NewAttempt]) -> Result<()> {
     for chunk in attempts.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new(
-            "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, \
-             finished_at, outcome, detail) VALUES ",
-        );
-        for (i, attempt) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(uuid::Uuid::now_v7().simple().to_string())
-                .push(", ")
-                .bind(attempt.notification_id.to_string())
-                .push(", ")
-                .bind(attempt.attempt)
-                .push(", ")
-                .bind(attempt.started_at.timestamp_millis())
-                .push(", ")
-                .bind(attempt.finished_at.timestamp_millis())
-                .push(", ")
-                .bind(attempt.outcome.as_str())
-                .push(", ")
-                .bind(attempt.detail.as_ref().map(|d| storable(d, 2000)))
-                .push(")");
-        }
-        sql.execute(&mut *db).await?;
+        let mut sql = Sql::new("");
+        adding(&mut sql, chunk).execute(&mut *db).await?;
     }
     Ok(())
+}
+
+/// [`finish_all`] and [`record_attempts`] (of the same notifications) in one round trip where
+/// the engine allows it: `true` when every end landed (their attempts are then written);
+/// `false` when some notification was no longer `sending`, and then the transaction is to be
+/// rolled back. On SQLite both statements go as one query (each statement is a hand-off to the
+/// connection's worker thread and back, on the writer's turn), and the changed rows of both
+/// are counted together: the insert adds every row it is given.
+pub async fn finish_recorded(
+    db: &mut AnyConnection,
+    rows: &[Finished],
+    attempts: &[&NewAttempt],
+) -> Result<bool> {
+    let one_query = super::super::Backend::of(db) == super::super::Backend::Sqlite
+        && !rows.is_empty()
+        && !attempts.is_empty()
+        && rows.len() <= ROWS_PER_STATEMENT
+        && attempts.len() <= ROWS_PER_STATEMENT;
+    if !one_query {
+        if !finish_all(db, rows).await? {
+            return Ok(false);
+        }
+        record_attempts(db, attempts).await?;
+        return Ok(true);
+    }
+    let mut sql = ending(rows);
+    sql.push("; ");
+    let changed = adding(&mut sql, attempts).execute(&mut *db).await?;
+    Ok(usize::try_from(changed).ok() == Some(rows.len() + attempts.len()))
+}
+
+/// Appends the statement that adds `chunk` to the notifications' logs.
+fn adding<'s>(sql: &'s mut Sql, chunk: &[&NewAttempt]) -> &'s mut Sql {
+    sql.push(
+        "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, \
+         finished_at, outcome, detail) VALUES ",
+    );
+    for (i, attempt) in chunk.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(uuid::Uuid::now_v7().simple().to_string())
+            .push(", ")
+            .bind(attempt.notification_id.to_string())
+            .push(", ")
+            .bind(attempt.attempt)
+            .push(", ")
+            .bind(attempt.started_at.timestamp_millis())
+            .push(", ")
+            .bind(attempt.finished_at.timestamp_millis())
+            .push(", ")
+            .bind(attempt.outcome.as_str())
+            .push(", ")
+            .bind(attempt.detail.as_ref().map(|d| storable(d, 2000)))
+            .push(")");
+    }
+    sql
 }
 
 /// Ends one notification (see [`finish`]): `false` if it was not `sending` any more.

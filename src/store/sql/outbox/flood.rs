@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 /// How many alert messages went to a destination since `since`, and when the oldest of them
-/// went. Codes and tests, which people ask for, do not count.
+/// went: those the recorder marked counted (`counted_at`, the kind had a limit when they
+/// went), found through the partial index `notifications_by_destination`. Codes and tests,
+/// which people ask for, do not count.
 pub async fn sent_to(
     db: &mut AnyConnection,
     account: &AccountId,
@@ -17,14 +19,14 @@ pub async fn sent_to(
     since: DateTime<Utc>,
 ) -> Result<(i64, Option<DateTime<Utc>>)> {
     let row = Sql::new(
-        "SELECT COUNT(*) AS n, MIN(sent_at) AS oldest FROM notifications WHERE account_id = ",
+        "SELECT COUNT(*) AS n, MIN(counted_at) AS oldest FROM notifications WHERE account_id = ",
     )
     .bind(account.to_string())
     .push(" AND type = ")
     .bind(kind.to_owned())
     .push(" AND address = ")
     .bind(address.to_owned())
-    .push(" AND state = 'sent' AND event IN ('opened', 'escalated', 'renotified', 'resolved') AND sent_at > ")
+    .push(" AND state = 'sent' AND event IN ('opened', 'escalated', 'renotified', 'resolved') AND counted_at > ")
     .bind(since.timestamp_millis())
     .fetch_optional(&mut *db)
     .await?

@@ -13,7 +13,7 @@ mod limits;
 mod messages;
 mod metrics;
 
-pub use finish::{End, Finished, finish, finish_all, finish_one, record_attempts};
+pub use finish::{End, Finished, finish, finish_all, finish_one, finish_recorded, record_attempts};
 pub use flood::{held_back, queue_digest, sent_to};
 pub use limits::{lock_destination, lock_method, recent_messages};
 pub use messages::{
@@ -141,7 +141,11 @@ pub async fn complete(
     id: &NotificationId,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let end = End::Sent { at: now };
+    // Counted by flood control, whatever the account's limits: a message that went.
+    let end = End::Sent {
+        at: now,
+        counted: true,
+    };
     finish_one(
         db,
         Finished {
