@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 pub use crate::common::SECRET_KEY;
 pub const PUBLIC_URL: &str = "http://reach.test";
@@ -36,6 +37,8 @@ struct ReceiverState {
     received: Vec<Received>,
     /// Statuses to answer, in order; 200 once they run out.
     answers: VecDeque<u16>,
+    /// The next request is told to the first and waits for the second.
+    held: Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>,
 }
 
 /// A local webhook receiver that records every request.
@@ -55,6 +58,11 @@ impl Receiver {
                     |State(state): State<Arc<Mutex<ReceiverState>>>,
                      headers: HeaderMap,
                      body: Bytes| async move {
+                        let held = state.lock().unwrap().held.take();
+                        if let Some((arrived, release)) = held {
+                            let _ = arrived.send(());
+                            let _ = release.await;
+                        }
                         let mut s = state.lock().unwrap();
                         s.received.push(Received {
                             headers,
@@ -79,6 +87,15 @@ impl Receiver {
     /// Answers these statuses to the next requests.
     pub fn answer(&self, statuses: &[u16]) {
         self.state.lock().unwrap().answers.extend(statuses);
+    }
+
+    /// Holds the next request until the second is sent (or dropped); the first tells when it
+    /// arrived.
+    pub fn hold_next(&self) -> (oneshot::Receiver<()>, oneshot::Sender<()>) {
+        let (arrived, told) = oneshot::channel();
+        let (release, released) = oneshot::channel();
+        self.state.lock().unwrap().held = Some((arrived, released));
+        (told, release)
     }
 
     pub fn received(&self) -> Vec<Received> {

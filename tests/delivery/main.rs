@@ -70,6 +70,7 @@ both_backends! {
     webhooks::a_secret_kept_before_sealing_still_signs,
     retries::failures_back_off_then_die_after_the_budget,
     retries::a_lost_claim_is_taken_over_after_its_lease,
+    retries::a_late_outcome_of_a_taken_over_claim_changes_nothing,
     retries::a_claim_that_could_outlast_its_lease_goes_back_unsent,
     acknowledge::acknowledging_stops_the_escalation,
     acknowledge::the_acknowledge_link_acknowledges_as_the_recipient,

@@ -150,6 +150,54 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
     assert_eq!(log(store, &acme.id).await[0].state.as_str(), "sent");
 }
 
+/// A worker whose claim was taken over while it was sending reports late: its outcome and
+/// attempt do not land (the group's count falls short, it is rolled back and written again
+/// reading back which ends landed), and the other worker's outcome stands.
+pub async fn a_late_outcome_of_a_taken_over_claim_changes_nothing(store: &SqlStore) {
+    let acme = account(store, "Acme").await;
+    let nw = company(store, &acme, "Northwind").await;
+    let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
+    let receiver = Receiver::start().await;
+    add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
+    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let worker = dispatcher(store, clock(), None, dir.path(), true);
+    let (arrived, release) = receiver.hold_next();
+    let sending = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.run_once().await }
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), arrived)
+        .await
+        .expect("the send arrives")
+        .unwrap();
+    // Meanwhile another worker took the claim over and finished it.
+    let n = log(store, &acme.id).await.remove(0);
+    assert_eq!(n.state.as_str(), "sending");
+    let other = t0() + Duration::seconds(61);
+    assert!(
+        tx!(store, reach::store::outbox::complete, &n.id, other)
+            .await
+            .unwrap()
+    );
+    release.send(()).unwrap();
+    sending.await.unwrap().unwrap();
+    assert_eq!(receiver.received().len(), 1);
+    let n = log(store, &acme.id).await.remove(0);
+    assert_eq!(n.state.as_str(), "sent");
+    assert_eq!(
+        n.sent_at.map(|t| t.timestamp_millis()),
+        Some(other.timestamp_millis()),
+        "the other worker's outcome stands"
+    );
+    let attempts = read!(store, reach::store::outbox::attempts, &acme.id, &n.id)
+        .await
+        .unwrap();
+    assert!(attempts.is_empty(), "{attempts:?}");
+}
+
 /// A claim whose send could outlast its lease (it waited too long for a place among many
 /// claimed at once) goes back to the queue unsent, its attempt not counted: sent anyway, it
 /// would be taken over and sent twice.
