@@ -187,11 +187,10 @@ pub async fn store_with(
         policies,
         ..
     } = facts;
-    ingest::check_companies(tx, account, alerts).await?;
     // Every alert the answer shows, as it ends the batch.
     let mut shown: HashMap<AlertId, Alert> = HashMap::new();
     let mut keys: HashMap<(CompanyId, String), Current> = HashMap::new();
-    for (key, (alert, firing)) in ingest::firing_all(tx, account, alerts).await? {
+    for (key, (alert, firing)) in ingest::checked_firing(tx, account, alerts).await? {
         let current = Current {
             id: alert.id.clone(),
             firing,

@@ -129,14 +129,20 @@ pub async fn count_owned(
     account: &AccountId,
     ids: &[&str],
 ) -> Result<usize> {
-    let n = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id IN ")
-        .bind_list(ids.iter().copied())
+    let n = counting_owned(account, ids)
         .fetch_optional(&mut *db)
         .await?
         .map(|r| r.try_get::<i64, _>("n"))
         .transpose()?
         .unwrap_or(0);
     Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// The statement of [`count_owned`]: one row, `n`.
+pub(crate) fn counting_owned(account: &AccountId, ids: &[&str]) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*) AS n FROM companies WHERE account_id = ");
+    sql.bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(ids.iter().copied());
+    sql
 }

@@ -4,21 +4,21 @@
 //! rows routing plans. Every read and write is set-based: a handful of statements per batch,
 //! however many alerts and notifications it holds.
 
+mod firing;
 mod write;
+
+pub use firing::{check_companies, checked_firing, firing, firing_all, firing_facts};
 
 pub use write::{Claim, Queued, StoredAlert, enqueue, mark_renotified, resolve};
 
-use super::alerts::{ALERT, alert_from_row};
 use super::{Sql, flag, parsed, parsed_opt};
-use crate::domain::lifecycle::Firing;
 use crate::domain::routing::{MethodFacts, Recipient};
 use crate::domain::{
-    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, FieldError, Invalid, Locale, MethodId,
-    MethodType, NewAlert, PolicyId, QuietHours, Severity, TimeZone,
+    AccountId, AlertId, CompanyAccess, CompanyId, ContactId, Locale, MethodId, MethodType,
+    PolicyId, QuietHours, Severity, TimeZone,
 };
-use crate::store::{Alert, Result, StoreError};
+use crate::store::Result;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
 
@@ -91,116 +91,6 @@ pub async fn settings(db: &mut AnyConnection, account: &AccountId) -> Result<Rou
     Ok(RoutingSettings::of(
         &crate::store::accounts::get(db, account).await?,
     ))
-}
-
-/// Every company id must be the account's; the others are field errors by index.
-pub async fn check_companies(
-    conn: &mut AnyConnection,
-    account: &AccountId,
-    alerts: &[NewAlert],
-) -> Result<()> {
-    let mut ids: Vec<&str> = alerts.iter().map(|a| a.company.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    // Counted first: one row back instead of one per company (on SQLite each row is a hand-off
-    // between threads, on the writer's turn); the ids only when some are not the account's.
-    if super::companies::count_owned(conn, account, &ids).await? == ids.len() {
-        return Ok(());
-    }
-    let rows = Sql::new("SELECT id FROM companies WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND id IN ")
-        .bind_list(ids.iter().copied())
-        .fetch_all(&mut *conn)
-        .await?;
-    let known: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get::<String, _>("id"))
-        .collect::<Result<_, _>>()?;
-    let errors: Vec<FieldError> = alerts
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| !known.iter().any(|k| k == a.company.as_str()))
-        .map(|(i, _)| FieldError::new(format!("[{i}].company_id"), Invalid::UnknownCompany))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(errors))
-    }
-}
-pub async fn firing(
-    conn: &mut AnyConnection,
-    account: &AccountId,
-    alert: &NewAlert,
-) -> Result<Option<AnyRow>> {
-    Sql::new(ALERT)
-        .push(" WHERE account_id = ")
-        .bind(account.to_string())
-        .push(" AND company_id = ")
-        .bind(alert.company.to_string())
-        .push(" AND key = ")
-        .bind(alert.key.clone())
-        .push(" AND status = 'firing'")
-        .fetch_optional(&mut *conn)
-        .await
-}
-/// The alert firing under `alert`'s key: its id and when its recipients were last told.
-pub fn firing_facts(row: &AnyRow) -> Result<(AlertId, Firing)> {
-    let last: i64 = row.try_get("last_notified_at")?;
-    let last_notified_at =
-        DateTime::from_timestamp_millis(last).ok_or_else(|| super::corrupt("last_notified_at"))?;
-    Ok((
-        AlertId::from_string(row.try_get::<String, _>("id")?),
-        Firing { last_notified_at },
-    ))
-}
-
-/// The alerts firing under the batch's (company, key) pairs, by pair, with when their
-/// recipients were last told: one probe of the firing-key index per pair.
-pub async fn firing_all(
-    conn: &mut AnyConnection,
-    account: &AccountId,
-    alerts: &[NewAlert],
-) -> Result<HashMap<(CompanyId, String), (Alert, Firing)>> {
-    let pairs: Vec<(&str, &str)> = {
-        let mut seen = HashSet::new();
-        alerts
-            .iter()
-            .map(|a| (a.company.as_str(), a.key.as_str()))
-            .filter(|pair| seen.insert(*pair))
-            .collect()
-    };
-    let mut out = HashMap::with_capacity(pairs.len());
-    for chunk in pairs.chunks(100) {
-        let mut sql = Sql::new("WITH k (company_id, key) AS (VALUES ");
-        for (i, (company, key)) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind((*company).to_owned())
-                .push(", ")
-                .bind((*key).to_owned())
-                .push(")");
-        }
-        let rows = sql
-            .push(
-                ") SELECT a.id, a.company_id, a.key, a.severity, a.status, a.title, a.body, \
-                 a.labels, a.opened_at, a.last_notified_at, a.acknowledged_at, \
-                 a.acknowledged_by, a.resolved_at FROM k JOIN alerts a ON a.account_id = ",
-            )
-            .bind(account.to_string())
-            .push(" AND a.company_id = k.company_id AND a.key = k.key AND a.status = 'firing'")
-            .fetch_all(&mut *conn)
-            .await?;
-        for row in &rows {
-            let alert = alert_from_row(row)?;
-            let (_, firing) = firing_facts(row)?;
-            out.insert(
-                (alert.company_id.clone(), alert.key.clone()),
-                (alert, firing),
-            );
-        }
-    }
-    Ok(out)
 }
 
 /// Which of `companies` are in a maintenance window at `now`.

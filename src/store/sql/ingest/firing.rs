@@ -1,0 +1,192 @@
+//! What a batch's transaction reads first: whether its companies are the account's, and the
+//! alerts already firing under its (company, key) pairs. On SQLite both go as one query where
+//! they fit one statement each: each statement is a hand-off to the connection's worker thread
+//! and back, on the writer's turn.
+
+use super::super::alerts::{ALERT, alert_from_row};
+use super::super::{Backend, Sql, companies, corrupt};
+use crate::domain::lifecycle::Firing;
+use crate::domain::{AccountId, AlertId, CompanyId, FieldError, Invalid, NewAlert};
+use crate::store::{Alert, Result, StoreError};
+use chrono::DateTime;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
+
+/// Pairs per statement of [`firing_all`].
+const PAIRS_PER_STATEMENT: usize = 100;
+
+/// The alerts firing, by (company, key), with when their recipients were last told.
+pub type FiringByKey = HashMap<(CompanyId, String), (Alert, Firing)>;
+
+/// The batch's company ids, each once.
+fn company_ids(alerts: &[NewAlert]) -> Vec<&str> {
+    let mut ids: Vec<&str> = alerts.iter().map(|a| a.company.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The batch's (company, key) pairs, each once, in order.
+fn pairs(alerts: &[NewAlert]) -> Vec<(&str, &str)> {
+    let mut seen = HashSet::new();
+    alerts
+        .iter()
+        .map(|a| (a.company.as_str(), a.key.as_str()))
+        .filter(|pair| seen.insert(*pair))
+        .collect()
+}
+
+/// Every company id must be the account's; the others are field errors by index.
+pub async fn check_companies(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<()> {
+    let ids = company_ids(alerts);
+    // Counted first: one row back instead of one per company (on SQLite each row is a hand-off
+    // between threads, on the writer's turn); the ids only when some are not the account's.
+    if companies::count_owned(conn, account, &ids).await? == ids.len() {
+        return Ok(());
+    }
+    unknown_companies(conn, account, alerts, &ids).await
+}
+
+/// The field errors of the alerts whose company is not the account's (some is).
+async fn unknown_companies(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+    ids: &[&str],
+) -> Result<()> {
+    let rows = Sql::new("SELECT id FROM companies WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND id IN ")
+        .bind_list(ids.iter().copied())
+        .fetch_all(&mut *conn)
+        .await?;
+    let known: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("id"))
+        .collect::<Result<_, _>>()?;
+    let errors: Vec<FieldError> = alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !known.iter().any(|k| k == a.company.as_str()))
+        .map(|(i, _)| FieldError::new(format!("[{i}].company_id"), Invalid::UnknownCompany))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+/// [`check_companies`], then [`firing_all`]: on SQLite in one query (the count's row first,
+/// then the firing alerts) when the pairs fit one statement.
+pub async fn checked_firing(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<FiringByKey> {
+    let pairs = pairs(alerts);
+    if Backend::of(conn) != Backend::Sqlite || pairs.is_empty() || pairs.len() > PAIRS_PER_STATEMENT
+    {
+        check_companies(conn, account, alerts).await?;
+        return firing_all(conn, account, alerts).await;
+    }
+    let ids = company_ids(alerts);
+    let mut sql = companies::counting_owned(account, &ids);
+    sql.push("; ");
+    let rows = firing_of(sql, account, &pairs)
+        .fetch_all(&mut *conn)
+        .await?;
+    let (count, firing) = rows.split_first().ok_or_else(|| corrupt("n"))?;
+    if usize::try_from(count.try_get::<i64, _>("n")?).ok() != Some(ids.len()) {
+        unknown_companies(conn, account, alerts, &ids).await?;
+        // The count and the ids were read on the same transaction.
+        return Err(corrupt("n"));
+    }
+    let mut out = HashMap::with_capacity(firing.len());
+    collect(firing, &mut out)?;
+    Ok(out)
+}
+
+pub async fn firing(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alert: &NewAlert,
+) -> Result<Option<AnyRow>> {
+    Sql::new(ALERT)
+        .push(" WHERE account_id = ")
+        .bind(account.to_string())
+        .push(" AND company_id = ")
+        .bind(alert.company.to_string())
+        .push(" AND key = ")
+        .bind(alert.key.clone())
+        .push(" AND status = 'firing'")
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The alert firing under `alert`'s key: its id and when its recipients were last told.
+pub fn firing_facts(row: &AnyRow) -> Result<(AlertId, Firing)> {
+    let last: i64 = row.try_get("last_notified_at")?;
+    let last_notified_at =
+        DateTime::from_timestamp_millis(last).ok_or_else(|| corrupt("last_notified_at"))?;
+    Ok((
+        AlertId::from_string(row.try_get::<String, _>("id")?),
+        Firing { last_notified_at },
+    ))
+}
+
+/// The alerts firing under the batch's (company, key) pairs, by pair, with when their
+/// recipients were last told: one probe of the firing-key index per pair.
+pub async fn firing_all(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<FiringByKey> {
+    let pairs = pairs(alerts);
+    let mut out = HashMap::with_capacity(pairs.len());
+    for chunk in pairs.chunks(PAIRS_PER_STATEMENT) {
+        let rows = firing_of(Sql::new(""), account, chunk)
+            .fetch_all(&mut *conn)
+            .await?;
+        collect(&rows, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// `sql` followed by the statement that reads the alerts firing under `pairs`.
+fn firing_of(mut sql: Sql, account: &AccountId, pairs: &[(&str, &str)]) -> Sql {
+    sql.push("WITH k (company_id, key) AS (VALUES ");
+    for (i, (company, key)) in pairs.iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind((*company).to_owned())
+            .push(", ")
+            .bind((*key).to_owned())
+            .push(")");
+    }
+    sql.push(
+        ") SELECT a.id, a.company_id, a.key, a.severity, a.status, a.title, a.body, \
+         a.labels, a.opened_at, a.last_notified_at, a.acknowledged_at, \
+         a.acknowledged_by, a.resolved_at FROM k JOIN alerts a ON a.account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND a.company_id = k.company_id AND a.key = k.key AND a.status = 'firing'");
+    sql
+}
+
+/// Adds the firing alerts of `rows` to `out`, by (company, key).
+fn collect(rows: &[AnyRow], out: &mut FiringByKey) -> Result<()> {
+    for row in rows {
+        let alert = alert_from_row(row)?;
+        let (_, firing) = firing_facts(row)?;
+        out.insert(
+            (alert.company_id.clone(), alert.key.clone()),
+            (alert, firing),
+        );
+    }
+    Ok(())
+}
