@@ -111,7 +111,8 @@ pub async fn failures_back_off_then_die_after_the_budget(store: &SqlStore) {
     );
 }
 
-pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
+/// An account whose one webhook (on a receiver) is to be told of one alert stored at t0.
+async fn one_webhook_alert(store: &SqlStore) -> (reach::store::Account, Receiver) {
     let acme = account(store, "Acme").await;
     let nw = company(store, &acme, "Northwind").await;
     let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
@@ -120,6 +121,11 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
     ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
         .await
         .unwrap();
+    (acme, receiver)
+}
+
+pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
+    let (acme, receiver) = one_webhook_alert(store).await;
     // A node claims it and dies before sending.
     let lost = tx!(
         store,
@@ -154,14 +160,7 @@ pub async fn a_lost_claim_is_taken_over_after_its_lease(store: &SqlStore) {
 /// attempt do not land (the group's count falls short, it is rolled back and written again
 /// reading back which ends landed), and the other worker's outcome stands.
 pub async fn a_late_outcome_of_a_taken_over_claim_changes_nothing(store: &SqlStore) {
-    let acme = account(store, "Acme").await;
-    let nw = company(store, &acme, "Northwind").await;
-    let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
-    let receiver = Receiver::start().await;
-    add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
-    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    let (acme, receiver) = one_webhook_alert(store).await;
     let dir = tempfile::tempdir().unwrap();
     let worker = dispatcher(store, clock(), None, dir.path(), true);
     let (arrived, release) = receiver.hold_next();
@@ -202,14 +201,7 @@ pub async fn a_late_outcome_of_a_taken_over_claim_changes_nothing(store: &SqlSto
 /// claimed at once) goes back to the queue unsent, its attempt not counted: sent anyway, it
 /// would be taken over and sent twice.
 pub async fn a_claim_that_could_outlast_its_lease_goes_back_unsent(store: &SqlStore) {
-    let acme = account(store, "Acme").await;
-    let nw = company(store, &acme, "Northwind").await;
-    let ops = contact(store, &acme, "Ops bot", CompanyAccess::All).await;
-    let receiver = Receiver::start().await;
-    add(store, &acme, &ops, "webhook", &receiver.url("h"), "info", 0).await;
-    ingest(store, &acme.id, &[alert(&nw, "k", "info", "firing")], t0())
-        .await
-        .unwrap();
+    let (acme, receiver) = one_webhook_alert(store).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = clock();
     // A send may take 10 s; the lease is 5 s.
