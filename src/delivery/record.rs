@@ -15,9 +15,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 
 /// How long an outcome waits for others to share its transaction, when more are coming.
-pub const LINGER: Duration = Duration::from_millis(5);
+pub const LINGER: Duration = Duration::from_millis(10);
 /// Outcomes that make a group worth writing at once.
-pub const FULL: usize = 64;
+pub const FULL: usize = 128;
 /// How long recording waits for a database that cannot be reached before it gives up (the
 /// claims then go again after their lease).
 pub const UNAVAILABLE_WAIT: Duration = Duration::from_secs(30);

@@ -121,6 +121,10 @@ pub async fn sqlite_starts_the_wal_over_while_writes_keep_coming(store: &SqlStor
     for _ in 0..4_000 {
         write(store, "INSERT INTO ballast VALUES (randomblob(4000))").await;
     }
+    // The WAL file keeps the size it once reached, so this reads its peak. It must have
+    // started over at least once (it would hold ~32 MB otherwise); how early depends on when
+    // the checkpoint task gets a core, so the bound leaves room for a loaded machine (16 MB
+    // was exceeded once in a full local run).
     let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-    assert!(size < 16_000_000, "the WAL grew to {size} bytes");
+    assert!(size < 24_000_000, "the WAL grew to {size} bytes");
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashSet;
 
-/// Rows per multi-row statement (see `ingest::write`).
-const ROWS_PER_STATEMENT: usize = 100;
+/// Rows per multi-row statement: a full group commit (`delivery::record::FULL`) in one.
+const ROWS_PER_STATEMENT: usize = 128;
 
 /// How a claimed notification ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
