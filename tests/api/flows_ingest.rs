@@ -166,3 +166,51 @@ pub async fn control_characters_in_alerts_are_field_errors(app: &TestApp) {
     assert_eq!(ok.status, StatusCode::ACCEPTED, "{}", ok.body);
     assert_eq!(ok.body["body"], body);
 }
+
+/// Batches posted at once (on SQLite those waiting for the writer share a transaction): each is
+/// stored or refused as if alone. A batch naming an unknown company is refused on its own field
+/// and stores nothing; the others are stored whole; two batches with the same key give one
+/// alert, opened by one and repeated by the other.
+pub async fn batches_posted_at_once_are_each_stored_or_refused_alone(app: &TestApp) {
+    let nw = app.northwind.id.to_string();
+    let admin = &app.admin.token;
+    let before = alert_count(app).await.unwrap_or_default();
+    let alert = |company: &str, key: &str| json!({"company_id": company, "key": key, "severity": "warning", "title": key});
+    let batches = [
+        json!([alert(&nw, "together-a"), alert(&nw, "together-b")]),
+        json!([alert(&nw, "together-shared")]),
+        json!([alert(&nw, "together-c")]),
+        json!([
+            alert("0190aaaa-0000-7000-8000-000000000000", "together-bad"),
+            alert(&nw, "together-d")
+        ]),
+        json!([alert(&nw, "together-shared"), alert(&nw, "together-e")]),
+        json!([alert(&nw, "together-f")]),
+    ];
+    let post = |i: usize| app.post("/api/v1/alerts", admin, batches[i].clone());
+    let (a0, a1, a2, a3, a4, a5) =
+        tokio::join!(post(0), post(1), post(2), post(3), post(4), post(5));
+    let answers = [a0, a1, a2, a3, a4, a5];
+    for (i, answer) in answers.iter().enumerate() {
+        let expected = if i == 3 {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::ACCEPTED
+        };
+        assert_eq!(answer.status, expected, "batch {i}: {}", answer.body);
+    }
+    assert_eq!(
+        fields(&answers[3].body)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect::<Vec<_>>(),
+        ["[0].company_id"]
+    );
+    assert_eq!(
+        answers[1].body[0]["id"], answers[4].body[0]["id"],
+        "one alert under the shared key"
+    );
+    assert_eq!(answers[4].body.as_array().map(Vec::len), Some(2));
+    // a, b, shared, c, e, f: nothing of the refused batch (not even its good alert "d").
+    assert_eq!(alert_count(app).await, Some(before + 6));
+}

@@ -74,6 +74,7 @@ on_both_databases! {
     flows_alerts::metrics_are_prometheus_text_for_admins,
     flows_ingest::a_technician_cannot_post_alerts_for_companies_outside_their_access,
     flows_ingest::control_characters_in_alerts_are_field_errors,
+    flows_ingest::batches_posted_at_once_are_each_stored_or_refused_alone,
     flows_tokens::a_token_is_shown_once_records_its_use_and_dies_when_revoked,
     flows_tokens::expiry_must_be_in_the_future_and_an_expired_token_is_refused,
     flows_tokens::nobody_reaches_another_users_tokens,
