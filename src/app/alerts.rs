@@ -38,10 +38,9 @@ pub async fn ingest(
     // request is given up meanwhile: claims written are handed over, not left to their lease.
     let (me, account) = (Arc::clone(app), caller.account.clone());
     let job = async move {
-        let mut tx = me.store.write().await?;
         let claim = super::intake::claim(room.as_ref(), now);
-        let mut stored =
-            super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?;
+        let (tx, mut stored) =
+            super::intake::begin_stored(&me.store, &account, &alerts, &facts, now, claim).await?;
         commit(tx).await?;
         super::intake::stored(&me, &facts, &mut stored, room, now).await;
         Ok::<_, AppError>(stored.alerts)

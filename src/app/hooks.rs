@@ -76,16 +76,16 @@ pub async fn receive(app: &Arc<App>, token: &str, body: Body<'_>) -> Result<usiz
     // request is given up meanwhile (as for `POST /api/v1/alerts`).
     let me = Arc::clone(app);
     let job = async move {
-        let mut tx = me.store.write().await?;
-        let mut stored = if alerts.is_empty() {
-            super::ingest::Stored {
+        let (mut tx, mut stored) = if alerts.is_empty() {
+            let nothing = super::ingest::Stored {
                 alerts: Vec::new(),
                 due_now: 0,
                 claimed: Vec::new(),
-            }
+            };
+            (me.store.write().await?, nothing)
         } else {
             let claim = super::intake::claim(room.as_ref(), now);
-            super::ingest::store_with(&mut tx, &account, &alerts, &facts, now, claim).await?
+            super::intake::begin_stored(&me.store, &account, &alerts, &facts, now, claim).await?
         };
         let accepted = i64::try_from(stored.alerts.len()).unwrap_or(i64::MAX);
         store::integrations::record_received(&mut tx, &integration.id, now, accepted).await?;

@@ -118,3 +118,31 @@ async fn give_back(app: &App, claimed: &[Notification]) -> usize {
         }
     }
 }
+
+/// Begins a write transaction and stores `alerts` on it (`ingest::store_with`): the
+/// transaction, to commit, and what it stored. On PostgreSQL two batches with the same key
+/// can both read no alert firing under it and both open one: the second meets the first's at
+/// its insert (a unique violation on `key`, raised once the first committed). That batch is
+/// stored again, once, on a new transaction, where it sees the first's alert and repeats it,
+/// as it would have one after the other. (SQLite's writers take turns: it cannot happen there.)
+pub(crate) async fn begin_stored(
+    store: &crate::store::SqlStore,
+    account: &crate::domain::AccountId,
+    alerts: &[crate::domain::NewAlert],
+    facts: &Facts,
+    now: DateTime<Utc>,
+    claim: Option<Claim>,
+) -> crate::store::Result<(crate::store::Tx, Stored)> {
+    let mut again = true;
+    loop {
+        let mut tx = store.write().await?;
+        match super::ingest::store_with(&mut tx, account, alerts, facts, now, claim).await {
+            Err(crate::store::StoreError::Conflict(taken)) if again && taken.field == "key" => {
+                // Rolled back before the next begins.
+                drop(tx);
+                again = false;
+            }
+            stored => return Ok((tx, stored?)),
+        }
+    }
+}

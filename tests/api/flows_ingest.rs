@@ -169,8 +169,8 @@ pub async fn control_characters_in_alerts_are_field_errors(app: &TestApp) {
 
 /// Batches posted at once (on SQLite those waiting for the writer share a transaction): each is
 /// stored or refused as if alone. A batch naming an unknown company is refused on its own field
-/// and stores nothing; the others are stored whole; two batches with the same key give one
-/// alert, opened by one and repeated by the other.
+/// and stores nothing; the others are stored whole; batches with the same key give one alert,
+/// opened by one and repeated by the others (also on PostgreSQL, where their transactions race).
 pub async fn batches_posted_at_once_are_each_stored_or_refused_alone(app: &TestApp) {
     let nw = app.northwind.id.to_string();
     let admin = &app.admin.token;
@@ -213,4 +213,21 @@ pub async fn batches_posted_at_once_are_each_stored_or_refused_alone(app: &TestA
     assert_eq!(answers[4].body.as_array().map(Vec::len), Some(2));
     // a, b, shared, c, e, f: nothing of the refused batch (not even its good alert "d").
     assert_eq!(alert_count(app).await, Some(before + 6));
+
+    // The same alert from several senders at once (an HA pair of monitors): one opens it, the
+    // others repeat it; nobody is told the key is taken.
+    let same = || {
+        app.post(
+            "/api/v1/alerts",
+            admin,
+            json!([alert(&nw, "together-burst")]),
+        )
+    };
+    let (b0, b1, b2, b3, b4, b5) = tokio::join!(same(), same(), same(), same(), same(), same());
+    let burst = [b0, b1, b2, b3, b4, b5];
+    for answer in &burst {
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        assert_eq!(answer.body[0]["id"], burst[0].body[0]["id"]);
+    }
+    assert_eq!(alert_count(app).await, Some(before + 7));
 }
