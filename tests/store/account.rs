@@ -155,3 +155,69 @@ pub async fn the_audit_log_is_newest_first_filtered_and_paginated(store: &SqlSto
         .is_empty()
     );
 }
+
+/// Deleting an account deletes its alerts and notifications (on PostgreSQL by a trigger, not
+/// by their own keys; its 0025), alert messages and others alike; another account's stay.
+pub async fn deleting_an_account_deletes_its_alerts_and_notifications(store: &SqlStore) {
+    use crate::common::{add_method, ingest};
+    use crate::fixtures::{company, contact, method};
+    use reach::domain::CompanyAccess;
+    use sqlx::Row;
+    let now = chrono::Utc::now();
+    let mut kept = Vec::new();
+    for name in ["Acme", "Initech"] {
+        let acct = account(store, name).await;
+        let firm = company(store, &acct, "Northwind").await;
+        let ana = contact(store, &acct, "Ana", CompanyAccess::All).await;
+        let email = add_method(
+            store,
+            &acct.id,
+            &ana.id,
+            &method("email", "ana@example.com"),
+        )
+        .await
+        .expect("email");
+        let alert = crate::alerts::alert(firm.id.as_str(), "down:srv-1", "critical", "firing");
+        ingest(store, &acct.id, &[alert], now)
+            .await
+            .expect("ingest");
+        let mut tx = store.write().await.expect("tx");
+        sqlx::query(
+            "INSERT INTO notifications (id, account_id, contact_id, method_id, type, address, \
+             event, state, escalation, held, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, 'email', 'ana@example.com', 'test', 'sent', FALSE, FALSE, \
+             1, 0, 0)",
+        )
+        .bind(format!("test-{name}"))
+        .bind(acct.id.to_string())
+        .bind(ana.id.to_string())
+        .bind(email.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("a test message");
+        tx.commit().await.expect("commit");
+        kept.push(acct.id.to_string());
+    }
+    let count = |table: &'static str, id: String| async move {
+        let mut db = store.read().await.expect("read");
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE account_id = $1");
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_one(&mut *db)
+            .await
+            .expect("count")
+            .get::<i64, _>("n")
+    };
+    assert_eq!(count("notifications", kept[0].clone()).await, 2);
+    let mut tx = store.write().await.expect("tx");
+    sqlx::query("DELETE FROM accounts WHERE id = $1")
+        .bind(&kept[0])
+        .execute(&mut *tx)
+        .await
+        .expect("delete the account");
+    tx.commit().await.expect("commit");
+    assert_eq!(count("alerts", kept[0].clone()).await, 0);
+    assert_eq!(count("notifications", kept[0].clone()).await, 0);
+    assert_eq!(count("alerts", kept[1].clone()).await, 1);
+    assert_eq!(count("notifications", kept[1].clone()).await, 2);
+}

@@ -77,6 +77,7 @@ conformance! {
     sessions::sessions_expire_and_failed_sign_ins_lock,
     account::account_settings_are_updated,
     account::the_audit_log_is_newest_first_filtered_and_paginated,
+    account::deleting_an_account_deletes_its_alerts_and_notifications,
     isolation::another_account_sees_and_changes_nothing,
     alerts::an_alert_and_its_notifications_are_stored_together,
     alerts::repeats_wait_for_the_repeat_interval_and_resolution_closes,
