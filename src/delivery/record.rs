@@ -1,8 +1,8 @@
 //! Recording how claimed notifications ended, by group commit: each outcome lands with its
 //! attempt (and, for a finished verification, the forgotten code) atomically, and the
 //! outcomes that finish while a transaction is being written wait and go together in the
-//! next one — one transaction and two statements for many notifications, on both engines
-//! (`outbox::finish`, `outbox::record_attempts`). While sends are in flight the group also
+//! next one — one transaction and a statement or two for many notifications, on both engines
+//! (`outbox::finish`, `outbox::finish_recorded`). While sends are in flight the group also
 //! waits up to [`LINGER`] to fill (to [`FULL`]): a transaction per few notifications cost
 //! more than the sends themselves.
 
@@ -181,20 +181,13 @@ impl Recorder {
                 .into_iter()
                 .partition(|&i| seen.insert(&records[i].finished.id));
             let ends: Vec<Finished> = round.iter().map(|&i| records[i].finished.clone()).collect();
+            let attempts: Vec<&NewAttempt> = round
+                .iter()
+                .filter_map(|&i| records[i].attempt.as_ref())
+                .collect();
             let ended: HashSet<NotificationId> = if exact {
-                let ended = outbox::finish(&mut tx, &ends).await?;
-                let attempts: Vec<&NewAttempt> = round
-                    .iter()
-                    .filter(|&&i| ended.contains(&records[i].finished.id))
-                    .filter_map(|&i| records[i].attempt.as_ref())
-                    .collect();
-                outbox::record_attempts(&mut tx, &attempts).await?;
-                ended
+                outbox::finish(&mut tx, &ends, &attempts).await?
             } else {
-                let attempts: Vec<&NewAttempt> = round
-                    .iter()
-                    .filter_map(|&i| records[i].attempt.as_ref())
-                    .collect();
                 if !outbox::finish_recorded(&mut tx, &ends, &attempts).await? {
                     // Dropped uncommitted: rolled back.
                     return Ok(None);

@@ -92,7 +92,24 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
             forget_payload: true,
         })
         .collect();
-    let landed = tx!(store, reach::store::outbox::finish, &rows)
+    // Each with its attempt; the late one's is not written.
+    let tried = |id: &reach::domain::NotificationId, attempt, outcome, detail: &str| NewAttempt {
+        notification_id: id.clone(),
+        attempt,
+        started_at: now,
+        finished_at: sent_at,
+        outcome,
+        detail: Some(detail.into()),
+    };
+    let attempts = [
+        tried(&ids[0], 1, AttemptOutcome::Sent, "HTTP 200"),
+        tried(&ids[1], 1, AttemptOutcome::Retry, "HTTP 503"),
+        tried(&ids[2], 1, AttemptOutcome::Failed, "HTTP 404"),
+        tried(&ids[3], 1, AttemptOutcome::Suppressed, "acknowledged"),
+        tried(&ids[4], 1, AttemptOutcome::Sent, "HTTP 200"),
+    ];
+    let refs: Vec<&NewAttempt> = attempts.iter().collect();
+    let landed = tx!(store, reach::store::outbox::finish, &rows, &refs)
         .await
         .expect("finish");
     assert_eq!(landed.len(), 4);
@@ -100,21 +117,6 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
         !landed.contains(&ids[4]),
         "the other worker's outcome stands"
     );
-    let attempts: Vec<NewAttempt> = ids[..4]
-        .iter()
-        .map(|id| NewAttempt {
-            notification_id: id.clone(),
-            attempt: 1,
-            started_at: now,
-            finished_at: sent_at,
-            outcome: AttemptOutcome::Sent,
-            detail: Some("HTTP 200".into()),
-        })
-        .collect();
-    let refs: Vec<&NewAttempt> = attempts.iter().collect();
-    tx!(store, reach::store::outbox::record_attempts, &refs)
-        .await
-        .expect("attempts");
 
     let get = async |i: usize| {
         read!(store, reach::store::outbox::notification, &acme.id, &ids[i])
@@ -145,12 +147,28 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
     let other = get(4).await;
     assert_eq!(other.state.as_str(), "sent");
     assert_eq!(other.sent_at.map(ms), Some(ms(now)), "not overwritten");
-    for (i, id) in ids.iter().enumerate() {
-        let logged = read!(store, reach::store::outbox::attempts, &acme.id, id)
+    let log = async |i: usize| {
+        read!(store, reach::store::outbox::attempts, &acme.id, &ids[i])
             .await
-            .expect("attempts");
-        assert_eq!(logged.len(), usize::from(i < 4), "notification {i}");
-    }
+            .expect("attempts")
+            .into_iter()
+            .map(|a| {
+                let times = (ms(a.started_at), ms(a.finished_at));
+                (a.attempt, a.outcome, a.detail.unwrap_or_default(), times)
+            })
+            .collect::<Vec<_>>()
+    };
+    // The attempt that sent one (kept on its row) reads as the others (in the log).
+    let times = (ms(now), ms(sent_at));
+    let one = |outcome, detail: &str| vec![(1, outcome, detail.to_owned(), times)];
+    assert_eq!(log(0).await, one(AttemptOutcome::Sent, "HTTP 200"));
+    assert_eq!(log(1).await, one(AttemptOutcome::Retry, "HTTP 503"));
+    assert_eq!(log(2).await, one(AttemptOutcome::Failed, "HTTP 404"));
+    assert_eq!(
+        log(3).await,
+        one(AttemptOutcome::Suppressed, "acknowledged")
+    );
+    assert_eq!(log(4).await, vec![], "the late attempt is not written");
     // Nothing is claimable any more but the retry, when it comes due.
     let again = tx!(
         store,
@@ -164,6 +182,35 @@ pub async fn a_group_of_outcomes_lands_in_one_statement(store: &SqlStore) {
     assert_eq!(
         again.iter().map(|n| n.id.clone()).collect::<Vec<_>>(),
         [ids[1].clone()]
+    );
+    // Sent at its second attempt: the log has both, in order.
+    let second = NewAttempt {
+        started_at: retry_at,
+        finished_at: retry_at + Duration::seconds(1),
+        ..tried(&ids[1], 2, AttemptOutcome::Sent, "HTTP 204")
+    };
+    let end = Finished {
+        id: ids[1].clone(),
+        end: End::Sent {
+            at: second.finished_at,
+            counted: false,
+        },
+        forget_payload: false,
+    };
+    tx!(store, reach::store::outbox::finish, &[end], &[&second])
+        .await
+        .expect("finish");
+    let retried_then_sent = log(1).await;
+    assert_eq!(retried_then_sent.len(), 2);
+    assert_eq!(retried_then_sent[0].1, AttemptOutcome::Retry);
+    assert_eq!(
+        retried_then_sent[1],
+        (
+            2,
+            AttemptOutcome::Sent,
+            "HTTP 204".to_owned(),
+            (ms(retry_at), ms(retry_at + Duration::seconds(1)))
+        )
     );
 }
 
@@ -242,12 +289,14 @@ pub async fn counting_the_ends_tells_when_one_did_not_land(store: &SqlStore) {
             .expect("finish")
     );
     tx.commit().await.expect("commit");
+    let mut tx = store.write().await.expect("tx");
     assert!(
-        tx!(store, reach::store::outbox::finish_all, &all)
+        !reach::store::outbox::finish_recorded(&mut tx, &all, &[])
             .await
-            .is_ok_and(|all| !all),
+            .expect("finish"),
         "already ended"
     );
+    drop(tx);
     let late = [sent(&ids[2])];
     let mut tx = store.write().await.expect("tx");
     assert!(
@@ -288,7 +337,7 @@ pub async fn flood_control_counts_what_was_marked_counted(store: &SqlStore) {
         })
         .collect();
     assert!(
-        tx!(store, reach::store::outbox::finish_all, &rows)
+        tx!(store, reach::store::outbox::finish_recorded, &rows, &[])
             .await
             .expect("finish")
     );

@@ -1,13 +1,16 @@
 //! How claimed notifications ended, recorded set-based: one statement ends every notification
 //! of a group commit (only those still `sending`: a late worker changes nothing), one more
-//! adds their attempts.
+//! adds their attempts. The attempt that sent a notification is kept on its row (`sent_try`,
+//! `sent_started_at`, `sent_detail`; it finished at `sent_at`), written by the statement that
+//! ends it: nearly every attempt is one that sent, and a row of the log each was a fifth of
+//! the recorder's writes. The log holds the others; `outbox::attempts` reads both.
 
 use super::super::Sql;
 use crate::domain::NotificationId;
-use crate::store::{NewAttempt, Result};
+use crate::store::{AttemptOutcome, NewAttempt, Result};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement: a full group commit (`delivery::record::FULL`) in one.
 const ROWS_PER_STATEMENT: usize = 128;
@@ -67,12 +70,44 @@ pub struct Finished {
     pub forget_payload: bool,
 }
 
-/// Ends the notifications of `rows` (each id at most once) that are still `sending`; the ids
-/// that were, i.e. whose end landed.
-pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet<NotificationId>> {
+/// The attempts of `attempts` kept on their notification's row (those that sent one `rows`
+/// ends as sent), by notification, and the rest, for the log.
+fn kept_on_rows<'a>(
+    rows: &[Finished],
+    attempts: &[&'a NewAttempt],
+) -> (HashMap<NotificationId, &'a NewAttempt>, Vec<&'a NewAttempt>) {
+    let sent: HashSet<&NotificationId> = rows
+        .iter()
+        .filter(|row| matches!(row.end, End::Sent { .. }))
+        .map(|row| &row.id)
+        .collect();
+    let mut kept = HashMap::new();
+    let mut logged = Vec::new();
+    for attempt in attempts {
+        if attempt.outcome == AttemptOutcome::Sent
+            && sent.contains(&attempt.notification_id)
+            && !kept.contains_key(&attempt.notification_id)
+        {
+            kept.insert(attempt.notification_id.clone(), *attempt);
+        } else {
+            logged.push(*attempt);
+        }
+    }
+    (kept, logged)
+}
+
+/// Ends the notifications of `rows` (each id at most once) that are still `sending`, with
+/// their `attempts`: the ids that were, i.e. whose end landed (only their attempts are
+/// written).
+pub async fn finish(
+    db: &mut AnyConnection,
+    rows: &[Finished],
+    attempts: &[&NewAttempt],
+) -> Result<HashSet<NotificationId>> {
+    let (kept, logged) = kept_on_rows(rows, attempts);
     let mut landed = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let ended = ending(chunk)
+        let ended = ending(chunk, &kept)
             .push(" RETURNING notifications.id")
             .fetch_all(&mut *db)
             .await?;
@@ -80,17 +115,24 @@ pub async fn finish(db: &mut AnyConnection, rows: &[Finished]) -> Result<HashSet
             landed.insert(NotificationId::from_string(row.try_get::<String, _>("id")?));
         }
     }
+    let logged: Vec<&NewAttempt> = logged
+        .into_iter()
+        .filter(|a| landed.contains(&a.notification_id))
+        .collect();
+    record_attempts(db, &logged).await?;
     Ok(landed)
 }
 
-/// [`finish`] without reading back which ends landed: `true` when all of them did (the count
-/// of changed rows tells); `false` when some notification was no longer `sending`, and then
-/// the transaction is to be rolled back and the rows ended with [`finish`]. On SQLite the rows
-/// of `RETURNING` come one by one from the connection's worker thread, a wake-up of each
-/// thread every few rows; the count comes with the statement's answer.
-pub async fn finish_all(db: &mut AnyConnection, rows: &[Finished]) -> Result<bool> {
+/// Ends the notifications of `rows` that are still `sending` (see [`finish`]), without their
+/// attempts kept elsewhere than on the rows (see [`finish_recorded`]), nor reading back which
+/// landed: `true` when all of them did.
+async fn finish_all(
+    db: &mut AnyConnection,
+    rows: &[Finished],
+    kept: &HashMap<NotificationId, &NewAttempt>,
+) -> Result<bool> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let changed = ending(chunk).execute(&mut *db).await?;
+        let changed = ending(chunk, kept).execute(&mut *db).await?;
         if usize::try_from(changed).ok() != Some(chunk.len()) {
             return Ok(false);
         }
@@ -98,12 +140,15 @@ pub async fn finish_all(db: &mut AnyConnection, rows: &[Finished]) -> Result<boo
     Ok(true)
 }
 
-/// The statement that ends the notifications of `chunk` still `sending`.
-fn ending(chunk: &[Finished]) -> Sql {
+/// The statement that ends the notifications of `chunk` still `sending`, with the attempts
+/// `kept` on their rows.
+fn ending(chunk: &[Finished], kept: &HashMap<NotificationId, &NewAttempt>) -> Sql {
     let mut sql = Sql::new(
-        "WITH v (id, state, reason, sent_at, counted_at, next_at, forget, undo) AS (VALUES ",
+        "WITH v (id, state, reason, sent_at, counted_at, next_at, forget, undo, tried, \
+         started_at, detail) AS (VALUES ",
     );
     for (i, row) in chunk.iter().enumerate() {
+        let sent_by = kept.get(&row.id);
         let (state, reason, sent_at, next_at) = match &row.end {
             End::Sent { at, .. } => ("sent", None, Some(at.timestamp_millis()), None),
             End::Failed { error, retry_at } => (
@@ -131,9 +176,15 @@ fn ending(chunk: &[Finished]) -> Sql {
             .bind(row.forget_payload)
             .push(", ")
             .bind(row.end == End::Released)
+            .push(", ")
+            .bind(sent_by.map(|a| a.attempt))
+            .push(", ")
+            .bind(sent_by.map(|a| a.started_at.timestamp_millis()))
+            .push(", ")
+            .bind(sent_by.and_then(|a| a.detail.as_deref().map(|d| storable(d, 2000))))
             .push(")");
     }
-    push_nulls(&mut sql, 8, padded(chunk.len()) - chunk.len());
+    push_nulls(&mut sql, 11, padded(chunk.len()) - chunk.len());
     sql.push(
         ") UPDATE notifications SET state = v.state, \
          reason = CASE WHEN v.undo THEN notifications.reason ELSE v.reason END, \
@@ -142,7 +193,10 @@ fn ending(chunk: &[Finished]) -> Sql {
          lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
          counted_at = COALESCE(v.counted_at, notifications.counted_at), \
          next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
-         payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END \
+         payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END, \
+         sent_try = COALESCE(v.tried, notifications.sent_try), \
+         sent_started_at = COALESCE(v.started_at, notifications.sent_started_at), \
+         sent_detail = COALESCE(v.detail, notifications.sent_detail) \
          FROM v WHERE notifications.id = v.id AND notifications.state = 'sending'",
     );
     sql
@@ -157,33 +211,36 @@ pub async fn record_attempts(db: &mut AnyConnection, attempts: &[&NewAttempt]) -
     Ok(())
 }
 
-/// [`finish_all`] and [`record_attempts`] (of the same notifications) in one round trip where
-/// the engine allows it: `true` when every end landed (their attempts are then written);
-/// `false` when some notification was no longer `sending`, and then the transaction is to be
-/// rolled back. On SQLite both statements go as one query (each statement is a hand-off to the
-/// connection's worker thread and back, on the writer's turn), and the changed rows of both
-/// are counted together: the insert adds every row it is given.
+/// [`finish`] without reading back which ends landed: `true` when all of them did (the count
+/// of changed rows tells; their attempts are then written); `false` when some notification
+/// was no longer `sending`, and then the transaction is to be rolled back and the rows ended
+/// with [`finish`]. On SQLite the rows of `RETURNING` come one by one from the connection's
+/// worker thread, a wake-up of each thread every few rows; the count comes with the
+/// statement's answer. There both statements also go as one query (each statement is a
+/// hand-off to the connection's worker thread and back, on the writer's turn), and the changed
+/// rows of both are counted together: the insert adds every row it is given.
 pub async fn finish_recorded(
     db: &mut AnyConnection,
     rows: &[Finished],
     attempts: &[&NewAttempt],
 ) -> Result<bool> {
+    let (kept, logged) = kept_on_rows(rows, attempts);
     let one_query = super::super::Backend::of(db) == super::super::Backend::Sqlite
         && !rows.is_empty()
-        && !attempts.is_empty()
+        && !logged.is_empty()
         && rows.len() <= ROWS_PER_STATEMENT
-        && attempts.len() <= ROWS_PER_STATEMENT;
+        && logged.len() <= ROWS_PER_STATEMENT;
     if !one_query {
-        if !finish_all(db, rows).await? {
+        if !finish_all(db, rows, &kept).await? {
             return Ok(false);
         }
-        record_attempts(db, attempts).await?;
+        record_attempts(db, &logged).await?;
         return Ok(true);
     }
-    let mut sql = ending(rows);
+    let mut sql = ending(rows, &kept);
     sql.push("; ");
-    let changed = adding(&mut sql, attempts).execute(&mut *db).await?;
-    Ok(usize::try_from(changed).ok() == Some(rows.len() + attempts.len()))
+    let changed = adding(&mut sql, &logged).execute(&mut *db).await?;
+    Ok(usize::try_from(changed).ok() == Some(rows.len() + logged.len()))
 }
 
 /// Appends the statement that adds `chunk` to the notifications' logs.
@@ -216,7 +273,7 @@ fn adding<'s>(sql: &'s mut Sql, chunk: &[&NewAttempt]) -> &'s mut Sql {
 /// Ends one notification (see [`finish`]): `false` if it was not `sending` any more.
 pub async fn finish_one(db: &mut AnyConnection, row: Finished) -> Result<bool> {
     let id = row.id.clone();
-    Ok(finish(db, &[row]).await?.contains(&id))
+    Ok(finish(db, &[row], &[]).await?.contains(&id))
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod limits;
 mod messages;
 mod metrics;
 
-pub use finish::{End, Finished, finish, finish_all, finish_one, finish_recorded, record_attempts};
+pub use finish::{End, Finished, finish, finish_one, finish_recorded, record_attempts};
 pub use flood::{held_back, queue_digest, sent_to};
 pub use limits::{lock_destination, lock_method, recent_messages};
 pub use messages::{
@@ -285,20 +285,30 @@ pub async fn record_attempt(db: &mut AnyConnection, attempt: &NewAttempt) -> Res
     record_attempts(db, &[attempt]).await
 }
 
-/// A notification's attempts, first first; empty for one of another account.
+/// A notification's attempts, first first; empty for one of another account. The one that
+/// sent it is kept on its row (see `finish`), the others in the log.
 pub async fn attempts(
     db: &mut AnyConnection,
     account: &AccountId,
     notification_id: &NotificationId,
 ) -> Result<Vec<Attempt>> {
     let rows = Sql::new(
-        "SELECT d.attempt, d.started_at, d.finished_at, d.outcome, d.detail FROM delivery_attempts d \
-         JOIN notifications n ON n.id = d.notification_id WHERE n.account_id = ",
+        "SELECT attempt, started_at, finished_at, outcome, detail FROM (\
+         SELECT d.attempt, d.started_at, d.finished_at, d.outcome, d.detail \
+         FROM delivery_attempts d JOIN notifications n ON n.id = d.notification_id \
+         WHERE n.account_id = ",
     )
     .bind(account.to_string())
     .push(" AND d.notification_id = ")
     .bind(notification_id.to_string())
-    .push(" ORDER BY d.attempt, d.started_at")
+    .push(
+        " UNION ALL SELECT sent_try, sent_started_at, sent_at, 'sent', sent_detail \
+         FROM notifications WHERE account_id = ",
+    )
+    .bind(account.to_string())
+    .push(" AND id = ")
+    .bind(notification_id.to_string())
+    .push(" AND sent_started_at IS NOT NULL) a ORDER BY attempt, started_at")
     .fetch_all(&mut *db)
     .await?;
     rows.iter()
