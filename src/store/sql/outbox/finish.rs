@@ -278,7 +278,65 @@ pub async fn finish_one(db: &mut AnyConnection, row: Finished) -> Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::padded;
+    use super::{End, Finished, kept_on_rows, padded};
+    use crate::domain::NotificationId;
+    use crate::store::{AttemptOutcome, NewAttempt};
+
+    #[test]
+    fn only_the_attempt_that_sent_a_notification_is_kept_on_its_row() {
+        let now = chrono::Utc::now();
+        let id = |n: &str| NotificationId::from_string(n.to_owned());
+        let end = |n: &str, sent: bool| Finished {
+            id: id(n),
+            end: if sent {
+                End::Sent {
+                    at: now,
+                    counted: false,
+                }
+            } else {
+                End::Failed {
+                    error: "HTTP 503".into(),
+                    retry_at: None,
+                }
+            },
+            forget_payload: false,
+        };
+        let attempt = |n: &str, outcome| NewAttempt {
+            notification_id: id(n),
+            attempt: 1,
+            started_at: now,
+            finished_at: now,
+            outcome,
+            detail: None,
+        };
+        let rows = [end("a", true), end("b", false), end("c", true)];
+        let attempts = [
+            attempt("a", AttemptOutcome::Sent),
+            // Sent, yet its row ends otherwise (the recorder never writes this): logged.
+            attempt("b", AttemptOutcome::Sent),
+            attempt("c", AttemptOutcome::Retry),
+            attempt("a", AttemptOutcome::Sent),
+            // Not ended here.
+            attempt("d", AttemptOutcome::Sent),
+        ];
+        let refs: Vec<&NewAttempt> = attempts.iter().collect();
+        let (kept, logged) = kept_on_rows(&rows, &refs);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), [&id("a")]);
+        let logged: Vec<(&str, AttemptOutcome)> = logged
+            .iter()
+            .map(|a| (a.notification_id.as_str(), a.outcome))
+            .collect();
+        assert_eq!(
+            logged,
+            [
+                ("b", AttemptOutcome::Sent),
+                ("c", AttemptOutcome::Retry),
+                ("a", AttemptOutcome::Sent),
+                ("d", AttemptOutcome::Sent),
+            ],
+            "one kept per row; the rest go to the log"
+        );
+    }
 
     #[test]
     fn statements_come_in_few_sizes_that_fit_their_rows() {
