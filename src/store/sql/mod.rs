@@ -210,7 +210,13 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
         Backend::Sqlite => {
             let pool = options(4, 2_000, false).connect(&url).await?;
             let thread = writer::WriterThread::start()?;
-            let writes = writer::connect_writes(&thread, options(1, 16_384, true), url).await?;
+            // The writer's cache is kept small: SQLite moves pages during a b-tree rebalance
+            // under a temporary page number (its lock page's, 262,145 with 4 KiB pages), and the
+            // next commit then walks the writer's whole cache, not just the pages past the
+            // database's end (148 walks per 20,000 alerts, 2% of the CPU with 16 MiB).
+            // 4 MiB: 27,383 notifications/s against 26,025 with 16 MiB, 51.6 against 53.2 CPU
+            // µs each, peak RSS 59 against 77 MB (SQLite, 50,000 alerts, 6 interleaved pairs).
+            let writes = writer::connect_writes(&thread, options(1, 4_096, true), url).await?;
             checkpoint::spawn(
                 pool.clone(),
                 std::sync::Arc::clone(&begun),
