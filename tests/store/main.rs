@@ -15,6 +15,7 @@ mod contacts;
 mod finish;
 mod fixtures;
 mod isolation;
+mod keys;
 mod methods;
 mod outbox;
 mod purge;
@@ -56,6 +57,8 @@ conformance! {
     companies::companies_are_created_renamed_and_unique_per_account,
     companies::company_lists_are_ordered_paginated_and_scoped,
     companies::deleting_a_company_removes_it_from_every_access_set,
+    keys::deleting_a_company_deletes_its_alerts_notifications_and_attempts,
+    keys::a_batch_being_stored_and_a_company_deletion_wait_for_each_other,
     contacts::contacts_keep_their_fields_exactly,
     contacts::unknown_companies_are_a_field_error_and_write_nothing,
     contacts::contacts_are_updated_and_deleted_with_their_methods,

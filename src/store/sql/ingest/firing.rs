@@ -52,6 +52,36 @@ pub async fn check_companies(
     unknown_companies(conn, account, alerts, &ids).await
 }
 
+/// [`check_companies`] on PostgreSQL, locking each company FOR KEY SHARE until the transaction
+/// ends: there an alert's company and a notification's alert are not foreign keys (each row
+/// checked was a locked lookup of its parent; the database's 0027), so this one lock per
+/// company is what keeps a batch from storing alerts of a company deleted meanwhile. A
+/// deletion waits for the batch (and its trigger then deletes what the batch stored); a batch
+/// waits for a deletion under way and then finds the company gone.
+async fn lock_companies(
+    conn: &mut AnyConnection,
+    account: &AccountId,
+    alerts: &[NewAlert],
+) -> Result<()> {
+    let ids = company_ids(alerts);
+    let n: i64 =
+        Sql::new("SELECT COUNT(*) AS n FROM (SELECT id FROM companies WHERE account_id = ")
+            .bind(account.to_string())
+            .push(" AND id IN ")
+            .bind_list(ids.iter().copied())
+            .push(" FOR KEY SHARE) locked")
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| corrupt("n"))?
+            .try_get("n")?;
+    if usize::try_from(n).ok() == Some(ids.len()) {
+        return Ok(());
+    }
+    unknown_companies(conn, account, alerts, &ids).await?;
+    // Locked and read on the same transaction: a company that could not be locked is gone.
+    Err(corrupt("n"))
+}
+
 /// The field errors of the alerts whose company is not the account's (some is).
 async fn unknown_companies(
     conn: &mut AnyConnection,
@@ -83,15 +113,19 @@ async fn unknown_companies(
 }
 
 /// [`check_companies`], then [`firing_all`]: on SQLite in one query (the count's row first,
-/// then the firing alerts) when the pairs fit one statement.
+/// then the firing alerts) when the pairs fit one statement; on PostgreSQL the companies are
+/// also locked until the transaction ends (see [`lock_companies`]).
 pub async fn checked_firing(
     conn: &mut AnyConnection,
     account: &AccountId,
     alerts: &[NewAlert],
 ) -> Result<FiringByKey> {
     let pairs = pairs(alerts);
-    if Backend::of(conn) != Backend::Sqlite || pairs.is_empty() || pairs.len() > PAIRS_PER_STATEMENT
-    {
+    if Backend::of(conn) == Backend::Postgres {
+        lock_companies(conn, account, alerts).await?;
+        return firing_all(conn, account, alerts).await;
+    }
+    if pairs.is_empty() || pairs.len() > PAIRS_PER_STATEMENT {
         check_companies(conn, account, alerts).await?;
         return firing_all(conn, account, alerts).await;
     }
