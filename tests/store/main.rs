@@ -99,6 +99,7 @@ conformance! {
     atomic::a_write_job_runs_to_its_end_when_its_caller_stops_waiting,
     purge::what_outlived_its_use_is_purged,
     statistics::statistics_are_refreshed_once_the_tables_grew,
+    statistics::postgres_connections_take_random_reads_as_cheap_unless_tuned,
     statistics::sqlite_connections_keep_wal_and_temporary_storage_in_memory,
     statistics::sqlite_copies_the_wal_back_off_the_writer,
     statistics::sqlite_starts_the_wal_over_while_writes_keep_coming,

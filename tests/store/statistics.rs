@@ -1,6 +1,7 @@
 //! What the engines are told for speed: on PostgreSQL the planner's statistics follow the
 //! growing tables (`SqlStore::grew`: once a thousand rows have been written, they are refreshed
-//! in the background); on SQLite every connection keeps WAL, normal syncing and its temporary
+//! in the background) and a random page read is priced at 1.1 unless the server was tuned; on
+//! SQLite every connection keeps WAL, normal syncing and its temporary
 //! storage (statement journals) in memory.
 
 use reach::store::{Backend, SqlStore};
@@ -33,6 +34,28 @@ pub async fn statistics_are_refreshed_once_the_tables_grew(store: &SqlStore) {
         assert!(Instant::now() < deadline, "never analyzed");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+pub async fn postgres_connections_take_random_reads_as_cheap_unless_tuned(store: &SqlStore) {
+    if store.backend() != Backend::Postgres {
+        return;
+    }
+    let mut db = store.read().await.expect("read");
+    // `reset_val`: the server's own setting, which the connection started from.
+    let row = sqlx::query(
+        "SELECT current_setting('random_page_cost') AS now, reset_val FROM pg_settings \
+         WHERE name = 'random_page_cost'",
+    )
+    .fetch_one(&mut *db)
+    .await
+    .expect("the setting");
+    let (now, server): (String, String) = (row.get("now"), row.get("reset_val"));
+    let expected = if server == "4" {
+        "1.1"
+    } else {
+        server.as_str()
+    };
+    assert_eq!(now, expected, "the server has {server}");
 }
 
 /// One pragma's value on a read connection and on the writer.
