@@ -31,10 +31,6 @@ impl SqlStore {
             .push(") ON CONFLICT (key) DO NOTHING")
             .execute(&self.pool)
             .await?;
-        let row = Sql::new("SELECT value FROM deployment WHERE key = 'secret_key'")
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(row.try_get("value")?)
+        self.stored_secret_key().await?.ok_or(StoreError::NotFound)
     }
 }
