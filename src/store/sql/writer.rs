@@ -13,6 +13,15 @@
 //! it: median 11,256 → 13,933 notifications/s, 112.5 → 101.5 CPU µs per notification, p99 61
 //! → 56 ms, ahead in 5; the writer's own thread alone favoured gained nothing: SQLite's worker
 //! is what waited.)
+//!
+//! Where it is favoured, the thread also keeps to one CPU (the last this process may use, when
+//! it may use more than one), and so does SQLite's worker for it: the two hand each statement,
+//! its bound values and its rows back and forth, and on one CPU those stay in that CPU's caches
+//! and each hand-off wakes a thread there instead of another CPU. Unfavoured, the pair could
+//! wait behind whatever else runs on that CPU, so it is left free to move.
+//! (Paired runs of the comparison harness, SQLite, 10,000 and 50,000 alerts, on a 2-CPU AMD EPYC
+//! machine: ahead in 14 of 21 pairs, median ratio of the pairs 1.098 in notifications/s and
+//! 0.955 in CPU µs per notification.)
 
 use super::{Result, SqlStore};
 use crate::store::StoreError;
@@ -48,6 +57,33 @@ fn favour_this_thread() -> bool {
     false
 }
 
+/// Keeps the calling thread, and the threads it starts, on the last CPU this process may use,
+/// when it may use more than one; which CPU.
+fn keep_to_one_cpu() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+        let allowed = sched_getaffinity(None).ok()?;
+        if allowed.count() < 2 {
+            return None;
+        }
+        let last = (0..CpuSet::MAX_CPU)
+            .rev()
+            .find(|&cpu| allowed.is_set(cpu))?;
+        let mut one = CpuSet::new();
+        one.set(last);
+        match sched_setaffinity(None, &one) {
+            Ok(()) => Some(last),
+            Err(e) => {
+                tracing::debug!(error = %e, "the SQLite writer may run on any CPU");
+                None
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
 impl WriterThread {
     pub(super) fn start() -> Result<Self> {
         let runtime = Builder::new_current_thread()
@@ -59,7 +95,11 @@ impl WriterThread {
         std::thread::Builder::new()
             .name("reach-writer".into())
             .spawn(move || {
-                favour_this_thread();
+                if favour_this_thread()
+                    && let Some(cpu) = keep_to_one_cpu()
+                {
+                    tracing::debug!(cpu, "the SQLite writer keeps to one CPU");
+                }
                 runtime.block_on(async {
                     // Sent or dropped: either way the store is gone.
                     let _ = stopped.await;
@@ -124,8 +164,9 @@ impl SqlStore {
 mod tests {
     use super::WRITER_NICE;
 
-    /// The nice value of each of this process's threads whose name starts with `prefix`.
-    fn nice_of(prefix: &str) -> Vec<i32> {
+    /// The nice value and the number of CPUs it may run on, of each of this process's threads
+    /// whose name starts with `prefix`.
+    fn threads(prefix: &str) -> Vec<(i32, u32)> {
         let mut found = Vec::new();
         for task in std::fs::read_dir("/proc/self/task").unwrap() {
             let path = task.unwrap().path();
@@ -135,8 +176,11 @@ mod tests {
             }
             let tid: i32 = path.file_name().unwrap().to_str().unwrap().parse().unwrap();
             let pid = rustix::process::Pid::from_raw(tid).unwrap();
-            if let Ok(nice) = rustix::process::getpriority_process(Some(pid)) {
-                found.push(nice);
+            if let (Ok(nice), Ok(cpus)) = (
+                rustix::process::getpriority_process(Some(pid)),
+                rustix::thread::sched_getaffinity(Some(pid)),
+            ) {
+                found.push((nice, cpus.count()));
             }
         }
         found
@@ -157,16 +201,29 @@ mod tests {
         let store = crate::store::sql::connect(&url).await.unwrap();
         // What threads start with here (0 unless the tests run under `nice`).
         let default = rustix::process::getpriority_process(None).unwrap();
-        let writers = nice_of("reach-writer");
-        let workers = nice_of("sqlx-sqlite-wor");
+        let all_cpus = rustix::thread::sched_getaffinity(None).unwrap().count();
+        let writers = threads("reach-writer");
+        let workers = threads("sqlx-sqlite-wor");
         assert!(!writers.is_empty());
+        let favoured = |t: &&(i32, u32)| t.0 == WRITER_NICE;
         if may_favour() {
-            assert!(writers.iter().all(|n| *n == WRITER_NICE), "{writers:?}");
+            assert!(writers.iter().all(|t| t.0 == WRITER_NICE), "{writers:?}");
             // The write connection's worker is favoured; the readers' are not.
-            assert!(workers.contains(&WRITER_NICE), "{workers:?}");
-            assert!(workers.contains(&default), "{workers:?}");
+            assert!(workers.iter().any(|t| favoured(&t)), "{workers:?}");
+            assert!(workers.iter().any(|t| t.0 == default), "{workers:?}");
+            // The favoured pair keeps to one CPU where there are more; the readers do not.
+            let pair = if all_cpus > 1 { 1 } else { all_cpus };
+            for t in writers.iter().chain(workers.iter().filter(favoured)) {
+                assert_eq!(t.1, pair, "{writers:?} {workers:?}");
+            }
+            for t in workers.iter().filter(|t| t.0 == default) {
+                assert_eq!(t.1, all_cpus, "{workers:?}");
+            }
         } else {
-            assert!(writers.iter().chain(&workers).all(|n| *n == default));
+            // Unfavoured, nothing changes: default priority, every CPU.
+            for t in writers.iter().chain(&workers) {
+                assert_eq!(*t, (default, all_cpus), "{writers:?} {workers:?}");
+            }
         }
         // Writes still go through (on the favoured connection).
         let mut tx = store.write().await.unwrap();
