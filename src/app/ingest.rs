@@ -18,8 +18,8 @@ use crate::domain::{
 use crate::store::ingest::{Queued, StoredAlert};
 use crate::store::{Account, Alert, Notification, Result, StoreError, ingest};
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 use sqlx::AnyConnection;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The alert firing under a key as the batch goes: in the database before it, or one the batch
@@ -77,7 +77,7 @@ async fn read_policies(
     let mut out = HashMap::new();
     for (company, id) in with_policy {
         let policy = crate::store::policies::get(db, account, &id).await?.policy;
-        let mut schedules = Schedules::new();
+        let mut schedules = Schedules::default();
         for step in &policy.steps {
             for target in &step.targets {
                 let Target::Schedule(schedule) = target else {
@@ -188,8 +188,8 @@ pub async fn store_with(
         ..
     } = facts;
     // Every alert the answer shows, as it ends the batch.
-    let mut shown: HashMap<AlertId, Alert> = HashMap::new();
-    let mut keys: HashMap<(CompanyId, String), Current> = HashMap::new();
+    let mut shown: HashMap<AlertId, Alert> = HashMap::with_capacity(alerts.len());
+    let mut keys: HashMap<(CompanyId, String), Current> = HashMap::with_capacity(alerts.len());
     for (key, (alert, firing)) in ingest::checked_firing(tx, account, alerts).await? {
         let current = Current {
             id: alert.id.clone(),

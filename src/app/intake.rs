@@ -10,7 +10,7 @@ use crate::domain::NotificationId;
 use crate::runtime::{HandOff, Reserved};
 use crate::store::{Alert, DeliveryContext, Notification, RecipientInfo, ingest::Claim};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 /// Room for a batch of `alerts` (one notification each, the common case; a batch that implies
@@ -38,31 +38,30 @@ fn contexts(
 ) -> HashMap<NotificationId, DeliveryContext> {
     let account = &facts.account;
     let alerts: HashMap<_, _> = alerts.iter().map(|a| (&a.id, a)).collect();
-    claimed
-        .iter()
-        .filter_map(|n| {
-            let alert = alerts.get(n.alert_id.as_ref()?)?;
-            let to = facts
-                .addressees
-                .get(&n.method_id)
-                .filter(|to| to.contact == n.contact_id)?;
-            let context = DeliveryContext {
-                account_id: account.id.clone(),
-                account_name: account.name.clone(),
-                company_name: facts.company_names.get(&alert.company_id).cloned(),
-                alert: Some(Arc::clone(alert)),
-                recipient: Some(RecipientInfo {
-                    name: to.name.clone(),
-                    locale: to.locale.unwrap_or(account.locale),
-                    timezone: to.timezone.unwrap_or(account.timezone),
-                    webhook_secret: to.secret.clone().map(Secret::from),
-                }),
-                payload: None,
-                flood_limit: account.flood_limits.for_kind(n.kind),
-            };
-            Some((n.id.clone(), context))
-        })
-        .collect()
+    let mut out = HashMap::with_capacity(claimed.len());
+    out.extend(claimed.iter().filter_map(|n| {
+        let alert = alerts.get(n.alert_id.as_ref()?)?;
+        let to = facts
+            .addressees
+            .get(&n.method_id)
+            .filter(|to| to.contact == n.contact_id)?;
+        let context = DeliveryContext {
+            account_id: account.id.clone(),
+            account_name: account.name.clone(),
+            company_name: facts.company_names.get(&alert.company_id).cloned(),
+            alert: Some(Arc::clone(alert)),
+            recipient: Some(RecipientInfo {
+                name: to.name.clone(),
+                locale: to.locale.unwrap_or(account.locale),
+                timezone: to.timezone.unwrap_or(account.timezone),
+                webhook_secret: to.secret.clone().map(Secret::from),
+            }),
+            payload: None,
+            flood_limit: account.flood_limits.for_kind(n.kind),
+        };
+        Some((n.id.clone(), context))
+    }));
+    out
 }
 
 /// After the commit of a batch (`facts` read for it): hands what it claimed at `at` to the

@@ -5,7 +5,7 @@
 
 use super::Dispatcher;
 use crate::domain::NotificationId;
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;

@@ -4,7 +4,7 @@
 //! its turn in its destination's lane: the group waits for the group before it to finish.
 
 use crate::domain::MethodType;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Mutex, PoisonError};
 use tokio::sync::oneshot;
 

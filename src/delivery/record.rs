@@ -9,7 +9,7 @@
 use crate::domain::NotificationId;
 use crate::store::outbox::{self, Finished};
 use crate::store::{self, NewAttempt, SqlStore, StoreError};
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt as _};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};

@@ -12,7 +12,7 @@ use super::{BACKLOG_WAIT, Wakeup};
 use crate::domain::NotificationId;
 use crate::store::{DeliveryContext, Notification};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -179,7 +179,7 @@ mod tests {
         let reserved = wakeup.reserve(1).await.expect("room");
         let handed = HandOff {
             claimed: Vec::new(),
-            contexts: HashMap::new(),
+            contexts: HashMap::default(),
             at: Utc::now(),
             room: reserved.room,
         };
@@ -188,7 +188,7 @@ mod tests {
         wakeup.desk_closed();
         let again = HandOff {
             claimed: Vec::new(),
-            contexts: HashMap::new(),
+            contexts: HashMap::default(),
             at: Utc::now(),
             room: Arc::clone(&room).acquire_owned().await.unwrap(),
         };

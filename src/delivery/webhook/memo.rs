@@ -1,7 +1,7 @@
 //! What the webhook channel works out once per method or address and keeps: a map that
 //! forgets everything once it holds [`KEPT`] entries, so it stays small whatever comes.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Entries kept at most; past it the map starts over.

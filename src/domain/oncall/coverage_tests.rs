@@ -135,7 +135,7 @@ fn the_gaps_of_a_policy() {
     let from = utc("2026-11-25T10:00:00Z");
     let to = from + LOOKAHEAD;
     let ok = || vec![email(Some(Severity::Warning))];
-    let mut schedules = Schedules::new();
+    let mut schedules = Schedules::default();
     let mut add = |id: &str, rotation: Rotation, overrides: Vec<Override>| {
         schedules.insert(ScheduleId::from_string(id), (rotation, overrides));
     };

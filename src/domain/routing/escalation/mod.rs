@@ -10,7 +10,7 @@ use super::{AlertFacts, Plan, Planned, Policy, Recipient};
 use crate::domain::oncall::policy::{Policy as Escalation, Target};
 use crate::domain::oncall::{Override, Rotation, oncall_at};
 use crate::domain::{ContactId, ScheduleId};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// A schedule as routing needs it: its rotation and its overrides.
 pub type Schedules = HashMap<ScheduleId, (Rotation, Vec<Override>)>;

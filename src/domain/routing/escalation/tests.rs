@@ -54,7 +54,9 @@ fn steps_go_to_the_on_call_person_then_the_lead_then_everyone() {
         starts_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default(),
     };
     let schedule = ScheduleId::from_string("s1");
-    let schedules: Schedules = [(schedule.clone(), (rotation, Vec::new()))].into();
+    let schedules: Schedules = [(schedule.clone(), (rotation, Vec::new()))]
+        .into_iter()
+        .collect();
     let escalation = Escalation {
         steps: vec![
             Step {

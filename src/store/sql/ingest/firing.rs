@@ -9,9 +9,9 @@ use crate::domain::lifecycle::Firing;
 use crate::domain::{AccountId, AlertId, CompanyId, FieldError, Invalid, NewAlert};
 use crate::store::{Alert, Result, StoreError};
 use chrono::DateTime;
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::{HashMap, HashSet};
 
 /// Pairs per statement of [`firing_all`].
 const PAIRS_PER_STATEMENT: usize = 100;

@@ -19,8 +19,8 @@ use crate::domain::{
 };
 use crate::store::Result;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
+use foldhash::{HashMap, HashMapExt as _, HashSet};
 use sqlx::{AnyConnection, Row};
-use std::collections::{HashMap, HashSet};
 
 /// What routing needs of the account: its zone, whether phones must be verified, and the
 /// repeat interval.

@@ -10,9 +10,9 @@ use crate::domain::{
 };
 use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt as _};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
-use std::collections::HashMap;
 
 /// Rows per multi-row statement: far below both engines' limits on parameters (SQLite 32,766,
 /// PostgreSQL 65,535), and few distinct statement texts for the statement caches.
@@ -322,7 +322,7 @@ pub async fn enqueue(
             }
         } else {
             // A row whose method is gone was not written and does not come back.
-            let mut written: HashMap<String, Snapshot> = HashMap::new();
+            let mut written: HashMap<String, Snapshot> = HashMap::with_capacity(claiming.len());
             for r in &sql
                 .push(" RETURNING id, contact_id, type, address")
                 .fetch_all(&mut *conn)

@@ -9,8 +9,8 @@ use super::super::Sql;
 use crate::domain::NotificationId;
 use crate::store::{AttemptOutcome, NewAttempt, Result};
 use chrono::{DateTime, Utc};
+use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use sqlx::{AnyConnection, Row};
-use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement: a full group commit (`delivery::record::FULL`) in one.
 const ROWS_PER_STATEMENT: usize = 128;
@@ -76,12 +76,13 @@ fn kept_on_rows<'a>(
     rows: &[Finished],
     attempts: &[&'a NewAttempt],
 ) -> (HashMap<NotificationId, &'a NewAttempt>, Vec<&'a NewAttempt>) {
-    let sent: HashSet<&NotificationId> = rows
-        .iter()
-        .filter(|row| matches!(row.end, End::Sent { .. }))
-        .map(|row| &row.id)
-        .collect();
-    let mut kept = HashMap::new();
+    let mut sent: HashSet<&NotificationId> = HashSet::with_capacity(rows.len());
+    sent.extend(
+        rows.iter()
+            .filter(|row| matches!(row.end, End::Sent { .. }))
+            .map(|row| &row.id),
+    );
+    let mut kept = HashMap::with_capacity(sent.len());
     let mut logged = Vec::new();
     for attempt in attempts {
         if attempt.outcome == AttemptOutcome::Sent

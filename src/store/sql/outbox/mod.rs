@@ -31,9 +31,9 @@ use crate::store::{
 };
 
 use chrono::{DateTime, Duration, Utc};
+use foldhash::{HashMap, HashMapExt as _};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
 
 /// The condition of `notifications_by_method` (migration 0021), a partial index: a query by
 /// method names it (as an extra condition its own implies) so that the index serves it.
