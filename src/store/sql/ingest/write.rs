@@ -63,6 +63,7 @@ fn adding_alerts(
     chunk: &[StoredAlert<'_>],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    sql.reserve(chunk.len() * 32 + 200, chunk.len() * 12);
     sql.push(
         "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, \
          labels, opened_at, last_notified_at, resolved_at) VALUES ",
@@ -230,6 +231,12 @@ pub async fn enqueue(
     let mut first: Option<(Sql, u64)> = None;
     if sqlite && !rows.is_empty() && (1..=ROWS_PER_STATEMENT).contains(&alerts.len()) {
         let mut sql = Sql::new("");
+        // Room for the outbox statement that follows too.
+        let outbox = rows.len().min(ROWS_PER_STATEMENT);
+        sql.reserve(
+            (alerts.len() + outbox) * 32 + 1_200,
+            (alerts.len() + outbox) * 12,
+        );
         adding_alerts(&mut sql, account, alerts, now)?;
         sql.push("; ");
         first = Some((sql, u64::try_from(alerts.len()).unwrap_or(u64::MAX)));
@@ -241,7 +248,8 @@ pub async fn enqueue(
         sql.push(
             "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, \
              step, lease, tries) AS (VALUES ",
-        );
+        )
+        .reserve(chunk.len() * 32 + 1_000, chunk.len() * 12);
         // The rows written claimed, with when they are due.
         let mut claiming: Vec<(&Queued, DateTime<Utc>)> = Vec::new();
         for (i, row) in chunk.iter().enumerate() {

@@ -58,7 +58,9 @@ pub enum End {
 
 /// Text as PostgreSQL keeps it (it refuses NUL characters), at most `chars` characters.
 fn storable(text: &str, chars: usize) -> String {
-    text.chars().filter(|c| *c != '\0').take(chars).collect()
+    let mut out = String::with_capacity(text.len().min(chars.saturating_mul(4)));
+    out.extend(text.chars().filter(|c| *c != '\0').take(chars));
+    out
 }
 
 /// One claimed notification's end.
@@ -148,6 +150,8 @@ fn ending(chunk: &[Finished], kept: &HashMap<NotificationId, &NewAttempt>) -> Sq
         "WITH v (id, state, reason, sent_at, counted_at, next_at, forget, undo, tried, \
          started_at, detail) AS (VALUES ",
     );
+    let rows = padded(chunk.len());
+    sql.reserve(rows * 32 + 900, rows * 11);
     for (i, row) in chunk.iter().enumerate() {
         let sent_by = kept.get(&row.id);
         let (state, reason, sent_at, next_at) = match &row.end {
