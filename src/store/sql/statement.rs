@@ -174,15 +174,7 @@ macro_rules! encoded_as_is {
         }
     )*};
 }
-encoded_as_is!(
-    &'static str,
-    Option<&'static str>,
-    i64,
-    Option<i64>,
-    i32,
-    Option<i32>,
-    bool
-);
+encoded_as_is!(&'static str, Option<&'static str>, i64, Option<i64>, bool);
 
 impl Param for String {
     fn add_to(self, args: &mut AnyArguments<'static>) -> std::result::Result<(), BoxDynError> {

@@ -230,13 +230,10 @@ pub async fn enqueue(
     // The alerts' insert to go with the first outbox statement, and how many rows it adds.
     let mut first: Option<(Sql, u64)> = None;
     if sqlite && !rows.is_empty() && (1..=ROWS_PER_STATEMENT).contains(&alerts.len()) {
+        // With room for the outbox statement that follows.
+        let rows_in = alerts.len() + rows.len().min(ROWS_PER_STATEMENT);
         let mut sql = Sql::new("");
-        // Room for the outbox statement that follows too.
-        let outbox = rows.len().min(ROWS_PER_STATEMENT);
-        sql.reserve(
-            (alerts.len() + outbox) * 32 + 1_200,
-            (alerts.len() + outbox) * 12,
-        );
+        sql.reserve(rows_in * 32 + 1_200, rows_in * 12);
         adding_alerts(&mut sql, account, alerts, now)?;
         sql.push("; ");
         first = Some((sql, u64::try_from(alerts.len()).unwrap_or(u64::MAX)));
