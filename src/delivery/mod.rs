@@ -292,7 +292,10 @@ impl Dispatcher {
                     None => None,
                 };
                 for (notification, context) in group {
-                    if let Err(e) = me.process(notification, context, lease_ends).await {
+                    // Boxed: the send's state is kilobytes, and a task's future is moved
+                    // into its cell when spawned (a copy of it per notification).
+                    let sent = Box::pin(me.process(notification, context, lease_ends));
+                    if let Err(e) = sent.await {
                         tracing::warn!(error = %e, "recording a delivery failed");
                     }
                     drop(places.as_mut().and_then(|p| p.split(1)));
