@@ -268,7 +268,7 @@ async fn start_workers(
         lease: chrono::Duration::from_std(settings.outbox_lease)
             .unwrap_or_else(|_| chrono::Duration::seconds(60)),
         send_timeout: settings.send_timeout,
-        ..DispatchConfig::default()
+        ..DispatchConfig::for_backend(state.store.backend())
     };
     let mut dispatcher = Dispatcher::new(
         state.store.clone(),

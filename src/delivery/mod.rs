@@ -74,6 +74,25 @@ impl Default for DispatchConfig {
     }
 }
 
+impl DispatchConfig {
+    /// The defaults for a store on `backend`. PostgreSQL gets room for twice the batches in
+    /// flight: there intake's transactions, the reads and the group commits each run on a
+    /// connection of their own, at once, and with four batches a burst's requests waited for
+    /// room two thirds of their time (10.5 of 16 ms) while the host had CPU to spare. SQLite's
+    /// writes take turns on one writer, where more in flight only waits longer (measured: no
+    /// gain, more memory, a longer p99).
+    pub fn for_backend(backend: crate::store::Backend) -> Self {
+        let defaults = Self::default();
+        match backend {
+            crate::store::Backend::Postgres => Self {
+                batches_in_flight: 2 * defaults.batches_in_flight,
+                ..defaults
+            },
+            crate::store::Backend::Sqlite => defaults,
+        }
+    }
+}
+
 /// Claims, sends and records.
 #[derive(Debug)]
 pub struct Dispatcher {
@@ -311,5 +330,22 @@ impl Dispatcher {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DispatchConfig;
+    use crate::store::Backend;
+
+    #[test]
+    fn postgresql_gets_room_for_twice_the_batches_sqlite_the_defaults() {
+        let defaults = DispatchConfig::default();
+        let postgres = DispatchConfig::for_backend(Backend::Postgres);
+        assert_eq!(postgres.batches_in_flight, 2 * defaults.batches_in_flight);
+        assert_eq!(postgres.batch, defaults.batch);
+        assert_eq!(postgres.concurrency, defaults.concurrency);
+        let sqlite = DispatchConfig::for_backend(Backend::Sqlite);
+        assert_eq!(sqlite.batches_in_flight, defaults.batches_in_flight);
     }
 }
