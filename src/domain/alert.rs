@@ -107,28 +107,30 @@ impl AlertInput {
         let company = match self.company_id.as_deref().map(str::trim) {
             // An id with a control character names no company (and PostgreSQL refuses NUL).
             Some(id) if id.chars().any(char::is_control) => {
-                errors.check(&field("company_id"), Err(Invalid::UnknownCompany))
+                errors.check_at(prefix, "company_id", Err(Invalid::UnknownCompany))
             }
             Some(id) if !id.is_empty() => Some(CompanyId::from_string(id)),
-            _ => errors.check(&field("company_id"), Err(Invalid::Required)),
+            _ => errors.check_at(prefix, "company_id", Err(Invalid::Required)),
         };
         let key_text = self.key.as_deref().unwrap_or_default();
         let key = errors
-            .check(
-                &field("key"),
+            .check_at(
+                prefix,
+                "key",
                 Name::parse(key_text)
                     .and_then(|_| check_controls(key_text, Lines::One))
                     .and_then(|()| text(key_text, MAX_KEY, true)),
             )
             .flatten();
         let severity = match &self.severity {
-            Some(s) => errors.check(&field("severity"), Severity::parse(s)),
-            None => errors.check(&field("severity"), Err(Invalid::Required)),
+            Some(s) => errors.check_at(prefix, "severity", Severity::parse(s)),
+            None => errors.check_at(prefix, "severity", Err(Invalid::Required)),
         };
         let title_text = self.title.as_deref().unwrap_or_default();
         let title = errors
-            .check(
-                &field("title"),
+            .check_at(
+                prefix,
+                "title",
                 check_controls(title_text, Lines::One)
                     .and_then(|()| text(title_text, MAX_TITLE, true)),
             )
@@ -140,7 +142,7 @@ impl AlertInput {
                 None
             }
             Some(b) => errors
-                .check(&field("body"), check_controls(b, Lines::Many))
+                .check_at(prefix, "body", check_controls(b, Lines::Many))
                 .map(|()| Some(b.clone()).filter(|b| !b.trim().is_empty())),
         };
         if self.labels.len() > MAX_LABELS {
@@ -171,7 +173,7 @@ impl AlertInput {
         }
         let status = match &self.status {
             None => Some(AlertStatus::Firing),
-            Some(s) => errors.check(&field("status"), AlertStatus::parse(s)),
+            Some(s) => errors.check_at(prefix, "status", AlertStatus::parse(s)),
         };
         errors.finish(|| {
             Some(NewAlert {

@@ -248,6 +248,19 @@ impl Errors {
             .ok()
     }
 
+    /// [`Errors::check`] for a field named `{prefix}{name}`, the name written only for an
+    /// error (a batch of alerts checks thousands of fields, nearly always good).
+    pub fn check_at<T>(
+        &mut self,
+        prefix: &str,
+        name: &str,
+        result: Result<T, Invalid>,
+    ) -> Option<T> {
+        result
+            .map_err(|e| self.0.push(FieldError::new(format!("{prefix}{name}"), e)))
+            .ok()
+    }
+
     pub fn push(&mut self, field: &str, error: Invalid) {
         self.0.push(FieldError::new(field, error));
     }

@@ -196,6 +196,28 @@ impl Param for Option<String> {
     }
 }
 
+/// Ids are bound as their text, copied once (their `to_string()` went through the formatting
+/// machinery, growing a string a piece at a time).
+macro_rules! bound_as_text {
+    ($($t:ty),*) => {$(
+        impl Param for &$t {
+            fn add_to(
+                self,
+                args: &mut AnyArguments<'static>,
+            ) -> std::result::Result<(), BoxDynError> {
+                args.add(OwnedText(self.as_str().to_owned()))
+            }
+        }
+    )*};
+}
+bound_as_text!(
+    crate::domain::AccountId,
+    crate::domain::AlertId,
+    crate::domain::CompanyId,
+    crate::domain::MethodId,
+    crate::domain::NotificationId
+);
+
 /// Text handed to the arguments as it is.
 struct OwnedText(String);
 

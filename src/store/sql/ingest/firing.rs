@@ -66,7 +66,7 @@ async fn lock_companies(
     let ids = company_ids(alerts);
     let n: i64 =
         Sql::new("SELECT COUNT(*) AS n FROM (SELECT id FROM companies WHERE account_id = ")
-            .bind(account.to_string())
+            .bind(account)
             .push(" AND id IN ")
             .bind_list(ids.iter().copied())
             .push(" FOR KEY SHARE) locked")
@@ -90,7 +90,7 @@ async fn unknown_companies(
     ids: &[&str],
 ) -> Result<()> {
     let rows = Sql::new("SELECT id FROM companies WHERE account_id = ")
-        .bind(account.to_string())
+        .bind(account)
         .push(" AND id IN ")
         .bind_list(ids.iter().copied())
         .fetch_all(&mut *conn)
@@ -153,9 +153,9 @@ pub async fn firing(
 ) -> Result<Option<AnyRow>> {
     Sql::new(ALERT)
         .push(" WHERE account_id = ")
-        .bind(account.to_string())
+        .bind(account)
         .push(" AND company_id = ")
-        .bind(alert.company.to_string())
+        .bind(&alert.company)
         .push(" AND key = ")
         .bind(alert.key.clone())
         .push(" AND status = 'firing'")
@@ -207,7 +207,7 @@ fn firing_of(mut sql: Sql, account: &AccountId, pairs: &[(&str, &str)]) -> Sql {
          a.labels, a.opened_at, a.last_notified_at, a.acknowledged_at, \
          a.acknowledged_by, a.resolved_at FROM k JOIN alerts a ON a.account_id = ",
     )
-    .bind(account.to_string())
+    .bind(account)
     .push(" AND a.company_id = k.company_id AND a.key = k.key AND a.status = 'firing'");
     sql
 }

@@ -71,7 +71,7 @@ pub async fn companies(
         return Ok(HashMap::new());
     }
     let rows = Sql::new("SELECT id, name, escalation_policy_id FROM companies WHERE account_id = ")
-        .bind(account.to_string())
+        .bind(account)
         .push(" AND id IN ")
         .bind_list(companies.iter().map(|c| c.as_str()))
         .fetch_all(&mut *db)
@@ -144,7 +144,7 @@ pub async fn recipients(
         "SELECT c.id, c.name, c.locale, c.timezone, c.all_companies, NULL AS company_id \
          FROM contacts c WHERE c.account_id = ",
     )
-    .bind(account.to_string())
+    .bind(account)
     .push(
         " AND c.all_companies UNION ALL SELECT c.id, c.name, c.locale, c.timezone, \
          c.all_companies, cc.company_id FROM contact_companies cc \
@@ -152,7 +152,7 @@ pub async fn recipients(
     )
     .bind_list(ids())
     .push(" AND c.account_id = ")
-    .bind(account.to_string())
+    .bind(account)
     .push(" AND NOT c.all_companies ORDER BY id")
     .fetch_all(&mut *conn)
     .await?;

@@ -78,11 +78,11 @@ fn adding_alerts(
             "firing"
         };
         sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(row.id.to_string())
+            .bind(&row.id)
             .push(", ")
-            .bind(account.to_string())
+            .bind(account)
             .push(", ")
-            .bind(a.company.to_string())
+            .bind(&a.company)
             .push(", ")
             .bind(a.key.clone())
             .push(", ")
@@ -270,11 +270,11 @@ pub async fn enqueue(
                 claiming.push((row, at));
             }
             sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(row.id.to_string())
+                .bind(&row.id)
                 .push(", ")
-                .bind(row.alert.to_string())
+                .bind(&row.alert)
                 .push(", ")
-                .bind(row.method.to_string())
+                .bind(&row.method)
                 .push(", ")
                 .bind(row.event.as_str())
                 .push(", ")
@@ -300,7 +300,7 @@ pub async fn enqueue(
              address, event, state, reason, escalation, held, next_attempt_at, created_at, \
              escalation_step, lease_until, attempts) SELECT v.id, ",
         )
-        .bind(account.to_string())
+        .bind(account)
         .push(
             ", v.alert_id, m.contact_id, m.id, m.type, m.address, v.event, v.state, v.reason, \
              v.escalation, v.held, v.due, ",

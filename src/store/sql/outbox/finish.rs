@@ -166,7 +166,7 @@ fn ending(chunk: &[Finished], kept: &HashMap<NotificationId, &NewAttempt>) -> Sq
             End::Released => ("queued", None, None, None),
         };
         sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(row.id.to_string())
+            .bind(&row.id)
             .push(", ")
             .bind(state)
             .push(", ")
@@ -258,7 +258,7 @@ fn adding<'s>(sql: &'s mut Sql, chunk: &[&NewAttempt]) -> &'s mut Sql {
         sql.push(if i == 0 { "(" } else { ", (" })
             .bind(uuid::Uuid::now_v7().simple().to_string())
             .push(", ")
-            .bind(attempt.notification_id.to_string())
+            .bind(&attempt.notification_id)
             .push(", ")
             .bind(attempt.attempt)
             .push(", ")
