@@ -8,7 +8,7 @@ use super::super::{Backend, Sql, companies, corrupt};
 use crate::domain::lifecycle::Firing;
 use crate::domain::{AccountId, AlertId, CompanyId, FieldError, Invalid, NewAlert};
 use crate::store::{Alert, Result, StoreError};
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt as _, HashSet, HashSetExt as _};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -221,6 +221,37 @@ fn collect(rows: &[AnyRow], out: &mut FiringByKey) -> Result<()> {
             (alert.company_id.clone(), alert.key.clone()),
             (alert, firing),
         );
+    }
+    Ok(())
+}
+
+/// Alerts that were firing before the batch resolve now.
+pub async fn resolve(conn: &mut AnyConnection, ids: &[AlertId], now: DateTime<Utc>) -> Result<()> {
+    for chunk in ids.chunks(super::write::ROWS_PER_STATEMENT) {
+        Sql::new("UPDATE alerts SET status = 'resolved', resolved_at = ")
+            .bind(now.timestamp_millis())
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().map(AlertId::as_str))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Re-notifications of alerts that were firing before the batch went out now: their repeat
+/// interval counts from here.
+pub async fn mark_renotified(
+    conn: &mut AnyConnection,
+    ids: &[AlertId],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    for chunk in ids.chunks(super::write::ROWS_PER_STATEMENT) {
+        Sql::new("UPDATE alerts SET last_notified_at = ")
+            .bind(now.timestamp_millis())
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().map(AlertId::as_str))
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -7,9 +7,11 @@
 mod firing;
 mod write;
 
-pub use firing::{check_companies, checked_firing, firing, firing_all, firing_facts};
+pub use firing::{
+    check_companies, checked_firing, firing, firing_all, firing_facts, mark_renotified, resolve,
+};
 
-pub use write::{Claim, Queued, StoredAlert, enqueue, mark_renotified, resolve};
+pub use write::{Claim, Queued, StoredAlert, enqueue};
 
 use super::{Sql, flag, parsed, parsed_opt};
 use crate::domain::routing::{MethodFacts, Recipient};

@@ -1,8 +1,8 @@
 //! What storing a batch of alerts writes, set-based: the new alert rows in multi-row inserts,
 //! the outbox rows routing planned (each a snapshot of its method's type and address, taken
-//! in the same statement), and the changes to alerts that were already firing.
+//! in the same statement). The changes to alerts that were already firing are in `firing`.
 
-use super::super::{Backend, Sql, corrupt, parsed, unique_as};
+use super::super::{Backend, Sql, corrupt, unique_as};
 use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
 use crate::domain::{
@@ -11,12 +11,11 @@ use crate::domain::{
 use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt as _};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row as _};
 
 /// Rows per multi-row statement: far below both engines' limits on parameters (SQLite 32,766,
 /// PostgreSQL 65,535), and few distinct statement texts for the statement caches.
-const ROWS_PER_STATEMENT: usize = 100;
+pub(super) const ROWS_PER_STATEMENT: usize = 100;
 
 /// An alert of the batch to insert, as it stands at the end of the batch (a key opened and
 /// resolved within one batch is inserted resolved).
@@ -123,16 +122,6 @@ struct Snapshot {
     address: String,
 }
 
-impl Snapshot {
-    fn read(row: &AnyRow) -> Result<Self> {
-        Ok(Self {
-            contact: ContactId::from_string(row.try_get::<String, _>("contact_id")?),
-            kind: parsed(row, "type", MethodType::parse)?,
-            address: row.try_get("address")?,
-        })
-    }
-}
-
 /// The methods of `rows` as they are now, read on SQLite's writing transaction (no other
 /// write comes between this read and the rows written next); a deleted one is missing. One row
 /// comes back, the methods in a JSON array: each row is a hand-off between the connection's
@@ -151,19 +140,29 @@ async fn snapshots(conn: &mut AnyConnection, rows: &[Queued]) -> Result<HashMap<
         .fetch_optional(&mut *conn)
         .await?;
         let Some(found) = found else { continue };
-        let methods: Vec<(String, String, String, String)> =
-            serde_json::from_str(&found.try_get::<String, _>("methods")?)
-                .map_err(|_| corrupt("methods"))?;
-        for (id, contact, kind, address) in methods {
+        out.extend(snapshots_of(Some(&found.try_get::<String, _>("methods")?))?);
+    }
+    Ok(out)
+}
+
+/// Methods as a JSON array of `[id, contact_id, type, address]` (none for `None`), by id.
+fn snapshots_of(json: Option<&str>) -> Result<Vec<(String, Snapshot)>> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    let methods: Vec<(String, String, String, String)> =
+        serde_json::from_str(json).map_err(|_| corrupt("methods"))?;
+    methods
+        .into_iter()
+        .map(|(id, contact, kind, address)| {
             let snapshot = Snapshot {
                 contact: ContactId::from_string(contact),
                 kind: MethodType::parse(&kind).map_err(|_| corrupt("type"))?,
                 address,
             };
-            out.insert(id, snapshot);
-        }
-    }
-    Ok(out)
+            Ok((id, snapshot))
+        })
+        .collect()
 }
 
 /// An outbox row written claimed, as stored: what was bound, and its method's `snapshot`.
@@ -204,13 +203,11 @@ fn claimed_row(
 /// written); with a `claim`, the first rows due now (up to its limit) are written claimed and
 /// come back, in claim order.
 ///
-/// On SQLite the alerts' insert goes in one query with the first outbox statement: each
-/// statement is a hand-off to the connection's worker thread and back, on the writer's turn.
-///
-/// What the claimed rows snapshot comes back from the insert on PostgreSQL (`RETURNING`, cheap
-/// there); SQLite reads it before, once per method: `RETURNING` cost it more than the insert's
-/// own rows (it buffers them in a temporary table), and its one writer lets nothing change
-/// the methods in between.
+/// On SQLite the alerts' insert goes in one query with the first outbox statement (each
+/// statement is a hand-off to the connection's worker thread, on the writer's turn), and what
+/// the claimed rows snapshot is read before, once per method (`RETURNING` cost it more than
+/// the insert; its one writer lets nothing change the methods in between). On PostgreSQL it
+/// comes back from the insert as one JSON row (a row each was 8 strings to convert).
 pub async fn enqueue(
     conn: &mut AnyConnection,
     account: &AccountId,
@@ -295,18 +292,21 @@ pub async fn enqueue(
                 .bind(i64::from(lease.is_some()))
                 .push(")");
         }
-        sql.push(
-            ") INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, type, \
-             address, event, state, reason, escalation, held, next_attempt_at, created_at, \
-             escalation_step, lease_until, attempts) SELECT v.id, ",
-        )
-        .bind(account)
-        .push(
-            ", v.alert_id, m.contact_id, m.id, m.type, m.address, v.event, v.state, v.reason, \
+        // On PostgreSQL what the claimed rows snapshot comes back as one JSON row.
+        let returning = !claiming.is_empty() && methods.is_none();
+        sql.push(if returning { "), ins AS (" } else { ") " })
+            .push(
+                "INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, \
+                 type, address, event, state, reason, escalation, held, next_attempt_at, \
+                 created_at, escalation_step, lease_until, attempts) SELECT v.id, ",
+            )
+            .bind(account)
+            .push(
+                ", v.alert_id, m.contact_id, m.id, m.type, m.address, v.event, v.state, v.reason, \
              v.escalation, v.held, v.due, ",
-        )
-        .bind(now.timestamp_millis())
-        .push(", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id");
+            )
+            .bind(now.timestamp_millis())
+            .push(", v.step, v.lease, v.tries FROM v JOIN contact_methods m ON m.id = v.method_id");
         if claiming.is_empty() {
             run(conn, &mut sql, before).await?;
         } else if let Some(methods) = &methods {
@@ -328,12 +328,18 @@ pub async fn enqueue(
         } else {
             // A row whose method is gone was not written and does not come back.
             let mut written: HashMap<String, Snapshot> = HashMap::with_capacity(claiming.len());
-            for r in &sql
-                .push(" RETURNING id, contact_id, type, address")
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                written.insert(r.try_get::<String, _>("id")?, Snapshot::read(r)?);
+            let found = sql
+                .push(
+                    " RETURNING id, contact_id, type, address) \
+                     SELECT CAST(json_agg(json_build_array(id, contact_id, type, address)) \
+                     AS TEXT) AS methods FROM ins",
+                )
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(methods) = found.map(|r| r.try_get::<Option<String>, _>("methods")) {
+                for (id, snapshot) in snapshots_of(methods?.as_deref())? {
+                    written.insert(id, snapshot);
+                }
             }
             for (row, at) in claiming {
                 if let Some(snapshot) = written.remove(row.id.as_str()) {
@@ -364,35 +370,4 @@ fn due_now(row: &Queued, now: DateTime<Utc>) -> bool {
 /// `t` as stored (whole milliseconds).
 fn millis(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
-}
-
-/// Alerts that were firing before the batch resolve now.
-pub async fn resolve(conn: &mut AnyConnection, ids: &[AlertId], now: DateTime<Utc>) -> Result<()> {
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        Sql::new("UPDATE alerts SET status = 'resolved', resolved_at = ")
-            .bind(now.timestamp_millis())
-            .push(" WHERE id IN ")
-            .bind_list(chunk.iter().map(AlertId::as_str))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Re-notifications of alerts that were firing before the batch went out now: their repeat
-/// interval counts from here.
-pub async fn mark_renotified(
-    conn: &mut AnyConnection,
-    ids: &[AlertId],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        Sql::new("UPDATE alerts SET last_notified_at = ")
-            .bind(now.timestamp_millis())
-            .push(" WHERE id IN ")
-            .bind_list(chunk.iter().map(AlertId::as_str))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
