@@ -227,15 +227,13 @@ fn collect(rows: &[AnyRow], out: &mut FiringByKey) -> Result<()> {
 
 /// Alerts that were firing before the batch resolve now.
 pub async fn resolve(conn: &mut AnyConnection, ids: &[AlertId], now: DateTime<Utc>) -> Result<()> {
-    for chunk in ids.chunks(super::write::ROWS_PER_STATEMENT) {
-        Sql::new("UPDATE alerts SET status = 'resolved', resolved_at = ")
-            .bind(now.timestamp_millis())
-            .push(" WHERE id IN ")
-            .bind_list(chunk.iter().map(AlertId::as_str))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    stamp(
+        conn,
+        "UPDATE alerts SET status = 'resolved', resolved_at = ",
+        ids,
+        now,
+    )
+    .await
 }
 
 /// Re-notifications of alerts that were firing before the batch went out now: their repeat
@@ -245,8 +243,18 @@ pub async fn mark_renotified(
     ids: &[AlertId],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    stamp(conn, "UPDATE alerts SET last_notified_at = ", ids, now).await
+}
+
+/// Runs `set` (an UPDATE of alerts ending in the column that takes `now`) on `ids`.
+async fn stamp(
+    conn: &mut AnyConnection,
+    set: &str,
+    ids: &[AlertId],
+    now: DateTime<Utc>,
+) -> Result<()> {
     for chunk in ids.chunks(super::write::ROWS_PER_STATEMENT) {
-        Sql::new("UPDATE alerts SET last_notified_at = ")
+        Sql::new(set)
             .bind(now.timestamp_millis())
             .push(" WHERE id IN ")
             .bind_list(chunk.iter().map(AlertId::as_str))
