@@ -132,7 +132,7 @@ pub async fn checked_firing(
     let ids = company_ids(alerts);
     let mut sql = companies::counting_owned(account, &ids);
     sql.push("; ");
-    let rows = firing_of(sql, account, &pairs)
+    let rows = firing_of(sql, account, &pairs, Backend::Sqlite)
         .fetch_all(&mut *conn)
         .await?;
     let (count, firing) = rows.split_first().ok_or_else(|| corrupt("n"))?;
@@ -184,7 +184,7 @@ pub async fn firing_all(
     let pairs = pairs(alerts);
     let mut out = HashMap::with_capacity(pairs.len());
     for chunk in pairs.chunks(PAIRS_PER_STATEMENT) {
-        let rows = firing_of(Sql::new(""), account, chunk)
+        let rows = firing_of(Sql::new(""), account, chunk, Backend::of(conn))
             .fetch_all(&mut *conn)
             .await?;
         collect(&rows, &mut out)?;
@@ -192,18 +192,35 @@ pub async fn firing_all(
     Ok(out)
 }
 
-/// `sql` followed by the statement that reads the alerts firing under `pairs`.
-fn firing_of(mut sql: Sql, account: &AccountId, pairs: &[(&str, &str)]) -> Sql {
-    sql.push("WITH k (company_id, key) AS (VALUES ");
-    for (i, (company, key)) in pairs.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind((*company).to_owned())
-            .push(", ")
-            .bind((*key).to_owned())
+/// `sql` followed by the statement that reads the alerts firing under `pairs` (on PostgreSQL
+/// the pairs go as one JSON parameter, [`Sql::records`]).
+fn firing_of(mut sql: Sql, account: &AccountId, pairs: &[(&str, &str)], backend: Backend) -> Sql {
+    if backend == Backend::Postgres {
+        #[derive(serde::Serialize)]
+        struct Pair<'a> {
+            company_id: &'a str,
+            key: &'a str,
+        }
+        let pairs: Vec<Pair> = pairs
+            .iter()
+            .map(|&(company_id, key)| Pair { company_id, key })
+            .collect();
+        sql.push("WITH k AS (SELECT * FROM ")
+            .records(&pairs, "company_id text, key text")
             .push(")");
+    } else {
+        sql.push("WITH k (company_id, key) AS (VALUES ");
+        for (i, (company, key)) in pairs.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind((*company).to_owned())
+                .push(", ")
+                .bind((*key).to_owned())
+                .push(")");
+        }
+        sql.push(")");
     }
     sql.push(
-        ") SELECT a.id, a.company_id, a.key, a.severity, a.status, a.title, a.body, \
+        " SELECT a.id, a.company_id, a.key, a.severity, a.status, a.title, a.body, \
          a.labels, a.opened_at, a.last_notified_at, a.acknowledged_at, \
          a.acknowledged_by, a.resolved_at FROM k JOIN alerts a ON a.account_id = ",
     )

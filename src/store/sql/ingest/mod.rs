@@ -5,13 +5,15 @@
 //! however many alerts and notifications it holds.
 
 mod firing;
+mod new_alerts;
 mod write;
 
 pub use firing::{
     check_companies, checked_firing, firing, firing_all, firing_facts, mark_renotified, resolve,
 };
 
-pub use write::{Claim, Queued, StoredAlert, enqueue};
+pub use new_alerts::StoredAlert;
+pub use write::{Claim, Queued, enqueue};
 
 use super::{Sql, flag, parsed, parsed_opt};
 use crate::domain::routing::{MethodFacts, Recipient};

@@ -3,11 +3,10 @@
 //! in the same statement). The changes to alerts that were already firing are in `firing`.
 
 use super::super::{Backend, Sql, corrupt, unique_as};
+use super::new_alerts::{StoredAlert, adding_alerts, insert_alerts};
 use crate::domain::notification::{Event, State};
 use crate::domain::routing::Plan;
-use crate::domain::{
-    AccountId, AlertId, ContactId, MethodId, MethodType, NewAlert, NotificationId,
-};
+use crate::domain::{AccountId, AlertId, ContactId, MethodId, MethodType, NotificationId};
 use crate::store::{Notification, Result, StoreError};
 use chrono::{DateTime, Utc};
 use foldhash::{HashMap, HashMapExt as _};
@@ -16,16 +15,6 @@ use sqlx::{AnyConnection, Row as _};
 /// Rows per multi-row statement: far below both engines' limits on parameters (SQLite 32,766,
 /// PostgreSQL 65,535), and few distinct statement texts for the statement caches.
 pub(super) const ROWS_PER_STATEMENT: usize = 100;
-
-/// An alert of the batch to insert, as it stands at the end of the batch (a key opened and
-/// resolved within one batch is inserted resolved).
-#[derive(Debug, Clone)]
-pub struct StoredAlert<'a> {
-    pub id: AlertId,
-    pub alert: &'a NewAlert,
-    pub last_notified_at: DateTime<Utc>,
-    pub resolved_at: Option<DateTime<Utc>>,
-}
 
 /// One outbox row to write: what happens to (alert, method) for this event.
 #[derive(Debug, Clone)]
@@ -37,72 +26,6 @@ pub struct Queued {
     pub plan: Plan,
     /// The step of the company's escalation policy (1-based); `None` without one.
     pub step: Option<i64>,
-}
-
-/// Inserts the batch's new alerts. A key firing twice (another transaction opened it first,
-/// on PostgreSQL) is a conflict on `key`.
-async fn insert_alerts(
-    conn: &mut AnyConnection,
-    account: &AccountId,
-    alerts: &[StoredAlert<'_>],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    for chunk in alerts.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = Sql::new("");
-        adding_alerts(&mut sql, account, chunk, now)?;
-        sql.execute(&mut *conn).await.map_err(unique_as("key"))?;
-    }
-    Ok(())
-}
-
-/// Appends the statement that inserts `chunk`.
-fn adding_alerts(
-    sql: &mut Sql,
-    account: &AccountId,
-    chunk: &[StoredAlert<'_>],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sql.reserve(chunk.len() * 32 + 200, chunk.len() * 12);
-    sql.push(
-        "INSERT INTO alerts (id, account_id, company_id, key, severity, status, title, body, \
-         labels, opened_at, last_notified_at, resolved_at) VALUES ",
-    );
-    for (i, row) in chunk.iter().enumerate() {
-        let a = row.alert;
-        let labels = serde_json::to_string(&a.labels)
-            .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
-        let status = if row.resolved_at.is_some() {
-            "resolved"
-        } else {
-            "firing"
-        };
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(&row.id)
-            .push(", ")
-            .bind(account)
-            .push(", ")
-            .bind(&a.company)
-            .push(", ")
-            .bind(a.key.clone())
-            .push(", ")
-            .bind(a.severity.as_str())
-            .push(", ")
-            .bind(status)
-            .push(", ")
-            .bind(a.title.clone())
-            .push(", ")
-            .bind(a.body.clone())
-            .push(", ")
-            .bind(labels)
-            .push(", ")
-            .bind(now.timestamp_millis())
-            .push(", ")
-            .bind(row.last_notified_at.timestamp_millis())
-            .push(", ")
-            .bind(row.resolved_at.map(|t| t.timestamp_millis()))
-            .push(")");
-    }
-    Ok(())
 }
 
 /// Outbox rows to write claimed, for intake to hand straight to this node's dispatcher: at
@@ -231,7 +154,7 @@ pub async fn enqueue(
         let rows_in = alerts.len() + rows.len().min(ROWS_PER_STATEMENT);
         let mut sql = Sql::new("");
         sql.reserve(rows_in * 32 + 1_200, rows_in * 12);
-        adding_alerts(&mut sql, account, alerts, now)?;
+        adding_alerts(&mut sql, account, alerts, now, Backend::Sqlite)?;
         sql.push("; ");
         first = Some((sql, u64::try_from(alerts.len()).unwrap_or(u64::MAX)));
     } else {
@@ -239,14 +162,10 @@ pub async fn enqueue(
     }
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let (mut sql, before) = first.take().unwrap_or_else(|| (Sql::new(""), 0));
-        sql.push(
-            "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, \
-             step, lease, tries) AS (VALUES ",
-        )
-        .reserve(chunk.len() * 32 + 1_000, chunk.len() * 12);
         // The rows written claimed, with when they are due.
         let mut claiming: Vec<(&Queued, DateTime<Utc>)> = Vec::new();
-        for (i, row) in chunk.iter().enumerate() {
+        let mut values = Vec::with_capacity(chunk.len());
+        for row in chunk {
             let (mut state, reason, at, escalation, held) = match &row.plan {
                 Plan::Send {
                     at,
@@ -266,35 +185,25 @@ pub async fn enqueue(
                 room -= 1;
                 claiming.push((row, at));
             }
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(&row.id)
-                .push(", ")
-                .bind(&row.alert)
-                .push(", ")
-                .bind(&row.method)
-                .push(", ")
-                .bind(row.event.as_str())
-                .push(", ")
-                .bind(state)
-                .push(", ")
-                .bind(reason)
-                .push(", ")
-                .bind(escalation)
-                .push(", ")
-                .bind(held)
-                .push(", ")
-                .bind(at.timestamp_millis())
-                .push(", ")
-                .bind(row.step)
-                .push(", ")
-                .bind(lease)
-                .push(", ")
-                .bind(i64::from(lease.is_some()))
-                .push(")");
+            values.push(OutboxRow {
+                id: &row.id,
+                alert_id: &row.alert,
+                method_id: &row.method,
+                event: row.event.as_str(),
+                state,
+                reason,
+                escalation,
+                held,
+                due: at.timestamp_millis(),
+                step: row.step,
+                lease,
+                tries: i64::from(lease.is_some()),
+            });
         }
+        outbox_rows(&mut sql, values, sqlite);
         // On PostgreSQL what the claimed rows snapshot comes back as one JSON row.
         let returning = !claiming.is_empty() && methods.is_none();
-        sql.push(if returning { "), ins AS (" } else { ") " })
+        sql.push(if returning { ", ins AS (" } else { " " })
             .push(
                 "INSERT INTO notifications (id, account_id, alert_id, contact_id, method_id, \
                  type, address, event, state, reason, escalation, held, next_attempt_at, \
@@ -350,6 +259,72 @@ pub async fn enqueue(
     }
     claimed.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
     Ok(claimed)
+}
+
+/// One outbox row to write, before its method's snapshot joins it.
+#[derive(serde::Serialize)]
+struct OutboxRow<'a> {
+    id: &'a NotificationId,
+    alert_id: &'a AlertId,
+    method_id: &'a MethodId,
+    event: &'static str,
+    state: &'static str,
+    reason: Option<&'static str>,
+    escalation: bool,
+    held: bool,
+    due: i64,
+    step: Option<i64>,
+    lease: Option<i64>,
+    tries: i64,
+}
+
+/// Appends `WITH v AS (...)`, the outbox rows `values`: bound values on SQLite, one JSON
+/// parameter on PostgreSQL ([`Sql::records`]).
+fn outbox_rows(sql: &mut Sql, values: Vec<OutboxRow<'_>>, sqlite: bool) {
+    if !sqlite {
+        sql.push("WITH v AS (SELECT * FROM ")
+            .records(
+                &values,
+                "id text, alert_id text, method_id text, event text, state text, reason text, \
+                 escalation boolean, held boolean, due bigint, step bigint, lease bigint, \
+                 tries bigint",
+            )
+            .push(")");
+        return;
+    }
+    sql.push(
+        "WITH v (id, alert_id, method_id, event, state, reason, escalation, held, due, step, \
+         lease, tries) AS (VALUES ",
+    )
+    .reserve(values.len() * 32 + 1_000, values.len() * 12);
+    for (i, row) in values.into_iter().enumerate() {
+        sql.push(if i == 0 { "(" } else { ", (" })
+            .bind(row.id)
+            .push(", ")
+            .bind(row.alert_id)
+            .push(", ")
+            .bind(row.method_id)
+            .push(", ")
+            .bind(row.event)
+            .push(", ")
+            .bind(row.state)
+            .push(", ")
+            .bind(row.reason)
+            .push(", ")
+            .bind(row.escalation)
+            .push(", ")
+            .bind(row.held)
+            .push(", ")
+            .bind(row.due)
+            .push(", ")
+            .bind(row.step)
+            .push(", ")
+            .bind(row.lease)
+            .push(", ")
+            .bind(row.tries)
+            .push(")");
+    }
+    sql.push(")");
 }
 
 /// Runs `sql`, which begins with the alerts' insert when it adds `before` rows: the outbox rows

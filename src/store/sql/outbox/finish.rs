@@ -5,7 +5,8 @@
 //! ends it: nearly every attempt is one that sent, and a row of the log each was a fifth of
 //! the recorder's writes. The log holds the others; `outbox::attempts` reads both.
 
-use super::super::Sql;
+use super::super::{Backend, Sql};
+use super::ending::{adding, ending};
 use crate::domain::NotificationId;
 use crate::store::{AttemptOutcome, NewAttempt, Result};
 use chrono::{DateTime, Utc};
@@ -14,28 +15,6 @@ use sqlx::{AnyConnection, Row};
 
 /// Rows per multi-row statement: a full group commit (`delivery::record::FULL`) in one.
 const ROWS_PER_STATEMENT: usize = 128;
-
-/// The rows a statement for `n` rows is written with: `n` rounded up to a power of two up to
-/// 16, then to a multiple of 16 (the rest are rows of NULLs, which end and add nothing). Group
-/// commits come in every size up to [`ROWS_PER_STATEMENT`], and each size was a statement text
-/// of its own, parsed and planned on its first use on each connection (SQLite's prepares were
-/// 1.7% of Reach's CPU samples in a 20,000-alert run), up to 256 texts against a statement
-/// cache of 100. Now there are at most 12 texts per statement.
-fn padded(n: usize) -> usize {
-    if n <= 16 {
-        n.next_power_of_two()
-    } else {
-        n.div_ceil(16) * 16
-    }
-}
-
-/// Appends `count` VALUES rows of `columns` NULLs, each after a comma.
-fn push_nulls(sql: &mut Sql, columns: usize, count: usize) {
-    let row = format!(", ({})", vec!["NULL"; columns].join(", "));
-    for _ in 0..count {
-        sql.push(&row);
-    }
-}
 
 /// How a claimed notification ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,13 +33,6 @@ pub enum End {
     /// Not tried after all (its lease would run out before the send could): queued again as it
     /// was, the claim's attempt not counted.
     Released,
-}
-
-/// Text as PostgreSQL keeps it (it refuses NUL characters), at most `chars` characters.
-fn storable(text: &str, chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(chars.saturating_mul(4)));
-    out.extend(text.chars().filter(|c| *c != '\0').take(chars));
-    out
 }
 
 /// One claimed notification's end.
@@ -110,7 +82,7 @@ pub async fn finish(
     let (kept, logged) = kept_on_rows(rows, attempts);
     let mut landed = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let ended = ending(chunk, &kept)
+        let ended = ending(chunk, &kept, Backend::of(db))
             .push(" RETURNING notifications.id")
             .fetch_all(&mut *db)
             .await?;
@@ -135,76 +107,14 @@ async fn finish_all(
     kept: &HashMap<NotificationId, &NewAttempt>,
 ) -> Result<bool> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let changed = ending(chunk, kept).execute(&mut *db).await?;
+        let changed = ending(chunk, kept, Backend::of(db))
+            .execute(&mut *db)
+            .await?;
         if usize::try_from(changed).ok() != Some(chunk.len()) {
             return Ok(false);
         }
     }
     Ok(true)
-}
-
-/// The statement that ends the notifications of `chunk` still `sending`, with the attempts
-/// `kept` on their rows.
-fn ending(chunk: &[Finished], kept: &HashMap<NotificationId, &NewAttempt>) -> Sql {
-    let mut sql = Sql::new(
-        "WITH v (id, state, reason, sent_at, counted_at, next_at, forget, undo, tried, \
-         started_at, detail) AS (VALUES ",
-    );
-    let rows = padded(chunk.len());
-    sql.reserve(rows * 32 + 900, rows * 11);
-    for (i, row) in chunk.iter().enumerate() {
-        let sent_by = kept.get(&row.id);
-        let (state, reason, sent_at, next_at) = match &row.end {
-            End::Sent { at, .. } => ("sent", None, Some(at.timestamp_millis()), None),
-            End::Failed { error, retry_at } => (
-                if retry_at.is_some() { "failed" } else { "dead" },
-                Some(storable(error, 1000)),
-                None,
-                retry_at.map(|t| t.timestamp_millis()),
-            ),
-            End::Suppressed { reason } => ("suppressed", Some(storable(reason, 1000)), None, None),
-            End::Released => ("queued", None, None, None),
-        };
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(&row.id)
-            .push(", ")
-            .bind(state)
-            .push(", ")
-            .bind(reason)
-            .push(", ")
-            .bind(sent_at)
-            .push(", ")
-            .bind(sent_at.filter(|_| matches!(row.end, End::Sent { counted: true, .. })))
-            .push(", ")
-            .bind(next_at)
-            .push(", ")
-            .bind(row.forget_payload)
-            .push(", ")
-            .bind(row.end == End::Released)
-            .push(", ")
-            .bind(sent_by.map(|a| a.attempt))
-            .push(", ")
-            .bind(sent_by.map(|a| a.started_at.timestamp_millis()))
-            .push(", ")
-            .bind(sent_by.and_then(|a| a.detail.as_deref().map(|d| storable(d, 2000))))
-            .push(")");
-    }
-    push_nulls(&mut sql, 11, padded(chunk.len()) - chunk.len());
-    sql.push(
-        ") UPDATE notifications SET state = v.state, \
-         reason = CASE WHEN v.undo THEN notifications.reason ELSE v.reason END, \
-         attempts = CASE WHEN v.undo THEN notifications.attempts - 1 \
-         ELSE notifications.attempts END, \
-         lease_until = NULL, sent_at = COALESCE(v.sent_at, notifications.sent_at), \
-         counted_at = COALESCE(v.counted_at, notifications.counted_at), \
-         next_attempt_at = COALESCE(v.next_at, notifications.next_attempt_at), \
-         payload = CASE WHEN v.forget THEN NULL ELSE notifications.payload END, \
-         sent_try = COALESCE(v.tried, notifications.sent_try), \
-         sent_started_at = COALESCE(v.started_at, notifications.sent_started_at), \
-         sent_detail = COALESCE(v.detail, notifications.sent_detail) \
-         FROM v WHERE notifications.id = v.id AND notifications.state = 'sending'",
-    );
-    sql
 }
 
 /// Adds attempts to the notifications' logs.
@@ -230,7 +140,7 @@ pub async fn finish_recorded(
     attempts: &[&NewAttempt],
 ) -> Result<bool> {
     let (kept, logged) = kept_on_rows(rows, attempts);
-    let one_query = super::super::Backend::of(db) == super::super::Backend::Sqlite
+    let one_query = Backend::of(db) == Backend::Sqlite
         && !rows.is_empty()
         && !logged.is_empty()
         && rows.len() <= ROWS_PER_STATEMENT
@@ -242,37 +152,10 @@ pub async fn finish_recorded(
         record_attempts(db, &logged).await?;
         return Ok(true);
     }
-    let mut sql = ending(rows, &kept);
+    let mut sql = ending(rows, &kept, Backend::Sqlite);
     sql.push("; ");
     let changed = adding(&mut sql, &logged).execute(&mut *db).await?;
     Ok(usize::try_from(changed).ok() == Some(rows.len() + logged.len()))
-}
-
-/// Appends the statement that adds `chunk` to the notifications' logs.
-fn adding<'s>(sql: &'s mut Sql, chunk: &[&NewAttempt]) -> &'s mut Sql {
-    sql.push(
-        "INSERT INTO delivery_attempts (id, notification_id, attempt, started_at, \
-         finished_at, outcome, detail) SELECT * FROM (VALUES ",
-    );
-    for (i, attempt) in chunk.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" })
-            .bind(uuid::Uuid::now_v7().simple().to_string())
-            .push(", ")
-            .bind(&attempt.notification_id)
-            .push(", ")
-            .bind(attempt.attempt)
-            .push(", ")
-            .bind(attempt.started_at.timestamp_millis())
-            .push(", ")
-            .bind(attempt.finished_at.timestamp_millis())
-            .push(", ")
-            .bind(attempt.outcome.as_str())
-            .push(", ")
-            .bind(attempt.detail.as_ref().map(|d| storable(d, 2000)))
-            .push(")");
-    }
-    push_nulls(sql, 7, padded(chunk.len()) - chunk.len());
-    sql.push(") AS v WHERE v.column1 IS NOT NULL")
 }
 
 /// Ends one notification (see [`finish`]): `false` if it was not `sending` any more.
@@ -283,7 +166,7 @@ pub async fn finish_one(db: &mut AnyConnection, row: Finished) -> Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::{End, Finished, kept_on_rows, padded};
+    use super::{End, Finished, kept_on_rows};
     use crate::domain::NotificationId;
     use crate::store::{AttemptOutcome, NewAttempt};
 
@@ -340,20 +223,6 @@ mod tests {
                 ("d", AttemptOutcome::Sent),
             ],
             "one kept per row; the rest go to the log"
-        );
-    }
-
-    #[test]
-    fn statements_come_in_few_sizes_that_fit_their_rows() {
-        let sizes: std::collections::BTreeSet<usize> = (1..=128).map(padded).collect();
-        assert_eq!(sizes.len(), 12);
-        assert_eq!(sizes.last(), Some(&128));
-        for n in 1..=128 {
-            assert!(padded(n) >= n && padded(n) - n < 16, "{n} -> {}", padded(n));
-        }
-        assert_eq!(
-            (padded(1), padded(3), padded(16), padded(17), padded(116)),
-            (1, 4, 16, 32, 128)
         );
     }
 }

@@ -7,6 +7,7 @@
 //! codes, report emails) and verifies methods, `flood` counts and digests what flood control
 //! holds back, and `metrics` the deployment's numbers.
 
+mod ending;
 mod finish;
 mod flood;
 mod limits;
