@@ -134,7 +134,7 @@ pub(crate) async fn begin_stored(
 ) -> crate::store::Result<(crate::store::Tx, Stored)> {
     let mut again = true;
     loop {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_batch().await?;
         match super::ingest::store_with(&mut tx, account, alerts, facts, now, claim).await {
             Err(crate::store::StoreError::Conflict(taken)) if again && taken.field == "key" => {
                 // Rolled back before the next begins.

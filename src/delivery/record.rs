@@ -169,7 +169,7 @@ impl Recorder {
         records: &[Record],
         exact: bool,
     ) -> Result<Option<Vec<bool>>, StoreError> {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_batch().await?;
         let mut landed = vec![false; records.len()];
         // A notification is ended once per statement: a second record of the same one (a
         // claim taken over and finished twice in one group) goes in a later round, where it
