@@ -1,6 +1,7 @@
-//! What storing a batch of alerts writes, set-based: the new alert rows in multi-row inserts,
-//! the outbox rows routing planned (each a snapshot of its method's type and address, taken
-//! in the same statement). The changes to alerts that were already firing are in `firing`.
+//! What storing a batch of alerts writes, set-based: the new alert rows in multi-row inserts
+//! (`new_alerts`), the outbox rows routing planned (each a snapshot of its method's type and
+//! address, taken in the same statement). The changes to alerts that were already firing are
+//! in `firing`.
 
 use super::super::{Backend, Sql, corrupt, unique_as};
 use super::new_alerts::{StoredAlert, adding_alerts, insert_alerts};
