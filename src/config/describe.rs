@@ -83,7 +83,14 @@ impl Settings {
             "send_timeout_seconds = {}",
             self.send_timeout.as_secs()
         ));
-        if let Ok(Some((mode, _))) = super::database::tls_of(self.database_url.expose()) {
+        let url = self.database_url.expose();
+        if super::database::in_clear_first(url).is_some() {
+            lines.push(
+                "# database TLS: sslmode not set, the server is on this machine: in clear \
+                 (TLS adds nothing on loopback), encrypted only if the server refuses that"
+                    .to_owned(),
+            );
+        } else if let Ok(Some((mode, _))) = super::database::tls_of(url) {
             lines.push(format!("# database TLS: sslmode {}", mode.describe()));
         }
         lines.extend(self.warnings().iter().map(|w| format!("# WARNING: {w}")));

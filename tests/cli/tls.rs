@@ -2,7 +2,8 @@
 //! certificate its `ssl_cert_file` names (Debian's snake-oil one, made for `localhost`):
 //! `sslmode=require` is encrypted (`pg_stat_ssl`), `disable` is not, `verify-full` without the
 //! right root certificate is refused with a clear message, and with `sslrootcert` pointing at
-//! it connects; `reach check-config` says which mode is in force.
+//! it connects; with no `sslmode` this machine's server is reached in clear; `reach
+//! check-config` says which mode is in force.
 
 use crate::common::TestDb;
 use crate::harness::{reach, run, text};
@@ -46,6 +47,10 @@ async fn postgres_over_tls_as_libpq_reads_sslmode() {
         encrypted(&format!("{url}?sslmode=disable")).await,
         Ok(false)
     );
+    // No sslmode, a server on this machine: in clear (TLS adds nothing on loopback); named
+    // `prefer` keeps libpq's meaning.
+    assert_eq!(encrypted(&url).await, Ok(false));
+    assert_eq!(encrypted(&format!("{url}?sslmode=prefer")).await, Ok(true));
     let localhost = url.replace("127.0.0.1", "localhost");
     let refused = encrypted(&format!("{localhost}?sslmode=verify-full"))
         .await
@@ -76,6 +81,13 @@ async fn postgres_over_tls_as_libpq_reads_sslmode() {
         "{shown}"
     );
     assert!(shown.contains("database_max_connections = 10"), "{shown}");
+    let mut cmd = reach(dir.path(), &[("REACH_DATABASE_URL", &url)]);
+    cmd.arg("check-config");
+    let shown = text(&run(cmd, None).stdout);
+    assert!(
+        shown.contains("# database TLS: sslmode not set, the server is on this machine: in clear"),
+        "{shown}"
+    );
     let remote = "postgres://reach@db.example.com/reach";
     let mut cmd = reach(dir.path(), &[("REACH_DATABASE_URL", remote)]);
     cmd.arg("check-config");

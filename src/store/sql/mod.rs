@@ -26,6 +26,7 @@ pub mod tokens;
 pub mod users;
 
 mod checkpoint;
+mod connecting;
 mod paging;
 mod rows;
 mod secret_key;
@@ -119,9 +120,6 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 /// How long a request waits for a database connection before it is answered 503.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// How long connecting to the database may take at start-up before it is an error.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// A statement running longer than this on PostgreSQL is cancelled (a stuck database fails
 /// requests instead of holding them; generous for migrations and big imports).
 const STATEMENT_TIMEOUT_MS: u32 = 60_000;
@@ -134,7 +132,8 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
 
 /// [`connect`] with `max_connections` PostgreSQL connections (`REACH_DATABASE_MAX_CONNECTIONS`;
 /// SQLite keeps its 4 readers and 1 writer). TLS follows the URL's `sslmode` and
-/// `sslrootcert`, as libpq reads them.
+/// `sslrootcert`, as libpq reads them; with no `sslmode`, a server on this machine is reached
+/// in clear unless it refuses that (`connecting`).
 pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
     let (backend, url) = if url.starts_with("sqlite:") {
@@ -202,20 +201,7 @@ pub async fn connect_with(url: &str, max_connections: u32) -> Result<SqlStore> {
             }),
         }
     };
-    // One plain connection first: it fails fast with the real reason (refused, unknown
-    // database, bad password) where the pool would only report a timeout.
-    match tokio::time::timeout(CONNECT_TIMEOUT, AnyConnection::connect(&url)).await {
-        Ok(connection) => connection?.close().await?,
-        Err(_) => {
-            return Err(StoreError::Database(sqlx::Error::Configuration(
-                format!(
-                    "no answer from the database within {} s",
-                    CONNECT_TIMEOUT.as_secs()
-                )
-                .into(),
-            )));
-        }
-    }
+    let url = connecting::chosen(url).await?;
     let begun = std::sync::Arc::new(checkpoint::Writes::default());
     let writer = std::sync::Arc::new(tokio::sync::Mutex::new(()));
     let (pool, writes, writing) = match backend {
